@@ -1,0 +1,95 @@
+"""English and Chinese texts for every header the functions answer.
+
+``text(key, lang)`` looks a key up; ``lang`` is "en" or "zh", and ``None`` takes the
+environment variable ``NQP_XL_LANG`` (default "en").  Keys are the English text itself
+wherever that is unambiguous, so the English table is the identity.
+"""
+from __future__ import annotations
+
+import os
+
+from .errors import NQPError
+
+ZH: dict[str, str] = {
+    # tables in general
+    "Indicator": "指标",
+    "Region": "地区",
+    "Value": "值",
+    "Weight": "权重",
+    "Rank": "排名",
+    "Contribution %": "贡献率 %",
+    # descriptives
+    "N": "样本量",
+    "Mean": "均值",
+    "Std. Dev.": "标准差",
+    "Min": "最小值",
+    "Max": "最大值",
+    # factor analysis
+    "KMO": "KMO",
+    "MSA": "MSA",
+    "Chi-square": "近似卡方",
+    "df": "自由度",
+    "Sig.": "显著性",
+    "Component": "成分",
+    "Initial Total": "初始特征值 合计",
+    "Initial % of Variance": "初始特征值 方差 %",
+    "Initial Cumulative %": "初始特征值 累积 %",
+    "Extraction Total": "提取载荷平方和 合计",
+    "Extraction % of Variance": "提取载荷平方和 方差 %",
+    "Extraction Cumulative %": "提取载荷平方和 累积 %",
+    "Rotation Total": "旋转载荷平方和 合计",
+    "Rotation % of Variance": "旋转载荷平方和 方差 %",
+    "Rotation Cumulative %": "旋转载荷平方和 累积 %",
+    "F": "综合得分 F",
+    "Grade": "等级",
+    "Cluster": "类别",
+    # composite indices
+    "Entropy e": "信息熵 e",
+    "Redundancy d": "冗余度 d",
+    "Index": "综合指数",
+    "D+": "D+",
+    "D-": "D-",
+    "C": "C",
+    # coupling
+    "T": "T",
+    "D": "D",
+    "Level": "等级序号",
+    "Type": "类型",
+    # disparity
+    "Total": "总体",
+    "Within": "组内",
+    "Between (net)": "组间净值",
+    "Transvariation": "超变密度",
+    "Between": "组间",
+    # simultaneous equations
+    "Equation": "方程",
+    "Variable": "变量",
+    "Coef.": "系数",
+    "Std. Err.": "标准误",
+    "P>|z|": "P>|z|",
+    "P>|t|": "P>|t|",
+    "R-squared": "R²",
+    "Version": "版本",
+}
+
+LANGS = ("en", "zh")
+
+
+def resolve_lang(lang: str | None) -> str:
+    """The language to answer in: the argument, else NQP_XL_LANG, else English."""
+    chosen = lang if lang not in (None, "") else os.environ.get("NQP_XL_LANG", "en")
+    chosen = str(chosen).strip().lower()
+    if chosen in ("cn", "zh-cn", "zh_cn", "chinese", "中文"):
+        chosen = "zh"
+    if chosen in ("english",):
+        chosen = "en"
+    if chosen not in LANGS:
+        raise NQPError(f'lang "{lang}" is not known; use "en" or "zh"')
+    return chosen
+
+
+def text(key: str, lang: str | None = "en") -> str:
+    """The header text for ``key`` in ``lang`` (unknown keys answer themselves)."""
+    if resolve_lang(lang) == "zh":
+        return ZH.get(key, key)
+    return key

@@ -1,0 +1,141 @@
+"""Validation of the scalar options users type into formulas (``n_factors``, ``k``, ...).
+
+Excel hands every number over as a float and an omitted argument as ``None``; these
+helpers accept that, and answer an :class:`NQPError` naming the option otherwise.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import NQPError
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and math.isnan(value)
+    )
+
+
+def _scalar(value: Any) -> Any:
+    """A 1×1 range arrives as [[v]]: unwrap it."""
+    while isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return value
+
+
+def flatten(value: Any) -> list:
+    """A cell, a row, a column or a block of cells as one flat list."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    return list(itertools.chain.from_iterable(flatten(v) for v in value))
+
+
+def whole_number(value: Any, name: str, low: int | None = None, high: int | None = None,
+                 default: int | None = None) -> int | None:
+    """An optional whole number within [low, high]."""
+    value = _scalar(value)
+    if _blank(value):
+        return default
+    if isinstance(value, bool):
+        raise NQPError(f"{name} must be a whole number, not {str(value).upper()}")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise NQPError(f'{name} must be a whole number, not "{value}"') from None
+    if not math.isfinite(x) or x != int(x):
+        raise NQPError(f"{name} must be a whole number, not {value}")
+    n = int(x)
+    if low is not None and n < low:
+        raise NQPError(f"{name}={n} is too small; it must be at least {low}")
+    if high is not None and n > high:
+        raise NQPError(f"{name}={n} is too large; it can be at most {high}")
+    return n
+
+
+def fraction(value: Any, name: str, default: float | None = None, *, open_low: bool = True) -> float | None:
+    """An optional fraction in (0, 1]; "85%" and 85 are refused with a hint."""
+    value = _scalar(value)
+    if _blank(value):
+        return default
+    if isinstance(value, bool):
+        raise NQPError(f"{name} must be a fraction such as 0.85, not {str(value).upper()}")
+    try:
+        x = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise NQPError(f'{name} must be a fraction such as 0.85, not "{value}"') from None
+    if not math.isfinite(x) or x <= 0 or x > 1:
+        hint = f" (for {x:g}% write {x / 100:g})" if 1 < x <= 100 else ""
+        raise NQPError(f"{name}={value:g} is outside (0, 1]; give a fraction such as 0.85{hint}"
+                       if isinstance(value, (int, float)) else f"{name}={value} is outside (0, 1]")
+    return x
+
+
+def flag(value: Any, name: str, default: bool) -> bool:
+    """TRUE/FALSE, 1/0 or "yes"/"no"."""
+    value = _scalar(value)
+    if _blank(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "是"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "no", "0", "否"):
+        return False
+    raise NQPError(f'{name} must be TRUE or FALSE, not "{value}"')
+
+
+def choice(value: Any, name: str, allowed: Sequence[str], default: str) -> str:
+    """One of a few method names, case-insensitive."""
+    value = _scalar(value)
+    if _blank(value):
+        return default
+    text = str(value).strip().lower()
+    if text not in allowed:
+        listed = ", ".join(f'"{a}"' for a in allowed)
+        raise NQPError(f'{name}="{value}" is not known; use one of {listed}')
+    return text
+
+
+def directions(value: Any, names: Sequence[str]) -> np.ndarray:
+    """A row of "+"/"-" (or 1/-1, "positive"/"negative", "正"/"负"), one per indicator.
+
+    Answers an array of +1.0/-1.0; ``None`` means all "+".
+    """
+    p = len(names)
+    cells = flatten(value)
+    if all(_blank(c) for c in cells):
+        return np.ones(p)
+    if len(cells) == 1 and isinstance(cells[0], str) and "," in cells[0]:
+        cells = [c.strip() for c in cells[0].split(",")]
+    if len(cells) != p:
+        raise NQPError(f"directions has {len(cells)} cells but there are {p} indicators; give one \"+\" or \"-\" per indicator")
+    out = np.empty(p)
+    for j, c in enumerate(cells):
+        out[j] = _direction(c, names[j])
+    return out
+
+
+_PLUS = {"+", "1", "1.0", "positive", "pos", "benefit", "正", "正向", "+1"}
+_MINUS = {"-", "-1", "-1.0", "negative", "neg", "cost", "负", "负向", "逆", "逆向"}
+
+
+def _direction(cell: Any, name: str) -> float:
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return 1.0
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        if cell == 1:
+            return 1.0
+        if cell == -1:
+            return -1.0
+    text = str(cell).strip().lower()
+    if text in _PLUS:
+        return 1.0
+    if text in _MINUS:
+        return -1.0
+    raise NQPError(f'direction of indicator "{name}" is "{cell}"; use "+" (more is better) or "-" (less is better)')

@@ -1,0 +1,458 @@
+"""The one boundary that turns user data into a validated numeric table.
+
+Modelled on scikit-learn's ``check_array``: every method in nqp-xl takes its data through
+``check_table``, which accepts a range exactly as xlwings hands it over (a list of rows of
+``float``/``None``/``str``/``bool``/Excel-error ``int``), a pandas DataFrame or a numpy array,
+and answers a :class:`Table` or raises :class:`~nqp_xl.errors.NQPError` with a message that
+names the cell, indicator and region.  It knows nothing about Excel itself: error cells are
+recognised by the codes and texts Excel uses, so the same code runs on Linux, Windows and
+in Jupyter.
+
+Conventions (SPEC.md, "How a UDF receives and answers"):
+
+* the first row is a header of indicator names when its indicator cells are text;
+* leading columns whose data cells are all text are labels (``id_cols`` overrides);
+* a blank or error cell is missing: its row is left out of the analysis (listwise, as
+  SPSS does) and that row's outputs are blank; ``missing="error"`` refuses instead;
+* text in a number cell, including numbers typed as text ("1,234", "12%"), is an error
+  naming the cell.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .errors import NQPError
+
+# Excel error values as xlwings delivers them on Windows (COM error codes) ...
+EXCEL_ERROR_CODES: dict[int, str] = {
+    -2146826281: "#DIV/0!",
+    -2146826246: "#N/A",
+    -2146826259: "#NAME?",
+    -2146826288: "#NULL!",
+    -2146826252: "#NUM!",
+    -2146826265: "#REF!",
+    -2146826273: "#VALUE!",
+    -2146826245: "#GETTING_DATA",
+}
+# ... and as text (xlwings' err_to_str, openpyxl, LibreOffice, newer Excel errors).
+EXCEL_ERROR_TEXTS = frozenset(
+    {
+        "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+        "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+        "#BUSY!", "#UNKNOWN!", "#N/A!", "#NA",
+    }
+)
+MISSING_POLICIES = ("listwise", "error")
+
+
+def column_letter(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA" (position inside the range)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """A cell by its place in the range, e.g. ``row 3, column B of the range``."""
+    return f"row {row + 1}, column {column_letter(col)} of the range"
+
+
+def is_error_value(value: Any) -> bool:
+    """True for an Excel error as an int code or as its text, or for a ``#NQP!`` answer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value in EXCEL_ERROR_CODES
+    if isinstance(value, str):
+        text = value.strip().upper()
+        return text in EXCEL_ERROR_TEXTS or text.startswith("#NQP!")
+    return False
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and not is_error_value(value)
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A validated numeric table and the bookkeeping to answer in the user's layout.
+
+    ``values`` holds the complete rows only (shape m × p, float64); ``keep`` marks, for each
+    of the input's ``n_rows`` data rows, whether it is among them.
+    """
+
+    values: np.ndarray
+    names: tuple[str, ...]
+    keep: np.ndarray
+    has_header: bool = False
+    labels: tuple[tuple[str, ...], ...] = ()
+    label_names: tuple[str, ...] = ()
+    first_col: int = 0
+    first_row: int = 0
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_rows(self) -> int:
+        """Data rows in the input, complete or not."""
+        return int(self.keep.shape[0])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape  # type: ignore[return-value]
+
+    @cached_property
+    def row_names(self) -> list[str]:
+        """A name for each input data row: its labels joined, else ``row N``."""
+        names = []
+        for i in range(self.n_rows):
+            parts = self.labels[i] if self.labels else ()
+            text = " ".join(p for p in parts if p)
+            names.append(text or f"row {self.first_row + i + 1}")
+        return names
+
+    @cached_property
+    def kept_names(self) -> list[str]:
+        """Row names of the complete rows, in order."""
+        return [n for n, k in zip(self.row_names, self.keep) if k]
+
+    @cached_property
+    def digest(self) -> str:
+        """A content key: equal for equal numbers, names and layout (for caching)."""
+        h = hashlib.blake2b(digest_size=20)
+        h.update(np.ascontiguousarray(self.values).tobytes())
+        h.update(repr((self.values.shape, self.names, self.has_header)).encode())
+        h.update(np.packbits(self.keep).tobytes())
+        return h.hexdigest()
+
+    def column(self, j: int) -> np.ndarray:
+        return self.values[:, j]
+
+    def subset(self, columns: Sequence[int]) -> "Table":
+        """The same rows with only some indicators."""
+        cols = list(columns)
+        return Table(
+            values=self.values[:, cols], names=tuple(self.names[j] for j in cols),
+            keep=self.keep, has_header=self.has_header, labels=self.labels,
+            label_names=self.label_names, first_col=self.first_col, first_row=self.first_row,
+        )
+
+    def aligned(self, block: Any, header: Sequence[str] | None = None) -> list[list]:
+        """Rows aligned with the input: a header row when the input had one, then one row
+        per input data row; rows left out of the analysis are blank (``None``)."""
+        arr = np.asarray(block, dtype=object)
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        width = arr.shape[1]
+        out: list[list] = []
+        if self.has_header:
+            hdr = list(header) if header is not None else [""] * width
+            out.append(hdr)
+        rows = iter(arr.tolist())
+        blank = [None] * width
+        for k in self.keep.tolist():
+            out.append(next(rows) if k else list(blank))
+        return out
+
+    def require(self, min_rows: int = 2, min_cols: int = 1, what: str = "this method") -> None:
+        """Refuse too few complete rows or indicators, saying how many there are."""
+        m, p = self.values.shape
+        if p < min_cols:
+            raise NQPError(f"{what} needs at least {min_cols} indicator columns; the range has {p}")
+        if m < min_rows:
+            dropped = self.n_rows - m
+            extra = f" ({dropped} rows have blank or error cells and were left out)" if dropped else ""
+            raise NQPError(f"{what} needs at least {min_rows} complete rows; the range has {m}{extra}")
+
+    def require_variation(self, what: str = "this method") -> None:
+        """Refuse a constant indicator, naming it and its value."""
+        v = self.values
+        if v.shape[0] == 0:
+            return
+        const = np.flatnonzero(np.ptp(v, axis=0) == 0)
+        if const.size:
+            j = int(const[0])
+            raise NQPError(
+                f'indicator "{self.names[j]}" is constant (all {_fmt(v[0, j])}); {what} needs variation'
+            )
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.10g}"
+
+
+def _range_rows(data: Any) -> list[list]:
+    """A range as a rectangular list of rows, refusing ragged input."""
+    if data is None:
+        raise NQPError("the data range is empty")
+    if not isinstance(data, (list, tuple)):
+        data = [[data]]
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in data]
+    if not rows or not rows[0]:
+        raise NQPError("the data range is empty")
+    widths = set(map(len, rows))
+    if len(widths) > 1:
+        width = len(rows[0])
+        bad = next(i for i, r in enumerate(rows) if len(r) != width)
+        raise NQPError(
+            f"the range is ragged: row {bad + 1} has {len(rows[bad])} cells but row 1 has {width}; "
+            "select a rectangular block"
+        )
+    return rows
+
+
+def _detect_labels(rows: list[list], start: int, id_cols: int | None) -> int:
+    """How many leading columns are labels."""
+    width = len(rows[0])
+    if id_cols is not None:
+        if id_cols < 0 or id_cols >= width:
+            raise NQPError(f"id_cols={id_cols} leaves no indicator columns in a range {width} columns wide")
+        return id_cols
+    count = 0
+    body = rows[start:] or rows
+    for c in range(width - 1):
+        cells = [r[c] for r in body]
+        if any(_is_text(v) for v in cells) and all(_is_text(v) or _is_blank(v) or is_error_value(v) for v in cells):
+            count += 1
+        else:
+            break
+    return count
+
+
+def _parse_id_cols(id_cols: Any) -> int | None:
+    if id_cols is None or (isinstance(id_cols, str) and not id_cols.strip()):
+        return None
+    try:
+        value = float(id_cols)
+    except (TypeError, ValueError):
+        raise NQPError(f'id_cols must be a whole number of label columns, not "{id_cols}"') from None
+    if value != int(value) or value < 0:
+        raise NQPError(f"id_cols must be a whole number of label columns (0, 1, 2, ...), not {id_cols}")
+    return int(value)
+
+
+def _parse_missing(missing: Any) -> str:
+    policy = "listwise" if missing in (None, "") else str(missing).strip().lower()
+    if policy not in MISSING_POLICIES:
+        raise NQPError(f'missing="{missing}" is not known; use "listwise" (default) or "error"')
+    return policy
+
+
+def check_table(
+    data: Any,
+    id_cols: Any = None,
+    missing: Any = None,
+    header: bool | None = None,
+) -> Table:
+    """Convert and validate ``data`` (range rows, DataFrame, Series or array) into a Table.
+
+    ``id_cols`` is the number of leading label columns (auto-detected when None);
+    ``missing`` is "listwise" (default) or "error"; ``header`` forces header detection.
+    """
+    if isinstance(data, Table):
+        return data
+    n_id = _parse_id_cols(id_cols)
+    policy = _parse_missing(missing)
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(data, (pd.DataFrame, pd.Series)):
+        return _from_frame(data.to_frame() if isinstance(data, pd.Series) else data, n_id, policy)
+    if isinstance(data, np.ndarray) and data.dtype.kind in "fiub":
+        arr = np.atleast_2d(np.asarray(data, dtype=float))
+        if data.ndim == 1:
+            arr = arr.T
+        names = tuple(f"X{j + 1}" for j in range(arr.shape[1]))
+        return _finish(arr, names, False, (), (), 0, 0, policy)
+    if isinstance(data, np.ndarray):
+        data = data.tolist()
+    return _from_rows(_range_rows(data), n_id, policy, header)
+
+
+def _from_rows(rows: list[list], n_id: int | None, policy: str, header: bool | None) -> Table:
+    n_all, width = len(rows), len(rows[0])
+    # Header: the first row's indicator cells are text (blanks allowed), none is a number.
+    first = rows[0]
+    if header is None:
+        guess_labels = _detect_labels(rows, 1 if n_all > 1 else 0, n_id)
+        cells = first[guess_labels:]
+        has_header = n_all > 1 and any(_is_text(v) for v in cells) and all(
+            _is_text(v) or _is_blank(v) for v in cells
+        )
+    else:
+        has_header = bool(header)
+    start = 1 if has_header else 0
+    n_lab = _detect_labels(rows, start, n_id)
+    if n_all - start == 0:
+        raise NQPError("the range holds only a header row; select the data rows too")
+
+    if has_header:
+        names = []
+        for c in range(n_lab, width):
+            v = first[c]
+            names.append(str(v).strip() if _is_text(v) else f"Column {column_letter(c)}")
+        label_names = tuple(str(first[c]).strip() if _is_text(first[c]) else "" for c in range(n_lab))
+    else:
+        names = [f"X{j + 1}" for j in range(width - n_lab)]
+        label_names = ()
+    labels = tuple(
+        tuple("" if _is_blank(r[c]) else _label_text(r[c]) for c in range(n_lab)) for r in rows[start:]
+    ) if n_lab else ()
+
+    n = n_all - start
+    p = width - n_lab
+    flat = np.fromiter(itertools.chain.from_iterable(rows[start:]), dtype=object, count=n * width)
+    block = flat.reshape(n, width)[:, n_lab:]
+    types = set(map(type, block.ravel()))
+    if types <= {float, type(None)}:
+        values = np.array(block, dtype=float)
+        bad_inf = ~np.isfinite(values) & ~np.isnan(values)
+        if bad_inf.any():
+            i, j = map(int, np.argwhere(bad_inf)[0])
+            _raise_cell(i, j, values[i, j], names, labels, start, n_lab, "holds an infinite value")
+    else:
+        values = _convert_slow(block, names, labels, start, n_lab)
+    return _finish(values, tuple(names), has_header, labels, label_names, n_lab, start, policy)
+
+
+def _label_text(v: Any) -> str:
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    return str(v).strip()
+
+
+def _raise_cell(i: int, j: int, value: Any, names, labels, start: int, n_lab: int, what: str) -> None:
+    where = cell_name(start + i, n_lab + j)
+    region = " ".join(p for p in labels[i] if p) if labels else ""
+    who = f'indicator "{names[j]}"' + (f', region "{region}"' if region else "")
+    raise NQPError(f"{who} ({where}) {what}")
+
+
+def _convert_slow(block: np.ndarray, names, labels, start: int, n_lab: int) -> np.ndarray:
+    """Cell-by-cell conversion for ranges holding anything but numbers and blanks."""
+    n, p = block.shape
+    values = np.empty((n, p), dtype=float)
+    for i in range(n):
+        row = block[i]
+        for j in range(p):
+            v = row[j]
+            t = type(v)
+            if t is float or (t is int and v not in EXCEL_ERROR_CODES) or isinstance(v, (np.floating, np.integer)):
+                x = float(v)
+                if math.isinf(x):
+                    _raise_cell(i, j, v, names, labels, start, n_lab, "holds an infinite value")
+                values[i, j] = x
+            elif v is None or t is int or is_error_value(v):
+                values[i, j] = np.nan
+            elif t is bool:
+                _raise_cell(i, j, v, names, labels, start, n_lab,
+                            f"holds the logical value {str(v).upper()}, not a number")
+            elif isinstance(v, str):
+                if not v.strip():
+                    values[i, j] = np.nan
+                    continue
+                shown = v.strip()[:40]
+                hint = "; type it as a number (no thousands separators, no % sign)" if _looks_numeric(v) else "; indicator cells must hold numbers"
+                _raise_cell(i, j, v, names, labels, start, n_lab, f'holds the text "{shown}"{hint}')
+            else:
+                _raise_cell(i, j, v, names, labels, start, n_lab, f"holds {t.__name__}, not a number")
+    return values
+
+
+def _looks_numeric(text: str) -> bool:
+    t = text.strip().replace(",", "").replace("%", "").replace("，", "").replace(" ", "")
+    try:
+        float(t)
+    except ValueError:
+        return False
+    return True
+
+
+def _finish(values, names, has_header, labels, label_names, n_lab, start, policy) -> Table:
+    complete = ~np.isnan(values).any(axis=1)
+    if policy == "error" and not complete.all():
+        i, j = map(int, np.argwhere(np.isnan(values))[0])
+        _raise_cell(i, j, None, names, labels, start, n_lab,
+                    'is blank or an error; fill it in, or leave missing="listwise" to skip the row')
+    if not complete.any():
+        raise NQPError("no row is complete: every row has a blank or error cell")
+    kept = values[complete] if not complete.all() else values
+    return Table(
+        values=np.ascontiguousarray(kept), names=tuple(names), keep=complete,
+        has_header=has_header, labels=tuple(labels), label_names=tuple(label_names),
+        first_col=n_lab, first_row=start,
+    )
+
+
+def _from_frame(df, n_id: int | None, policy: str) -> Table:
+    """A DataFrame: numeric columns are indicators, leading non-numeric columns labels."""
+    import pandas as pd
+
+    cols = list(df.columns)
+    n_lab = n_id if n_id is not None else 0
+    if n_id is None:
+        for c in cols[:-1]:
+            if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
+                break
+            n_lab += 1
+    label_cols, data_cols = cols[:n_lab], cols[n_lab:]
+    for j, c in enumerate(data_cols):
+        s = df[c]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            bad = s[s.map(lambda v: not (isinstance(v, (int, float, np.number)) and not isinstance(v, bool)) and not pd.isna(v))]
+            if len(bad):
+                row = df.index.get_loc(bad.index[0])
+                lab = str(bad.index[0])
+                raise NQPError(
+                    f'indicator "{c}", row "{lab}" (row {int(row) + 1}) holds "{str(bad.iloc[0])[:40]}", not a number'
+                )
+    values = df[data_cols].to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(values).any():
+        i, j = map(int, np.argwhere(np.isinf(values))[0])
+        raise NQPError(f'indicator "{data_cols[j]}" (row {i + 1}) holds an infinite value')
+    if label_cols:
+        labels = tuple(tuple(_label_text(v) if not pd.isna(v) else "" for v in row)
+                       for row in df[label_cols].itertuples(index=False, name=None))
+    elif not isinstance(df.index, pd.RangeIndex):
+        labels = tuple((str(v),) for v in df.index)
+    else:
+        labels = ()
+    return _finish(values, tuple(str(c) for c in data_cols), True, labels,
+                   tuple(str(c) for c in label_cols), n_lab, 1, policy)
+
+
+def as_vector(data: Any, what: str = "values", id_cols: Any = None, missing: Any = None) -> Table:
+    """A one-indicator table (Gini, Theil, clustering one column)."""
+    t = check_table(data, id_cols=id_cols, missing=missing)
+    return t
+
+
+def parse_text_list(value: Any) -> list[str]:
+    """A comma list ("a,b,c", "优,良,中,差") or a range of cells, as a list of texts."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = value.replace("，", ",").replace(";", ",").split(",")
+        return [p.strip() for p in parts if p.strip()]
+    if isinstance(value, (list, tuple)):
+        flat: Iterable[Any] = itertools.chain.from_iterable(
+            v if isinstance(v, (list, tuple)) else [v] for v in value
+        )
+        return [_label_text(v) for v in flat if not _is_blank(v)]
+    return [_label_text(value)]
