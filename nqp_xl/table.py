@@ -287,6 +287,8 @@ def check_table(
 
 def _from_rows(rows: list[list], n_id: int | None, policy: str, header: bool | None) -> Table:
     n_all, width = len(rows), len(rows[0])
+    if n_all == 1 and all(_is_text(v) or _is_blank(v) for v in rows[0]):
+        raise NQPError("the range holds only a header row; select the data rows too")
     # Header: the first row's indicator cells are text (blanks allowed), none is a number.
     first = rows[0]
     if header is None:

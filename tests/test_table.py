@@ -1,0 +1,206 @@
+"""The input boundary on its own: ranges exactly as xlwings hands them over."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nqp_xl.errors import NQPError, as_cell_text
+from nqp_xl.table import Table, cell_name, check_table, column_letter, is_error_value, parse_text_list
+
+DIV0 = -2146826281
+NA = -2146826246
+
+HEADED = [
+    ["Region", "gdp", "rd"],
+    ["Beijing", 10.0, 2.5],
+    ["Shanghai", 12.0, 3.5],
+    ["Tianjin", 8.0, 1.5],
+]
+
+
+def test_header_and_labels_detected():
+    t = check_table(HEADED)
+    assert t.has_header and t.names == ("gdp", "rd")
+    assert t.label_names == ("Region",)
+    assert t.row_names == ["Beijing", "Shanghai", "Tianjin"]
+    np.testing.assert_array_equal(t.values, [[10, 2.5], [12, 3.5], [8, 1.5]])
+    assert t.values.dtype == np.float64
+
+
+def test_no_header_no_labels():
+    t = check_table([[1.0, 2.0], [3.0, 4.0]])
+    assert not t.has_header and t.names == ("X1", "X2") and t.labels == ()
+    assert t.row_names == ["row 1", "row 2"]
+
+
+def test_labels_without_header():
+    t = check_table([["a", 1.0], ["b", 2.0]])
+    assert not t.has_header and t.names == ("X1",) and t.row_names == ["a", "b"]
+
+
+def test_id_cols_for_panels():
+    rows = [["Region", "Year", "x"], ["BJ", 2016.0, 1.0], ["BJ", 2017.0, 2.0]]
+    t = check_table(rows, id_cols=2)
+    assert t.names == ("x",) and t.row_names == ["BJ 2016", "BJ 2017"]
+    # without id_cols the numeric year is an indicator
+    assert check_table(rows).names == ("Year", "x")
+
+
+@pytest.mark.parametrize("bad", [None, "", " "])
+def test_blank_cells_drop_the_row_and_align_blank(bad):
+    rows = [r[:] for r in HEADED]
+    rows[2][2] = bad
+    t = check_table(rows)
+    assert t.keep.tolist() == [True, False, True] and t.values.shape == (2, 2)
+    out = t.aligned(t.values[:, :1], ["A"])
+    assert out == [["A"], [10.0], [None], [8.0]]
+
+
+@pytest.mark.parametrize("err", [DIV0, NA, "#N/A", "#DIV/0!", "#VALUE!", "#NQP! something"])
+def test_excel_errors_are_missing(err):
+    rows = [r[:] for r in HEADED]
+    rows[1][1] = err
+    t = check_table(rows)
+    assert t.keep.tolist() == [False, True, True]
+
+
+def test_missing_error_policy_names_the_cell():
+    rows = [r[:] for r in HEADED]
+    rows[3][2] = NA
+    with pytest.raises(NQPError, match=r'"rd", region "Tianjin" \(row 4, column C of the range\)'):
+        check_table(rows, missing="error")
+
+
+@pytest.mark.parametrize("text,hint", [("1,234", "type it as a number"), ("12%", "type it as a number"),
+                                       ("n/a", "must hold numbers")])
+def test_text_in_number_cell_is_an_error_naming_the_cell(text, hint):
+    rows = [r[:] for r in HEADED]
+    rows[2][1] = text
+    with pytest.raises(NQPError) as info:
+        check_table(rows)
+    msg = str(info.value)
+    assert 'indicator "gdp"' in msg and 'region "Shanghai"' in msg and "row 3, column B" in msg and hint in msg
+
+
+def test_logical_value_is_an_error():
+    rows = [r[:] for r in HEADED]
+    rows[1][2] = True
+    with pytest.raises(NQPError, match="logical value TRUE"):
+        check_table(rows)
+
+
+def test_plain_ints_are_numbers_not_errors():
+    t = check_table([["a", "b"], [1, 2], [3, 4]])
+    np.testing.assert_array_equal(t.values, [[1, 2], [3, 4]])
+
+
+def test_infinite_value_is_refused():
+    with pytest.raises(NQPError, match="infinite"):
+        check_table([["a"], [1.0], [float("inf")]])
+
+
+def test_ragged_range_is_refused():
+    with pytest.raises(NQPError, match="ragged: row 2 has 2 cells but row 1 has 3"):
+        check_table([[1.0, 2.0, 3.0], [1.0, 2.0]])
+
+
+def test_empty_and_header_only_ranges():
+    with pytest.raises(NQPError, match="empty"):
+        check_table([])
+    with pytest.raises(NQPError, match="only a header"):
+        check_table([["a", "b"]])
+
+
+def test_no_complete_row():
+    with pytest.raises(NQPError, match="no row is complete"):
+        check_table([["a", "b"], [1.0, None], [None, 2.0]])
+
+
+def test_bad_options():
+    with pytest.raises(NQPError, match="id_cols"):
+        check_table(HEADED, id_cols="two")
+    with pytest.raises(NQPError, match="leaves no indicator"):
+        check_table(HEADED, id_cols=3)
+    with pytest.raises(NQPError, match='missing="drop"'):
+        check_table(HEADED, missing="drop")
+
+
+def test_blank_header_cell_gets_a_column_name():
+    t = check_table([["Region", "gdp", None], ["BJ", 1.0, 2.0], ["SH", 2.0, 1.0]])
+    assert t.names == ("gdp", "Column C")
+
+
+def test_numeric_labels_are_shown_as_integers():
+    t = check_table([["Region", "Year", "x"], ["BJ", 2016.0, 1.0]], id_cols=2)
+    assert t.labels == (("BJ", "2016"),)
+
+
+def test_dataframe_path_matches_range_path():
+    frame = pd.DataFrame({"Region": ["Beijing", "Shanghai", "Tianjin"], "gdp": [10.0, 12.0, 8.0],
+                          "rd": [2.5, np.nan, 1.5]})
+    t = check_table(frame)
+    rows = [list(frame.columns)] + [[r, g, (None if np.isnan(x) else x)] for r, g, x in frame.itertuples(index=False)]
+    u = check_table(rows)
+    assert t.names == u.names and t.digest == u.digest
+    np.testing.assert_array_equal(t.keep, u.keep)
+    assert t.row_names == u.row_names
+
+
+def test_dataframe_with_text_in_numeric_column():
+    frame = pd.DataFrame({"gdp": [1.0, "x", 3.0]})
+    with pytest.raises(NQPError, match='indicator "gdp"'):
+        check_table(frame)
+
+
+def test_numpy_array():
+    t = check_table(np.arange(6.0).reshape(3, 2))
+    assert t.names == ("X1", "X2") and t.values.shape == (3, 2)
+
+
+def test_digest_tracks_content():
+    a = check_table(HEADED)
+    rows = [r[:] for r in HEADED]
+    rows[1][1] = 10.000000001
+    assert check_table(HEADED).digest == a.digest
+    assert check_table(rows).digest != a.digest
+
+
+def test_require_and_variation_messages():
+    t = check_table([["a", "b"], [1.0, 12.5], [2.0, 12.5]])
+    with pytest.raises(NQPError, match=r'indicator "b" is constant \(all 12.5\); factor analysis needs variation'):
+        t.require_variation("factor analysis")
+    with pytest.raises(NQPError, match="at least 3 complete rows"):
+        t.require(min_rows=3)
+
+
+def test_fast_and_slow_paths_agree():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(50, 4))
+    rows = [["r"] + ["a", "b", "c", "d"]] + [[f"u{i}"] + list(map(float, row)) for i, row in enumerate(x)]
+    fast = check_table(rows)
+    slow_rows = [r[:] for r in rows]
+    slow_rows[5][2] = 7  # a plain int forces the cell-by-cell path
+    slow = check_table(slow_rows)
+    expect = x.copy()
+    expect[4, 1] = 7
+    np.testing.assert_array_equal(fast.values, x)
+    np.testing.assert_array_equal(slow.values, expect)
+
+
+def test_helpers():
+    assert column_letter(0) == "A" and column_letter(25) == "Z" and column_letter(26) == "AA"
+    assert cell_name(2, 1) == "row 3, column B of the range"
+    assert is_error_value(DIV0) and is_error_value("#n/a") and not is_error_value(5)
+    assert parse_text_list("优,良，中,差") == ["优", "良", "中", "差"]
+    assert parse_text_list([["a", "b"], [None, "c"]]) == ["a", "b", "c"]
+
+
+def test_cell_text_is_one_short_line():
+    msg = as_cell_text("x" * 400 + "\nsecond line")
+    assert msg.startswith("#NQP! ") and len(msg) <= 255 and "\n" not in msg
+
+
+def test_table_is_a_table():
+    t = check_table(HEADED)
+    assert check_table(t) is t and isinstance(t, Table)
