@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import operator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, Sequence
@@ -202,7 +203,9 @@ def _range_rows(data: Any) -> list[list]:
         raise NQPError("the data range is empty")
     if not isinstance(data, (list, tuple)):
         data = [[data]]
-    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in data]
+    rows = data if all(type(r) in (list, tuple) for r in data) else [
+        list(r) if isinstance(r, (list, tuple)) else [r] for r in data
+    ]
     if not rows or not rows[0]:
         raise NQPError("the data range is empty")
     widths = set(map(len, rows))
@@ -217,7 +220,7 @@ def _range_rows(data: Any) -> list[list]:
 
 
 def _detect_labels(rows: list[list], start: int, id_cols: int | None) -> int:
-    """How many leading columns are labels."""
+    """How many leading columns are labels: their data cells are text (or blank)."""
     width = len(rows[0])
     if id_cols is not None:
         if id_cols < 0 or id_cols >= width:
@@ -227,10 +230,16 @@ def _detect_labels(rows: list[list], start: int, id_cols: int | None) -> int:
     body = rows[start:] or rows
     for c in range(width - 1):
         cells = [r[c] for r in body]
-        if any(_is_text(v) for v in cells) and all(_is_text(v) or _is_blank(v) or is_error_value(v) for v in cells):
-            count += 1
+        kinds = set(map(type, cells))
+        if kinds <= {str, type(None)}:
+            is_label = any(_is_text(v) for v in cells)
+        elif str in kinds and kinds <= {str, type(None), int}:  # ints: Excel error codes
+            is_label = all(_is_text(v) or _is_blank(v) or is_error_value(v) for v in cells)
         else:
+            is_label = False
+        if not is_label:
             break
+        count += 1
     return count
 
 
@@ -291,8 +300,8 @@ def _from_rows(rows: list[list], n_id: int | None, policy: str, header: bool | N
         raise NQPError("the range holds only a header row; select the data rows too")
     # Header: the first row's indicator cells are text (blanks allowed), none is a number.
     first = rows[0]
+    guess_labels = _detect_labels(rows, 1 if n_all > 1 else 0, n_id)
     if header is None:
-        guess_labels = _detect_labels(rows, 1 if n_all > 1 else 0, n_id)
         cells = first[guess_labels:]
         has_header = n_all > 1 and any(_is_text(v) for v in cells) and all(
             _is_text(v) or _is_blank(v) for v in cells
@@ -300,7 +309,7 @@ def _from_rows(rows: list[list], n_id: int | None, policy: str, header: bool | N
     else:
         has_header = bool(header)
     start = 1 if has_header else 0
-    n_lab = _detect_labels(rows, start, n_id)
+    n_lab = guess_labels if start == 1 or n_all == 1 else _detect_labels(rows, start, n_id)
     if n_all - start == 0:
         raise NQPError("the range holds only a header row; select the data rows too")
 
@@ -313,24 +322,45 @@ def _from_rows(rows: list[list], n_id: int | None, policy: str, header: bool | N
     else:
         names = [f"X{j + 1}" for j in range(width - n_lab)]
         label_names = ()
-    labels = tuple(
-        tuple("" if _is_blank(r[c]) else _label_text(r[c]) for c in range(n_lab)) for r in rows[start:]
-    ) if n_lab else ()
-
-    n = n_all - start
-    p = width - n_lab
-    flat = np.fromiter(itertools.chain.from_iterable(rows[start:]), dtype=object, count=n * width)
-    block = flat.reshape(n, width)[:, n_lab:]
-    types = set(map(type, block.ravel()))
-    if types <= {float, type(None)}:
-        values = np.array(block, dtype=float)
-        bad_inf = ~np.isfinite(values) & ~np.isnan(values)
-        if bad_inf.any():
-            i, j = map(int, np.argwhere(bad_inf)[0])
-            _raise_cell(i, j, values[i, j], names, labels, start, n_lab, "holds an infinite value")
-    else:
-        values = _convert_slow(block, names, labels, start, n_lab)
+    body = rows[start:]
+    labels = tuple(zip(*(_label_column([r[c] for r in body]) for c in range(n_lab)))) if n_lab else ()
+    values = _convert(body, n_lab, names, labels, start)
     return _finish(values, tuple(names), has_header, labels, label_names, n_lab, start, policy)
+
+
+def _label_column(cells: list) -> list[str]:
+    if set(map(type, cells)) == {str}:
+        return [v.strip() for v in cells]
+    return ["" if _is_blank(v) else _label_text(v) for v in cells]
+
+
+def _convert(body: list[list], n_lab: int, names, labels, start: int) -> np.ndarray:
+    """The indicator block as floats (NaN = missing), in one pass of C-level loops.
+
+    Fast path: convert the whole block, then prove it held only floats and blanks: the
+    cells that are not floats must be exactly the blanks (``None``) found at NaN positions.
+    Anything else (text, logicals, Excel error codes, other numbers) takes the
+    cell-by-cell path, which also writes the messages.
+    """
+    n, width = len(body), len(body[0])
+    p = width - n_lab
+    flat = np.fromiter(itertools.chain.from_iterable(body), dtype=object, count=n * width)
+    block = flat.reshape(n, width)[:, n_lab:] if n_lab else flat.reshape(n, width)
+    try:
+        values = block.astype(float)
+    except (TypeError, ValueError):
+        return _convert_slow(block, names, labels, start, n_lab)
+    floats = operator.countOf(map(type, flat), float)
+    if n_lab:
+        floats -= sum(operator.countOf(map(type, flat[c::width]), float) for c in range(n_lab))
+    nan_at = np.flatnonzero(np.isnan(values))
+    blanks = operator.countOf(block.ravel()[nan_at], None) if nan_at.size else 0
+    if n * p - floats != blanks:
+        return _convert_slow(block, names, labels, start, n_lab)
+    if np.isinf(values).any():
+        i, j = map(int, np.argwhere(np.isinf(values))[0])
+        _raise_cell(i, j, values[i, j], names, labels, start, n_lab, "holds an infinite value")
+    return values
 
 
 def _label_text(v: Any) -> str:
