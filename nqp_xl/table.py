@@ -156,15 +156,18 @@ class Table:
     def aligned(self, block: Any, header: Sequence[str] | None = None) -> list[list]:
         """Rows aligned with the input: a header row when the input had one, then one row
         per input data row; rows left out of the analysis are blank (``None``)."""
-        arr = np.asarray(block, dtype=object)
-        if arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        width = arr.shape[1]
+        if isinstance(block, np.ndarray):
+            rows_in = (block.reshape(-1, 1) if block.ndim == 1 else block).tolist()
+        else:
+            rows_in = [list(r) if isinstance(r, (list, tuple)) else [r] for r in block]
+        width = len(rows_in[0]) if rows_in else (len(header) if header else 1)
+        if len(rows_in) != int(self.keep.sum()):
+            raise ValueError(f"aligned() got {len(rows_in)} rows for {int(self.keep.sum())} complete rows")
         out: list[list] = []
         if self.has_header:
             hdr = list(header) if header is not None else [""] * width
             out.append(hdr)
-        rows = iter(arr.tolist())
+        rows = iter(rows_in)
         blank = [None] * width
         for k in self.keep.tolist():
             out.append(next(rows) if k else list(blank))

@@ -1,0 +1,96 @@
+"""The Python stack an analyst would otherwise reach for, timed on the same data.
+
+Runs inside its own environment (factor_analyzer 0.5.1 needs scikit-learn < 1.8), started
+by ``benchmarks/bench_chain.py``; reads a JSON job on stdin and prints JSON medians.
+
+Factor chain: pandas DataFrame from the range rows, numeric conversion, listwise dropna,
+factor_analyzer's KMO and Bartlett, FactorAnalyzer(method="principal", rotation="varimax"),
+variance table, regression scores, the rotated-variance composite, scikit-learn KMeans
+(k=4, n_init=10) on the composite.  Index chain: the same formulas as nqp-xl's entropy
+weights, composite index, TOPSIS and coupling written directly in pandas/numpy.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from factor_analyzer import FactorAnalyzer
+from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+from sklearn.cluster import KMeans
+
+warnings.filterwarnings("ignore")
+
+
+def frame_from_rows(rows: list[list]) -> pd.DataFrame:
+    header, body = rows[0], rows[1:]
+    df = pd.DataFrame(body, columns=header)
+    df = df.set_index(header[0])
+    return df.apply(pd.to_numeric, errors="coerce").dropna()
+
+
+def factor_chain(rows: list[list], k: int) -> None:
+    df = frame_from_rows(rows)
+    calculate_kmo(df)
+    calculate_bartlett_sphericity(df)
+    fa = FactorAnalyzer(n_factors=k, method="principal", rotation="varimax")
+    fa.fit(df)
+    _ = fa.loadings_
+    ss, prop, cum = fa.get_factor_variance()
+    scores = fa.transform(df)
+    composite = scores @ (ss / ss.sum())
+    pd.Series(composite, index=df.index).rank(ascending=False, method="min")
+    KMeans(n_clusters=4, n_init=10, random_state=0).fit(composite.reshape(-1, 1))
+
+
+def index_chain(rows: list[list]) -> None:
+    df = frame_from_rows(rows)
+    x = (df - df.min()) / (df.max() - df.min())
+    p = x / x.sum()
+    m = len(x)
+    plogp = (p * np.log(p.where(p > 0, 1.0))).sum()
+    e = -plogp / np.log(m)
+    d = 1 - e
+    w = d / d.sum()
+    index = (x * w).sum(axis=1)
+    v = x * w
+    dplus = np.sqrt(((v - v.max()) ** 2).sum(axis=1))
+    dminus = np.sqrt(((v - v.min()) ** 2).sum(axis=1))
+    c = dminus / (dplus + dminus)
+    c.rank(ascending=False, method="min")
+    half = x.shape[1] // 2
+    u1 = (x.iloc[:, :half] * (w.iloc[:half] / w.iloc[:half].sum())).sum(axis=1)
+    u2 = (x.iloc[:, half:] * (w.iloc[half:] / w.iloc[half:].sum())).sum(axis=1)
+    cc = 2 * np.sqrt(u1 * u2) / (u1 + u2)
+    t = (u1 + u2) / 2
+    np.sqrt(cc * t)
+    _ = index
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    job = json.load(sys.stdin)
+    out = {}
+    for case in job["cases"]:
+        rows = case["rows"]
+        out[case["name"]] = {
+            "factor": median_time(lambda: factor_chain(rows, case["k"]), case["repeat"]),
+            "index": median_time(lambda: index_chain(rows), case["repeat"]),
+        }
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
