@@ -20,6 +20,19 @@ import nqp_xl
 from nqp_xl.errors import NQPError, as_cell_text
 from nqp_xl.labels import text
 
+class Cells(list):
+    """Rows laid out from arrays already proven finite: answered as they are."""
+
+
+def cells(table, block: Any, header: list[str] | None = None) -> Cells:
+    """An aligned answer: header row when the input had one, blank rows where input rows
+    were left out.  ``block`` is numeric (m × q) for the complete rows."""
+    arr = np.asarray(block, dtype=float)
+    if not np.isfinite(arr).all():
+        raise FloatingPointError("a result is not a finite number")
+    return Cells(table.aligned(arr, header))
+
+
 def _clean(value: Any) -> Any:
     """One cell of an answer as xlwings wants it; NaN or inf is a bug we refuse to show."""
     if value is None or isinstance(value, (str, bool)):
@@ -36,6 +49,8 @@ def _clean(value: Any) -> Any:
 
 def _to_excel(result: Any) -> Any:
     """Scalars stay scalars; arrays and lists become a list of rows of plain values."""
+    if isinstance(result, Cells):
+        return list(result)
     if isinstance(result, np.ndarray):
         result = result.tolist()
     if isinstance(result, (list, tuple)):
@@ -76,20 +91,229 @@ def NQP_VERSION() -> str:
 # (NQP_CLUSTER)
 
 
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="the values to grade: one column (e.g. the composite score F) or several, with labels and a header if you like")
+@xw.arg("names", ndim=2, doc='grade names best first: a comma list such as "优,良,中,差" or a range of k cells')
+def NQP_CLUSTER(values, k=4, names=None, method=None, lang=None, id_cols=None, missing=None):
+    """Grades by k-means clustering, best first: grade name and cluster number for each row (cluster 1 = highest mean of the first column).
+
+    Answers one row per input row: Grade, Cluster (blank for rows with missing values), a
+    header row when the input has one. ``method``: "optimal" (exact 1-D k-means by dynamic
+    programming, the default for one column), "kmeans" (best of 10 seeded k-means++ runs,
+    the default for several columns) or "spss" (SPSS QUICK CLUSTER: its initial centres,
+    Lloyd updates, MXITER 10). Default names for k=4: Excellent, Good, Medium, Poor.
+    """
+    def compute():
+        from nqp_xl.cluster import grade
+
+        result = grade(values, k, names, method, lang=lang, id_cols=id_cols, missing=missing)
+        return result.table.aligned(result.block(), [text("Grade", lang), text("Cluster", lang)])
+
+    return _answer(compute, "NQP_CLUSTER")
+
+
 # ----------------------------------------------------------------------------- composite indices
 # (NQP_STANDARDIZE, NQP_WEIGHTS, NQP_INDEX, NQP_TOPSIS, NQP_OBSTACLE)
+# `shift` (entropy only, e.g. 0.0001 or SPSSAU's 0.01) is an extra optional last argument.
+
+_DATA_DOC = "the indicator table: optional header row, optional region (and year) columns"
+_DIR_DOC = 'one "+" or "-" per indicator (default all "+")'
+_WEIGHTS_DOC = '"entropy", "critic", "cv", "equal", or one weight per indicator'
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+def NQP_STANDARDIZE(data, method=None, directions=None, lang=None, id_cols=None, missing=None):
+    """Standardised indicators beside the table: z-scores (n-1, "-" indicators change sign) or min-max by direction.
+
+    Aligned with the input: one row per input row, the indicator names as header.
+    zscore: s_j (x - mean)/sd; minmax: (x - min)/(max - min), or (max - x)/(max - min) for "-".
+    """
+    def compute():
+        from nqp_xl.composite import standardize
+        from nqp_xl.labels import resolve_lang
+
+        resolve_lang(lang)
+        res = standardize(data, method, directions, id_cols=id_cols, missing=missing)
+        return res.table.aligned(res.values, list(res.names))
+    return _answer(compute, "NQP_STANDARDIZE")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
+    """Indicator weights by the entropy (default), CRITIC, coefficient of variation or equal method.
+
+    One row per indicator: Indicator, Weight; the entropy method adds e_j and d_j.
+    Entropy: x' min-max by direction, p = x'/sum x', e = -sum p ln p / ln m, d = 1 - e, w = d/sum d.
+    CRITIC: sd_j * sum_k (1 - r_jk) on x'. CV: sd/mean on the raw data.
+    """
+    def compute():
+        from nqp_xl.composite import weights
+
+        res = weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing)
+        cols = [res.weights] + ([res.entropy, res.redundancy] if res.method == "entropy" else [])
+        header = ["Indicator", "Weight"] + (["Entropy e", "Redundancy d"] if res.method == "entropy" else [])
+        rows = [[name] + [float(c[j]) for c in cols] for j, name in enumerate(res.names)]
+        if res.table.has_header:
+            rows.insert(0, [text(h, lang) for h in header])
+        return rows
+    return _answer(compute, "NQP_WEIGHTS")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+def NQP_INDEX(data, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
+    """Composite index sum_j w_j x'_ij in [0, 1] beside the table; weights by method name (entropy default) or a range.
+
+    Aligned with the input: one row per input row ("Index" header when the table has one).
+    Given weights are normalised to sum to 1.
+    """
+    def compute():
+        from nqp_xl.composite import composite_index
+
+        res = composite_index(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
+        return res.table.aligned(res.index, [text("Index", lang)])
+    return _answer(compute, "NQP_INDEX")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+def NQP_TOPSIS(data, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
+    """TOPSIS on the weighted min-max data (entropy weights by default): D+, D-, closeness C and Rank.
+
+    Aligned with the input. Ideal = column max, anti-ideal = column min of w_j x'_ij, Euclidean
+    distances, C = D- / (D+ + D-), Rank 1 = highest C.
+    """
+    def compute():
+        from nqp_xl.composite import topsis
+
+        res = topsis(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
+        block = np.column_stack([res.d_plus, res.d_minus, res.closeness, res.rank])
+        return res.table.aligned(block, [text(h, lang) for h in ("D+", "D-", "C", "Rank")])
+    return _answer(compute, "NQP_TOPSIS")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
+    """Obstacle degree (%) of each indicator for each region: w_j (1 - x'_ij) / sum_k w_k (1 - x'_ik) x 100.
+
+    Aligned with the input, one column per indicator (indicator names as header); rows sum to 100.
+    """
+    def compute():
+        from nqp_xl.composite import obstacle_degree
+        from nqp_xl.labels import resolve_lang
+
+        resolve_lang(lang)
+        res = obstacle_degree(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
+        return res.table.aligned(res.degree, list(res.table.names))
+    return _answer(compute, "NQP_OBSTACLE")
 
 
 # ----------------------------------------------------------------------------- coupling coordination
 # (NQP_COUPLING)
 
 
+@xw.func(category="nqp-xl")
+@xw.arg("systems", ndim=2, doc="one column per subsystem index U in [0, 1]; optional header and region columns")
+@xw.arg("weights", ndim=2, doc="optional: one weight per subsystem for T (default equal)")
+def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
+    """Coupling coordination degree of 2+ subsystem indices: C, T, D, Level 1-10, Grade (and type for two systems).
+
+    Aligned with the input. Standard: C = n(prod U)^(1/n)/sum U; "wang" (Wang Shujia et al. 2021):
+    C = sqrt{[1 - sum_{i>j}|Ui-Uj| / sum_{m<n} m] [prod Ui/max U]^(1/(n-1))}; T = sum a_i U_i;
+    D = sqrt(C T). Level: D in [0,0.1) -> 1 ... [0.9,1] -> 10. Type: |U1-U2| <= 0.1 synchronous.
+    """
+    def compute():
+        from nqp_xl.coupling import coupling
+
+        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing)
+        kinds = res.relative_type(lang)
+        grades = res.grade(lang)
+        header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
+        cols = [res.C.tolist(), res.T.tolist(), res.D.tolist(), res.level.tolist(), grades]
+        if kinds is not None:
+            cols.append(kinds)
+        block = [list(r) for r in zip(*cols)]
+        return res.table.aligned(block, [text(h, lang) for h in header])
+    return _answer(compute, "NQP_COUPLING")
+
+
 # ----------------------------------------------------------------------------- regional disparity
 # (NQP_GINI, NQP_THEIL)
 
 
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of values >= 0 (a header cell and region-name columns allowed)")
+@xw.arg("groups", ndim=2, doc="the group of each row (e.g. East, Central, West, Northeast), same height as values")
+def NQP_GINI(values, groups=None, lang=None, id_cols=None, missing=None):
+    """Dagum Gini ratio of values and its decomposition over groups: within, net between and transvariation, with each group's and each pair's Gini.
+
+    Answers a header row (Component, Value, Contribution %), then Total G, Within Gw,
+    Between (net) Gnb, Transvariation Gt (G = Gw + Gnb + Gt), then each group's within-group
+    Gini and each pair's between-group Gini. A row with a blank value or group drops out.
+    G = sum_i sum_r |y_i - y_r| / (2 n^2 mean); Dagum (1997), Empirical Economics 22: 515-531.
+    """
+    from nqp_xl import disparity
+
+    return _answer(lambda: disparity.gini_table(
+        disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing), lang), "NQP_GINI")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of values >= 0 (a header cell and region-name columns allowed)")
+@xw.arg("groups", ndim=2, doc="the group of each row (e.g. East, Central, West, Northeast), same height as values")
+def NQP_THEIL(values, groups=None, lang=None, id_cols=None, missing=None):
+    """Theil T index of values and its within/between decomposition over groups, with each group's Theil.
+
+    Answers a header row (Component, Value, Contribution %), then Total T, Within Tw, Between Tb
+    (T = Tw + Tb), then each group's Theil index T_j.
+    T = (1/n) sum (y_i/mean) ln(y_i/mean); Tw = sum s_j T_j, Tb = sum s_j ln(mean_j/mean),
+    s_j the group's share of the total (Theil 1967, Shorrocks 1980).
+    """
+    from nqp_xl import disparity
+
+    return _answer(lambda: disparity.theil_table(
+        disparity.theil(values, groups, id_cols=id_cols, missing=missing), lang), "NQP_THEIL")
+
+
 # ----------------------------------------------------------------------------- simultaneous equations
 # (NQP_3SLS)
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a table with a header row of variable names (region/year label columns allowed)")
+@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + x2", or one text with equations separated by ";"')
+def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=None):
+    """Simultaneous equations by 3SLS (default), "ireg3", "2sls" or "ols", as Stata reg3: dependent variables endogenous, all exogenous variables instrument every equation.
+
+    Answers a header row (Equation, Variable, Coef., Std. Err., z, P>|z|; t and P>|t| for
+    "ols"/"2sls"), one row per coefficient (_cons last), then N and R-squared rows per equation.
+    3SLS: Sigma = E'E/n from 2SLS residuals, V = (Xhat'(Sigma^-1 x I)Xhat)^-1 (Zellner-Theil 1962).
+    A row with a blank cell anywhere in data drops out: select only the columns the system uses.
+    """
+    from nqp_xl import simultaneous
+
+    def compute():
+        fit = simultaneous.three_sls(data, equations, method, id_cols=id_cols, missing=missing)
+        stat = "t" if fit.small else "z"
+        header = [text(k, lang) for k in ("Equation", "Variable", "Coef.", "Std. Err.", stat, f"P>|{stat}|")]
+        rows = fit.rows()
+        for r in rows:
+            if r[3] is None:  # the N and R-squared rows carry no standard error
+                r[1] = text(r[1], lang)
+        return [header] + rows
+
+    return _answer(compute, "NQP_3SLS")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))

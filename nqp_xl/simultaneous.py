@@ -1,0 +1,359 @@
+"""Simultaneous equations: OLS, 2SLS, 3SLS and iterated 3SLS with Stata ``reg3`` conventions.
+
+``three_sls(data, equations, method)`` fits a system written over the table's header names,
+``"y1 ~ y2 + x1 + x2; y2 ~ y1 + x3 + x4"``.  As in Stata's ``reg3`` by default:
+
+* every dependent variable is endogenous; every other variable named in the system is
+  exogenous, and the full exogenous list plus the constant instruments every equation;
+* every equation has an intercept (``_cons``), listed after the regressors in the order written.
+
+Methods (Zellner & Theil 1962; Stata manual [R] reg3, "Options" and "Methods and formulas"):
+
+``"3sls"`` (default)
+    beta = [X'(S^-1 (x) P_Z)X]^-1 X'(S^-1 (x) P_Z)y, with S = E'E/n from the 2SLS residuals
+    (no small-sample correction), V = [Xhat'(S^-1 (x) I)Xhat]^-1, z statistics, normal p-values.
+``"ireg3"``
+    S is re-estimated from the 3SLS residuals (divided by n) and the estimate repeated until
+    the coefficients stop changing (RMS change below 1e-12 x max(1, |beta|)); V as above with
+    the final S.  Stata stops at a relative change of 1e-6 by default; we iterate to the
+    fixed point, so figures agree with Stata to about that tolerance.
+``"2sls"``
+    ``reg3, 2sls``: equation-by-equation 2SLS on all exogenous variables, which implies
+    ``dfk small corr(independent)``: V_i = s_ii (Xhat_i'Xhat_i)^-1 with s_ii = e_i'e_i/(n - k_i),
+    t statistics.
+``"ols"``
+    ``reg3, ols``: equation-by-equation OLS (``allexog dfk small corr(independent)``):
+    V_i = s_ii (X_i'X_i)^-1, s_ii = e_i'e_i/(n - k_i), t statistics.
+
+With ``small`` Stata computes each equation's standard errors with that equation's degrees of
+freedom but takes the degrees of freedom of every t test from the first equation
+(e(df_r) = n - k_1); the p-values here do the same.  R-squared is reg3's
+1 - RSS/TSS (TSS about the mean) from the structural residuals y - X beta, so it can be
+negative for 2SLS/3SLS.
+
+Numerics: linearmodels' ``IV3SLS`` with each equation's instruments set to the full exogenous
+list (linearmodels does not pool instruments itself): ``fit(method="gls",
+cov_type="unadjusted", debiased=False)`` for 3SLS (with ``iterate=True`` for ireg3) and
+``fit(method="ols", cov_type="unadjusted", debiased=True)`` for 2SLS/OLS, whose diagonal
+blocks are reg3's.  R's systemfit reproduces the same figures with ``methodResidCov="noDfCor"``
+(3SLS, ireg3) and the default ``"geomean"`` (OLS, 2SLS); see tests/oracles/sem_systemfit.R.
+
+Rows with a blank or error cell in the data range drop out (listwise, over the whole range:
+select only the columns the system uses).  Refused: an unknown variable (close names are
+suggested), a duplicate dependent variable, a dependent variable on its own right-hand side,
+an equation that fails the order condition (it says how many instruments are missing) or the
+rank condition, fewer complete rows than instruments or parameters, and a constant or
+collinear variable.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Sequence
+
+import numpy as np
+
+from .cache import cached
+from .errors import NQPError
+from .options import choice, flatten
+from .table import Table, check_table
+
+__all__ = ["three_sls", "SystemFit", "Equation", "parse_equations", "METHODS"]
+
+METHODS = ("3sls", "2sls", "ols", "ireg3")
+CONS = "_cons"
+
+
+@dataclass(frozen=True)
+class Equation:
+    dependent: str
+    regressors: tuple[str, ...]
+
+
+_SPLIT = re.compile(r"[;\n\r]+")
+
+
+def parse_equations(equations: Any) -> list[tuple[str, list[str]]]:
+    """Equations as (dependent, [regressor names]) from text or a range of cells."""
+    if isinstance(equations, str):
+        texts = [equations]
+    else:
+        texts = [c for c in flatten(equations) if c is not None and not (isinstance(c, float) and c != c)]
+    parts: list[str] = []
+    for t in texts:
+        if not isinstance(t, str):
+            raise NQPError(f'equations must be text such as "y ~ x1 + x2", not {t!r}')
+        parts.extend(p.strip() for p in _SPLIT.split(t) if p.strip())
+    if not parts:
+        raise NQPError('equations is empty; write one equation per cell, or separate them with ";", '
+                       'e.g. "y1 ~ y2 + x1 + x2; y2 ~ y1 + x3 + x4"')
+    out = []
+    for text in parts:
+        if text.count("~") == 1:
+            lhs, rhs = text.split("~")
+        elif "~" not in text and text.count("=") == 1:
+            lhs, rhs = text.split("=")
+        else:
+            raise NQPError(f'equation "{text[:60]}" must have the form "y ~ x1 + x2"')
+        lhs = lhs.strip()
+        if not lhs or "+" in lhs:
+            raise NQPError(f'equation "{text[:60]}" needs one dependent variable before "~"')
+        terms = [t.strip() for t in rhs.split("+")]
+        if any(not t for t in terms):
+            raise NQPError(f'equation "{text[:60]}" has an empty term; write "y ~ x1 + x2"')
+        regs = []
+        for t in terms:
+            if t in ("1", CONS):
+                continue  # the intercept is always included
+            if t in ("0", "-1") or t.startswith("-") or re.search(r"\s-\s*[01]$", t):
+                raise NQPError(f'equation "{text[:60]}": every equation has an intercept (_cons); '
+                               "terms cannot be removed")
+            if t in regs:
+                raise NQPError(f'equation for "{lhs}" names "{t}" twice')
+            regs.append(t)
+        if not regs:
+            raise NQPError(f'equation for "{lhs}" has no regressors')
+        out.append((lhs, regs))
+    return out
+
+
+def _resolve(name: str, names: Sequence[str], lookup: dict[str, str]) -> str:
+    if name in names:
+        return name
+    if name.lower() in lookup:
+        return lookup[name.lower()]
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.5)
+    hint = (" (did you mean " + ", ".join(f'"{c}"' for c in close) + "?)") if close else ""
+    some = ", ".join(f'"{n}"' for n in list(names)[:6]) + (", ..." if len(names) > 6 else "")
+    raise NQPError(f'variable "{name}" is not a column of the data{hint}; the columns are {some}')
+
+
+@dataclass(frozen=True, eq=False)
+class SystemFit:
+    """A fitted system; every field is computed on first use."""
+
+    method: str
+    equations: tuple[Equation, ...]
+    exogenous: tuple[str, ...]
+    y: tuple[np.ndarray, ...]            # dependent variables
+    x: tuple[np.ndarray, ...]            # regressors in written order, then the constant
+    z: np.ndarray                        # all exogenous variables, then the constant
+
+    @property
+    def small(self) -> bool:
+        """t statistics and dof-corrected standard errors (reg3, ols / reg3, 2sls)."""
+        return self.method in ("ols", "2sls")
+
+    @property
+    def n(self) -> int:
+        return int(self.z.shape[0])
+
+    @cached_property
+    def _fit(self) -> dict[str, Any]:
+        import pandas as pd
+        from linearmodels.system import IV3SLS
+
+        eqs = {}
+        exog_set = set(self.exogenous)
+        for i, eq in enumerate(self.equations):
+            names = list(eq.regressors) + [CONS]
+            xi = pd.DataFrame(self.x[i], columns=names)
+            dep = pd.DataFrame(self.y[i], columns=[eq.dependent])
+            if self.method == "ols":
+                eqs[f"eq{i}"] = {"dependent": dep, "exog": xi}
+                continue
+            ex = [v for v in names if v in exog_set or v == CONS]
+            en = [v for v in names if v not in ex]
+            excluded = [j for j, v in enumerate(self.exogenous) if v not in eq.regressors]
+            spec: dict[str, Any] = {"dependent": dep, "exog": xi[ex]}
+            if en:
+                spec["endog"] = xi[en]
+                spec["instruments"] = pd.DataFrame(self.z[:, excluded],
+                                                   columns=[self.exogenous[j] for j in excluded])
+            eqs[f"eq{i}"] = spec
+        model = IV3SLS(eqs)
+        if self.method in ("ols", "2sls"):
+            res = model.fit(method="ols", cov_type="unadjusted", debiased=True)
+        elif self.method == "3sls":
+            res = model.fit(method="gls", cov_type="unadjusted", debiased=False)
+        else:
+            first = model.fit(method="gls", cov_type="unadjusted", debiased=False)
+            scale = max(1.0, float(np.abs(first.params).max()))
+            res = model.fit(method="gls", cov_type="unadjusted", debiased=False, iterate=True,
+                            iter_limit=2000, tol=1e-12 * scale)
+            if res.iterations >= 2000:
+                raise NQPError("iterated 3SLS (ireg3) did not converge in 2000 iterations; "
+                               'use method "3sls"')
+        position = {name: j for j, name in enumerate(res.params.index)}
+        beta, var = res.params.to_numpy(), np.diag(res.cov.to_numpy())
+        params, ses = [], []
+        for i, eq in enumerate(self.equations):
+            pos = [position[f"eq{i}_{v}"] for v in list(eq.regressors) + [CONS]]
+            params.append(beta[pos])
+            ses.append(np.sqrt(var[pos]))
+        return {"params": params, "se": ses, "iterations": int(getattr(res, "iterations", 0) or 0),
+                "sigma": np.asarray(res.sigma)}
+
+    @cached_property
+    def params(self) -> list[np.ndarray]:
+        """Coefficients of each equation: regressors as written, then _cons."""
+        return self._fit["params"]
+
+    @cached_property
+    def std_errors(self) -> list[np.ndarray]:
+        return self._fit["se"]
+
+    @cached_property
+    def stats(self) -> list[np.ndarray]:
+        """z (3sls, ireg3) or t (ols, 2sls) statistics."""
+        return [b / s for b, s in zip(self.params, self.std_errors)]
+
+    @cached_property
+    def df_resid(self) -> int:
+        """reg3's e(df_r) with ``small``: n - k_1 (the first equation's), used for every t test."""
+        return self.n - self.x[0].shape[1]
+
+    @cached_property
+    def pvalues(self) -> list[np.ndarray]:
+        from scipy import stats
+
+        if self.small:
+            return [2.0 * stats.t.sf(np.abs(t), self.df_resid) for t in self.stats]
+        return [2.0 * stats.norm.sf(np.abs(z)) for z in self.stats]
+
+    @cached_property
+    def residuals(self) -> np.ndarray:
+        """Structural residuals y_i - X_i b_i, n × equations."""
+        return np.column_stack([y - x @ b for y, x, b in zip(self.y, self.x, self.params)])
+
+    @cached_property
+    def rsquared(self) -> np.ndarray:
+        """1 - RSS/TSS per equation (TSS about the mean)."""
+        out = []
+        for i, y in enumerate(self.y):
+            e = self.residuals[:, i]
+            out.append(1.0 - float(e @ e) / float(((y - y.mean()) ** 2).sum()))
+        return np.array(out)
+
+    @property
+    def iterations(self) -> int:
+        return self._fit["iterations"]
+
+    @cached_property
+    def sigma(self) -> np.ndarray:
+        """The residual covariance the estimator used (3SLS: 2SLS residuals / n)."""
+        return self._fit["sigma"]
+
+    def rows(self) -> list[list]:
+        """Equation, Variable, Coef., Std. Err., z|t, P>|z| rows, then N and R-squared rows."""
+        out: list[list] = []
+        for i, eq in enumerate(self.equations):
+            names = list(eq.regressors) + [CONS]
+            for j, v in enumerate(names):
+                out.append([eq.dependent, v, float(self.params[i][j]), float(self.std_errors[i][j]),
+                            float(self.stats[i][j]), float(self.pvalues[i][j])])
+            out.append([eq.dependent, "N", float(self.n), None, None, None])
+            out.append([eq.dependent, "R-squared", float(self.rsquared[i]), None, None, None])
+        return out
+
+
+def _check_constant(mat: np.ndarray, names: Sequence[str]) -> None:
+    const = np.flatnonzero(np.ptp(mat, axis=0) == 0)
+    if const.size:
+        j = int(const[0])
+        raise NQPError(f'variable "{names[j]}" is constant (all {mat[0, j]:.10g}); '
+                       "it cannot be estimated beside the intercept (_cons)")
+
+
+def _check_columns(mat: np.ndarray, names: Sequence[str], what: str) -> None:
+    """Refuse a column that is a linear combination of the intercept and earlier ones."""
+    cols = [np.ones(mat.shape[0])]
+    for j in range(mat.shape[1]):
+        cur = np.column_stack(cols + [mat[:, j]])
+        scaled = cur / np.maximum(np.abs(cur).max(axis=0), 1e-300)
+        if np.linalg.matrix_rank(scaled, tol=1e-10 * max(scaled.shape)) < cur.shape[1]:
+            raise NQPError(f'variable "{names[j]}" is a linear combination of the other variables '
+                           f"(perfectly collinear) in {what}")
+        cols.append(mat[:, j])
+
+
+def three_sls(data: Any, equations: Any, method: Any = "3sls", id_cols: Any = None,
+              missing: Any = None) -> SystemFit:
+    """Fit a system of simultaneous equations (see the module docstring for the formulas)."""
+    method = choice(method, "method", METHODS, "3sls")
+    table: Table = check_table(data, id_cols=id_cols, missing=missing)
+    if isinstance(data, (list, tuple)) and not table.has_header:
+        raise NQPError("the data range needs a header row of variable names for the equations to refer to")
+    names = list(table.names)
+    lookup = {n.lower(): n for n in names}
+    parsed = [(_resolve(d, names, lookup), [_resolve(r, names, lookup) for r in regs])
+              for d, regs in parse_equations(equations)]
+    deps = [d for d, _ in parsed]
+    seen: set[str] = set()
+    for d in deps:
+        if d in seen:
+            raise NQPError(f'"{d}" is the dependent variable of two equations; each variable can be '
+                           "explained by one equation only")
+        seen.add(d)
+    for d, regs in parsed:
+        if d in regs:
+            raise NQPError(f'equation for "{d}" has "{d}" on both sides')
+    # de-duplicate after resolving names ("X1" and "x1")
+    for d, regs in parsed:
+        if len(set(regs)) != len(regs):
+            dup = next(r for r in regs if regs.count(r) > 1)
+            raise NQPError(f'equation for "{d}" names "{dup}" twice')
+    exog: list[str] = []
+    for _, regs in parsed:
+        for r in regs:
+            if r not in seen and r not in exog:
+                exog.append(r)
+    eqs = tuple(Equation(d, tuple(regs)) for d, regs in parsed)
+    if method != "ols":
+        for eq in eqs:
+            endog = [r for r in eq.regressors if r in seen]
+            excluded = [v for v in exog if v not in eq.regressors]
+            if len(excluded) < len(endog):
+                short = len(endog) - len(excluded)
+                raise NQPError(
+                    f'equation for "{eq.dependent}" is not identified (order condition): it has '
+                    f"{len(endog)} endogenous regressor{'s' if len(endog) > 1 else ''} "
+                    f"({', '.join(endog)}) but {len(excluded)} excluded exogenous variable"
+                    f"{'' if len(excluded) == 1 else 's'}"
+                    f"{' (' + ', '.join(excluded) + ')' if excluded else ''}; it needs {short} more "
+                    f"instrument{'' if short == 1 else 's'}: an exogenous variable of the system left out of it")
+    used = list(dict.fromkeys(deps + exog))
+    col = {n: j for j, n in enumerate(names)}
+    block = table.values[:, [col[v] for v in used]]
+    n = block.shape[0]
+    n_inst = len(exog) + 1 if method != "ols" else 0  # OLS uses no instruments
+    k_max = max(len(eq.regressors) + 1 for eq in eqs)
+    need = max(n_inst, k_max) + 1
+    if n < need:
+        dropped = table.n_rows - n
+        extra = f" ({dropped} rows with blank or error cells were left out)" if dropped else ""
+        raise NQPError(f"the system needs more complete rows than its {max(n_inst, k_max)} "
+                       f"{'instruments' if n_inst >= k_max else 'parameters'}; the data has {n}{extra}")
+    _check_constant(block, used)
+    vals = {v: block[:, j] for j, v in enumerate(used)}
+    if method != "ols":
+        _check_columns(np.column_stack([vals[v] for v in exog]), exog, "the instruments (all exogenous variables)")
+    for eq in eqs:
+        _check_columns(np.column_stack([vals[r] for r in eq.regressors]), eq.regressors,
+                       f'the equation for "{eq.dependent}"')
+    z = np.column_stack([vals[v] for v in exog] + [np.ones(n)])
+    ys = tuple(vals[eq.dependent] for eq in eqs)
+    xs = tuple(np.column_stack([vals[r] for r in eq.regressors] + [np.ones(n)]) for eq in eqs)
+    if method != "ols":
+        q, _ = np.linalg.qr(z)
+        for eq, x in zip(eqs, xs):
+            xhat = q @ (q.T @ x)
+            scaled = xhat / np.maximum(np.abs(xhat).max(axis=0), 1e-300)
+            if np.linalg.matrix_rank(scaled, tol=1e-9 * max(scaled.shape)) < x.shape[1]:
+                endog = [r for r in eq.regressors if r in seen]
+                raise NQPError(f'equation for "{eq.dependent}" is not identified (rank condition): the '
+                               f"excluded exogenous variables do not move {', '.join(endog)} independently")
+    key = ("three_sls", table.digest, method, tuple(eqs))
+    return cached(key, lambda: SystemFit(method, eqs, tuple(exog), ys, xs, z))
