@@ -1,0 +1,60 @@
+"""The documentation keeps up with the functions.
+
+* docs/functions.md is what docs/make_reference.py makes from udfs/nqp_udfs.py now;
+* every NQP_ function has a docstring whose first paragraph fits Excel's function wizard
+  (255 characters);
+* both user guides mention every NQP_ function by name.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nqp_udfs
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+FUNCTIONS = sorted(n for n in dir(nqp_udfs) if n.startswith("NQP_") and callable(getattr(nqp_udfs, n)))
+WIZARD_LIMIT = 255
+
+
+def test_there_are_functions():
+    assert "NQP_VERSION" in FUNCTIONS
+
+
+def test_reference_is_up_to_date():
+    run = subprocess.run([sys.executable, str(DOCS / "make_reference.py"), "--check"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, (
+        "docs/functions.md is stale; run `python docs/make_reference.py`\n" + run.stderr[-3000:])
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_docstring_fits_the_function_wizard(name):
+    doc = inspect.getdoc(getattr(nqp_udfs, name))
+    assert doc, f"{name} has no docstring"
+    first = " ".join(doc.split("\n\n")[0].split())
+    assert first, f"{name}: the docstring's first paragraph is empty"
+    assert len(first) <= WIZARD_LIMIT, (
+        f"{name}: the first paragraph has {len(first)} characters; Excel's function wizard shows "
+        f"at most {WIZARD_LIMIT}")
+
+
+@pytest.mark.parametrize("guide", ["guide.en.md", "guide.zh.md"])
+def test_guides_mention_every_function(guide):
+    text = (DOCS / guide).read_text(encoding="utf-8")
+    mentioned = set(re.findall(r"NQP_[A-Z0-9_]*[A-Z0-9]", text))
+    missing = [n for n in FUNCTIONS if n not in mentioned]
+    assert not missing, f"docs/{guide} does not mention {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("guide", ["guide.en.md", "guide.zh.md"])
+def test_guides_name_no_function_that_does_not_exist(guide):
+    text = (DOCS / guide).read_text(encoding="utf-8")
+    unknown = sorted(set(re.findall(r"NQP_[A-Z0-9_]*[A-Z0-9]", text)) - set(FUNCTIONS) - {"NQP_XL_LANG"})
+    assert not unknown, f"docs/{guide} names functions that do not exist: {', '.join(unknown)}"
