@@ -1,14 +1,212 @@
-"""The ``nqp-xl`` command line (placeholder until the workbook issue lands)."""
+"""The ``nqp-xl`` command line: template, new, refresh, publish, demo.
+
+Exit codes: 0 done; 1 a problem the user can fix (one line on stderr, never a traceback);
+2 an internal error (one line, please report).
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+
+EPILOG = "Run 'nqp-xl COMMAND --help' for a command's options."
+
+
+class UserError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 1
+        self.exit(1, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    start = time.perf_counter()
+
+    def show(msg: str) -> None:
+        print(f"[{time.perf_counter() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _check_out(path: str, ext: tuple[str, ...], what: str) -> None:
+    if not path.lower().endswith(ext):
+        raise UserError(f"{path}: {what} must end in {' or '.join(ext)}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"the folder {folder} does not exist")
+
+
+def cmd_template(args) -> int:
+    from . import template
+
+    _check_out(args.output, (".xlsm",), "the template")
+    _build_atomic(args.output, None, args.lang)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _build_atomic(output: str, table, lang: str) -> None:
+    from . import template
+
+    folder = os.path.dirname(os.path.abspath(output))
+    tmp = os.path.join(folder, f".{os.path.basename(output)}.{os.getpid()}.tmp.xlsm")
+    try:
+        template.build(tmp, table, lang=lang)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cmd_new(args) -> int:
+    from . import template
+
+    _check_out(args.output, (".xlsm",), "the workbook")
+    if os.path.exists(args.output) and not args.force:
+        raise UserError(f"{args.output} exists; give another name or --force to replace it")
+    table = template.read_table(args.data, args.id_cols)
+    _build_atomic(args.output, table, args.lang)
+    print(f"wrote {args.output}: {len(table.rows)} rows, {table.id_cols} label columns, "
+          f"{len(table.indicators)} indicators")
+    return 0
+
+
+def cmd_refresh(args) -> int:
+    from .refresh import refresh
+
+    if args.output:
+        _check_out(args.output, (".xlsm", ".xlsx"), "the output")
+    res = refresh(args.workbook, args.output, in_place=args.in_place, progress=_progress(args.quiet))
+    rep = res.report
+    print(f"wrote {res.output}: {rep.evaluated} formulas computed ({rep.nqp} with NQP functions) "
+          f"in {rep.seconds:.2f} s" + (f"; backup in {res.backup}" if res.backup else ""))
+    for line in rep.spill:
+        print(f"warning: {line}", file=sys.stderr)
+    if rep.unknown:
+        print("warning: not defined by nqp_udfs (cells show #NAME?): " + ", ".join(sorted(set(rep.unknown))),
+              file=sys.stderr)
+    if rep.errors and not args.quiet:
+        print(f"note: {len(rep.errors)} NQP formulas answer a #NQP! message, e.g. {rep.errors[0]}", file=sys.stderr)
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from .publish import publish
+
+    _check_out(args.output, (".xlsx",), "the published copy")
+    res = publish(args.workbook, args.output, progress=_progress(args.quiet))
+    print(f"wrote {res.output} (values only, no macros; input table SHA-256 {res.digest})")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run
+
+    print(run(args.output, lang=args.lang, progress=_progress(args.quiet)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    p = _Parser(prog="nqp-xl", description="New-quality-productive-forces evaluation workbooks: write the "
+                "Excel template, fill it with a table, compute its NQP_ formulas without Excel, and publish "
+                "a values-only copy.", epilog=EPILOG)
+    p.add_argument("--version", action="version", version=f"nqp-xl {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    s = sub.add_parser("template", help="write the empty workbook template (.xlsm)",
+                       description="Write the workbook template: Settings, Inputs (an Excel table), Factor analysis, "
+                       "Composite index, Coupling, Grades, Disparity, Methods and the xlwings.conf sheet, with the "
+                       "xlwings VBA of the installed xlwings. The Inputs table holds the bundled 2022 example.")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.xlsm", help="where to write the template")
+    s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
+    s.set_defaults(func=cmd_template)
+
+    s = sub.add_parser("new", help="a fresh template holding your table (.csv or .xlsx)",
+                       description="Put a table into a fresh template. The first row holds the column names; "
+                       "leading text columns are labels (region, ...); every other column is an indicator.")
+    s.add_argument("data", metavar="DATA.csv|DATA.xlsx", help="the table: CSV (UTF-8 or GB18030) or the first sheet of a workbook")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.xlsm", help="the workbook to write")
+    s.add_argument("--id-cols", type=_whole, default=None, metavar="N",
+                   help="number of leading label columns (default: the leading text columns; give it for panels "
+                   "whose year column is numeric, e.g. --id-cols 2 for Region | Year)")
+    s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
+    s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists")
+    s.set_defaults(func=cmd_new)
+
+    s = sub.add_parser("refresh", help="compute every NQP formula and store the values in the file",
+                       description="Compute every formula of the workbook (any sheet, NQP_ functions nested in Excel "
+                       "functions too) and store the answers as the cells' values, so Excel shows numbers without "
+                       "Python. The input is never overwritten unless --in-place (which keeps FILE.bak.xlsm).")
+    s.add_argument("workbook", metavar="FILE.xlsm", help="the workbook to refresh")
+    s.add_argument("-o", "--output", metavar="OUT", help="where to write (default FILE.refreshed.xlsm)")
+    s.add_argument("--in-place", action="store_true", help="replace FILE.xlsm, keeping a backup FILE.bak.xlsm")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("publish", help="write the values-only copy to email (.xlsx)",
+                       description="Refresh the workbook and write a copy with values only: no macros, no NQP "
+                       "formulas, charts and formats kept, and a Methods sheet recording the version, the settings "
+                       "and a SHA-256 digest of the input table.")
+    s.add_argument("workbook", metavar="FILE.xlsm", help="the workbook to publish")
+    s.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="the copy to write")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    s.set_defaults(func=cmd_publish)
+
+    s = sub.add_parser("demo", help="run the whole chain on the bundled provincial panel",
+                       description="Write a template filled with the bundled panel (31 provinces × 2016-2023), its "
+                       "refreshed copy and its published copy, and print the 2022 factor analysis and the top "
+                       "regions with their grades.")
+    s.add_argument("-o", "--output", default="nqp-demo", metavar="DIR", help="folder for the files (default ./nqp-demo)")
+    s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def _whole(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {n}")
+    return n
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nqp-xl", description="nqp-xl command line")
-    parser.parse_args(argv)
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 1
+    from .engine import RefreshError
+    from .template import InputError
+
+    try:
+        return args.func(args)
+    except (UserError, InputError, RefreshError) as err:
+        print(f"nqp-xl: error: {err}", file=sys.stderr)
+        return 1
+    except PermissionError as err:
+        print(f"nqp-xl: error: permission denied: {err.filename or err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        print(f"nqp-xl: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("nqp-xl: interrupted; no file was changed", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - never a traceback
+        print(f"nqp-xl: internal error: {type(err).__name__}: {err} (please report this)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
