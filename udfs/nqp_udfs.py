@@ -86,6 +86,187 @@ def NQP_VERSION() -> str:
 # (NQP_KMO, NQP_MSA, NQP_BARTLETT, NQP_VARIANCE, NQP_LOADINGS, NQP_SCORECOEF, NQP_FACTORS,
 #  NQP_SCORE, NQP_DESCRIBE)
 
+_FA_DATA_DOC = "the indicator table: optional header row of names, optional region (and year) label columns"
+_FA_K_DOC = "number of factors to keep; blank: by min_cumvar, else eigenvalues above 1"
+_FA_CUM_DOC = "keep the fewest factors whose cumulative variance reaches this fraction (e.g. 0.85)"
+_VARIANCE_HEADER = (
+    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
+    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
+    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
+)
+
+
+def _fa(data, n_factors=None, min_cumvar=None, id_cols=None, missing=None):
+    from nqp_xl.factor import factor_analysis
+
+    return factor_analysis(data, n_factors, min_cumvar, id_cols=id_cols, missing=missing)
+
+
+def _fa_per_indicator(table, block, header: list[str], lang) -> list[list]:
+    """One row per indicator, its name first; a header row when the input had one."""
+    rows = [[name, *vals] for name, vals in zip(table.names, np.asarray(block, dtype=float).tolist())]
+    return ([[text("Indicator", lang), *header]] if table.has_header else []) + rows
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+def NQP_KMO(data, lang=None, id_cols=None, missing=None):
+    """Kaiser-Meyer-Olkin measure of sampling adequacy of the indicators (one number; above 0.5 suits factor analysis), as SPSS FACTOR.
+
+    KMO = Σr² / (Σr² + Σa²) over pairs i≠j, r the correlations and a the partial (anti-image)
+    correlations -R⁻¹_ij/√(R⁻¹_ii R⁻¹_jj). Source: Kaiser (1970); SPSS FACTOR /PRINT KMO.
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+
+        resolve_lang(lang)  # a wrong lang is refused here as everywhere
+        return _fa(data, id_cols=id_cols, missing=missing).kmo
+
+    return _answer(compute, "NQP_KMO")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+def NQP_MSA(data, lang=None, id_cols=None, missing=None):
+    """Measure of sampling adequacy of each indicator (the anti-image correlation diagonal): rows Indicator, MSA.
+
+    MSA_j = Σ_i r_ij² / (Σ_i r_ij² + Σ_i a_ij²) over i≠j, a the partial correlations.
+    Source: Kaiser (1970); SPSS FACTOR /PRINT AIC.
+    """
+    def compute():
+        res = _fa(data, id_cols=id_cols, missing=missing)
+        return _fa_per_indicator(res.table, res.msa[:, None], [text("MSA", lang)], lang)
+
+    return _answer(compute, "NQP_MSA")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+def NQP_BARTLETT(data, lang=None, id_cols=None, missing=None):
+    """Bartlett's test of sphericity: a header row and Chi-square, df, Sig. (Sig. below 0.05 suits factor analysis).
+
+    χ² = -(n - 1 - (2p+5)/6) ln|R|, df = p(p-1)/2, Sig. the chi-square upper tail; n the
+    complete rows, p the indicators. Source: Bartlett (1950); SPSS FACTOR /PRINT KMO.
+    """
+    def compute():
+        chi2, df, sig = _fa(data, id_cols=id_cols, missing=missing).bartlett
+        return [[text("Chi-square", lang), text("df", lang), text("Sig.", lang)], [chi2, df, sig]]
+
+    return _answer(compute, "NQP_BARTLETT")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@xw.arg("n_factors", doc=_FA_K_DOC)
+@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
+    """SPSS "Total Variance Explained": per component the initial eigenvalue, extraction and rotation sums of squares, % of variance and cumulative % (blank past the kept factors).
+
+    Header row, then one row per indicator: Component (1..p), Initial Total, %, Cum %,
+    Extraction Total, %, Cum %, Rotation Total, %, Cum % (percent units). Rotation: varimax
+    with Kaiser normalization, columns by sum of squares. Source: SPSS FACTOR /EXTRACTION=PC.
+    """
+    def compute():
+        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+        rows = [[None if math.isnan(v) else v for v in row] for row in res.variance_table.tolist()]
+        return [[text(h, lang) for h in _VARIANCE_HEADER], *rows]
+
+    return _answer(compute, "NQP_VARIANCE")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@xw.arg("n_factors", doc=_FA_K_DOC)
+@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+@xw.arg("rotated", doc="TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix")
+def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
+    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
+
+    Unrotated A = V√λ (eigenvectors of the correlation matrix R times root eigenvalues);
+    rotated A·T by varimax with Kaiser normalization to convergence, each column reflected to
+    a positive sum, sorted by sum of squares. Source: SPSS FACTOR /ROTATION=VARIMAX.
+    """
+    def compute():
+        from nqp_xl.options import flag
+
+        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+        block = res.rotated_loadings if flag(rotated, "rotated", True) else res.loadings
+        return _fa_per_indicator(res.table, block, res.factor_names, lang)
+
+    return _answer(compute, "NQP_LOADINGS")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@xw.arg("n_factors", doc=_FA_K_DOC)
+@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+def NQP_SCORECOEF(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
+    """Component score coefficients (SPSS "Component Score Coefficient Matrix"): rows Indicator, F1..Fk; F_i = Σ_j b_ji·z_j.
+
+    Regression method B = R⁻¹A_rot (R the correlation matrix, A_rot the rotated loadings);
+    z the indicators' z-scores with n-1. Source: SPSS FACTOR /SAVE REG.
+    """
+    def compute():
+        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+        return _fa_per_indicator(res.table, res.score_coefficients, res.factor_names, lang)
+
+    return _answer(compute, "NQP_SCORECOEF")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@xw.arg("n_factors", doc=_FA_K_DOC)
+@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+def NQP_FACTORS(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
+    """Factor scores beside the table: F1..Fk, the composite F and its Rank (1 = highest) for every row.
+
+    Aligned with the input (blank where a row has missing values). F_i = Z·B (regression
+    scores, z with n-1); F = Σ (SS_i/ΣSS)·F_i with SS_i the rotated sums of squares.
+    Source: SPSS FACTOR /SAVE REG; the composite as in the Guangdong paper, eq. 6.
+    """
+    def compute():
+        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+        block = np.column_stack([res.scores, res.composite, res.rank])
+        return cells(res.table, block, [*res.factor_names, text("F", lang), text("Rank", lang)])
+
+    return _answer(compute, "NQP_FACTORS")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@xw.arg("n_factors", doc=_FA_K_DOC)
+@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+def NQP_SCORE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
+    """Composite factor score F beside the table, one per row: F = Σ (SS_i/ΣSS)·F_i over the rotated factors.
+
+    Aligned with the input (blank where a row has missing values). F_i are the regression
+    factor scores Z·R⁻¹A_rot, SS_i the rotated sums of squares.
+    Source: the Guangdong-cities paper, eqs. 6-7; SPSS FACTOR /SAVE REG.
+    """
+    def compute():
+        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+        return cells(res.table, res.composite[:, None], [text("F", lang)])
+
+    return _answer(compute, "NQP_SCORE")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+def NQP_DESCRIBE(data, lang=None, id_cols=None, missing=None):
+    """Descriptive statistics of each indicator: rows Indicator, N, Mean, Std. Dev., Min, Max (over complete rows).
+
+    N counts the rows complete on every indicator (listwise, SPSS FACTOR's Analysis N);
+    Std. Dev. = √(Σ(x - mean)²/(N-1)). Source: SPSS DESCRIPTIVES / FACTOR /PRINT UNIVARIATE.
+    """
+    def compute():
+        from nqp_xl.describe import describe
+
+        res = describe(data, id_cols=id_cols, missing=missing)
+        header = [text(h, lang) for h in ("N", "Mean", "Std. Dev.", "Min", "Max")]
+        return _fa_per_indicator(res.table, res.block, header, lang)
+
+    return _answer(compute, "NQP_DESCRIBE")
+
 
 # ----------------------------------------------------------------------------- grades
 # (NQP_CLUSTER)

@@ -467,7 +467,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws = sheets["Factor analysis"]
     ws.write_string(0, 0, t("fa_title", lang), title)
     ws.write_string(2, 0, t("kmo", lang), bold)
-    _dyn(ws, 2, 1, F["kmo"], 1, 1, num)
+    _scalar(ws, 2, 1, F["kmo"], num)
     ws.write_string(4, 0, t("bartlett", lang), bold)
     _dyn(ws, 5, 0, F["bartlett"], 2, 3, num)
     ws.write_string(8, 0, t("variance", lang), bold)
@@ -562,7 +562,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws = sheets["Methods"]
     ws.write_string(0, 0, t("me_title", lang), title)
     ws.write_string(2, 0, t("version", lang), bold)
-    _dyn(ws, 2, 1, F["version"], 1, 1)
+    _scalar(ws, 2, 1, F["version"])
     ws.write_string(3, 0, t("digest", lang), bold)
     ws.write_string(3, 1, t("digest_note", lang), note)
     ws.write_string(5, 0, t("sheet", lang), head)
@@ -604,6 +604,12 @@ def _blocks(labels: Sequence[str]) -> list[tuple[int, int]]:
             out.append((start, j - 1))
             start = j
     return out
+
+
+def _scalar(ws, row: int, col: int, formula: str, fmt=None) -> None:
+    """A formula answering one value, written as an ordinary formula: Excel 365 shows it
+    as ``=@NQP_...`` and, unlike array formulas, LibreOffice keeps its cached value."""
+    ws.write_formula(row, col, "=" + formula, fmt, "")
 
 
 def _dyn(ws, row: int, col: int, formula: str, rows: int, cols: int, fmt=None) -> None:

@@ -1,0 +1,59 @@
+"""Descriptive statistics per indicator, as SPSS FACTOR's /PRINT UNIVARIATE and DESCRIPTIVES show.
+
+N is the listwise count (SPSS FACTOR's "Analysis N": rows complete on every indicator);
+the standard deviation uses n-1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .table import Table, check_table
+
+
+@dataclass(frozen=True, eq=False)
+class Describe:
+    """Per-indicator N, mean, standard deviation (n-1), minimum and maximum."""
+
+    table: Table
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.table.names
+
+    @property
+    def n(self) -> int:
+        return int(self.table.values.shape[0])
+
+    @cached_property
+    def mean(self) -> np.ndarray:
+        return self.table.values.mean(axis=0)
+
+    @cached_property
+    def std(self) -> np.ndarray:
+        """Sample standard deviation ``sqrt(Σ(x - mean)² / (n-1))``."""
+        centred = self.table.values - self.mean
+        return np.sqrt(np.einsum("ij,ij->j", centred, centred) / (self.n - 1))
+
+    @cached_property
+    def min(self) -> np.ndarray:
+        return self.table.values.min(axis=0)
+
+    @cached_property
+    def max(self) -> np.ndarray:
+        return self.table.values.max(axis=0)
+
+    @cached_property
+    def block(self) -> np.ndarray:
+        """p × 5: N, Mean, Std. Dev., Min, Max."""
+        return np.column_stack([np.full(len(self.names), float(self.n)), self.mean, self.std, self.min, self.max])
+
+
+def describe(data: Any, id_cols: Any = None, missing: Any = None) -> Describe:
+    """Descriptives of every indicator over the complete rows (listwise)."""
+    table = check_table(data, id_cols=id_cols, missing=missing)
+    table.require(min_rows=2, min_cols=1, what="descriptive statistics")
+    return Describe(table)
