@@ -433,7 +433,7 @@ def gini_table(result: DagumGini, lang: str | None = None) -> list[list]:
     from .labels import text
 
     g = result.total
-    out: list[list] = [[text("Component", lang), text("Value", lang), text("Contribution %", lang)]]
+    out: list[list] = [[text("Decomposition", lang), text("Value", lang), text("Contribution %", lang)]]
     names = [f"{text('Total', lang)} G", f"{text('Within', lang)} Gw",
              f"{text('Between (net)', lang)} Gnb", f"{text('Transvariation', lang)} Gt"]
     grouped = len(result.groups) > 1
@@ -455,7 +455,7 @@ def theil_table(result: Theil, lang: str | None = None) -> list[list]:
     from .labels import text
 
     t = result.total
-    out: list[list] = [[text("Component", lang), text("Value", lang), text("Contribution %", lang)]]
+    out: list[list] = [[text("Decomposition", lang), text("Value", lang), text("Contribution %", lang)]]
     out.append([f"{text('Total', lang)} T", t, 100.0 if t else None])
     if len(result.groups) > 1:
         out.append([f"{text('Within', lang)} Tw", result.within, share(result.within, t)])

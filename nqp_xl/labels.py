@@ -78,7 +78,7 @@ ZH: dict[str, str] = {
     "Between (net)": "组间净值",
     "Transvariation": "超变密度",
     "Between": "组间",
-    "Component": "分解项",
+    "Decomposition": "分解项",
     # simultaneous equations
     "Equation": "方程",
     "Variable": "变量",

@@ -75,7 +75,7 @@ def test_udf_layout_matches_oracle_and_sums_to_100():
     values, groups = ranges("rd_intensity", "2022")
     ref = reference("rd_intensity", "2022")
     out = nqp_udfs.NQP_GINI(values, groups)
-    assert out[0] == ["Component", "Value", "Contribution %"]
+    assert out[0] == ["Decomposition", "Value", "Contribution %"]
     assert [r[0] for r in out[1:5]] == ["Total G", "Within Gw", "Between (net) Gnb", "Transvariation Gt"]
     assert_allclose(out[1][1], ref[("gini_total", "")], rtol=1e-8)
     assert out[1][2] == 100.0

@@ -123,8 +123,6 @@ def test_variance_table_layout(rows):
     assert zh[1] == "初始特征值 合计" and all(h in ZH.values() for h in zh)
 
 
-@pytest.mark.xfail(strict=True, reason='labels.ZH holds "Component" twice; the disparity entry '
-                   '("分解项") overrides SPSS\'s "成分" — give one of them another key')
 def test_variance_component_header_in_chinese(rows):
     assert u.NQP_VARIANCE(rows, lang="zh")[0][0] == "成分"
 
