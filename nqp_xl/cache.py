@@ -39,7 +39,10 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
 
 
 def clear() -> None:
-    """Forget everything (benchmarks measure uncached work with this)."""
+    """Forget everything, remembered ranges included (benchmarks measure uncached work)."""
+    from .table import clear_recent
+
+    clear_recent()
     with _lock:
         _store.clear()
         stats["hits"] = stats["misses"] = 0

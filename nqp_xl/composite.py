@@ -57,10 +57,12 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from scipy.special import xlogy
 
 from .cache import cached
 from .errors import NQPError
 from .options import _blank, _scalar, choice, directions as parse_directions, flatten
+from .ranks import rank_desc
 from .table import Table, check_table
 
 STANDARDIZE_METHODS = ("zscore", "minmax")
@@ -215,9 +217,7 @@ def _entropy(x: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray, np.nd
     m = x.shape[0]
     xs = x + shift if shift else x
     p = xs / xs.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    e = -plogp.sum(axis=0) / math.log(m)
+    e = -xlogy(p, p).sum(axis=0) / math.log(m)  # xlogy(0, 0) = 0: the 0·ln 0 = 0 convention
     d = 1.0 - e
     return e, d, d / d.sum()
 
@@ -428,13 +428,7 @@ class Topsis:
     @cached_property
     def rank(self) -> np.ndarray:
         """1 = highest closeness; ties share the better rank."""
-        return _rank_desc(self.closeness)
-
-
-def _rank_desc(x: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
-
-    return rankdata(-x, method="min").astype(float)
+        return rank_desc(self.closeness)
 
 
 def topsis(data: Any, weights: Any = "entropy", directions: Any = None, *, shift: Any = 0,

@@ -70,7 +70,8 @@ def level(d: Any) -> np.ndarray:
 
 def grade(lvl: Any, lang: str | None = "en") -> list[str]:
     """The grade names of levels 1–10 in ``lang``."""
-    return [text(GRADES[int(v) - 1], lang) for v in np.atleast_1d(lvl)]
+    names = [text(g, lang) for g in GRADES]
+    return [names[int(v) - 1] for v in np.atleast_1d(lvl).tolist()]
 
 
 def coupling_degree(u: np.ndarray, model: str = "standard") -> np.ndarray:
@@ -112,7 +113,9 @@ class Coupling:
         if self.n_systems != 2:
             return None
         lang = resolve_lang(lang)
-        names = self.table.names if self.table.has_header else ("U1", "U2")
+        names = self.table.names[:2]
+        if not self.table.has_header or len(set(names)) < 2:  # e.g. two columns both headed "Index"
+            names = ("U1", "U2")
         gap = self.table.values[:, 0] - self.table.values[:, 1]
         gap = np.round(gap, 12)  # 0.1 exactly is synchronous despite floating-point noise
 

@@ -28,11 +28,12 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import chdtrc
 
 from . import options
 from .cache import cached
 from .errors import NQPError
+from .ranks import rank_desc
 from .table import Table, check_table
 
 WHAT = "factor analysis"
@@ -105,7 +106,7 @@ def bartlett_sphericity(r: Any, n: int) -> tuple[float, int, float]:
         raise NQPError("the correlation matrix is singular, so Bartlett's test cannot be computed")
     chi2 = float(-(n - 1 - (2 * p + 5) / 6) * logdet)
     df = p * (p - 1) // 2
-    return chi2, df, float(stats.chi2.sf(chi2, df))
+    return chi2, df, float(chdtrc(df, chi2))
 
 
 def principal_components(r: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -462,14 +463,6 @@ class FactorResult:
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.summary()
-
-
-def rank_desc(values: Any) -> np.ndarray:
-    """Ranks with 1 = highest; ties (equal to 12 significant digits) share the lowest rank."""
-    v = np.asarray(values, dtype=float)
-    scale = max(np.abs(v).max(initial=0.0), 1e-300)
-    key = np.round(v / scale, 12)
-    return stats.rankdata(-key, method="min").astype(int)
 
 
 # ----------------------------------------------------------------------------- the entry point

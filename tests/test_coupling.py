@@ -253,3 +253,10 @@ def test_bad_input_is_named():
 def test_rounding_noise_above_one_is_accepted():
     res = coupling([[1.0 + 1e-15, 0.5], [0.4, 0.5]])
     assert math.isfinite(res.D[0]) and res.C[0] <= 1.0
+
+
+def test_relative_type_falls_back_to_u1_u2_when_headers_repeat():
+    import nqp_udfs
+
+    out = nqp_udfs.NQP_COUPLING([["Index", "Index"], [0.8, 0.2], [0.5, 0.5]])
+    assert out[1][-1] == "U2 lagging" and out[2][-1] == "Synchronous"

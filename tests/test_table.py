@@ -204,3 +204,9 @@ def test_cell_text_is_one_short_line():
 def test_table_is_a_table():
     t = check_table(HEADED)
     assert check_table(t) is t and isinstance(t, Table)
+
+
+def test_digest_tracks_region_labels():
+    rows = [r[:] for r in HEADED]
+    rows[1][0] = "Hebei"
+    assert check_table(rows).digest != check_table(HEADED).digest

@@ -10,6 +10,7 @@ and press "Import Functions" once.  The docstrings are the function wizard's hel
 """
 from __future__ import annotations
 
+import gc
 import math
 from typing import Any, Callable
 
@@ -24,13 +25,19 @@ class Cells(list):
     """Rows laid out from arrays already proven finite: answered as they are."""
 
 
-def cells(table, block: Any, header: list[str] | None = None) -> Cells:
+def cells(table, block: Any, header: list[str] | None = None, text_cols: list[list[str]] = ()) -> Cells:
     """An aligned answer: header row when the input had one, blank rows where input rows
-    were left out.  ``block`` is numeric (m × q) for the complete rows."""
+    were left out.  ``block`` is numeric (m × q) for the complete rows; ``text_cols`` are
+    columns of text (one entry per complete row) placed after it."""
     arr = np.asarray(block, dtype=float)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
     if not np.isfinite(arr).all():
         raise FloatingPointError("a result is not a finite number")
-    return Cells(table.aligned(arr, header))
+    rows = arr.tolist()
+    if text_cols:
+        rows = [r + list(t) for r, t in zip(rows, zip(*text_cols))]
+    return Cells(table.aligned(rows, header))
 
 
 def _clean(value: Any) -> Any:
@@ -60,7 +67,13 @@ def _to_excel(result: Any) -> Any:
 
 
 def _answer(compute: Callable[[], Any], function: str) -> Any:
-    """Run ``compute`` and answer its value, or a ``#NQP!`` text; never a traceback."""
+    """Run ``compute`` and answer its value, or a ``#NQP!`` text; never a traceback.
+
+    The garbage collector pauses meanwhile: a large range means tens of thousands of row
+    lists, and collections triggered by creating them cost more than the numerics.
+    """
+    paused = gc.isenabled()
+    gc.disable()
     try:
         return _to_excel(compute())
     except NQPError as err:
@@ -71,6 +84,9 @@ def _answer(compute: Callable[[], Any], function: str) -> Any:
     except Exception as err:  # noqa: BLE001 - a cell must never show a traceback
         return as_cell_text(f"{function} failed unexpectedly ({type(err).__name__}: {err}); "
                             "please report this with your data")
+    finally:
+        if paused:
+            gc.enable()
 
 
 # ----------------------------------------------------------------------------- general
@@ -288,7 +304,8 @@ def NQP_CLUSTER(values, k=4, names=None, method=None, lang=None, id_cols=None, m
         from nqp_xl.cluster import grade
 
         result = grade(values, k, names, method, lang=lang, id_cols=id_cols, missing=missing)
-        return result.table.aligned(result.block(), [text("Grade", lang), text("Cluster", lang)])
+        # [grade name, cluster number]: texts and whole numbers, nothing to check cell by cell
+        return Cells(result.table.aligned(result.block(), [text("Grade", lang), text("Cluster", lang)]))
 
     return _answer(compute, "NQP_CLUSTER")
 
@@ -317,7 +334,7 @@ def NQP_STANDARDIZE(data, method=None, directions=None, lang=None, id_cols=None,
 
         resolve_lang(lang)
         res = standardize(data, method, directions, id_cols=id_cols, missing=missing)
-        return res.table.aligned(res.values, list(res.names))
+        return cells(res.table, res.values, list(res.names))
     return _answer(compute, "NQP_STANDARDIZE")
 
 
@@ -358,7 +375,7 @@ def NQP_INDEX(data, weights=None, directions=None, lang=None, id_cols=None, miss
         from nqp_xl.composite import composite_index
 
         res = composite_index(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-        return res.table.aligned(res.index, [text("Index", lang)])
+        return cells(res.table, res.index, [text("Index", lang)])
     return _answer(compute, "NQP_INDEX")
 
 
@@ -377,7 +394,7 @@ def NQP_TOPSIS(data, weights=None, directions=None, lang=None, id_cols=None, mis
 
         res = topsis(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
         block = np.column_stack([res.d_plus, res.d_minus, res.closeness, res.rank])
-        return res.table.aligned(block, [text(h, lang) for h in ("D+", "D-", "C", "Rank")])
+        return cells(res.table, block, [text(h, lang) for h in ("D+", "D-", "C", "Rank")])
     return _answer(compute, "NQP_TOPSIS")
 
 
@@ -396,7 +413,7 @@ def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, m
 
         resolve_lang(lang)
         res = obstacle_degree(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-        return res.table.aligned(res.degree, list(res.table.names))
+        return cells(res.table, res.degree, list(res.table.names))
     return _answer(compute, "NQP_OBSTACLE")
 
 
@@ -421,11 +438,9 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
         kinds = res.relative_type(lang)
         grades = res.grade(lang)
         header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
-        cols = [res.C.tolist(), res.T.tolist(), res.D.tolist(), res.level.tolist(), grades]
-        if kinds is not None:
-            cols.append(kinds)
-        block = [list(r) for r in zip(*cols)]
-        return res.table.aligned(block, [text(h, lang) for h in header])
+        numbers = np.column_stack([res.C, res.T, res.D, res.level])
+        texts = [grades] + ([kinds] if kinds is not None else [])
+        return cells(res.table, numbers, [text(h, lang) for h in header], texts)
     return _answer(compute, "NQP_COUPLING")
 
 
