@@ -55,15 +55,18 @@ def summary(table: template.InputTable, lang: str = "en") -> str:
         lines.append(f"  KMO = {kmo:.4f}")
     bart = _call(lines, "NQP_BARTLETT", data, lang=lang, id_cols=1)
     if bart:
-        lines.append("  Bartlett: " + ", ".join(f"{h} = {_fmt(v, 0)}" for h, v in zip(bart[0], bart[1])))
+        chi2, df, sig = bart[1]
+        lines.append(f"  Bartlett's test of sphericity: Chi-square = {chi2:.3f}, df = {int(df)}, Sig. = {sig:.3g}")
     var = _call(lines, "NQP_VARIANCE", data, lang=lang, id_cols=1)
     if var:
-        lines.append("  Total variance explained (extracted components):")
-        hdr = var[0]
+        lines.append("  Total variance explained (components kept; rotation sums of squared loadings):")
+        lines.append(f"    {'Component':<10}{'Eigenvalue':>11}{'% of Var.':>11}{'Cum. %':>9}"
+                     f"{'Rotated SS':>12}{'% of Var.':>11}{'Cum. %':>9}")
         for row in var[1:]:
-            if len(row) > 6 and row[4] not in (None, ""):
-                lines.append("    " + "  ".join(f"{h}={_fmt(v, 0)}" for h, v in zip(hdr[:7], row[:7])
-                                                  if h and v is not None))
+            if row[7] is None:
+                continue
+            lines.append(f"    {int(row[0]):<10}{row[1]:>11.3f}{row[2]:>11.3f}{row[3]:>9.3f}"
+                         f"{row[7]:>12.3f}{row[8]:>11.3f}{row[9]:>9.3f}")
     load = _call(lines, "NQP_LOADINGS", data, lang=lang, id_cols=1)
     if load:
         lines.append("  Rotated loadings:")
