@@ -61,7 +61,7 @@ from scipy.special import xlogy
 
 from .cache import cached
 from .errors import NQPError
-from .options import _blank, _scalar, choice, directions as parse_directions, flatten
+from .options import _blank, _scalar, choice, directions as parse_directions, flatten, nonnegative
 from .ranks import rank_desc
 from .table import Table, check_table
 
@@ -99,18 +99,7 @@ def _dirs(directions: Any, table: Table) -> np.ndarray:
 
 
 def _shift(shift: Any) -> float:
-    value = _scalar(shift)
-    if _blank(value):
-        return 0.0
-    if isinstance(value, bool):
-        raise NQPError(f"shift must be a small non-negative number such as 0.0001, not {str(value).upper()}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise NQPError(f'shift must be a small non-negative number such as 0.0001, not "{value}"') from None
-    if not math.isfinite(x) or x < 0:
-        raise NQPError(f"shift={value} must be a non-negative number such as 0.0001 or 0.01")
-    return x
+    return nonnegative(shift, "shift", "0.0001 or 0.01")
 
 
 def _minmax_array(values: np.ndarray, dirs: np.ndarray) -> np.ndarray:

@@ -221,8 +221,8 @@ def _sum_pos_between(a: np.ndarray, b_sorted: np.ndarray, b_cum: np.ndarray) -> 
 
 
 @dataclass(frozen=True, eq=False)
-class DagumGini:
-    """The Dagum decomposition of the Gini ratio; fields are computed on first use."""
+class _GroupedIndex:
+    """Values y with their group codes (0..k-1) and group names: what both indices share."""
 
     y: np.ndarray
     codes: np.ndarray
@@ -235,6 +235,11 @@ class DagumGini:
     @cached_property
     def mu(self) -> float:
         return float(self.y.mean())
+
+
+@dataclass(frozen=True, eq=False)
+class DagumGini(_GroupedIndex):
+    """The Dagum decomposition of the Gini ratio; fields are computed on first use."""
 
     @cached_property
     def _sorted_groups(self) -> list[np.ndarray]:
@@ -363,20 +368,8 @@ def _theil_of(y: np.ndarray) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class Theil:
+class Theil(_GroupedIndex):
     """Theil T index with its within/between decomposition."""
-
-    y: np.ndarray
-    codes: np.ndarray
-    groups: tuple[str, ...]
-
-    @cached_property
-    def n(self) -> int:
-        return int(self.y.shape[0])
-
-    @cached_property
-    def mu(self) -> float:
-        return float(self.y.mean())
 
     @cached_property
     def sizes(self) -> np.ndarray:

@@ -74,6 +74,22 @@ def fraction(value: Any, name: str, default: float | None = None, *, open_low: b
     return x
 
 
+def nonnegative(value: Any, name: str, example: str, default: float = 0.0) -> float:
+    """An optional number >= 0 (e.g. the entropy ``shift``)."""
+    value = _scalar(value)
+    if _blank(value):
+        return default
+    if isinstance(value, bool):
+        raise NQPError(f"{name} must be a non-negative number such as {example}, not {str(value).upper()}")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise NQPError(f'{name} must be a non-negative number such as {example}, not "{value}"') from None
+    if not math.isfinite(x) or x < 0:
+        raise NQPError(f"{name}={value} must be a non-negative number such as {example}")
+    return x
+
+
 def flag(value: Any, name: str, default: bool) -> bool:
     """TRUE/FALSE, 1/0 or "yes"/"no"."""
     value = _scalar(value)

@@ -508,14 +508,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws.set_column(0, 0, 30)
     ws.set_column(6, 7, 14)
     ws.set_column(8, 12, 11)
-    chart = wb.add_chart({"type": "column"})
-    chart.add_series({"name": ["Composite index", 3, 8],
-                      "categories": ["Composite index", 4, 6, 3 + n, 6],
-                      "values": ["Composite index", 4, 8, 3 + n, 8]})
-    chart.set_title({"name": t("chart_index", lang)})
-    chart.set_legend({"none": True})
-    chart.set_size({"width": 900, "height": 420})
-    ws.insert_chart(3, 14, chart)
+    _column_chart(wb, ws, "Composite index", t("chart_index", lang), value_col=8,
+                  categories=(6, 6), n=n, at=(3, 14))
 
     # ---- Coupling
     ws = sheets["Coupling"]
@@ -529,14 +523,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws.set_column(0, 1, 14)
     ws.set_column(2, 7, 10)
     ws.set_column(8, 9, 22)
-    chart = wb.add_chart({"type": "column"})
-    chart.add_series({"name": ["Coupling", 3, 6],
-                      "categories": ["Coupling", 4, 0, 3 + n, 1],
-                      "values": ["Coupling", 4, 6, 3 + n, 6]})
-    chart.set_title({"name": t("chart_coupling", lang)})
-    chart.set_legend({"none": True})
-    chart.set_size({"width": 900, "height": 420})
-    ws.insert_chart(3, 11, chart)
+    _column_chart(wb, ws, "Coupling", t("chart_coupling", lang), value_col=6,
+                  categories=(0, 1), n=n, at=(3, 11))
 
     # ---- Grades
     ws = sheets["Grades"]
@@ -604,6 +592,20 @@ def _blocks(labels: Sequence[str]) -> list[tuple[int, int]]:
             out.append((start, j - 1))
             start = j
     return out
+
+
+def _column_chart(wb, ws, sheet: str, title: str, value_col: int, categories: tuple[int, int],
+                  n: int, at: tuple[int, int]) -> None:
+    """A column chart of one spilled answer column (header in row 4, n rows below), by region
+    (the label columns ``categories``); refresh stretches its ranges to the real spill size."""
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"name": [sheet, 3, value_col],
+                      "categories": [sheet, 4, categories[0], 3 + n, categories[1]],
+                      "values": [sheet, 4, value_col, 3 + n, value_col]})
+    chart.set_title({"name": title})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 900, "height": 420})
+    ws.insert_chart(at[0], at[1], chart)
 
 
 def _scalar(ws, row: int, col: int, formula: str, fmt=None) -> None:
