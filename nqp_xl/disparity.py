@@ -170,7 +170,7 @@ def grouped_values(values: Any, groups: Any, id_cols: Any = None, missing: Any =
     if neg.size:
         i = int(rows_idx[neg[0]])
         where = cell_name(table.first_row + i, table.first_col)
-        raise NQPError(f'indicator "{table.names[0]}", region "{table.row_names[i]}" ({where}) is '
+        raise NQPError(f'indicator "{table.names[0]}", {table.who(i)} ({where}) is '
                        f"{y[neg[0]]:.10g}; {what} needs values of 0 or more")
     if y.size < 2:
         raise NQPError(f"{what} needs at least 2 values; there is {y.size}")

@@ -68,7 +68,7 @@ def fraction(value: Any, name: str, default: float | None = None, *, open_low: b
     except (TypeError, ValueError):
         raise NQPError(f'{name} must be a fraction such as 0.85, not "{value}"') from None
     if not math.isfinite(x) or x <= 0 or x > 1:
-        hint = f" (for {x:g}% write {x / 100:g})" if 1 < x <= 100 else ""
+        hint = f" (for {x:g}% write {x / 100:g})" if 5 <= x <= 100 else ""
         raise NQPError(f"{name}={value:g} is outside (0, 1]; give a fraction such as 0.85{hint}"
                        if isinstance(value, (int, float)) else f"{name}={value} is outside (0, 1]")
     return x

@@ -130,6 +130,10 @@ class Table:
             names.append(text or f"row {self.first_row + i + 1}")
         return names
 
+    def who(self, i: int) -> str:
+        """Input data row i in a message: ``region "Beijing 2016"``, or ``row 5`` without labels."""
+        return f'region "{self.row_names[i]}"' if self.labels else self.row_names[i]
+
     @cached_property
     def kept_names(self) -> list[str]:
         """Row names of the complete rows, in order."""
@@ -222,10 +226,14 @@ def _range_rows(data: Any) -> list[list]:
         width = len(rows[0])
         bad = next(i for i, r in enumerate(rows) if len(r) != width)
         raise NQPError(
-            f"the range is ragged: row {bad + 1} has {len(rows[bad])} cells but row 1 has {width}; "
+            f"the range is ragged: row {bad + 1} has {_cells(len(rows[bad]))} but row 1 has {width}; "
             "select a rectangular block"
         )
     return rows
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"
 
 
 def _detect_labels(rows: list[list], start: int, id_cols: int | None) -> int:
