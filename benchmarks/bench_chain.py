@@ -176,7 +176,7 @@ def reference_times(cases: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=7, help="runs per median (default 7)")
+    parser.add_argument("--repeat", type=int, default=30, help="runs per median at 31 x 15 (default 30)")
     parser.add_argument("--big-repeat", type=int, default=5, help="runs per median at 20,000 x 40")
     args = parser.parse_args(argv)
 

@@ -48,6 +48,34 @@ def _segment_argmin(v: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> t
     return segmin, hit[np.searchsorted(hit, starts)]
 
 
+_DENSE_MAX = 400  # up to this many distinct values one dense pass beats the recursion
+
+
+def _dp_layer_dense(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
+                    first: int, jlo0: int, jhi0: int) -> tuple[np.ndarray, np.ndarray]:
+    """The same layer as :func:`_dp_layer` for few values: every candidate i ≤ j at once
+    (an m × m array), which for a province table is a few microseconds instead of a
+    recursion of numpy calls.  Same arithmetic, same leftmost argmin."""
+    m = W.shape[0] - 1
+    D = np.full(m, np.inf)
+    B = np.zeros(m, dtype=np.int64)
+    A = np.empty(m + 1)
+    A[0] = np.inf
+    A[1:] = prev - S2[1:]
+    i = np.arange(first, jhi0 + 1)[:, None]
+    j1 = np.arange(jlo0, jhi0 + 1)[None, :] + 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = S1[j1] - S1[i]
+        d *= d
+        d /= W[j1] - W[i]
+        v = A[i] - d
+    v[i >= j1] = np.inf
+    pos = np.argmin(v, axis=0)
+    D[jlo0:jhi0 + 1] = v[pos, np.arange(v.shape[1])] + S2[j1[0]]
+    B[jlo0:jhi0 + 1] = pos + first
+    return D, B
+
+
 def _dp_layer(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
               first: int, jlo0: int, jhi0: int) -> tuple[np.ndarray, np.ndarray]:
     """One layer of the dynamic programme, for every end point j in [jlo0, jhi0]:
@@ -133,8 +161,9 @@ def kmeans_1d_optimal(x: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     if k > 1:
         D = S2[1:] - S1[1:] ** 2 / W[1:]  # one cluster over values 0..j
         layers = []
+        layer = _dp_layer_dense if m <= _DENSE_MAX else _dp_layer
         for q in range(2, k):  # q clusters over values 0..j, j in [q-1, m-1-(k-q)]
-            D, B = _dp_layer(D, W, S1, S2, q - 1, q - 1, m - 1 - (k - q))
+            D, B = layer(D, W, S1, S2, q - 1, q - 1, m - 1 - (k - q))
             layers.append(B)
         i = np.arange(k - 1, m)  # the last cluster is i..m-1
         s1 = S1[m] - S1[i]

@@ -90,7 +90,10 @@ def _is_blank(value: Any) -> bool:
 
 
 def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip()) and not is_error_value(value)
+    if not isinstance(value, str):
+        return False
+    text = value.lstrip()
+    return bool(text) and not (text[0] == "#" and is_error_value(text))
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,7 +219,7 @@ def _range_rows(data: Any) -> list[list]:
         raise NQPError("the data range is empty")
     if not isinstance(data, (list, tuple)):
         data = [[data]]
-    rows = data if all(type(r) in (list, tuple) for r in data) else [
+    rows = data if set(map(type, data)) <= {list, tuple} else [
         list(r) if isinstance(r, (list, tuple)) else [r] for r in data
     ]
     if not rows or not rows[0]:
