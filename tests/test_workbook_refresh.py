@@ -164,7 +164,7 @@ def test_libreoffice_shows_the_same_numbers_as_the_cached_values(book, tmp_path)
     lo = lo_sheets(pub, tmp_path)
     wb = openpyxl.load_workbook(out, data_only=True)
     checked = 0
-    for sheet in ("Composite index", "Coupling", "Disparity"):
+    for sheet in ("Factor analysis", "Composite index", "Coupling", "Grades", "Disparity"):
         ws = wb[sheet]
         rows = lo[sheet]
         for r, row in enumerate(ws.iter_rows(values_only=True)):
@@ -173,3 +173,16 @@ def test_libreoffice_shows_the_same_numbers_as_the_cached_values(book, tmp_path)
                     assert math.isclose(float(rows[r][c]), v, rel_tol=1e-12, abs_tol=1e-14), (sheet, r, c)
                     checked += 1
     assert checked > 100
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_shows_the_refreshed_workbooks_single_value_formulas(book, tmp_path):
+    """LibreOffice opens the refreshed .xlsm itself and shows the cached answers of its
+    ordinary formulas (KMO, version): those are written as plain formulas, not arrays."""
+    _src, out, _proc = book
+    lo = lo_sheets(out, tmp_path)
+    wb = openpyxl.load_workbook(out, data_only=True)
+    kmo = wb["Factor analysis"]["B3"].value
+    assert isinstance(kmo, float) and 0 < kmo < 1
+    assert math.isclose(float(lo["Factor analysis"][2][1]), kmo, rel_tol=1e-12)
+    assert lo["Methods"][2][1] == wb["Methods"]["B3"].value
