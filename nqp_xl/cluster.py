@@ -31,7 +31,7 @@ from .cache import cached
 from .errors import NQPError
 from .labels import resolve_lang, text
 from .options import choice, flatten, whole_number
-from .table import Table, check_table
+from .table import Table, check_table, parse_text_list
 
 METHODS = ("optimal", "kmeans", "spss")
 
@@ -380,11 +380,7 @@ def parse_k(k: Any) -> int:
 def grade_names(names: Any, k: int, lang: str | None = None) -> tuple[str, ...]:
     """The k grade names, best first: ``names`` (a comma list or a range) or the defaults
     (k=4: "Excellent,Good,Medium,Poor" / "优,良,中,差"; else "Grade 1".."Grade k" / "第1级"...)."""
-    cells = [c for c in flatten(names) if not (c is None or (isinstance(c, str) and not c.strip())
-                                              or (isinstance(c, float) and np.isnan(c)))]
-    if len(cells) == 1 and isinstance(cells[0], str):
-        cells = [p.strip() for p in cells[0].replace("，", ",").replace(";", ",").split(",") if p.strip()]
-    texts = [_name_text(c) for c in cells]
+    texts = parse_text_list(names)
     if not texts:
         lang = resolve_lang(lang)
         if k == 4:
@@ -397,15 +393,6 @@ def grade_names(names: Any, k: int, lang: str | None = None) -> tuple[str, ...]:
         raise NQPError(f'names gives {len(texts)} grade names ({shown}) but k={k}; '
                        f"give {k} names, best first, or change k")
     return tuple(texts)
-
-
-def _name_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        x = float(value)
-        return str(int(x)) if x.is_integer() else f"{x:g}"
-    return str(value).strip()
 
 
 @dataclass(frozen=True)

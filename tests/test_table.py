@@ -210,3 +210,23 @@ def test_digest_tracks_region_labels():
     rows = [r[:] for r in HEADED]
     rows[1][0] = "Hebei"
     assert check_table(rows).digest != check_table(HEADED).digest
+
+
+def test_large_ranges_and_frames_are_converted_once_and_by_content():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(600, 40))
+    rows = [["unit"] + [f"x{j}" for j in range(40)]] + [[f"u{i}"] + r for i, r in enumerate(x.tolist())]
+    first = check_table(rows)
+    again = [list(r) for r in rows]  # equal content, new lists (as xlwings hands them)
+    assert check_table(again) is first
+    again[7][3] = again[7][3] + 1.0  # one changed cell: converted afresh
+    changed = check_table(again)
+    assert changed is not first and changed.values[6, 2] == first.values[6, 2] + 1.0
+    rows[9][5] = 99.0  # mutating the caller's lists cannot leak into the remembered copy
+    assert check_table(rows) is not first and check_table(rows).values[8, 4] == 99.0
+
+    frame = pd.DataFrame(x, columns=[f"x{j}" for j in range(40)])
+    t = check_table(frame)
+    assert check_table(frame.copy()) is t
+    frame.iloc[3, 3] = -1.0
+    assert check_table(frame).values[3, 3] == -1.0
