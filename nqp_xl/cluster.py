@@ -30,7 +30,7 @@ import numpy as np
 from .cache import cached
 from .errors import NQPError
 from .labels import resolve_lang, text
-from .options import choice, flatten, whole_number
+from .options import choice, whole_number
 from .table import Table, check_table, parse_text_list
 
 METHODS = ("optimal", "kmeans", "spss")
@@ -48,6 +48,16 @@ def _segment_argmin(v: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> t
     return segmin, hit[np.searchsorted(hit, starts)]
 
 
+def _layer_start(prev: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Empty D and B of a layer, and A[i] = prev[i-1] − S2[i], the part of a candidate's
+    cost that depends on its start i alone (A[0] = inf: no cluster may start before 0)."""
+    m = S2.shape[0] - 1
+    A = np.empty(m + 1)
+    A[0] = np.inf
+    A[1:] = prev - S2[1:]
+    return np.full(m, np.inf), np.zeros(m, dtype=np.int64), A
+
+
 _DENSE_MAX = 400  # up to this many distinct values one dense pass beats the recursion
 
 
@@ -56,12 +66,7 @@ def _dp_layer_dense(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndar
     """The same layer as :func:`_dp_layer` for few values: every candidate i ≤ j at once
     (an m × m array), which for a province table is a few microseconds instead of a
     recursion of numpy calls.  Same arithmetic, same leftmost argmin."""
-    m = W.shape[0] - 1
-    D = np.full(m, np.inf)
-    B = np.zeros(m, dtype=np.int64)
-    A = np.empty(m + 1)
-    A[0] = np.inf
-    A[1:] = prev - S2[1:]
+    D, B, A = _layer_start(prev, S2)
     i = np.arange(first, jhi0 + 1)[:, None]
     j1 = np.arange(jlo0, jhi0 + 1)[None, :] + 1
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -88,13 +93,7 @@ def _dp_layer(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
     on either side.  Each level of the recursion is a handful of numpy passes over about
     m candidates; there are about log2(m) levels.
     """
-    m = W.shape[0] - 1
-    D = np.full(m, np.inf)
-    B = np.zeros(m, dtype=np.int64)
-    # prev[i-1] - S2[i]: the part of a candidate's cost that depends on i alone.
-    A = np.empty(m + 1)
-    A[0] = np.inf
-    A[1:] = prev - S2[1:]
+    D, B, A = _layer_start(prev, S2)
     jlo = np.array([jlo0])
     jhi = np.array([jhi0])
     ilo = np.array([first])
