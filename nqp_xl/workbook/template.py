@@ -329,14 +329,18 @@ def _sref(col: str) -> str:
     return out
 
 
-def formulas_for() -> dict[str, str]:
-    """Every formula of the template, by a short key (also used by the tests)."""
+def formulas_for(groups: bool = True) -> dict[str, str]:
+    """Every formula of the template, by a short key (also used by the tests).
+
+    ``groups``: the table has a group column (Settings: NQP_GROUP_COL) for the Gini and
+    Theil decompositions; without one they answer the overall index only."""
     D, L_, I = "NQP_DATA", "NQP_LANG", "NQP_ID_COLS"
     fa = f"{D},NQP_N_FACTORS,NQP_MIN_CUMVAR"
     idx = f"NQP_INDEX({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I})"
     u1 = f"NQP_INDEX(NQP_SUB1,NQP_WEIGHTS_METHOD,NQP_DIR1,{L_},0)"
     u2 = f"NQP_INDEX(NQP_SUB2,NQP_WEIGHTS_METHOD,NQP_DIR2,{L_},0)"
     score = f"NQP_SCORE({fa},{L_},{I})"
+    group = f"INDEX({D},0,NQP_GROUP_COL)" if groups else ""
     return {
         "label1": f"INDEX({D},0,NQP_LABEL_COL)",
         "label2": f"INDEX({D},0,NQP_LABEL_COL2)",
@@ -354,8 +358,8 @@ def formulas_for() -> dict[str, str]:
         "coupling": f"NQP_COUPLING(CHOOSE({{1,2}},{u1},{u2}),,NQP_COUPLING_MODEL,{L_})",
         "score": score,
         "cluster": f"NQP_CLUSTER({score},NQP_K,NQP_GRADE_NAMES,,{L_})",
-        "gini": f"NQP_GINI({idx},INDEX({D},0,NQP_GROUP_COL),{L_})",
-        "theil": f"NQP_THEIL({idx},INDEX({D},0,NQP_GROUP_COL),{L_})",
+        "gini": f"NQP_GINI({idx},{group},{L_})",
+        "theil": f"NQP_THEIL({idx},{group},{L_})",
         "version": "NQP_VERSION()",
     }
 
@@ -378,7 +382,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     wb.set_custom_property("nqp-xl template", __version__)
     wb.add_vba_project(io.BytesIO(xlwings_vba_project()), is_stream=True)
     wb.set_vba_name("ThisWorkbook")
-    F = formulas_for()
+    group_col, label_col, label2 = _label_columns(table)
+    F = formulas_for(groups=group_col is not None)
 
     title = wb.add_format({"bold": True, "font_size": 14})
     bold = wb.add_format({"bold": True})
@@ -400,11 +405,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws.write_string(2, 1, t("value", lang), head)
     ws.write_string(2, 2, t("meaning", lang), head)
     ws.write_string(2, 3, "Name", head)
-    group_col = table.headers.index("region") + 1 if "region" in table.headers[:n_id] else max(1, n_id)
-    label_col = table.headers.index("province_en") + 1 if "province_en" in table.headers[:n_id] else max(1, min(n_id, 1))
-    label2 = table.headers.index("year") + 1 if "year" in table.headers[:n_id] else label_col
-    values = {"NQP_LANG": lang, "NQP_ID_COLS": n_id, "NQP_LABEL_COL": label_col, "NQP_LABEL_COL2": label2,
-              "NQP_GROUP_COL": group_col}
+    values = {"NQP_LANG": lang, "NQP_ID_COLS": n_id, "NQP_LABEL_COL": label_col,
+              "NQP_LABEL_COL2": label2 or label_col, "NQP_GROUP_COL": group_col}
     for i, (name, en, zh, default, m_en, m_zh, allowed) in enumerate(SETTINGS):
         r = 3 + i
         ws.write_string(r, 0, zh if lang == "zh" else en, bold)
@@ -480,7 +482,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     _dyn(ws, coef_row, 0, F["scorecoef"], p + 1, 3, num)
     ws.write_string(2, 12, t("factors", lang), bold)
     _dyn(ws, 3, 12, F["label1"], n + 1, 1)
-    _dyn(ws, 3, 13, F["label2"], n + 1, 1)
+    if label2:
+        _dyn(ws, 3, 13, F["label2"], n + 1, 1)
     _dyn(ws, 3, 14, F["factors"], n + 1, 5, num)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 10, 12)
@@ -502,7 +505,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     _dyn(ws, 3, 0, F["weights"], p + 1, 4, num)
     ws.write_string(2, 6, t("index", lang), bold)
     _dyn(ws, 3, 6, F["label1"], n + 1, 1)
-    _dyn(ws, 3, 7, F["label2"], n + 1, 1)
+    if label2:
+        _dyn(ws, 3, 7, F["label2"], n + 1, 1)
     _dyn(ws, 3, 8, F["index"], n + 1, 1, num)
     _dyn(ws, 3, 9, F["topsis"], n + 1, 4, num)
     ws.set_column(0, 0, 30)
@@ -516,7 +520,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws.write_string(0, 0, t("cp_title", lang), title)
     ws.write_string(1, 0, t("cp_note", lang), note)
     _dyn(ws, 3, 0, F["label1"], n + 1, 1)
-    _dyn(ws, 3, 1, F["label2"], n + 1, 1)
+    if label2:
+        _dyn(ws, 3, 1, F["label2"], n + 1, 1)
     _dyn(ws, 3, 2, F["u1"], n + 1, 1, num)
     _dyn(ws, 3, 3, F["u2"], n + 1, 1, num)
     _dyn(ws, 3, 4, F["coupling"], n + 1, 6, num)
@@ -530,7 +535,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws = sheets["Grades"]
     ws.write_string(0, 0, t("gr_title", lang), title)
     _dyn(ws, 3, 0, F["label1"], n + 1, 1)
-    _dyn(ws, 3, 1, F["label2"], n + 1, 1)
+    if label2:
+        _dyn(ws, 3, 1, F["label2"], n + 1, 1)
     _dyn(ws, 3, 2, F["score"], n + 1, 1, num)
     _dyn(ws, 3, 3, F["cluster"], n + 1, 2)
     ws.set_column(0, 1, 14)
@@ -541,10 +547,12 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws.write_string(0, 0, t("ds_title", lang), title)
     ws.write_string(2, 0, t("gini", lang), bold)
     _dyn(ws, 3, 0, F["gini"], 5, 3, num)
-    ws.write_string(39, 0, t("theil", lang), bold)
-    _dyn(ws, 40, 0, F["theil"], 4, 3, num)
+    ws.write_string(2, 4, t("theil", lang), bold)  # beside the Gini table, which grows with the groups
+    _dyn(ws, 3, 4, F["theil"], 4, 3, num)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 3, 14)
+    ws.set_column(4, 4, 24)
+    ws.set_column(5, 6, 14)
 
     # ---- Methods
     ws = sheets["Methods"]
@@ -592,6 +600,32 @@ def _blocks(labels: Sequence[str]) -> list[tuple[int, int]]:
             out.append((start, j - 1))
             start = j
     return out
+
+
+def _label_columns(table: InputTable) -> tuple[int | None, int, int | None]:
+    """Which label columns (1-based, of the Data table) the sheets use: the group column for
+    Gini/Theil ("region", else a label column with 2 to n/2 distinct values, else none), the
+    region name ("province_en", else the first) and a second label ("year", else another label
+    column, else none: then the sheets show one label column)."""
+    n_id, heads, rows = table.id_cols, table.headers, table.rows
+    labels = list(range(n_id))
+
+    def named(name: str) -> int | None:
+        return heads.index(name) if name in heads[:n_id] else None
+
+    first = named("province_en")
+    first = 0 if first is None else first
+    group = named("region")
+    if group is None:
+        for c in labels:
+            distinct = len({str(r[c]) for r in rows})
+            if c != first and 2 <= distinct <= len(rows) // 2:
+                group = c
+                break
+    second = named("year")
+    if second is None:
+        second = next((c for c in labels if c not in (first, group)), None)
+    return (None if group is None else group + 1), first + 1, (None if second is None else second + 1)
 
 
 def _column_chart(wb, ws, sheet: str, title: str, value_col: int, categories: tuple[int, int],
