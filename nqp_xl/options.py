@@ -34,18 +34,25 @@ def flatten(value: Any) -> list:
     return list(itertools.chain.from_iterable(flatten(v) for v in value))
 
 
+def _number(value: Any, name: str, what: str) -> float | None:
+    """A cell's number (``None`` when blank), or an error saying what ``name`` must be."""
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise NQPError(f"{name} must be {what}, not {str(value).upper()}")
+    try:
+        return float(value.strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise NQPError(f'{name} must be {what}, not "{value}"') from None
+
+
 def whole_number(value: Any, name: str, low: int | None = None, high: int | None = None,
                  default: int | None = None) -> int | None:
     """An optional whole number within [low, high]."""
     value = _scalar(value)
-    if _blank(value):
+    x = _number(value, name, "a whole number")
+    if x is None:
         return default
-    if isinstance(value, bool):
-        raise NQPError(f"{name} must be a whole number, not {str(value).upper()}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise NQPError(f'{name} must be a whole number, not "{value}"') from None
     if not math.isfinite(x) or x != int(x):
         raise NQPError(f"{name} must be a whole number, not {value}")
     n = int(x)
@@ -59,14 +66,9 @@ def whole_number(value: Any, name: str, low: int | None = None, high: int | None
 def fraction(value: Any, name: str, default: float | None = None, *, open_low: bool = True) -> float | None:
     """An optional fraction in (0, 1]; "85%" and 85 are refused with a hint."""
     value = _scalar(value)
-    if _blank(value):
+    x = _number(value, name, "a fraction such as 0.85")
+    if x is None:
         return default
-    if isinstance(value, bool):
-        raise NQPError(f"{name} must be a fraction such as 0.85, not {str(value).upper()}")
-    try:
-        x = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise NQPError(f'{name} must be a fraction such as 0.85, not "{value}"') from None
     if not math.isfinite(x) or x <= 0 or x > 1:
         hint = f" (for {x:g}% write {x / 100:g})" if 5 <= x <= 100 else ""
         raise NQPError(f"{name}={value:g} is outside (0, 1]; give a fraction such as 0.85{hint}"
@@ -76,15 +78,9 @@ def fraction(value: Any, name: str, default: float | None = None, *, open_low: b
 
 def nonnegative(value: Any, name: str, example: str, default: float = 0.0) -> float:
     """An optional number >= 0 (e.g. the entropy ``shift``)."""
-    value = _scalar(value)
-    if _blank(value):
+    x = _number(_scalar(value), name, f"a non-negative number such as {example}")
+    if x is None:
         return default
-    if isinstance(value, bool):
-        raise NQPError(f"{name} must be a non-negative number such as {example}, not {str(value).upper()}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise NQPError(f'{name} must be a non-negative number such as {example}, not "{value}"') from None
     if not math.isfinite(x) or x < 0:
         raise NQPError(f"{name}={value} must be a non-negative number such as {example}")
     return x
