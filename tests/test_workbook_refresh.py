@@ -186,3 +186,58 @@ def test_libreoffice_shows_the_refreshed_workbooks_single_value_formulas(book, t
     assert isinstance(kmo, float) and 0 < kmo < 1
     assert math.isclose(float(lo["Factor analysis"][2][1]), kmo, rel_tol=1e-12)
     assert lo["Methods"][2][1] == wb["Methods"]["B3"].value
+
+
+def _as_shared(path, sheet_xml: str, cells: list[str]):
+    """Rewrite formulas in ``cells`` (a column, first one the master) as Excel stores a
+    copied-down formula: the master keeps its text with t="shared" ref=.. si="0", the others
+    carry only <f t="shared" si="0"/> and a stale cached value."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts[sheet_xml].decode()
+    first, last = cells[0], cells[-1]
+    for i, ref in enumerate(cells):
+        m = re.search(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v>(.*?)</v></c>', xml)
+        assert m, ref
+        attrs, text, _v = m.groups()
+        f = (f'<f t="shared" ref="{first}:{last}" si="0">{text}</f>' if i == 0 else '<f t="shared" si="0"/>')
+        xml = xml.replace(m.group(0), f'<c r="{ref}"{attrs}>{f}<v>-1</v></c>')
+    parts[sheet_xml] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+
+
+@pytest.mark.skipif(not nqp_udfs_has("NQP_INDEX"), reason="UDFs not there yet")
+def test_copied_down_shared_formulas_are_computed_for_every_cell(tmp_path):
+    import nqp_udfs
+    import xlsxwriter
+
+    src = tmp_path / "shared.xlsx"
+    wb = xlsxwriter.Workbook(src)
+    ws = wb.add_worksheet("Data")
+    rows = _rows(DATA / "province_2022.csv")[:12]
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r[:6]):
+            try:
+                ws.write_number(i, j, float(v))
+            except ValueError:
+                ws.write_string(i, j, v)
+    mine = wb.add_worksheet("My analysis")
+    for i in range(4):  # the followers' own text is dropped below: only A1's counts
+        mine.write_formula(i, 0, f"=ROUND(INDEX(NQP_INDEX(Data!$A$1:$F$12),2,1),4)+B{i + 1}", None, 0)
+        mine.write_number(i, 1, float(i))
+    wb.close()
+    # store A2:A4 as followers of A1, as Excel does after a copy-down (stale values -1)
+    _as_shared(src, "xl/worksheets/sheet2.xml", ["A1", "A2", "A3", "A4"])
+    out = tmp_path / "shared.refreshed.xlsx"
+    nqp("refresh", src, "-o", out)
+    got = [openpyxl.load_workbook(out, data_only=True)["My analysis"].cell(1 + i, 1).value for i in range(4)]
+    data = [[(float(v) if isinstance(v, (int, float)) else v) for v in row] for row in
+            openpyxl.load_workbook(src)["Data"].iter_rows(min_row=1, max_row=12, max_col=6, values_only=True)]
+    idx = nqp_udfs.NQP_INDEX(data)
+    # followers shift B1 -> B2.. (relative) but keep Data!$A$1:$F$12 and the INDEX row of the master
+    assert got == [round(idx[1][0], 4) + float(i) for i in range(4)]

@@ -533,6 +533,16 @@ class Report:
     seconds: float = 0.0
 
 
+def _shift_formula(text: str, row0: int, col0: int, row: int, col: int) -> str:
+    """The formula at (row0, col0) as it reads when copied to (row, col) (openpyxl's
+    Translator: relative references move, $-anchored ones stay)."""
+    from openpyxl.formula.translate import Translator
+
+    from .xlsx import cell_ref
+
+    return Translator("=" + text, origin=cell_ref(row0, col0)).translate_formula(cell_ref(row, col))[1:]
+
+
 class Engine:
     def __init__(self, pkg: Package, progress: Callable[[str], None] | None = None):
         self.pkg = pkg
@@ -549,13 +559,21 @@ class Engine:
                 continue
             sh = pkg.sheet(name)
             items = []
-            for cell in sh.formulas():
+            cells = list(sh.formulas())
+            masters = {c.f_attrs.get("si"): c for c in cells
+                       if c.f_attrs.get("t") == "shared" and c.formula}
+            for cell in cells:
                 fa = cell.f_attrs
-                if fa.get("t") == "shared" and not cell.formula:
-                    continue  # a shared formula's followers keep their values
                 if fa.get("t") == "dataTable":
                     continue
                 text = cell.formula or ""
+                if fa.get("t") == "shared" and not text:
+                    # A copied-down formula: Excel stores only the first cell's text.  Shift its
+                    # relative references to this cell, so the follower is computed too.
+                    master = masters.get(fa.get("si"))
+                    if master is None:
+                        continue
+                    text = _shift_formula(master.formula, master.row, master.col, cell.row, cell.col)
                 arr = parse_range(fa["ref"]) if fa.get("t") == "array" and fa.get("ref") else None
                 f = Formula(name, cell, text, dynamic=arr is not None and "cm" in cell.attrs, array_ref=arr,
                             nqp=bool(_NQP_CALL.search(text)))
