@@ -110,6 +110,6 @@ def resolve_lang(lang: str | None) -> str:
 
 def text(key: str, lang: str | None = "en") -> str:
     """The header text for ``key`` in ``lang`` (unknown keys answer themselves)."""
-    if resolve_lang(lang) == "zh":
+    if lang != "en" and (lang == "zh" or resolve_lang(lang) == "zh"):
         return ZH.get(key, key)
     return key

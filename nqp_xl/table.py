@@ -196,12 +196,17 @@ class Table:
             extra = f" ({dropped} rows have blank or error cells and were left out)" if dropped else ""
             raise NQPError(f"{what} needs at least {min_rows} complete rows; the range has {m}{extra}")
 
+    @cached_property
+    def constant_columns(self) -> np.ndarray:
+        """Positions of indicators with one value throughout (checked once per table)."""
+        if self.values.shape[0] == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.ptp(self.values, axis=0) == 0)
+
     def require_variation(self, what: str = "this method") -> None:
         """Refuse a constant indicator, naming it and its value."""
         v = self.values
-        if v.shape[0] == 0:
-            return
-        const = np.flatnonzero(np.ptp(v, axis=0) == 0)
+        const = self.constant_columns
         if const.size:
             j = int(const[0])
             raise NQPError(
