@@ -59,3 +59,11 @@ def test_guides_name_no_function_that_does_not_exist(guide):
     # calls only: the guides also name the workbook's defined names (NQP_DATA, NQP_LANG, ...)
     unknown = sorted(set(re.findall(r"(NQP_[A-Z0-9_]*[A-Z0-9])\(", text)) - set(FUNCTIONS))
     assert not unknown, f"docs/{guide} names functions that do not exist: {', '.join(unknown)}"
+
+
+@pytest.mark.parametrize("script", ["factor_2022.py", "coupling_panel.py"])
+def test_worked_examples_are_up_to_date(script):
+    """The example pages hold numbers computed by the library: regenerating them changes nothing."""
+    proc = subprocess.run([sys.executable, str(DOCS / "examples" / script), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr or proc.stdout

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -44,6 +45,12 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], digits: int | Se
 
 
 def write(path: Path, parts: Sequence[str]) -> None:
+    """Write the page; with ``--check`` only compare, and exit 1 when the page is stale."""
     text = "\n\n".join(p.strip("\n") for p in parts) + "\n"
+    if "--check" in sys.argv:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            sys.exit(f"{path.relative_to(ROOT)} is stale: run python {path.with_suffix('.py').relative_to(ROOT)}")
+        print(f"{path.relative_to(ROOT)} is up to date")
+        return
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
