@@ -94,6 +94,8 @@ def _table(data: Any, id_cols: Any, missing: Any, what: str) -> Table:
 
 def _dirs(directions: Any, table: Table) -> np.ndarray:
     if isinstance(directions, np.ndarray) and directions.dtype.kind in "fi":
+        if directions.shape == (len(table.names),) and np.isin(directions, (1.0, -1.0)).all():
+            return directions.astype(float)  # already parsed (e.g. a Weights' directions)
         directions = directions.tolist()
     return parse_directions(directions, table.names)
 
