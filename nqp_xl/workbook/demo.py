@@ -48,8 +48,9 @@ def summary(table: template.InputTable, lang: str = "en") -> str:
     rows = [r for r in table.rows if year_col is None or r[year_col] == YEAR]
     data = [table.headers[label_col:label_col + 1] + table.indicators] + \
         [[r[label_col]] + r[table.id_cols:] for r in rows]
-    lines = [f"Factor analysis of {int(YEAR)} ({len(rows)} provinces × {len(table.indicators)} indicators, "
-             "listwise: rows with a blank are left out)"]
+    complete = sum(all(v is not None for v in r[table.id_cols:]) for r in rows)
+    lines = [f"Factor analysis of {int(YEAR)}: {len(rows)} provinces × {len(table.indicators)} indicators; "
+             f"{complete} provinces are complete and analysed (a province with a blank is left out, as SPSS does)"]
     kmo = _call(lines, "NQP_KMO", data, lang=lang, id_cols=1)
     if kmo is not None:
         lines.append(f"  KMO = {kmo:.4f}")
