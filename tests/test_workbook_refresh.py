@@ -89,17 +89,21 @@ def test_in_place_keeps_a_backup(book, tmp_path):
     assert isinstance(wb["Composite index"]["I5"].value, float)
 
 
-def _user_book(path, formulas: dict[str, str], bad_sheet=False):
-    """A workbook a user made: a data block and formulas on a sheet of their own."""
-    wb = xlsxwriter.Workbook(path)
+def _data_sheet(wb) -> None:
+    """Sheet "Data": the first 12 rows and 6 columns of the province table (A1:F12)."""
     ws = wb.add_worksheet("Data")
-    rows = _rows(DATA / "province_2022.csv")
-    for i, r in enumerate(rows[:12]):
+    for i, r in enumerate(_rows(DATA / "province_2022.csv")[:12]):
         for j, v in enumerate(r[:6]):
             try:
                 ws.write_number(i, j, float(v))
             except ValueError:
                 ws.write_string(i, j, v)
+
+
+def _user_book(path, formulas: dict[str, str], bad_sheet=False):
+    """A workbook a user made: a data block and formulas on a sheet of their own."""
+    wb = xlsxwriter.Workbook(path)
+    _data_sheet(wb)
     mine = wb.add_worksheet("My analysis")
     for cell, f in formulas.items():
         mine.write_dynamic_array_formula(cell + ":" + cell, f)
@@ -218,14 +222,7 @@ def test_copied_down_shared_formulas_are_computed_for_every_cell(tmp_path):
 
     src = tmp_path / "shared.xlsx"
     wb = xlsxwriter.Workbook(src)
-    ws = wb.add_worksheet("Data")
-    rows = _rows(DATA / "province_2022.csv")[:12]
-    for i, r in enumerate(rows):
-        for j, v in enumerate(r[:6]):
-            try:
-                ws.write_number(i, j, float(v))
-            except ValueError:
-                ws.write_string(i, j, v)
+    _data_sheet(wb)
     mine = wb.add_worksheet("My analysis")
     for i in range(4):  # the followers' own text is dropped below: only A1's counts
         mine.write_formula(i, 0, f"=ROUND(INDEX(NQP_INDEX(Data!$A$1:$F$12),2,1),4)+B{i + 1}", None, 0)

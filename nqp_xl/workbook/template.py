@@ -481,9 +481,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws.write_string(coef_row - 1, 0, t("scorecoef", lang), bold)
     _dyn(ws, coef_row, 0, F["scorecoef"], p + 1, 3, num)
     ws.write_string(2, 12, t("factors", lang), bold)
-    _dyn(ws, 3, 12, F["label1"], n + 1, 1)
-    if label2:
-        _dyn(ws, 3, 13, F["label2"], n + 1, 1)
+    _labels(ws, 12, F, n, label2)
     _dyn(ws, 3, 14, F["factors"], n + 1, 5, num)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 10, 12)
@@ -504,9 +502,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws.write_string(2, 0, t("weights", lang), bold)
     _dyn(ws, 3, 0, F["weights"], p + 1, 4, num)
     ws.write_string(2, 6, t("index", lang), bold)
-    _dyn(ws, 3, 6, F["label1"], n + 1, 1)
-    if label2:
-        _dyn(ws, 3, 7, F["label2"], n + 1, 1)
+    _labels(ws, 6, F, n, label2)
     _dyn(ws, 3, 8, F["index"], n + 1, 1, num)
     _dyn(ws, 3, 9, F["topsis"], n + 1, 4, num)
     ws.set_column(0, 0, 30)
@@ -519,9 +515,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     ws = sheets["Coupling"]
     ws.write_string(0, 0, t("cp_title", lang), title)
     ws.write_string(1, 0, t("cp_note", lang), note)
-    _dyn(ws, 3, 0, F["label1"], n + 1, 1)
-    if label2:
-        _dyn(ws, 3, 1, F["label2"], n + 1, 1)
+    _labels(ws, 0, F, n, label2)
     _dyn(ws, 3, 2, F["u1"], n + 1, 1, num)
     _dyn(ws, 3, 3, F["u2"], n + 1, 1, num)
     _dyn(ws, 3, 4, F["coupling"], n + 1, 6, num)
@@ -534,9 +528,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     # ---- Grades
     ws = sheets["Grades"]
     ws.write_string(0, 0, t("gr_title", lang), title)
-    _dyn(ws, 3, 0, F["label1"], n + 1, 1)
-    if label2:
-        _dyn(ws, 3, 1, F["label2"], n + 1, 1)
+    _labels(ws, 0, F, n, label2)
     _dyn(ws, 3, 2, F["score"], n + 1, 1, num)
     _dyn(ws, 3, 3, F["cluster"], n + 1, 2)
     ws.set_column(0, 1, 14)
@@ -640,6 +632,14 @@ def _column_chart(wb, ws, sheet: str, title: str, value_col: int, categories: tu
     chart.set_legend({"none": True})
     chart.set_size({"width": 900, "height": 420})
     ws.insert_chart(at[0], at[1], chart)
+
+
+def _labels(ws, col: int, F: dict[str, str], n: int, label2: int | None) -> None:
+    """The region labels of an aligned answer in columns col (and col + 1 when the table has
+    a second label, e.g. the year of a panel), spilling from row 4."""
+    _dyn(ws, 3, col, F["label1"], n + 1, 1)
+    if label2:
+        _dyn(ws, 3, col + 1, F["label2"], n + 1, 1)
 
 
 def _scalar(ws, row: int, col: int, formula: str, fmt=None) -> None:
