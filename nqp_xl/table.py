@@ -425,33 +425,95 @@ def _label_column(cells: list) -> list[str]:
     return ["" if _is_blank(v) else _label_text(v) for v in cells]
 
 
-def _convert(body: list[list], n_lab: int, names, labels, start: int) -> np.ndarray:
-    """The indicator block as floats (NaN = missing), in one pass of C-level loops.
+_NONE = type(None)
+_ERROR_CODE_ARRAY = np.array(sorted(EXCEL_ERROR_CODES), dtype=float)
 
-    Fast path: convert the whole block, then prove it held only floats and blanks: the
-    cells that are not floats must be exactly the blanks (``None``) found at NaN positions.
-    Anything else (text, logicals, Excel error codes, other numbers) takes the
-    cell-by-cell path, which also writes the messages.
+
+def _convert(body: list[list], n_lab: int, names, labels, start: int) -> np.ndarray:
+    """The indicator block as floats (NaN = missing), without a Python step per cell.
+
+    One pass puts every cell into an object array and counts the float cells (C-level
+    loops).  When the indicator cells are all floats, one ``astype`` is the answer.
+    Otherwise the cells' types are gathered into an array of their own, and only the
+    cells that are not floats are looked at: blanks (``None``) and Excel error codes
+    (ints, recognised by value in one vectorised ``isin``) become NaN, plain ints their
+    value; text is looked at one cell at a time (blank or an error text is missing,
+    anything else is refused), and a logical value is refused.  A range with blanks and
+    errors therefore costs a few vectorised passes more, not one Python step per cell.
+    The first refused cell in reading order (row by row) is named, as the cell-by-cell
+    path (:func:`_convert_slow`, for exotic cell types) names it.
     """
     n, width = len(body), len(body[0])
-    p = width - n_lab
     flat = np.fromiter(itertools.chain.from_iterable(body), dtype=object, count=n * width)
-    block = flat.reshape(n, width)[:, n_lab:] if n_lab else flat.reshape(n, width)
-    try:
-        values = block.astype(float)
-    except (TypeError, ValueError):
-        return _convert_slow(block, names, labels, start, n_lab)
-    floats = operator.countOf(map(type, flat), float)
+    grid = flat.reshape(n, width)
+    floats = operator.countOf(map(type, itertools.chain.from_iterable(body)), float)
     if n_lab:
         floats -= sum(operator.countOf(map(type, flat[c::width]), float) for c in range(n_lab))
-    nan_at = np.flatnonzero(np.isnan(values))
-    blanks = operator.countOf(block.ravel()[nan_at], None) if nan_at.size else 0
-    if n * p - floats != blanks:
-        return _convert_slow(block, names, labels, start, n_lab)
-    if np.isinf(values).any():
-        i, j = map(int, np.argwhere(np.isinf(values))[0])
-        _raise_cell(i, j, values[i, j], names, labels, start, n_lab, "holds an infinite value")
+    if floats != n * (width - n_lab):
+        kinds = np.fromiter(map(type, itertools.chain.from_iterable(body)), dtype=object, count=n * width)
+        odd_mask = kinds != float
+        if n_lab:
+            odd_mask.reshape(n, width)[:, :n_lab] = False
+        odd = np.flatnonzero(odd_mask)
+        fill = _fill_odd_cells(flat[odd], kinds[odd])
+        if fill is None:  # numpy scalars, decimals, ...: the cell-by-cell path
+            return _convert_slow(grid[:, n_lab:], names, labels, start, n_lab)
+        replacement, bad = fill
+        flat[odd] = replacement  # our own array: the caller's cells are untouched
+    else:
+        odd = bad = None
+    values = grid[:, n_lab:].astype(float)
+    inf_at = np.flatnonzero(np.isinf(values)) if not np.isfinite(values).all() else ()
+    if bad is not None or len(inf_at):
+        p = width - n_lab
+        # both in reading order; compare their places in the range
+        first_bad = int(odd[bad]) if bad is not None else n * width
+        first_inf = int(inf_at[0]) // p * width + int(inf_at[0]) % p + n_lab if len(inf_at) else n * width
+        at = min(first_bad, first_inf)
+        i, c = divmod(at, width)
+        _refuse_cell(i, c - n_lab, body[i][c], names, labels, start, n_lab)
     return values
+
+
+def _fill_odd_cells(cells: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, int | None] | None:
+    """Numbers for the cells of an indicator block that are not floats (NaN = missing),
+    and the position among them of the first one to refuse (None if none is).
+
+    None when a cell is of a type only the cell-by-cell path knows.
+    """
+    out = np.full(cells.shape[0], np.nan)
+    is_int = kinds == int
+    if is_int.any():
+        try:
+            ints = np.array(cells[is_int].tolist(), dtype=float)
+        except OverflowError:
+            return None
+        out[is_int] = np.where(np.isin(ints, _ERROR_CODE_ARRAY), np.nan, ints)
+    is_str = kinds == str
+    refused = kinds == bool
+    if is_str.any():
+        at = np.flatnonzero(is_str)
+        refused[at] = [bool(v.strip()) and not is_error_value(v) for v in cells[at].tolist()]
+    known = is_int | is_str | refused | (kinds == _NONE)
+    if not known.all():
+        return None
+    first = int(np.argmax(refused)) if refused.any() else None
+    return out, first
+
+
+def _refuse_cell(i: int, j: int, v: Any, names, labels, start: int, n_lab: int) -> None:
+    """Raise the message for an indicator cell that cannot be taken as a number or missing."""
+    t = type(v)
+    if t is bool or isinstance(v, np.bool_):
+        _raise_cell(i, j, v, names, labels, start, n_lab,
+                    f"holds the logical value {str(bool(v)).upper()}, not a number")
+    if isinstance(v, str):
+        shown = v.strip()[:40]
+        hint = "; type it as a number (no thousands separators, no % sign)" if _looks_numeric(v) else "; indicator cells must hold numbers"
+        _raise_cell(i, j, v, names, labels, start, n_lab, f'holds the text "{shown}"{hint}')
+    if isinstance(v, (int, float, np.floating, np.integer)):
+        _raise_cell(i, j, v, names, labels, start, n_lab, "holds an infinite value")
+    _raise_cell(i, j, v, names, labels, start, n_lab, f"holds {t.__name__}, not a number")
 
 
 def _label_text(v: Any) -> str:
@@ -470,7 +532,8 @@ def _raise_cell(i: int, j: int, value: Any, names, labels, start: int, n_lab: in
 
 
 def _convert_slow(block: np.ndarray, names, labels, start: int, n_lab: int) -> np.ndarray:
-    """Cell-by-cell conversion for ranges holding anything but numbers and blanks."""
+    """Cell-by-cell conversion, for blocks holding cell types other than Excel's own
+    (numpy scalars, decimals, ...); messages as :func:`_refuse_cell` writes them."""
     n, p = block.shape
     values = np.empty((n, p), dtype=float)
     for i in range(n):
@@ -481,22 +544,12 @@ def _convert_slow(block: np.ndarray, names, labels, start: int, n_lab: int) -> n
             if t is float or (t is int and v not in EXCEL_ERROR_CODES) or isinstance(v, (np.floating, np.integer)):
                 x = float(v)
                 if math.isinf(x):
-                    _raise_cell(i, j, v, names, labels, start, n_lab, "holds an infinite value")
+                    _refuse_cell(i, j, v, names, labels, start, n_lab)
                 values[i, j] = x
-            elif v is None or t is int or is_error_value(v):
+            elif v is None or t is int or (isinstance(v, str) and (not v.strip() or is_error_value(v))):
                 values[i, j] = np.nan
-            elif t is bool:
-                _raise_cell(i, j, v, names, labels, start, n_lab,
-                            f"holds the logical value {str(v).upper()}, not a number")
-            elif isinstance(v, str):
-                if not v.strip():
-                    values[i, j] = np.nan
-                    continue
-                shown = v.strip()[:40]
-                hint = "; type it as a number (no thousands separators, no % sign)" if _looks_numeric(v) else "; indicator cells must hold numbers"
-                _raise_cell(i, j, v, names, labels, start, n_lab, f'holds the text "{shown}"{hint}')
             else:
-                _raise_cell(i, j, v, names, labels, start, n_lab, f"holds {t.__name__}, not a number")
+                _refuse_cell(i, j, v, names, labels, start, n_lab)
     return values
 
 

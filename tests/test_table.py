@@ -230,3 +230,68 @@ def test_large_ranges_and_frames_are_converted_once_and_by_content():
     assert check_table(frame.copy()) is t
     frame.iloc[3, 3] = -1.0
     assert check_table(frame).values[3, 3] == -1.0
+
+
+def _mixed_range(n: int = 700, p: int = 30, seed: int = 11):
+    """A labelled range with blanks, error codes, error texts, blank texts and plain ints
+    scattered over the indicator cells; the expected numbers (NaN = missing) beside it."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, p))
+    rows = [["unit"] + [f"x{j}" for j in range(p)]] + [[f"u{i}"] + r for i, r in enumerate(x.tolist())]
+    expect = x.copy()
+    kinds = [None, NA, DIV0, "#N/A", "#VALUE!", " ", "", "#NQP! no data", 7]
+    for (i, j), k in zip(rng.integers([0, 0], [n, p], size=(n // 3, 2)), rng.integers(0, len(kinds), n // 3)):
+        rows[i + 1][j + 1] = kinds[k]
+        expect[i, j] = 7.0 if kinds[k] == 7 else np.nan
+    return rows, expect
+
+
+@pytest.mark.parametrize("n", [20, 700])  # below and above the size whose conversion is remembered
+def test_blanks_and_errors_everywhere_convert_without_the_cell_by_cell_path(n, monkeypatch):
+    import nqp_xl.table as table
+
+    rows, expect = _mixed_range(n)
+    monkeypatch.setattr(table, "_convert_slow", lambda *a: pytest.fail("cell-by-cell path taken"))
+    t = check_table(rows)
+    complete = ~np.isnan(expect).any(axis=1)
+    assert 0 < complete.sum() < n
+    np.testing.assert_array_equal(t.keep, complete)
+    np.testing.assert_array_equal(t.values, expect[complete])
+    assert t.row_names == [f"u{i}" for i in range(n)]
+    with pytest.raises(NQPError, match="is blank or an error") as refused:
+        check_table(rows, missing="error")
+    i, j = map(int, np.argwhere(np.isnan(expect))[0])
+    assert f"row {i + 2}, column {column_letter(j + 1)} of the range" in str(refused.value)
+
+
+def test_numpy_scalar_cells_take_the_cell_by_cell_path():
+    rows = [["r", "a", "b"], ["u1", np.float64(1.5), 2.0], ["u2", np.int64(3), None], ["u3", 4.0, 5.0]]
+    t = check_table(rows)
+    np.testing.assert_array_equal(t.values, [[1.5, 2.0], [4.0, 5.0]])
+    rows[3][2] = np.bool_(True)
+    with pytest.raises(NQPError, match=r'"b", region "u3" \(row 4, column C of the range\) holds the logical value TRUE'):
+        check_table(rows)
+
+
+@pytest.mark.parametrize("n", [20, 700])
+def test_first_refused_cell_in_reading_order_is_named(n):
+    rows, _ = _mixed_range(n)
+    rows[9][4] = True  # later in reading order ...
+    rows[8][20] = "12%"  # ... than this text (row 9, column U)
+    with pytest.raises(NQPError, match=r'"x19", region "u7" \(row 9, column U of the range\) holds the text "12%"; type it'):
+        check_table(rows)
+    rows[8][2] = float("-inf")  # earlier still
+    with pytest.raises(NQPError, match=r'"x1", region "u7" \(row 9, column C of the range\) holds an infinite value'):
+        check_table(rows)
+    rows[8][1] = "n/a"
+    with pytest.raises(NQPError, match=r'\(row 9, column B of the range\) holds the text "n/a"; indicator cells must hold numbers'):
+        check_table(rows)
+    rows[8][1] = False
+    with pytest.raises(NQPError, match=r"\(row 9, column B of the range\) holds the logical value FALSE"):
+        check_table(rows)
+
+
+def test_error_codes_are_told_from_plain_whole_numbers_by_value():
+    t = check_table([["a", "b"], [NA, 1], [-2146826245, 2], [-2146826240, 3], [5, 4]])
+    assert t.keep.tolist() == [False, False, True, True]
+    np.testing.assert_array_equal(t.values, [[-2146826240.0, 3.0], [5.0, 4.0]])
