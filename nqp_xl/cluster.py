@@ -475,11 +475,15 @@ class ClusterResult:
     @cached_property
     def grades(self) -> list[str]:
         """The grade name of each complete row."""
-        return [self.names[g] for g in self.fit.labels.tolist()]
+        return np.array(self.names, dtype=object)[self.fit.labels].tolist()
 
     def block(self) -> list[list]:
-        """Rows [grade name, cluster number] for the complete rows."""
-        return [[self.names[g], g + 1] for g in self.fit.labels.tolist()]
+        """Rows [grade name, cluster number] for the complete rows (one ``tolist()``)."""
+        labels = self.fit.labels
+        out = np.empty((labels.shape[0], 2), dtype=object)
+        out[:, 0] = np.array(self.names, dtype=object)[labels]
+        out[:, 1] = labels + 1  # Python ints in an object array
+        return out.tolist()
 
 
 def grade(values: Any, k: Any = 4, names: Any = None, method: Any = None, lang: str | None = None,

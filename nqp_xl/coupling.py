@@ -71,7 +71,7 @@ def level(d: Any) -> np.ndarray:
 def grade(lvl: Any, lang: str | None = "en") -> list[str]:
     """The grade names of levels 1–10 in ``lang``."""
     names = [text(g, lang) for g in GRADES]
-    return [names[int(v) - 1] for v in np.atleast_1d(lvl).tolist()]
+    return np.array(names, dtype=object)[np.atleast_1d(lvl).astype(int) - 1].tolist()
 
 
 def coupling_degree(u: np.ndarray, model: str = "standard") -> np.ndarray:
@@ -124,7 +124,8 @@ class Coupling:
 
         sync = text("Synchronous", lang)
         first, second = lagging(names[0]), lagging(names[1])
-        return [second if g > SYNC_GAP else first if g < -SYNC_GAP else sync for g in gap.tolist()]
+        side = 1 + (gap > SYNC_GAP).astype(int) - (gap < -SYNC_GAP).astype(int)
+        return np.array([first, sync, second], dtype=object)[side].tolist()
 
 
 _TOL = 1e-9

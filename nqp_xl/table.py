@@ -166,25 +166,46 @@ class Table:
 
     def aligned(self, block: Any, header: Sequence[str] | None = None) -> list[list]:
         """Rows aligned with the input: a header row when the input had one, then one row
-        per input data row; rows left out of the analysis are blank (``None``)."""
+        per input data row; rows left out of the analysis are blank (``None``).
+
+        A numeric block becomes rows with one ``tolist()``; the blank rows are then put in
+        at the left-out rows' places, so the Python work grows with the number of
+        left-out rows, not with the size of the answer.
+        """
         if isinstance(block, np.ndarray):
             rows_in = (block.reshape(-1, 1) if block.ndim == 1 else block).tolist()
-        elif all(type(r) is list for r in block):
+        elif isinstance(block, list) and set(map(type, block)) <= {list}:
             rows_in = block
         else:
             rows_in = [list(r) if isinstance(r, (list, tuple)) else [r] for r in block]
         width = len(rows_in[0]) if rows_in else (len(header) if header else 1)
-        if len(rows_in) != int(self.keep.sum()):
-            raise ValueError(f"aligned() got {len(rows_in)} rows for {int(self.keep.sum())} complete rows")
+        kept = self.n_kept
+        if len(rows_in) != kept:
+            raise ValueError(f"aligned() got {len(rows_in)} rows for {kept} complete rows")
         out: list[list] = []
         if self.has_header:
-            hdr = list(header) if header is not None else [""] * width
-            out.append(hdr)
-        rows = iter(rows_in)
-        blank = [None] * width
-        for k in self.keep.tolist():
-            out.append(next(rows) if k else list(blank))
+            out.append(list(header) if header is not None else [""] * width)
+        if kept == self.n_rows:
+            out += rows_in
+            return out
+        done = 0  # complete rows placed so far
+        for gap, i in enumerate(self.left_out.tolist()):
+            upto = i - gap  # complete rows above input row i
+            out += rows_in[done:upto]
+            done = upto
+            out.append([None] * width)
+        out += rows_in[done:]
         return out
+
+    @cached_property
+    def n_kept(self) -> int:
+        """Complete rows (those in ``values``)."""
+        return int(self.values.shape[0])
+
+    @cached_property
+    def left_out(self) -> np.ndarray:
+        """Positions among the input data rows of the rows left out (blank or error cells)."""
+        return np.flatnonzero(~self.keep)
 
     def require(self, min_rows: int = 2, min_cols: int = 1, what: str = "this method") -> None:
         """Refuse too few complete rows or indicators, saying how many there are."""

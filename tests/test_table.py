@@ -295,3 +295,23 @@ def test_error_codes_are_told_from_plain_whole_numbers_by_value():
     t = check_table([["a", "b"], [NA, 1], [-2146826245, 2], [-2146826240, 3], [5, 4]])
     assert t.keep.tolist() == [False, False, True, True]
     np.testing.assert_array_equal(t.values, [[-2146826240.0, 3.0], [5.0, 4.0]])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_aligned_puts_blank_rows_at_the_left_out_rows(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    rows = [["unit", "a", "b"]] + [[f"u{i}", float(i), float(i % 7)] for i in range(n)]
+    gaps = rng.choice(n, size=int(rng.integers(1, 12)), replace=False)
+    gaps = np.union1d(gaps, [0, n - 1][: seed % 3]).astype(int).tolist()  # sometimes the first and last rows too
+    for i in gaps:
+        rows[i + 1][2] = None
+    for has_header in (True, False):
+        t = check_table(rows if has_header else rows[1:])
+        block = np.column_stack([t.values[:, 0], -t.values[:, 0]])
+        out = t.aligned(block, ["A", "B"])
+        expect = [["A", "B"]] if has_header else []
+        expect += [[None, None] if i in gaps else [float(i), -float(i)] for i in range(n)]
+        assert out == expect
+        assert t.aligned(t.values[:, 0]) == ([[""]] if has_header else []) + [
+            [None] if i in gaps else [float(i)] for i in range(n)]

@@ -25,19 +25,43 @@ class Cells(list):
     """Rows laid out from arrays already proven finite: answered as they are."""
 
 
-def cells(table, block: Any, header: list[str] | None = None, text_cols: list[list[str]] = ()) -> Cells:
-    """An aligned answer: header row when the input had one, blank rows where input rows
-    were left out.  ``block`` is numeric (m × q) for the complete rows; ``text_cols`` are
-    columns of text (one entry per complete row) placed after it."""
+def _finite(block: Any) -> np.ndarray:
+    """A numeric block as a 2-D float array, refusing NaN or inf (a bug we never show)."""
     arr = np.asarray(block, dtype=float)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if not np.isfinite(arr).all():
         raise FloatingPointError("a result is not a finite number")
-    rows = arr.tolist()
-    if text_cols:
-        rows = [r + list(t) for r, t in zip(rows, zip(*text_cols))]
+    return arr
+
+
+def _beside(first: Any, arr: np.ndarray, after: Any = ()) -> list[list]:
+    """Rows of ``first`` columns (texts), the numeric block, then ``after`` columns, made
+    with one ``tolist()`` of an object array rather than cell by cell."""
+    q = arr.shape[1]
+    out = np.empty((arr.shape[0], len(first) + q + len(after)), dtype=object)
+    for c, col in enumerate(first):
+        out[:, c] = col
+    out[:, len(first):len(first) + q] = arr
+    for c, col in enumerate(after):
+        out[:, len(first) + q + c] = col
+    return out.tolist()
+
+
+def cells(table, block: Any, header: list[str] | None = None, text_cols: list[list[str]] = ()) -> Cells:
+    """An aligned answer: header row when the input had one, blank rows where input rows
+    were left out.  ``block`` is numeric (m × q) for the complete rows; ``text_cols`` are
+    columns of text (one entry per complete row) placed after it.  One ``tolist()`` of the
+    block; blank rows go in by index (:meth:`nqp_xl.table.Table.aligned`)."""
+    arr = _finite(block)
+    rows = _beside((), arr, text_cols) if text_cols else arr.tolist()
     return Cells(table.aligned(rows, header))
+
+
+def per_indicator(names: Any, block: Any, header: list[str] | None = None) -> Cells:
+    """One row per indicator, its name first, after the header row when one is given."""
+    rows = _beside((list(names),), _finite(block))
+    return Cells(([list(header)] if header is not None else []) + rows)
 
 
 def _clean(value: Any) -> Any:
@@ -120,8 +144,7 @@ def _fa(data, n_factors=None, min_cumvar=None, id_cols=None, missing=None):
 
 def _fa_per_indicator(table, block, header: list[str], lang) -> list[list]:
     """One row per indicator, its name first; a header row when the input had one."""
-    rows = [[name, *vals] for name, vals in zip(table.names, np.asarray(block, dtype=float).tolist())]
-    return ([[text("Indicator", lang), *header]] if table.has_header else []) + rows
+    return per_indicator(table.names, block, [text("Indicator", lang), *header] if table.has_header else None)
 
 
 @xw.func(category="nqp-xl")
@@ -184,8 +207,12 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
     """
     def compute():
         res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        rows = [[None if math.isnan(v) else v for v in row] for row in res.variance_table.tolist()]
-        return [[text(h, lang) for h in _VARIANCE_HEADER], *rows]
+        table = np.asarray(res.variance_table, dtype=float)
+        if np.isinf(table).any():
+            raise FloatingPointError("a result is not a finite number")
+        shown = table.astype(object)
+        shown[np.isnan(table)] = None  # blank past the kept factors
+        return Cells([[text(h, lang) for h in _VARIANCE_HEADER], *shown.tolist()])
 
     return _answer(compute, "NQP_VARIANCE")
 
@@ -354,10 +381,8 @@ def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, mis
         res = weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing)
         cols = [res.weights] + ([res.entropy, res.redundancy] if res.method == "entropy" else [])
         header = ["Indicator", "Weight"] + (["Entropy e", "Redundancy d"] if res.method == "entropy" else [])
-        rows = [[name] + [float(c[j]) for c in cols] for j, name in enumerate(res.names)]
-        if res.table.has_header:
-            rows.insert(0, [text(h, lang) for h in header])
-        return rows
+        return per_indicator(res.names, np.column_stack(cols),
+                             [text(h, lang) for h in header] if res.table.has_header else None)
     return _answer(compute, "NQP_WEIGHTS")
 
 
