@@ -507,14 +507,15 @@ def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=Non
 
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="a table with a header row of variable names (region/year label columns allowed)")
-@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + x2", or one text with equations separated by ";"')
+@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
 def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=None):
     """Simultaneous equations by 3SLS (default), "ireg3", "2sls" or "ols", as Stata reg3: dependent variables endogenous, all exogenous variables instrument every equation.
 
     Answers a header row (Equation, Variable, Coef., Std. Err., z, P>|z|; t and P>|t| for
     "ols"/"2sls"), one row per coefficient (_cons last), then N and R-squared rows per equation.
     3SLS: Sigma = E'E/n from 2SLS residuals, V = (Xhat'(Sigma^-1 x I)Xhat)^-1 (Zellner-Theil 1962).
-    A row with a blank cell anywhere in data drops out: select only the columns the system uses.
+    Also "y = x1 + x2", Stata's "(y x1 x2) (x1 y x3)", and ln(col)/log(col) of a positive column.
+    A row drops out only when a column the equations use is blank there.
     """
     from nqp_xl import simultaneous
 
@@ -683,6 +684,33 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
 
     return _answer(compute, "NQP_COMMUNALITIES")
 
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
+@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
+@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas')
+@xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
+    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
+
+    Per equation: a title row (the dependent variable), per regressor a row such as 0.319***
+    and a row (0.120), _cons last, then N and R-squared; a last row explains the stars
+    (* p<0.1, ** p<0.05, *** p<0.01; p as NQP_3SLS). Source: the coupling paper's Tables 7-9.
+    """
+    def compute():
+        from nqp_xl.regtable import FOOTNOTE, METHOD_NAMES, regression_table
+
+        res = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing)
+        heads = res.columns if res.by_group else [text(METHOD_NAMES[m], lang) for m in res.columns]
+        body = res.rows()
+        for r in body:
+            if r[0] in ("N", "R²"):
+                r[0] = text(r[0], lang)
+        width = len(heads)
+        return [[None, *heads], *body, [text(FOOTNOTE, lang), *([None] * width)]]
+
+    return _answer(compute, "NQP_REGTABLE")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
