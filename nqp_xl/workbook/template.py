@@ -358,8 +358,8 @@ def formulas_for(groups: bool = True) -> dict[str, str]:
         "coupling": f"NQP_COUPLING(CHOOSE({{1,2}},{u1},{u2}),,NQP_COUPLING_MODEL,{L_})",
         "score": score,
         "cluster": f"NQP_CLUSTER({score},NQP_K,NQP_GRADE_NAMES,,{L_})",
-        "gini": f"NQP_GINI({idx},{group},{L_})",
-        "theil": f"NQP_THEIL({idx},{group},{L_})",
+        "gini": f"NQP_GINI({idx},{group},,{L_})",
+        "theil": f"NQP_THEIL({idx},{group},,{L_})",
         "version": "NQP_VERSION()",
     }
 
