@@ -295,8 +295,9 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     """
     from .composite import WEIGHT_METHODS, composite_index
 
-    rows = range_rows(data)
-    width = len(rows[0])
+    frame = hasattr(data, "iloc") and hasattr(data, "columns")  # a DataFrame: rows only if needed
+    rows = None if frame else range_rows(data)
+    width = data.shape[1] if frame else len(rows[0])
     names_row = flatten(subsystems)
     if len(names_row) > width:
         raise NQPError(f"subsystems has {len(names_row)} cells but data has {width} columns; "
@@ -306,13 +307,18 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     order = list(dict.fromkeys(s for s in labels if s is not None))
     if len(order) < 1:
         raise NQPError("subsystems names no subsystem; write a subsystem name above each indicator")
-    n_lab = label_count(rows, id_cols)
-    named_labels = [c for c in range(n_lab) if labels[c] is not None]
-    if named_labels:
-        raise NQPError(f'column {named_labels[0] + 1} of data is a label column but subsystems names it '
-                       f'"{labels[named_labels[0]]}"; leave label columns blank in subsystems')
-    chosen = [c for c in range(n_lab, width) if labels[c] is not None]
-    table = check_table(take_columns(rows, chosen, n_lab), id_cols=n_lab, missing=missing)
+    table = _whole_range(data if frame else rows, labels, id_cols, missing)
+    if table is not None:
+        chosen = list(range(table.first_col, width))
+    else:
+        rows = range_rows(data) if rows is None else rows
+        n_lab = label_count(rows, id_cols)
+        named_labels = [c for c in range(n_lab) if labels[c] is not None]
+        if named_labels:
+            raise NQPError(f'column {named_labels[0] + 1} of data is a label column but subsystems names it '
+                           f'"{labels[named_labels[0]]}"; leave label columns blank in subsystems')
+        chosen = [c for c in range(n_lab, width) if labels[c] is not None]
+        table = check_table(take_columns(rows, chosen, n_lab), id_cols=n_lab, missing=missing)
     groups = [[a for a, c in enumerate(chosen) if labels[c] == s] for s in order]
     dirs = _per_column(directions, width, chosen, "directions", len(chosen))
     w = _scalar_or_cells(weights)
@@ -329,6 +335,21 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
         except NQPError as err:
             raise NQPError(f'subsystem "{s}": {err}') from None
     return Subindices(table=table, names=order, columns=groups, results=results)
+
+
+def _whole_range(data: Any, labels: list, id_cols: Any, missing: Any) -> Table | None:
+    """The whole range, converted as every other function converts it (so once per range:
+    :func:`~nqp_xl.table.check_table` remembers recent ranges by content), when every column
+    after the leading label columns belongs to a subsystem; else None, and only the label
+    columns and the subsystems' indicators are taken out and converted."""
+    lead = next((c for c, s in enumerate(labels) if s is not None), len(labels))
+    if lead == len(labels) or any(s is None for s in labels[lead:]):
+        return None
+    try:
+        table = check_table(data, id_cols=id_cols, missing=missing)
+    except NQPError:
+        return None  # the column-by-column path names what is wrong
+    return table if table.first_col == lead else None
 
 
 def _scalar_or_cells(weights: Any) -> Any:
