@@ -1,13 +1,18 @@
 """The Python stack an analyst would otherwise reach for, timed on the same data.
 
 Runs inside its own environment (factor_analyzer 0.5.1 needs scikit-learn < 1.8), started
-by ``benchmarks/bench_chain.py``; reads a JSON job on stdin and prints JSON medians.
+by ``benchmarks/bench_chain.py`` and kept running for the whole benchmark: it reads one JSON
+job (the data) on the first line of stdin, then one command per line — ``round`` (time every
+chain once more, answer one JSON line of medians in seconds), ``memory`` (the peak memory of
+one chain at each size, by tracemalloc) or ``quit``.  So its rounds interleave with
+nqp-xl's and both sides see the same load on a shared machine.
 
 Factor chain: pandas DataFrame from the range rows, numeric conversion, listwise dropna,
 factor_analyzer's KMO and Bartlett, FactorAnalyzer(method="principal", rotation="varimax"),
-variance table, regression scores, the rotated-variance composite, scikit-learn KMeans
+variance table, regression scores, the rotated-variance composite, rank, scikit-learn KMeans
 (k=4, n_init=10) on the composite.  Index chain: the same formulas as nqp-xl's entropy
-weights, composite index, TOPSIS and coupling written directly in pandas/numpy.
+weights, composite index, TOPSIS, subsystem indices and coupling, written directly in
+pandas/numpy.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import json
 import statistics
 import sys
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -86,23 +92,51 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    job = json.load(sys.stdin)
-    gc.collect()
-    gc.freeze()  # the job's rows are fixed input, as on the nqp-xl side
+def one_round(cases: list[dict], frames: dict) -> dict:
     out = {}
-    for case in job["cases"]:
-        rows = case["rows"]
-        df = frame_from_rows(rows)
+    for case in cases:
+        rows, k, rep, df = case["rows"], case["k"], case["repeat"], frames[case["name"]]
         out[case["name"]] = {
             # from the range rows, as a UDF receives them (DataFrame built inside the timing)
-            "factor": median_time(lambda: factor_chain(rows, case["k"]), case["repeat"]),
-            "index": median_time(lambda: index_chain(rows), case["repeat"]),
+            "factor": median_time(lambda: factor_chain(rows, k), rep),
+            "index": median_time(lambda: index_chain(rows), rep),
             # from a ready DataFrame, as nqp-xl's core is timed
-            "factor_frame": median_time(lambda: factor_chain(rows, case["k"], df), case["repeat"]),
-            "index_frame": median_time(lambda: index_chain(rows, df), case["repeat"]),
+            "factor_frame": median_time(lambda: factor_chain(rows, k, df), rep),
+            "index_frame": median_time(lambda: index_chain(rows, df), rep),
         }
-    json.dump(out, sys.stdout)
+    return out
+
+
+def peak_memory(cases: list[dict]) -> dict:
+    """Peak bytes traced while one whole chain runs from the range rows, above what was held before."""
+    out = {}
+    for case in cases:
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        factor_chain(case["rows"], case["k"])
+        index_chain(case["rows"])
+        out[case["name"]] = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+    return out
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.readline())
+    cases = job["cases"]
+    frames = {case["name"]: frame_from_rows(case["rows"]) for case in cases}
+    gc.collect()
+    gc.freeze()  # the job's rows are fixed input, as on the nqp-xl side
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "round":
+            answer = one_round(cases, frames)
+        elif command == "memory":
+            answer = peak_memory(cases)
+        else:
+            break
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

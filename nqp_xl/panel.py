@@ -296,8 +296,9 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     from .composite import WEIGHT_METHODS, composite_index
 
     frame = hasattr(data, "iloc") and hasattr(data, "columns")  # a DataFrame: rows only if needed
-    rows = None if frame else range_rows(data)
-    width = data.shape[1] if frame else len(rows[0])
+    plain = type(data) is list and bool(data) and type(data[0]) is list  # a range as xlwings hands it
+    rows = None if frame or plain else range_rows(data)
+    width = data.shape[1] if frame else len(data[0]) if plain else len(rows[0])
     names_row = flatten(subsystems)
     if len(names_row) > width:
         raise NQPError(f"subsystems has {len(names_row)} cells but data has {width} columns; "
@@ -307,7 +308,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     order = list(dict.fromkeys(s for s in labels if s is not None))
     if len(order) < 1:
         raise NQPError("subsystems names no subsystem; write a subsystem name above each indicator")
-    table = _whole_range(data if frame else rows, labels, id_cols, missing)
+    table = _whole_range(data if rows is None else rows, labels, id_cols, missing)
     if table is not None:
         chosen = list(range(table.first_col, width))
     else:

@@ -156,13 +156,23 @@ class Table:
         return self.values[:, j]
 
     def subset(self, columns: Sequence[int]) -> "Table":
-        """The same rows with only some indicators."""
-        cols = list(columns)
-        return Table(
-            values=self.values[:, cols], names=tuple(self.names[j] for j in cols),
+        """The same rows with only some indicators.
+
+        Its digest is derived from this table's and the columns taken (no second hash of the
+        numbers), and its column extremes are this table's, so a subset costs one copy.
+        """
+        cols = [int(j) for j in columns]
+        sub = Table(
+            values=np.ascontiguousarray(self.values[:, cols]), names=tuple(self.names[j] for j in cols),
             keep=self.keep, has_header=self.has_header, labels=self.labels,
             label_names=self.label_names, first_col=self.first_col, first_row=self.first_row,
         )
+        known = sub.__dict__  # cached_property values, set before anyone reads them
+        known["digest"] = hashlib.sha256(f"{self.digest} columns {cols}".encode()).hexdigest()
+        for name in ("column_min", "column_max"):
+            if name in self.__dict__:
+                known[name] = self.__dict__[name][cols]
+        return sub
 
     def aligned(self, block: Any, header: Sequence[str] | None = None) -> list[list]:
         """Rows aligned with the input: a header row when the input had one, then one row
@@ -218,11 +228,21 @@ class Table:
             raise NQPError(f"{what} needs at least {min_rows} complete rows; the range has {m}{extra}")
 
     @cached_property
+    def column_min(self) -> np.ndarray:
+        """Each indicator's smallest value over the complete rows (computed once per table)."""
+        return self.values.min(axis=0)
+
+    @cached_property
+    def column_max(self) -> np.ndarray:
+        """Each indicator's largest value over the complete rows (computed once per table)."""
+        return self.values.max(axis=0)
+
+    @cached_property
     def constant_columns(self) -> np.ndarray:
         """Positions of indicators with one value throughout (checked once per table)."""
         if self.values.shape[0] == 0:
             return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(np.ptp(self.values, axis=0) == 0)
+        return np.flatnonzero(self.column_max == self.column_min)
 
     def require_variation(self, what: str = "this method") -> None:
         """Refuse a constant indicator, naming it and its value."""
@@ -338,6 +358,12 @@ def check_table(
         return _finish(arr, names, False, (), (), 0, 0, policy)
     if isinstance(data, np.ndarray):
         data = data.tolist()
+    if type(data) is list and data and type(data[0]) is list and len(data) * len(data[0]) >= _RECENT_MIN_CELLS:
+        # a range seen before is recognised before anything else is done with it: equal to a
+        # remembered (rectangular) copy means rectangular and equal cell for cell
+        known = _recent_table(data, (len(data), len(data[0]), n_id, policy, header))
+        if known is not None:
+            return known
     rows = _range_rows(data)
     if len(rows) * len(rows[0]) < _RECENT_MIN_CELLS:
         return _from_rows(rows, n_id, policy, header)
@@ -353,19 +379,27 @@ _recent: "OrderedDict[tuple, tuple[list, Table]]" = OrderedDict()
 _recent_lock = Lock()
 
 
+def _recent_table(rows: list, key: tuple) -> Table | None:
+    """The Table of a remembered range equal to ``rows`` (one comparison in C), or None."""
+    with _recent_lock:
+        hit = _recent.get(key)
+    if hit is None or hit[0] != rows:
+        return None
+    with _recent_lock:
+        if key in _recent:
+            _recent.move_to_end(key)
+    return hit[1]
+
+
 def _recent_or_parse(rows: list, key: tuple) -> Table:
     """The Table of an equal range converted before, else a fresh conversion (remembered).
 
     Python's ``==`` treats 1.0, 1 and True as equal; a range that changes only by turning a
     1/0 cell into TRUE/FALSE between two calls keeps its earlier numbers.
     """
-    with _recent_lock:
-        hit = _recent.get(key)
-    if hit is not None and hit[0] == rows:
-        with _recent_lock:
-            if key in _recent:
-                _recent.move_to_end(key)
-        return hit[1]
+    known = _recent_table(rows, key)
+    if known is not None:
+        return known
     table = _from_rows(rows, key[2], key[3], key[4])
     paused = gc.isenabled()
     gc.disable()  # 20,000 new row lists would otherwise trigger a collection each 700
