@@ -24,7 +24,6 @@ import hashlib
 import itertools
 import math
 import operator
-from collections import OrderedDict
 from threading import Lock
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -358,46 +357,76 @@ def check_table(
         return _finish(arr, names, False, (), (), 0, 0, policy)
     if isinstance(data, np.ndarray):
         data = data.tolist()
-    if type(data) is list and data and type(data[0]) is list and len(data) * len(data[0]) >= _RECENT_MIN_CELLS:
+    if type(data) is list and data and type(data[0]) is list:
         # a range seen before is recognised before anything else is done with it: equal to a
         # remembered (rectangular) copy means rectangular and equal cell for cell
         known = _recent_table(data, (len(data), len(data[0]), n_id, policy, header))
         if known is not None:
             return known
+        rows = _range_rows(data)
+        return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header), looked=True)
     rows = _range_rows(data)
-    if len(rows) * len(rows[0]) < _RECENT_MIN_CELLS:
-        return _from_rows(rows, n_id, policy, header)
     return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header))
 
 
 # Ranges already converted, with a private copy of their cells: a workbook's formulas hand
-# the same large range to many functions, and an exact comparison in C (list ==) costs a
-# third of a conversion.  Keyed by content, never by identity; only for large ranges.
-_RECENT_MIN_CELLS = 20_000
-_RECENT_MAX = 4
-_recent: "OrderedDict[tuple, tuple[list, Table]]" = OrderedDict()
+# the same range to many functions, and an exact comparison in C (list ==) costs a third of
+# a large range's conversion and a few percent of a small one's.  Keyed by content, never
+# by identity.  At most _RECENT_MAX ranges and _RECENT_MAX_CELLS cells in all are kept
+# (least recently used forgotten first), so a few county-sized tables and many small ones fit.
+_RECENT_MAX = 16
+_RECENT_MAX_CELLS = 4_000_000
+_EXACT_TYPES_BELOW = 20_000  # ranges this small also compare their cells' types
+_recent: list = []  # [key, cells (copy or frame), cell types or None, Table, cells count]; newest last
 _recent_lock = Lock()
 
 
+def _cell_types(rows: list) -> list:
+    return list(map(type, itertools.chain.from_iterable(rows)))
+
+
 def _recent_table(rows: list, key: tuple) -> Table | None:
-    """The Table of a remembered range equal to ``rows`` (one comparison in C), or None."""
-    with _recent_lock:
-        hit = _recent.get(key)
-    if hit is None or hit[0] != rows:
-        return None
-    with _recent_lock:
-        if key in _recent:
-            _recent.move_to_end(key)
-    return hit[1]
+    """The Table of a remembered range equal to ``rows``, or None.
 
-
-def _recent_or_parse(rows: list, key: tuple) -> Table:
-    """The Table of an equal range converted before, else a fresh conversion (remembered).
-
-    Python's ``==`` treats 1.0, 1 and True as equal; a range that changes only by turning a
-    1/0 cell into TRUE/FALSE between two calls keeps its earlier numbers.
+    Equality is Python's ``==`` in C, which takes 1.0, 1 and True as equal: ranges under
+    20,000 cells also compare their cells' types, so there a 1 turned into TRUE is seen;
+    a larger range that changes only that way between two calls keeps its earlier numbers.
     """
-    known = _recent_table(rows, key)
+    with _recent_lock:
+        candidates = [e for e in reversed(_recent) if e[0] == key]
+    types = None
+    for entry in candidates:
+        if entry[1] != rows:
+            continue
+        if entry[2] is not None:
+            types = _cell_types(rows) if types is None else types
+            if entry[2] != types:
+                continue
+        _touch(entry)
+        return entry[3]
+    return None
+
+
+def _touch(entry: list) -> None:
+    with _recent_lock:
+        for i, e in enumerate(_recent):
+            if e is entry:
+                _recent.append(_recent.pop(i))
+                break
+
+
+def _remember(key: tuple, cells: Any, types: list | None, table: Table, count: int) -> None:
+    with _recent_lock:
+        _recent.append([key, cells, types, table, count])
+        total = sum(e[4] for e in _recent)
+        while len(_recent) > 1 and (len(_recent) > _RECENT_MAX or total > _RECENT_MAX_CELLS):
+            total -= _recent.pop(0)[4]
+
+
+def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
+    """The Table of an equal range converted before (unless ``looked`` for already), else
+    a fresh conversion (remembered)."""
+    known = None if looked else _recent_table(rows, key)
     if known is not None:
         return known
     table = _from_rows(rows, key[2], key[3], key[4])
@@ -408,10 +437,8 @@ def _recent_or_parse(rows: list, key: tuple) -> Table:
     finally:
         if paused:
             gc.enable()
-    with _recent_lock:
-        _recent[key] = (copy, table)
-        while len(_recent) > _RECENT_MAX:
-            _recent.popitem(last=False)
+    count = key[0] * key[1]
+    _remember(key, copy, _cell_types(rows) if count < _EXACT_TYPES_BELOW else None, table, count)
     return table
 
 
@@ -419,18 +446,15 @@ def _recent_or_convert_frame(frame: Any, n_id: int | None, policy: str) -> Table
     """As :func:`_recent_or_parse` for DataFrames: ``DataFrame.equals`` (values, NaN
     positions, index and columns) against a private copy, so a notebook that hands the
     same frame to several methods converts it once."""
-    if frame.size < _RECENT_MIN_CELLS:
-        return _from_frame(frame, n_id, policy)
     key = ("frame", frame.shape, tuple(map(str, frame.columns)), n_id, policy)
     with _recent_lock:
-        hit = _recent.get(key)
-    if hit is not None and hit[0].equals(frame):
-        return hit[1]
+        candidates = [e for e in reversed(_recent) if e[0] == key]
+    for entry in candidates:
+        if entry[1].equals(frame):
+            _touch(entry)
+            return entry[3]
     table = _from_frame(frame, n_id, policy)
-    with _recent_lock:
-        _recent[key] = (frame.copy(), table)
-        while len(_recent) > _RECENT_MAX:
-            _recent.popitem(last=False)
+    _remember(key, frame.copy(), None, table, int(frame.size))
     return table
 
 

@@ -315,3 +315,41 @@ def test_aligned_puts_blank_rows_at_the_left_out_rows(seed):
         assert out == expect
         assert t.aligned(t.values[:, 0]) == ([[""]] if has_header else []) + [
             [None] if i in gaps else [float(i)] for i in range(n)]
+
+
+def test_small_ranges_are_remembered_too_and_compare_cell_types(monkeypatch):
+    import nqp_xl.table as table
+
+    table.clear_recent()
+    calls = []
+    real = table._from_rows
+    monkeypatch.setattr(table, "_from_rows", lambda *a: calls.append(1) or real(*a))
+    rows = [["Region", "gdp", "rd"], ["Beijing", 1.0, 2.5], ["Shanghai", 0.0, 3.5], ["Tianjin", 8.0, 1.5]]
+    first = check_table(rows)
+    assert check_table([list(r) for r in rows]) is first and len(calls) == 1
+    logical = [list(r) for r in rows]
+    logical[1][1] = True  # equal to 1.0 for ==, but a logical value: converted afresh and refused
+    with pytest.raises(NQPError, match="logical value TRUE"):
+        check_table(logical)
+    logical[1][1], logical[2][1] = 1.0, False
+    with pytest.raises(NQPError, match="logical value FALSE"):
+        check_table(logical)
+    assert check_table(rows, missing="error") is not first  # other options: another conversion
+    assert check_table(rows) is first
+
+
+def test_remembered_ranges_are_bounded_by_count_and_cells(monkeypatch):
+    import nqp_xl.table as table
+
+    table.clear_recent()
+    monkeypatch.setattr(table, "_RECENT_MAX", 3)
+    ranges = [[["a", "b"], [float(i), 1.0], [2.0, float(i) + 3]] for i in range(5)]
+    tables = [check_table(r) for r in ranges]
+    assert len(table._recent) == 3
+    assert check_table([list(r) for r in ranges[4]]) is tables[4]
+    assert check_table([list(r) for r in ranges[0]]) is not tables[0]  # forgotten, converted again
+    table.clear_recent()
+    monkeypatch.setattr(table, "_RECENT_MAX_CELLS", 20)
+    big = [["x"] + [f"c{j}" for j in range(4)]] + [[f"r{i}"] + [float(i + j) for j in range(4)] for i in range(4)]
+    check_table(ranges[1]), check_table(big)  # 6 + 25 cells: the older one makes room
+    assert [e[3].shape for e in table._recent] == [(4, 4)]
