@@ -92,15 +92,24 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def whole_chain(rows: list[list], k: int, df: pd.DataFrame | None = None) -> None:
+    """Both chains on one DataFrame (made from the rows once when none is given)."""
+    df = frame_from_rows(rows) if df is None else df
+    factor_chain(rows, k, df)
+    index_chain(rows, df)
+
+
 def one_round(cases: list[dict], frames: dict) -> dict:
     out = {}
     for case in cases:
         rows, k, rep, df = case["rows"], case["k"], case["repeat"], frames[case["name"]]
         out[case["name"]] = {
             # from the range rows, as a UDF receives them (DataFrame built inside the timing)
+            "whole": median_time(lambda: whole_chain(rows, k), rep),
             "factor": median_time(lambda: factor_chain(rows, k), rep),
             "index": median_time(lambda: index_chain(rows), rep),
             # from a ready DataFrame, as nqp-xl's core is timed
+            "whole_frame": median_time(lambda: whole_chain(rows, k, df), rep),
             "factor_frame": median_time(lambda: factor_chain(rows, k, df), rep),
             "index_frame": median_time(lambda: index_chain(rows, df), rep),
         }
@@ -114,8 +123,7 @@ def peak_memory(cases: list[dict]) -> dict:
         gc.collect()
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
-        factor_chain(case["rows"], case["k"])
-        index_chain(case["rows"])
+        whole_chain(case["rows"], case["k"])
         out[case["name"]] = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
     return out
