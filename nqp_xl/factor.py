@@ -50,7 +50,8 @@ def zscores(x: Any) -> np.ndarray:
     x = np.asarray(x.values if isinstance(x, Table) else x, dtype=float)
     centred = x - x.mean(axis=0)
     sd = np.sqrt(np.einsum("ij,ij->j", centred, centred) / (x.shape[0] - 1))
-    return centred / sd
+    centred /= sd  # in place: one m × p array, not two
+    return centred
 
 
 def correlation(z_or_x: Any) -> np.ndarray:
@@ -490,6 +491,13 @@ def factor_analysis(
 
 
 def _fit(table: Table, k_opt: int | None, frac: float | None) -> FactorResult:
+    z, r, lam, vec = cached(("factor.base", table.digest), lambda: _decompose(table))
+    k = choose_n_factors(lam, k_opt, frac)
+    return FactorResult(table=table, n_factors=k, z=z, correlation=r, eigenvalues=lam, eigenvectors=vec)
+
+
+def _decompose(table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Z, R and R's eigen decomposition, checked: shared by every number of factors kept."""
     table.require_variation(WHAT)
     m, p = table.shape
     if m <= p:
@@ -506,8 +514,9 @@ def _fit(table: Table, k_opt: int | None, frac: float | None) -> FactorResult:
     np.fill_diagonal(r, 1.0)
     lam, vec = principal_components(r)
     _check_conditioning(r, lam, vec, table.names)
-    k = choose_n_factors(lam, k_opt, frac)
-    return FactorResult(table=table, n_factors=k, z=z, correlation=r, eigenvalues=lam, eigenvectors=vec)
+    for a in (z, r, lam, vec):
+        a.setflags(write=False)  # shared between results in the cache
+    return z, r, lam, vec
 
 
 def _check_conditioning(r: np.ndarray, lam: np.ndarray, vec: np.ndarray, names) -> None:
