@@ -433,8 +433,11 @@ def topsis(data: Any, weights: Any = "entropy", directions: Any = None, *, shift
     """Entropy-weighted (by default) TOPSIS: D⁺, D⁻, C = D⁻/(D⁺ + D⁻), Rank."""
     t, w = _prepare(data, weights, directions, shift, id_cols, missing, "TOPSIS")
     v = w.normalized * w.weights
-    d_plus = np.sqrt(((v - v.max(axis=0)) ** 2).sum(axis=1))
-    d_minus = np.sqrt(((v - v.min(axis=0)) ** 2).sum(axis=1))
+    gap = np.empty_like(v)  # one work array for both distances
+    np.subtract(v, v.max(axis=0), out=gap)
+    d_plus = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+    np.subtract(v, v.min(axis=0), out=gap)
+    d_minus = np.sqrt(np.einsum("ij,ij->i", gap, gap))
     total = d_plus + d_minus
     if not (total > 0).all():  # only when every weighted indicator is constant
         raise NQPError("TOPSIS is undefined: every indicator with a positive weight is constant")
