@@ -541,9 +541,9 @@ _KEY_DOC = "one column, one cell per row of {0} (and one for its header row)"
 
 def _given(arg) -> bool:
     """An optional range argument that holds something (not omitted, not all blank)."""
-    from nqp_xl.options import _blank, flatten
+    from nqp_xl.options import is_empty
 
-    return arg is not None and not all(_blank(c) for c in flatten(arg))
+    return not is_empty(arg)
 
 
 @xw.func(category="nqp-xl")
@@ -600,11 +600,11 @@ def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     no value falls.
     """
     def compute():
-        from nqp_xl.panel import _STAT_NAMES, pivot
+        from nqp_xl.panel import STAT_NAMES, pivot
 
         res = pivot(values, rows, columns, stat)
         first = res.row_header or ""
-        heads = res.column_keys if res.column_keys is not None else [text(_STAT_NAMES[res.stat], lang)]
+        heads = res.column_keys if res.column_keys is not None else [text(STAT_NAMES[res.stat], lang)]
         return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
 
     return _answer(compute, "NQP_PIVOT")
