@@ -266,11 +266,14 @@ class Subindices:
         return np.column_stack([r.index for r in self.results])
 
 
-def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int) -> list | None:
-    """A row of cells given per column of data (or per chosen indicator), taken at ``positions``."""
+def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int, n_sub: int) -> list | None:
+    """A row of cells given per column of data, or beside the subsystems row (``n_sub`` cells,
+    covering the last columns), or per chosen indicator; answered for the chosen columns."""
     cells = flatten(arg)
     if all(is_blank(c) for c in cells):
         return None
+    if len(cells) == n_sub < n_cols:
+        cells = [None] * (n_cols - n_sub) + cells
     if len(cells) == n_cols:
         return [cells[c] for c in positions]
     if len(cells) == n_ind:
@@ -311,9 +314,10 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     chosen = [c for c in range(n_lab, width) if labels[c] is not None]
     table = check_table(take_columns(rows, chosen, n_lab), id_cols=n_lab, missing=missing)
     groups = [[a for a, c in enumerate(chosen) if labels[c] == s] for s in order]
-    dirs = _per_column(directions, width, chosen, "directions", len(chosen))
+    n_sub = len(flatten(subsystems))
+    dirs = _per_column(directions, width, chosen, "directions", len(chosen), n_sub)
     w = _scalar_or_cells(weights)
-    w_cells = None if isinstance(w, str) or w is None else _per_column(weights, width, chosen, "weights", len(chosen))
+    w_cells = None if isinstance(w, str) or w is None else _per_column(weights, width, chosen, "weights", len(chosen), n_sub)
     if isinstance(w, str) and w.strip().lower() not in WEIGHT_METHODS:
         raise NQPError(f'weights="{w}" is not known; use "entropy", "critic", "cv", "equal" or one weight per indicator')
     results = []

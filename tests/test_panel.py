@@ -115,6 +115,17 @@ def test_subindex_columns_are_exactly_nqp_index_of_each_subsystem():
         assert_allclose(numbers(out, k), numbers(alone, 0), rtol=0, atol=1e-15)
 
 
+def test_subindex_rows_covering_the_indicator_columns_only():
+    """Subsystem and direction rows above the indicators only (not the label columns)."""
+    full = nqp_udfs.NQP_SUBINDEX(RANGE, SUBSYSTEMS, None, [[None] * 4 + ["+"] * 19 + ["-"]])
+    short = nqp_udfs.NQP_SUBINDEX(RANGE, [SUBSYSTEMS[0][4:]], None, [["+"] * 19 + ["-"]])
+    assert short == full and full != nqp_udfs.NQP_SUBINDEX(RANGE, SUBSYSTEMS)
+    some = [[None] * 4 + ["A", "A", None, "B", "B"] + [None] * 15]
+    a = nqp_udfs.NQP_SUBINDEX(RANGE, [some[0][4:]], None, [["-"] * 20])
+    b = nqp_udfs.NQP_SUBINDEX(RANGE, some, None, [["-"] * 4])        # one per subsystem indicator
+    assert a == b and a[0] == ["A", "B"]
+
+
 def test_subindex_listwise_looks_only_at_subsystem_indicators():
     rows = [list(r) for r in RANGE[:40]]
     rows[5][RANGE[0].index("hitech_profit")] = None       # a column in no subsystem
