@@ -252,5 +252,14 @@ def test_corr_and_communalities_match_psych():
         assert_allclose(numbers(out, 2), c[col], atol=ATOL)
 
 
-def test_corr_bad_input():
+def test_corr_bad_input_and_a_singular_matrix():
     one_line_error(nqp_udfs.NQP_CORR([["a", "b"], [1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]), '"a" is constant')
+    one_line_error(nqp_udfs.NQP_CORR([["a", "b"], [1.0, 2.0], [2.0, 3.0]]), "at least 3 complete rows")
+    year = nqp_udfs.NQP_SELECT(RANGE, "year", 2022.0)
+    few = year[:16]                                  # 15 regions, 20 indicators: R is singular
+    assert nqp_udfs.NQP_KMO(few, None, 4).startswith("#NQP! ")
+    wide = nqp_udfs.NQP_CORR(few, None, 4)
+    assert len(wide) == 21 and wide[1][1] == 1.0
+    assert_allclose(wide[3][1], np.corrcoef([r[4] for r in few[1:]], [r[6] for r in few[1:]])[0, 1], atol=1e-15)
+    fa = nqp_udfs._fa(year, id_cols=4).correlation
+    assert_allclose(np.array([r[1:] for r in nqp_udfs.NQP_CORR(year, None, 4)[1:]]), fa, atol=1e-15)

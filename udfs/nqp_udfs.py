@@ -661,8 +661,10 @@ def NQP_CORR(data, lang=None, id_cols=None, missing=None):
     Source: SPSS FACTOR /PRINT CORRELATION.
     """
     def compute():
-        res = _fa(data, id_cols=id_cols, missing=missing)
-        return _fa_per_indicator(res.table, res.correlation, list(res.names), lang)
+        from nqp_xl.describe import correlations
+
+        table, r = correlations(data, id_cols=id_cols, missing=missing)
+        return _fa_per_indicator(table, r, list(table.names), lang)
 
     return _answer(compute, "NQP_CORR")
 
