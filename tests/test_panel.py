@@ -204,6 +204,8 @@ def test_pivot_bad_input():
     one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year")[:100]), "rows has 100 cells", "249 rows")
     one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year"), column("region")[1:]), "columns has 248")
     one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year"), None, "mode"), 'stat="mode"')
+    one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year"), column("region"), None, "fr"), 'lang "fr"')
+    one_line_error(nqp_udfs.NQP_GINI(column("rd_intensity"), column("region"), column("year"), "fr"), 'lang "fr"')
 
 
 # ----------------------------------------------------------------------------- NQP_RANK

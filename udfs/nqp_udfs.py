@@ -467,7 +467,9 @@ def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None
     def compute():
         if _given(by):
             from nqp_xl import disparity_by
+            from nqp_xl.labels import resolve_lang
 
+            resolve_lang(lang)
             res = disparity_by.disparity_by(values, groups, by, "gini", id_cols=id_cols, missing=missing)
             return disparity_by.gini_by_table(res, lang)
         return disparity.gini_table(disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing), lang)
@@ -493,7 +495,9 @@ def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=Non
     def compute():
         if _given(by):
             from nqp_xl import disparity_by
+            from nqp_xl.labels import resolve_lang
 
+            resolve_lang(lang)
             res = disparity_by.disparity_by(values, groups, by, "theil", id_cols=id_cols, missing=missing)
             return disparity_by.theil_by_table(res, lang)
         return disparity.theil_table(disparity.theil(values, groups, id_cols=id_cols, missing=missing), lang)
@@ -600,8 +604,10 @@ def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     no value falls.
     """
     def compute():
+        from nqp_xl.labels import resolve_lang
         from nqp_xl.panel import STAT_NAMES, pivot
 
+        resolve_lang(lang)
         res = pivot(values, rows, columns, stat)
         first = res.row_header or ""
         heads = res.column_keys if res.column_keys is not None else [text(STAT_NAMES[res.stat], lang)]
