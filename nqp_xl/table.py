@@ -511,8 +511,9 @@ _ERROR_CODE_ARRAY = np.array(sorted(EXCEL_ERROR_CODES), dtype=float)
 def _convert(body: list[list], n_lab: int, names, labels, start: int) -> np.ndarray:
     """The indicator block as floats (NaN = missing), without a Python step per cell.
 
-    One pass puts every cell into an object array and counts the float cells (C-level
-    loops).  When the indicator cells are all floats, one ``astype`` is the answer.
+    One pass puts every cell into an object array and, unless the first rows already show
+    other cells, another counts the float cells (C-level loops).  When the indicator cells
+    are all floats, one ``astype`` is the answer.
     Otherwise the cells' types are gathered into an array of their own, and only the
     cells that are not floats are looked at: blanks (``None``) and Excel error codes
     (ints, recognised by value in one vectorised ``isin``) become NaN, plain ints their
@@ -523,12 +524,17 @@ def _convert(body: list[list], n_lab: int, names, labels, start: int) -> np.ndar
     path (:func:`_convert_slow`, for exotic cell types) names it.
     """
     n, width = len(body), len(body[0])
+    p = width - n_lab
     flat = np.fromiter(itertools.chain.from_iterable(body), dtype=object, count=n * width)
     grid = flat.reshape(n, width)
-    floats = operator.countOf(map(type, itertools.chain.from_iterable(body)), float)
-    if n_lab:
-        floats -= sum(operator.countOf(map(type, flat[c::width]), float) for c in range(n_lab))
-    if floats != n * (width - n_lab):
+    # the first rows tell whether counting the float cells is worth it (numbers only)
+    mixed = any(operator.countOf(map(type, r[n_lab:]), float) != p for r in body[:64])
+    if not mixed:
+        floats = operator.countOf(map(type, itertools.chain.from_iterable(body)), float)
+        if n_lab:
+            floats -= sum(operator.countOf(map(type, flat[c::width]), float) for c in range(n_lab))
+        mixed = floats != n * p
+    if mixed:
         kinds = np.fromiter(map(type, itertools.chain.from_iterable(body)), dtype=object, count=n * width)
         odd_mask = kinds != float
         if n_lab:
@@ -544,7 +550,6 @@ def _convert(body: list[list], n_lab: int, names, labels, start: int) -> np.ndar
     values = grid[:, n_lab:].astype(float)
     inf_at = np.flatnonzero(np.isinf(values)) if not np.isfinite(values).all() else ()
     if bad is not None or len(inf_at):
-        p = width - n_lab
         # both in reading order; compare their places in the range
         first_bad = int(odd[bad]) if bad is not None else n * width
         first_inf = int(inf_at[0]) // p * width + int(inf_at[0]) % p + n_lab if len(inf_at) else n * width

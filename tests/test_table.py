@@ -353,3 +353,19 @@ def test_remembered_ranges_are_bounded_by_count_and_cells(monkeypatch):
     big = [["x"] + [f"c{j}" for j in range(4)]] + [[f"r{i}"] + [float(i + j) for j in range(4)] for i in range(4)]
     check_table(ranges[1]), check_table(big)  # 6 + 25 cells: the older one makes room
     assert [e[3].shape for e in table._recent] == [(4, 4)]
+
+
+def test_a_lone_blank_far_down_is_found_by_the_count(monkeypatch):
+    import nqp_xl.table as table
+
+    rows, _ = _mixed_range(700)
+    rows = [[r[0]] + [float(i + j) for j in range(30)] for i, r in enumerate(rows)]
+    rows[0] = ["unit"] + [f"x{j}" for j in range(30)]
+    rows[650][7] = None  # past the first rows looked at
+    rows[660][9] = "#N/A"
+    monkeypatch.setattr(table, "_convert_slow", lambda *a: pytest.fail("cell-by-cell path taken"))
+    t = check_table(rows)
+    assert t.n_kept == 698 and not t.keep[649] and not t.keep[659]
+    rows[670][3] = True
+    with pytest.raises(NQPError, match=r"\(row 671, column D of the range\) holds the logical value TRUE"):
+        check_table(rows)
