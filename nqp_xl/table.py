@@ -376,31 +376,34 @@ def check_table(
 # (least recently used forgotten first), so a few county-sized tables and many small ones fit.
 _RECENT_MAX = 16
 _RECENT_MAX_CELLS = 4_000_000
-_EXACT_TYPES_BELOW = 20_000  # ranges this small also compare their cells' types
-_recent: list = []  # [key, cells (copy or frame), cell types or None, Table, cells count]; newest last
+_EXACT_TYPES_BELOW = 20_000  # ranges this small also count their logical cells
+_recent: list = []  # [key, cells (copy or frame), logical cells or None, Table, cells count]; newest last
 _recent_lock = Lock()
 
 
-def _cell_types(rows: list) -> list:
-    return list(map(type, itertools.chain.from_iterable(rows)))
+def _logicals(rows: list) -> int:
+    """How many cells hold TRUE or FALSE (a converted range has them in label columns only)."""
+    return operator.countOf(map(type, itertools.chain.from_iterable(rows)), bool)
 
 
 def _recent_table(rows: list, key: tuple) -> Table | None:
     """The Table of a remembered range equal to ``rows``, or None.
 
-    Equality is Python's ``==`` in C, which takes 1.0, 1 and True as equal: ranges under
-    20,000 cells also compare their cells' types, so there a 1 turned into TRUE is seen;
-    a larger range that changes only that way between two calls keeps its earlier numbers.
+    Equality is Python's ``==`` in C, which takes 1.0, 1 and True as equal.  A range that
+    was converted holds no logical value in its indicator cells, so for ranges under
+    20,000 cells an equal range with more logical cells than the remembered one is not
+    the same (a 1 turned into TRUE is seen and refused); a larger range that changes only
+    that way between two calls keeps its earlier numbers.
     """
     with _recent_lock:
         candidates = [e for e in reversed(_recent) if e[0] == key]
-    types = None
+    logicals = None
     for entry in candidates:
         if entry[1] != rows:
             continue
         if entry[2] is not None:
-            types = _cell_types(rows) if types is None else types
-            if entry[2] != types:
+            logicals = _logicals(rows) if logicals is None else logicals
+            if entry[2] != logicals:
                 continue
         _touch(entry)
         return entry[3]
@@ -438,7 +441,7 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
         if paused:
             gc.enable()
     count = key[0] * key[1]
-    _remember(key, copy, _cell_types(rows) if count < _EXACT_TYPES_BELOW else None, table, count)
+    _remember(key, copy, _logicals(rows) if count < _EXACT_TYPES_BELOW else None, table, count)
     return table
 
 
@@ -527,13 +530,14 @@ def _convert(body: list[list], n_lab: int, names, labels, start: int) -> np.ndar
     p = width - n_lab
     flat = np.fromiter(itertools.chain.from_iterable(body), dtype=object, count=n * width)
     grid = flat.reshape(n, width)
-    # the first rows tell whether counting the float cells is worth it (numbers only)
-    mixed = any(operator.countOf(map(type, r[n_lab:]), float) != p for r in body[:64])
-    if not mixed:
-        floats = operator.countOf(map(type, itertools.chain.from_iterable(body)), float)
+    # the first rows tell whether counting the other rows' float cells is worth it
+    head = min(n, 64)
+    mixed = any(operator.countOf(map(type, r[n_lab:]), float) != p for r in body[:head])
+    if not mixed and n > head:
+        floats = operator.countOf(map(type, itertools.chain.from_iterable(body[head:])), float)
         if n_lab:
-            floats -= sum(operator.countOf(map(type, flat[c::width]), float) for c in range(n_lab))
-        mixed = floats != n * p
+            floats -= sum(operator.countOf(map(type, flat[head * width + c::width]), float) for c in range(n_lab))
+        mixed = floats != (n - head) * p
     if mixed:
         kinds = np.fromiter(map(type, itertools.chain.from_iterable(body)), dtype=object, count=n * width)
         odd_mask = kinds != float

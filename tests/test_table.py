@@ -317,7 +317,7 @@ def test_aligned_puts_blank_rows_at_the_left_out_rows(seed):
             [None] if i in gaps else [float(i)] for i in range(n)]
 
 
-def test_small_ranges_are_remembered_too_and_compare_cell_types(monkeypatch):
+def test_small_ranges_are_remembered_too_and_count_logical_cells(monkeypatch):
     import nqp_xl.table as table
 
     table.clear_recent()
