@@ -376,7 +376,7 @@ def check_table(
 # (least recently used forgotten first), so a few county-sized tables and many small ones fit.
 _RECENT_MAX = 16
 _RECENT_MAX_CELLS = 4_000_000
-_EXACT_TYPES_BELOW = 20_000  # ranges this small also count their logical cells
+_LOGICALS_CHECKED_BELOW = 20_000  # ranges this small also count their logical cells
 _recent: list = []  # [key, cells (copy or frame), logical cells or None, Table, cells count]; newest last
 _recent_lock = Lock()
 
@@ -418,9 +418,9 @@ def _touch(entry: list) -> None:
                 break
 
 
-def _remember(key: tuple, cells: Any, types: list | None, table: Table, count: int) -> None:
+def _remember(key: tuple, cells: Any, logicals: int | None, table: Table, count: int) -> None:
     with _recent_lock:
-        _recent.append([key, cells, types, table, count])
+        _recent.append([key, cells, logicals, table, count])
         total = sum(e[4] for e in _recent)
         while len(_recent) > 1 and (len(_recent) > _RECENT_MAX or total > _RECENT_MAX_CELLS):
             total -= _recent.pop(0)[4]
@@ -441,7 +441,7 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
         if paused:
             gc.enable()
     count = key[0] * key[1]
-    _remember(key, copy, _logicals(rows) if count < _EXACT_TYPES_BELOW else None, table, count)
+    _remember(key, copy, _logicals(rows) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
     return table
 
 
