@@ -25,6 +25,11 @@ indices, coupling.
               composite, rank, KMeans(4, n_init=10) | the same index formulas in
               pandas/numpy, each half of the indicators as one subsystem.
 
+Targets (issue 10), for the whole chain: at least 12x at 31 x 15 through the UDFs, 3x at
+20,000 x 40 through the UDFs, 10x at 20,000 x 40 through the core on a DataFrame.  Peak
+memory: tracemalloc's peak (Python objects and numpy buffers) while one whole chain runs at
+20,000 x 40, above what was held before it, on each side (measured in a separate, untimed run).
+
 Fairness:
 * inputs are prepared outside the timing on both sides: the range rows, the DataFrame for
   the core comparison, the Subsystem row, and the ranges later formulas read (the F column
