@@ -378,7 +378,7 @@ class Engine:
                 nqp = formula_text.calls_nqp(text)
                 # An NQP answer saved as a fixed-size array by another program (LibreOffice, WPS,
                 # Excel 2016, openpyxl drop the dynamic-array metadata) spills again.
-                dynamic = arr is not None and (cell.cm is not None or nqp)
+                dynamic = arr is not None and (cell.cm is not None or nqp or formula_text.mentions_nqp(text))
                 f = Formula(name, cell, text, dynamic=dynamic, array_ref=arr, nqp=nqp)
                 if dynamic and cell.cm is None:
                     self.report.respilled.append(f.where)

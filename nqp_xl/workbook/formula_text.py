@@ -57,6 +57,20 @@ def calls_nqp(text: str) -> bool:
     return any(n.startswith("NQP_") for n in function_names(text))
 
 
+def mentions_nqp(text: str) -> bool:
+    """A formula of the NQP report: it calls an NQP_ function or uses an NQP_ defined name."""
+    try:
+        items = tokens(text)
+    except FormulaError:
+        return False
+    for t in items:
+        if t.type == Token.FUNC and t.subtype == Token.OPEN and _strip_prefix(t.value).upper().startswith("NQP_"):
+            return True
+        if t.type == Token.OPERAND and t.subtype == Token.RANGE and t.value.upper().startswith("NQP_"):
+            return True
+    return False
+
+
 def prepare(text: str, tables: dict[str, TableDef], row: int | None) -> str:
     """The formula ready for the engine: prefixes dropped, structured references translated,
     omitted NQP arguments marked."""
