@@ -212,8 +212,8 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     if errors and not allow_errors:
         shown = "; ".join(e[:120] for e in errors[:MAX_NAMED])
         more = f" (and {len(errors) - MAX_NAMED} more)" if len(errors) > MAX_NAMED else ""
-        raise RefreshError(f"{path}: {len(errors)} NQP answer cells hold #NQP! messages, so nothing was published "
-                           f"(give --allow-errors to publish anyway): {shown}{more}")
+        raise RefreshError(f"{path}: {len(errors)} NQP answer cells hold #NQP! messages, so nothing was published: "
+                           f"{shown}{more} (give --allow-errors to publish anyway)")
     digest = table_digest(pkg)
     setting_values = settings(pkg)
     n = values_only(pkg)

@@ -44,6 +44,14 @@ def refresh_package(pkg: Package, progress: Callable[[str], None] | None = None)
     return report, engine
 
 
+def is_read_only(path: str) -> bool:
+    """No write permission bit (checked on the mode: root may write anything, but should not here)."""
+    import stat
+
+    real = real_target(path)
+    return not (os.stat(real).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(real, os.W_OK)
+
+
 def load(path: str) -> Package:
     return read_package(path)
 
@@ -69,7 +77,7 @@ def refresh(path: str, output: str | None = None, in_place: bool = False,
     folder = os.path.dirname(os.path.abspath(real_target(target) if in_place else target))
     if not os.path.isdir(folder):
         raise RefreshError(f"the folder {folder} does not exist")
-    if in_place and os.path.exists(path) and not os.access(real_target(path), os.W_OK):
+    if in_place and os.path.exists(path) and is_read_only(path):
         raise RefreshError(f"{path} is read-only; refresh it to another file with -o OUT")
     pkg = load(path)
     check_kind(pkg, path, target)
