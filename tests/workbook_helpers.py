@@ -78,6 +78,8 @@ def sheet_values(path, data_only=True) -> dict[str, dict[str, object]]:
         for row in ws.iter_rows():
             for c in row:
                 v = c.value
+                if hasattr(v, "ref") and hasattr(v, "text"):  # an array formula: its area and text
+                    v = ("array", v.ref, v.text)
                 if v is not None:
                     cells[c.coordinate] = float(v) if isinstance(v, int) and not isinstance(v, bool) else v
         out[ws.title] = cells
