@@ -8,6 +8,7 @@ other element and attribute as the producer wrote it.  Cell addresses go through
 """
 from __future__ import annotations
 
+import io
 from typing import Any, Iterator
 
 from lxml import etree
@@ -38,6 +39,23 @@ def parse_cell(ref: str) -> tuple[int, int]:
         return row, column_index_from_string(letters)
     except (ValueError, TypeError, CellCoordinatesException):
         raise ValueError(f"not a cell address: {ref}") from None
+
+
+_COLS: dict[str, int] = {}
+_DIGITS = "0123456789"
+
+
+def cell_of(ref: str) -> tuple[int, int]:
+    """``"AB12"`` as a cell's ``r`` attribute stores it -> (12, 28); the fast path of
+    :func:`parse_cell` (column letters looked up once through openpyxl.utils)."""
+    letters = ref.rstrip(_DIGITS)
+    col = _COLS.get(letters)
+    if col is None or len(letters) == len(ref):
+        row, col = parse_cell(ref)
+        if letters.isalpha():
+            _COLS[letters] = col
+        return row, col
+    return int(ref[len(letters):]), col
 
 
 def parse_range(ref: str) -> tuple[int, int, int, int]:
@@ -80,7 +98,7 @@ def quote_sheet(name: str) -> str:
 def number_text(x: float) -> str:
     """A float as a cell's ``<v>``: whole numbers without ``.0``, others the shortest repr."""
     x = float(x)
-    if x == int(x) and abs(x) < 1e15:
+    if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     return repr(x)
 
@@ -142,6 +160,7 @@ class Sheet:
         self.dirty: set[tuple[int, int]] = set()
         self.changed = False
         self.last_row = self.last_col = 0
+        self.first_row = self.first_col = 1 << 30
         try:
             self._read(shared)
         except etree.XMLSyntaxError as err:
@@ -149,53 +168,67 @@ class Sheet:
 
     def _read(self, shared: list[str]) -> None:
         values, formulas = self.values, self.formula_cells
-        row_no, row_el, col_no = 0, None, 0
+        row_no, col_no, row_el = 0, 0, None
+        first_row = first_col = 1 << 30
         last_row = last_col = 0
         for _ev, el in iterparse(self.data, tags=("{*}c", "{*}row", "{*}col")):
-            name = local(el.tag)
+            tag = el.tag
+            name = tag[tag.rfind("}") + 1:]
             if name == "c":
-                parent = el.getparent()
-                if parent is not row_el:
-                    row_el = parent
-                    pr = parent.get("r") if parent is not None else None
-                    row_no = int(pr) if pr else row_no + 1
-                    col_no = 0
                 ref = el.get("r")
                 if ref:
-                    row, col = parse_cell(ref)
-                else:
+                    row, col = cell_of(ref)
+                else:  # no address: the next cell of its row
+                    parent = el.getparent()
+                    if parent is not row_el:
+                        row_el = parent
+                        pr = parent.get("r") if parent is not None else None
+                        row_no = int(pr) if pr else row_no + 1
+                        col_no = 0
                     row, col = row_no, col_no + 1
                 col_no = col
-                t = el.get("t")
-                raw = None
-                f_el = None
-                for child in el:
-                    cn = local(child.tag)
-                    if cn == "v":
-                        raw = child.text or ""
-                    elif cn == "f":
-                        f_el = child
-                    elif cn == "is":
-                        raw = rich_text(child)
-                        t = "str"
-                v = _value(t, raw, shared)
-                if v is not None:
-                    values[(row, col)] = v
-                if f_el is not None:
-                    formulas[(row, col)] = FormulaCell(row, col, f_el.text or "", dict(f_el.attrib), el.get("cm"), v)
+                if len(el):
+                    t = el.get("t")
+                    raw = None
+                    f_el = None
+                    for child in el:
+                        ctag = child.tag
+                        cn = ctag[ctag.rfind("}") + 1:] if isinstance(ctag, str) else ""
+                        if cn == "v":
+                            raw = child.text or ""
+                        elif cn == "f":
+                            f_el = child
+                        elif cn == "is":
+                            raw = rich_text(child)
+                            t = "str"
+                    if raw is not None:
+                        if t is None or t == "n":
+                            try:
+                                values[(row, col)] = float(raw)
+                            except ValueError:
+                                pass
+                        else:
+                            v = _value(t, raw, shared)
+                            if v is not None:
+                                values[(row, col)] = v
+                    if f_el is not None:
+                        formulas[(row, col)] = FormulaCell(row, col, f_el.text or "", dict(f_el.attrib), el.get("cm"),
+                                                           values.get((row, col)))
+                    el.clear(keep_tail=True)
                 if row > last_row:
                     last_row = row
+                if row < first_row:
+                    first_row = row
                 if col > last_col:
                     last_col = col
-                el.clear(keep_tail=True)
+                if col < first_col:
+                    first_col = col
             elif name == "row":
                 r = el.get("r")
-                rno = int(r) if r else row_no + (0 if row_el is el else 1)
+                rno = int(r) if r else (row_no if row_el is el else row_no + 1)
                 if el.get("customFormat") in ("1", "true") and el.get("s"):
                     self.row_styles[rno] = el.get("s")
-                if row_el is not el:
-                    row_no = rno
-                row_el = None
+                row_no, col_no, row_el = rno, 0, None
                 el.clear(keep_tail=True)
                 parent = el.getparent()
                 while el.getprevious() is not None:
@@ -207,6 +240,7 @@ class Sheet:
                     except ValueError:
                         pass
         self.last_row, self.last_col = last_row, last_col
+        self.first_row, self.first_col = first_row, first_col
 
     # -- access
     def value(self, row: int, col: int) -> Any:
@@ -239,6 +273,10 @@ class Sheet:
             self.last_row = row
         if col > self.last_col:
             self.last_col = col
+        if row < self.first_row:
+            self.first_row = row
+        if col < self.first_col:
+            self.first_col = col
 
     def set_formula(self, row: int, col: int, text: str, f_attrs: dict[str, str] | None = None,
                     cm: str | None = None) -> FormulaCell:
@@ -273,138 +311,193 @@ class Sheet:
 
     # -- output
     def to_xml(self) -> bytes:
-        """The part with the changed cells patched in (unchanged parts of the XML kept)."""
+        """The part with the changed cells patched in, streamed row by row: the original is read
+        with ``iterparse`` and written with ``xmlfile``, so memory stays near one row.  Elements
+        other than the changed cells (and the dimension) are written as the producer wrote them."""
         if not self.dirty:
             return self.data
-        root = parse_xml(self.data, self.path)
-        ns = ns_of(root)
-        q = lambda n: f"{{{ns}}}{n}"  # noqa: E731
-        sheet_data = root.find(q("sheetData"))
+        by_row: dict[int, list[int]] = {}
+        for r, c in sorted(self.dirty):
+            by_row.setdefault(r, []).append(c)
+        need = sorted(by_row)
+        ni = 0
+        buf = io.BytesIO()
+        root = sheet_data = None
+        q: dict[str, str] = {}
+        row_no = 0
+        try:
+            with etree.xmlfile(buf, encoding="UTF-8") as xf:
+                xf.write_declaration(standalone=True)
+                stack = []
+                for ev, el in iterparse(self.data, events=("start", "end")):
+                    if ev == "start":
+                        if root is None:
+                            root = el
+                            ns = ns_of(el)
+                            q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension",
+                                                               "sheetData")}
+                            q["nsmap"] = {el.prefix: ns}  # type: ignore[assignment]
+                            stack.append(xf.element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap))
+                            stack[-1].__enter__()
+                        elif el.tag == q["sheetData"] and el.getparent() is root:
+                            sheet_data = el
+                            stack.append(xf.element(el.tag, attrib=dict(el.attrib)))
+                            stack[-1].__enter__()
+                        continue
+                    parent = el.getparent()
+                    if el is root:
+                        stack.pop().__exit__(None, None, None)
+                    elif el is sheet_data:
+                        while ni < len(need):
+                            xf.write(self._new_row(need[ni], by_row[need[ni]], q))
+                            ni += 1
+                        stack.pop().__exit__(None, None, None)
+                        el.clear()
+                    elif parent is root:
+                        if el.tag == q["dimension"] and self.last_row:
+                            el.set("ref", range_ref(min(self.first_row, self.last_row),
+                                                    min(self.first_col, self.last_col), self.last_row, self.last_col))
+                        xf.write(el)
+                        el.clear()
+                        while el.getprevious() is not None:
+                            del root[0]
+                    elif parent is sheet_data and el.tag == q["row"]:
+                        r = el.get("r")
+                        row_no = int(r) if r else row_no + 1
+                        while ni < len(need) and need[ni] < row_no:
+                            xf.write(self._new_row(need[ni], by_row[need[ni]], q))
+                            ni += 1
+                        if ni < len(need) and need[ni] == row_no:
+                            self._patch_row(el, row_no, by_row[row_no], q)
+                            ni += 1
+                        xf.write(el)
+                        el.clear()
+                        while el.getprevious() is not None:
+                            del sheet_data[0]
+        except etree.XMLSyntaxError as err:
+            raise WorkbookError(f"{self.path}: damaged XML ({err})") from None
         if sheet_data is None:
             raise WorkbookError(f"{self.path} has no sheetData")
-        rows: dict[int, etree._Element] = {}
-        cells: dict[tuple[int, int], etree._Element] = {}
-        row_no = 0
-        dirty = self.dirty
-        need = {r for r, _c in dirty}
-        for row_el in sheet_data:
-            if local(row_el.tag) != "row":
-                continue
-            r = row_el.get("r")
-            row_no = int(r) if r else row_no + 1
-            rows[row_no] = row_el
-            if row_no not in need:
-                continue
-            col_no = 0
-            for c_el in row_el:
-                if local(c_el.tag) != "c":
-                    continue
-                ref = c_el.get("r")
-                col_no = parse_cell(ref)[1] if ref else col_no + 1
-                if (row_no, col_no) in dirty:
-                    cells[(row_no, col_no)] = c_el
-                    if not ref:
-                        c_el.set("r", cell_ref(row_no, col_no))
-        import bisect
-
-        row_keys = sorted(rows)
-        min_r = min_c = None
-        for key in sorted(dirty):
-            row, col = key
-            el = cells.get(key)
-            value = self.values.get(key)
-            f = self.formula_cells.get(key)
-            if el is None:
-                if value is None and f is None:
-                    continue
-                row_el = rows.get(row)
-                if row_el is None:
-                    row_el = etree.Element(q("row"), r=str(row))
-                    i = bisect.bisect_left(row_keys, row)
-                    if i < len(row_keys):
-                        rows[row_keys[i]].addprevious(row_el)
-                    else:
-                        sheet_data.append(row_el)
-                    row_keys.insert(i, row)
-                    rows[row] = row_el
-                row_el.attrib.pop("spans", None)
-                el = etree.Element(q("c"), r=cell_ref(row, col))
-                style = self._style(row, col)
-                if style:
-                    el.set("s", style)
-                nxt = None
-                for other in row_el:
-                    if local(other.tag) == "c" and other.get("r") and parse_cell(other.get("r"))[1] > col:
-                        nxt = other
-                        break
-                if nxt is not None:
-                    nxt.addprevious(el)
-                else:
-                    row_el.append(el)
-            _patch(el, q, value, f)
-        dim = root.find(q("dimension"))
-        if dim is not None and (self.values or self.formula_cells):
-            keys = list(self.values) + list(self.formula_cells)
-            min_r = min(r for r, _c in keys)
-            min_c = min(c for _r, c in keys)
-            max_r = max(r for r, _c in keys)
-            max_c = max(c for _r, c in keys)
-            dim.set("ref", range_ref(min_r, min_c, max_r, max_c))
-        self.data = to_xml_bytes(root)
+        self.data = buf.getvalue()
         self.dirty = set()
         return self.data
 
+    def _new_cell(self, row: int, col: int, q) -> etree._Element:
+        el = etree.Element(q["c"], r=cell_ref(row, col), nsmap=q["nsmap"])
+        style = self._style(row, col)
+        if style:
+            el.set("s", style)
+        return el
 
-def _patch(el: etree._Element, q, value: Any, f: FormulaCell | None) -> None:
+    def _new_row(self, row: int, cols: list[int], q) -> etree._Element:
+        row_el = etree.Element(q["row"], r=str(row), nsmap=q["nsmap"])
+        for col in cols:
+            key = (row, col)
+            value, f = self.values.get(key), self.formula_cells.get(key)
+            if value is None and f is None:
+                continue
+            el = etree.SubElement(row_el, q["c"], r=cell_ref(row, col))
+            style = self._style(row, col)
+            if style:
+                el.set("s", style)
+            _patch(el, q, value, f)
+        return row_el
+
+    def _patch_row(self, row_el: etree._Element, row: int, dirty_cols: list[int], q) -> None:
+        import bisect
+
+        cols: list[int] = []
+        els: list[etree._Element] = []
+        col_no = 0
+        for c_el in row_el.iterchildren(q["c"]):
+            ref = c_el.get("r")
+            col_no = cell_of(ref)[1] if ref else col_no + 1
+            if not ref:
+                c_el.set("r", cell_ref(row, col_no))
+            cols.append(col_no)
+            els.append(c_el)
+        values, formula_cells = self.values, self.formula_cells
+        added = False
+        for col in dirty_cols:
+            key = (row, col)
+            value, f = values.get(key), formula_cells.get(key)
+            i = bisect.bisect_left(cols, col)
+            if i < len(cols) and cols[i] == col:
+                el = els[i]
+            else:
+                if value is None and f is None:
+                    continue
+                el = etree.Element(q["c"], r=cell_ref(row, col))
+                style = self._style(row, col)
+                if style:
+                    el.set("s", style)
+                if i < len(els):
+                    els[i].addprevious(el)
+                else:
+                    row_el.append(el)
+                cols.insert(i, col)
+                els.insert(i, el)
+                added = True
+            _patch(el, q, value, f)
+        if added:
+            row_el.attrib.pop("spans", None)
+
+
+def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | None) -> None:
     """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula)."""
     old_f = None
-    for child in list(el):
-        name = local(child.tag)
-        if name == "f":
-            old_f = child
-            el.remove(child)
-        elif name in ("v", "is"):
-            el.remove(child)
-    el.attrib.pop("t", None)
+    if len(el):
+        for child in list(el):
+            tag = child.tag
+            if tag == q["f"]:
+                old_f = child
+                el.remove(child)
+            elif tag == q["v"] or tag == q["is"]:
+                el.remove(child)
+    attrib = el.attrib
+    if "t" in attrib:
+        del attrib["t"]
     at = 0
     if f is not None:
-        f_el = old_f if old_f is not None else etree.Element(q("f"))
-        for k in list(f_el.attrib):
-            del f_el.attrib[k]
+        f_el = old_f if old_f is not None else etree.Element(q["f"])
+        f_el.attrib.clear()
         for k, v in f.f_attrs.items():
             f_el.set(k, v)
         f_el.text = xml_text(f.text) if f.text else None
         el.insert(0, f_el)
         at = 1
         if f.cm:
-            el.set("cm", f.cm)
-        else:
-            el.attrib.pop("cm", None)
-    else:
-        el.attrib.pop("cm", None)
+            attrib["cm"] = f.cm
+        elif "cm" in attrib:
+            del attrib["cm"]
+    elif "cm" in attrib:
+        del attrib["cm"]
     if value is None:
         return
-    if isinstance(value, Error):
-        el.set("t", "e")
+    kind = type(value)
+    if kind is float or kind is int:
+        text = number_text(value)
+    elif kind is Error:
+        attrib["t"] = "e"
         text = str(value)
-    elif isinstance(value, bool):
-        el.set("t", "b")
+    elif kind is bool:
+        attrib["t"] = "b"
         text = "1" if value else "0"
     elif isinstance(value, (int, float)):
         text = number_text(value)
     else:
         text = xml_text(str(value))
         if f is None:
-            el.set("t", "inlineStr")
-            is_el = etree.Element(q("is"))
-            t_el = etree.SubElement(is_el, q("t"))
+            attrib["t"] = "inlineStr"
+            is_el = etree.Element(q["is"])
+            t_el = etree.SubElement(is_el, q["t"])
             t_el.text = text
             if text != text.strip():
                 t_el.set(XML_SPACE, "preserve")
             el.insert(at, is_el)
             return
-        el.set("t", "str")
-    v_el = etree.Element(q("v"))
+        attrib["t"] = "str"
+    v_el = etree.Element(q["v"])
     v_el.text = text
     el.insert(at, v_el)
 

@@ -668,7 +668,9 @@ def _as_block(value: Any) -> list[list[Any]]:
             arr = arr.reshape(arr.shape[0], -1)
         if arr.size == 0:
             return [[None]]
-        return [[_from_engine(v) for v in r] for r in arr.tolist()]
+        conv = _from_engine
+        return [[v if (type(v) is float and v - v == 0) or type(v) is str else conv(v) for v in r]
+                for r in arr.tolist()]
     return [[_from_engine(value)]]
 
 

@@ -200,6 +200,8 @@ class Package:
     def __init__(self, data: bytes, source: str = "the workbook"):
         self.source = source
         self.parts, self.infos = read_parts(data, source)
+        self._data = data                 # the zip as read: unchanged parts are copied from it raw
+        self._original = dict(self.parts)  # the same bytes objects: identity says "unchanged"
         self._trees: dict[str, etree._Element] = {}
         self.workbook_part = self._main_part()
         wb = self.tree(self.workbook_part)
@@ -411,24 +413,64 @@ class Package:
         self.touch(self.workbook_part)
 
     def to_bytes(self) -> bytes:
-        for sh in self._sheets.values():
-            if sh.changed:
-                self.parts[sh.path] = sh.to_xml()
-                sh.changed = False
+        """The package as a zip: parts not changed are copied as they were stored (the same
+        compressed bytes), changed parts deflated anew; ``[Content_Types].xml`` first.
+
+        The sheets' cells are released as their parts are written (memory at county scale):
+        the package is not read again after this."""
+        changed = [sh for sh in self._sheets.values() if sh.changed]
+        self._sheets.clear()
+        while changed:
+            sh = changed.pop()
+            self.parts[sh.path] = sh.to_xml()
+            del sh
+        infos = {i.filename: i for i in self.infos}
+        order = [i.filename for i in self.infos]
+        if "[Content_Types].xml" in order:
+            order.remove("[Content_Types].xml")
+            order.insert(0, "[Content_Types].xml")
+        seen = set(order)
+        order += [n for n in self.parts if n not in seen]
         buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-            written = set()
-            order = [i.filename for i in self.infos]
-            if "[Content_Types].xml" in order:  # first, as Office writes it
-                order.remove("[Content_Types].xml")
-                order.insert(0, "[Content_Types].xml")
-            for name in order + [n for n in self.parts if n not in set(order)]:
-                if name in self.parts and name not in written:
-                    zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    zi.compress_type = zipfile.ZIP_DEFLATED
-                    z.writestr(zi, self.parts[name])
-                    written.add(name)
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in order:
+                if name not in self.parts:
+                    continue
+                data = self.parts[name]
+                info = infos.get(name)
+                if info is not None and data is self._original.get(name) and _copy_raw(z, self._data, info):
+                    continue
+                zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(zi, data, compresslevel=1 if len(data) > 4 * 2**20 else 6)
         return buf.getvalue()
+
+
+def _copy_raw(z: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) -> bool:
+    """Append ``info``'s stored (compressed) bytes from the zip ``source`` to ``z`` unchanged."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+        return False
+    at = info.header_offset
+    if source[at:at + 4] != b"PK\x03\x04":
+        return False
+    name_len = int.from_bytes(source[at + 26:at + 28], "little")
+    extra_len = int.from_bytes(source[at + 28:at + 30], "little")
+    start = at + 30 + name_len + extra_len
+    raw = source[start:start + info.compress_size]
+    if len(raw) != info.compress_size or info.file_size >= zipfile.ZIP64_LIMIT:
+        return False
+    zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    zi.compress_type = info.compress_type
+    zi.CRC, zi.compress_size, zi.file_size = info.CRC, info.compress_size, info.file_size
+    zi.external_attr, zi.create_system = info.external_attr, info.create_system
+    zi.flag_bits = info.flag_bits & 0x800  # keep only "UTF-8 name"; sizes are in this header
+    zi.header_offset = z.fp.tell()
+    z.fp.write(zi.FileHeader(zip64=False))
+    z.fp.write(raw)
+    z.filelist.append(zi)
+    z.NameToInfo[zi.filename] = zi
+    z.start_dir = z.fp.tell()
+    return True
 
 
 def rich_text(el: etree._Element) -> str:

@@ -81,7 +81,8 @@ def refresh(path: str, output: str | None = None, in_place: bool = False,
         raise RefreshError(f"{path} is read-only; refresh it to another file with -o OUT")
     pkg = load(path)
     check_kind(pkg, path, target)
-    report, _engine = refresh_package(pkg, progress)
+    report, engine = refresh_package(pkg, progress)
+    del engine  # its caches are not needed to write the file
     data = pkg.to_bytes()
     saved = backup(path) if in_place else None
     write_atomic(target, data)

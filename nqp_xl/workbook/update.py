@@ -175,7 +175,8 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
     _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), (r1, c1, nr2, nc2), dir_row, sub_row)
     if progress:
         progress(f"Data table: {height} rows × {width} columns")
-    report, _engine = refresh_package(pkg, progress)
+    report, engine = refresh_package(pkg, progress)
+    del engine
     data_out = pkg.to_bytes()
     saved = backup(path) if in_place else None
     write_atomic(target, data_out)
