@@ -322,9 +322,6 @@ def register(functions: dict[str, Callable] | None = None, used: set[str] | None
 
 # --------------------------------------------------------------------------- the evaluator
 
-_REF = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?(?P<ref>\$?[A-Z]{1,3}\$?[0-9]+(?::\$?[A-Z]{1,3}\$?[0-9]+)?"
-                  r"|\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|\$?[0-9]+:\$?[0-9]+)$", re.I)
-
 
 @dataclass
 class Report:
@@ -474,12 +471,9 @@ class Engine:
     def _input(self, key: str, sheet: str) -> Any:
         if key.upper() == OMITTED:
             return OMITTED_VALUE
-        m = _REF.match(key)
-        if m:
-            sh = m.group("sheet")
-            if sh:
-                sh = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            return self._range(sh or sheet, m.group("ref"))
+        ref = formula_text.split_reference(key)
+        if ref:
+            return self._range(ref[0] or sheet, ref[1])
         return self._name(key, sheet)
 
     def _name(self, key: str, sheet: str) -> Any:
@@ -488,13 +482,11 @@ class Engine:
         if d is None:
             raise RefreshError(f'the name "{key}" is not defined in this workbook')
         text = self._prepare(d.text.lstrip("="), None)
-        m = _REF.match(text.strip())
-        if m:
-            sh = m.group("sheet")
-            if not sh:
+        ref = formula_text.split_reference(text)
+        if ref:
+            if not ref[0]:
                 raise RefreshError(f'the name "{d.name}" refers to {d.text} without a sheet')
-            sh = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            return self._range(sh, m.group("ref"))
+            return self._range(ref[0], ref[1])
         if key in self._name_cache:
             return self._name_cache[key]
         try:
@@ -699,16 +691,15 @@ def resize_charts(pkg: Package, engine: Engine) -> None:
 
 def _stretched(ref: str, areas) -> str | None:
     """A chart series reference starting inside a spilled answer, stretched to its length."""
-    mm = _REF.match(ref.strip())
-    if not mm or not mm.group("sheet"):
+    split = formula_text.split_reference(ref)
+    if not split or not split[0]:
         return None
-    sh = mm.group("sheet")
-    sh_name = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
+    sh_name = split[0]
     try:
-        r1, c1, r2, c2 = parse_range(mm.group("ref"))
+        r1, c1, r2, c2 = parse_range(split[1])
     except ValueError:
         return None
     for s, _old, new in areas:
         if s == sh_name.upper() and _inside(new, r1, c1) and r2 > r1 and new[0] < r1 and new[2] != r2:
-            return f"{sh}!{range_ref(r1, c1, new[2], c2, absolute=True)}"
+            return f"{quote_sheet(sh_name)}!{range_ref(r1, c1, new[2], c2, absolute=True)}"
     return None
