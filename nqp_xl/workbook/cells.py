@@ -16,8 +16,8 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.utils.cell import (coordinate_from_string, column_index_from_string, get_column_letter,
                                  range_boundaries)
 
-from .package import (MAIN_NS, REL_NS, Package, WorkbookError, iterparse, local, ns_of, parse_xml,
-                      resolve_target, rich_text, to_xml_bytes)
+from .package import (MAIN_NS, REL_NS, Package, WorkbookError, iterparse, local, ns_of, resolve_target,
+                      rich_text, to_xml_bytes)
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 XDA_NS = "http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"

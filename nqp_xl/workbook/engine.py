@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
