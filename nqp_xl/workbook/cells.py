@@ -171,6 +171,7 @@ class Sheet:
         row_no, col_no, row_el = 0, 0, None
         first_row = first_col = 1 << 30
         last_row = last_col = 0
+        v_tag = f_tag = is_tag = None
         for _ev, el in iterparse(self.data, tags=("{*}c", "{*}row", "{*}col")):
             tag = el.tag
             name = tag[tag.rfind("}") + 1:]
@@ -191,14 +192,16 @@ class Sheet:
                     t = el.get("t")
                     raw = None
                     f_el = None
+                    if v_tag is None:
+                        ns = tag[:tag.rfind("}") + 1]
+                        v_tag, f_tag, is_tag = ns + "v", ns + "f", ns + "is"
                     for child in el:
                         ctag = child.tag
-                        cn = ctag[ctag.rfind("}") + 1:] if isinstance(ctag, str) else ""
-                        if cn == "v":
+                        if ctag == v_tag:
                             raw = child.text or ""
-                        elif cn == "f":
+                        elif ctag == f_tag:
                             f_el = child
-                        elif cn == "is":
+                        elif ctag == is_tag:
                             raw = rich_text(child)
                             t = "str"
                     if raw is not None:
