@@ -447,7 +447,8 @@ class Sheet:
 
 
 def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | None) -> None:
-    """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula)."""
+    """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula); other children
+    (``extLst``) and attributes (style) stay."""
     old_f = None
     if len(el):
         for child in list(el):
@@ -492,17 +493,21 @@ def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | N
         text = xml_text(str(value))
         if f is None:
             attrib["t"] = "inlineStr"
-            is_el = etree.Element(q["is"])
+            is_el = etree.SubElement(el, q["is"]) if len(el) == at else etree.Element(q["is"])
             t_el = etree.SubElement(is_el, q["t"])
             t_el.text = text
             if text != text.strip():
                 t_el.set(XML_SPACE, "preserve")
-            el.insert(at, is_el)
+            if is_el.getparent() is None:
+                el.insert(at, is_el)
             return
         attrib["t"] = "str"
-    v_el = etree.Element(q["v"])
-    v_el.text = text
-    el.insert(at, v_el)
+    if len(el) == at:  # nothing after: append (the common case)
+        etree.SubElement(el, q["v"]).text = text
+    else:
+        v_el = etree.Element(q["v"])
+        v_el.text = text
+        el.insert(at, v_el)
 
 
 # --------------------------------------------------------------------------- dynamic-array metadata

@@ -159,7 +159,7 @@ def udf_adapter(name: str, func: Callable) -> Callable:
                     arr = a if a.ndim == 2 else np.atleast_2d(a)
                     rows = [[_to_udf(v) for v in r] for r in arr.tolist()]
                 else:
-                    rows = [list(r) for r in rows]  # a fresh copy: a UDF may change its argument
+                    rows = list(map(list, rows))  # a fresh copy: a UDF may change its argument
                 if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
                     values.append(rows)
                 else:
@@ -188,12 +188,15 @@ def _result_array(result: Any) -> Any:
         rows = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in result]
         if not rows:
             return sh.EMPTY
-        width = max(len(r) for r in rows)
+        width = max(map(len, rows))
+        empty = sh.EMPTY
         arr = np.empty((len(rows), width), dtype=object)
-        arr[:] = sh.EMPTY
-        for i, r in enumerate(rows):
-            for j, v in enumerate(r):
-                arr[i, j] = sh.EMPTY if v is None else v
+        for i, r in enumerate(rows):  # row by row: a cell may itself hold a sequence-like value
+            if None in r:
+                r = [empty if v is None else v for v in r]
+            if len(r) < width:
+                r = r + [empty] * (width - len(r))
+            arr[i, :] = r
         return arr
     if result is None:
         return sh.EMPTY
