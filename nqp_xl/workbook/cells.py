@@ -529,9 +529,8 @@ def dynamic_cm(pkg: Package, create: bool = True) -> str | None:
     added (with its relationship and content type) when the workbook has none, as after a
     LibreOffice or openpyxl save.  None when the workbook has metadata of another kind that
     this function does not extend (the answers are then written as fixed-size arrays)."""
-    cached = getattr(pkg, "_dynamic_cm", False)
-    if cached is not False:
-        return cached
+    if "dynamic_cm" in pkg.cache:
+        return pkg.cache["dynamic_cm"]  # type: ignore[return-value]
     part = next((resolve_target(pkg.workbook_part, r.target) for r in pkg.rels(pkg.workbook_part)
                  if r.type.endswith("/sheetMetadata")), None)
     cm: str | None = None
@@ -544,7 +543,7 @@ def dynamic_cm(pkg: Package, create: bool = True) -> str | None:
             cm = "1"
     else:
         cm = _find_dynamic(pkg.tree(part))
-    pkg._dynamic_cm = cm
+    pkg.cache["dynamic_cm"] = cm
     return cm
 
 

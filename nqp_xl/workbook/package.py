@@ -203,6 +203,7 @@ class Package:
         self._data = data                 # the zip as read: unchanged parts are copied from it raw
         self._original = dict(self.parts)  # the same bytes objects: identity says "unchanged"
         self._trees: dict[str, etree._Element] = {}
+        self.cache: dict[str, object] = {}  # facts other modules work out once (e.g. the dynamic-array cm)
         self.workbook_part = self._main_part()
         wb = self.tree(self.workbook_part)
         self.ns = ns_of(wb)
