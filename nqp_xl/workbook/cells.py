@@ -332,7 +332,10 @@ class Sheet:
             with etree.xmlfile(buf, encoding="UTF-8") as xf:
                 xf.write_declaration(standalone=True)
                 stack = []
+                inner: set[str] = set()  # elements that only occur inside a row: nothing to do
                 for ev, el in iterparse(self.data, events=("start", "end")):
+                    if el.tag in inner:
+                        continue
                     if ev == "start":
                         if root is None:
                             root = el
@@ -340,6 +343,7 @@ class Sheet:
                             q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension",
                                                                "sheetData")}
                             q["nsmap"] = {el.prefix: ns}  # type: ignore[assignment]
+                            inner = {f"{{{ns}}}{n}" for n in ("c", "v", "f", "is", "t", "r", "rPr", "rPh")}
                             stack.append(xf.element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap))
                             stack[-1].__enter__()
                         elif el.tag == q["sheetData"] and el.getparent() is root:
@@ -430,16 +434,18 @@ class Sheet:
             else:
                 if value is None and f is None:
                     continue
-                el = etree.Element(q["c"], r=cell_ref(row, col))
+                if i < len(els):
+                    el = etree.Element(q["c"], r=cell_ref(row, col))
+                    els[i].addprevious(el)
+                    cols.insert(i, col)
+                    els.insert(i, el)
+                else:  # after every cell of the row (the common case): append
+                    el = etree.SubElement(row_el, q["c"], r=cell_ref(row, col))
+                    cols.append(col)
+                    els.append(el)
                 style = self._style(row, col)
                 if style:
                     el.set("s", style)
-                if i < len(els):
-                    els[i].addprevious(el)
-                else:
-                    row_el.append(el)
-                cols.insert(i, col)
-                els.insert(i, el)
                 added = True
             _patch(el, q, value, f)
         if added:
