@@ -16,7 +16,7 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.utils.cell import (coordinate_from_string, column_index_from_string, get_column_letter,
                                  range_boundaries)
 
-from .package import (MAIN_NS, REL_NS, Package, WorkbookError, iterparse, local, ns_of, resolve_target,
+from .package import (MAIN_NS, REL_NS, Package, WorkbookError, check_no_dtd, iterparse, local, ns_of, resolve_target,
                       rich_text, to_xml_bytes)
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -152,6 +152,7 @@ class Sheet:
     def __init__(self, name: str, path: str, data: bytes, shared: list[str], source: str = ""):
         self.name = name
         self.path = path
+        self.source = source
         self.data = data
         self.values: dict[tuple[int, int], Any] = {}
         self.formula_cells: dict[tuple[int, int], FormulaCell] = {}
@@ -174,6 +175,10 @@ class Sheet:
         v_tag = f_tag = is_tag = None
         for _ev, el in iterparse(self.data, tags=("{*}c", "{*}row", "{*}col")):
             tag = el.tag
+            if v_tag is None:
+                check_no_dtd(el, f"{self.source} ({self.path})")
+                ns = tag[:tag.rfind("}") + 1]
+                v_tag, f_tag, is_tag = ns + "v", ns + "f", ns + "is"
             name = tag[tag.rfind("}") + 1:]
             if name == "c":
                 ref = el.get("r")
@@ -192,9 +197,6 @@ class Sheet:
                     t = el.get("t")
                     raw = None
                     f_el = None
-                    if v_tag is None:
-                        ns = tag[:tag.rfind("}") + 1]
-                        v_tag, f_tag, is_tag = ns + "v", ns + "f", ns + "is"
                     for child in el:
                         ctag = child.tag
                         if ctag == v_tag:
