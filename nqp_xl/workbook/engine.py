@@ -1,20 +1,18 @@
 """A headless recalculation of a workbook's formulas, NQP_ functions included.
 
 The ``formulas`` package parses and evaluates each formula (Excel's own functions, nesting,
-array constants); every callable named ``NQP_*`` in ``nqp_udfs`` is registered with it and
-called with its arguments shaped exactly as xlwings hands them over (list of rows, ``None``
-for blanks, ``float`` numbers, ``str`` text, ``bool``, Excel errors as their text).
+array constants); :mod:`~nqp_xl.workbook.functions` registers every ``NQP_*`` callable of
+``nqp_udfs`` with it, its arguments shaped exactly as xlwings hands them over.
 
 What ``formulas`` cannot do, this module does around it:
 
 * structured references (``Data[#All]``, ``Data[[#All],[a]:[b]]``, ``Data[@col]``) are
   translated to A1 ranges from the table definitions in the file;
 * defined names are resolved here (and translated the same way);
-* omitted arguments of NQP functions (``NQP_X(a,,b)``) take the function's default, as
-  xlwings does, instead of ``formulas``' 0;
+* omitted arguments of NQP functions (``NQP_X(a,,b)``) are marked for their defaults;
 * results spill: each dynamic-array formula's range is sized from its answer, the old
-  spill is cleared, and a collision answers ``#SPILL!`` as Excel would;
-* ``INDEX`` with a row or column of 0 answers the whole column or row.
+  spill is cleared, and a collision answers ``#SPILL!`` as Excel would (NQP answers saved by
+  another program as fixed-size arrays spill again).
 
 Formulas are evaluated lazily in dependency order: reading a range first evaluates any
 pending formula that can spill into it.  Formula text is prepared by
@@ -22,8 +20,6 @@ pending formula that can spill into it.  Formula text is prepared by
 """
 from __future__ import annotations
 
-import inspect
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -33,9 +29,8 @@ import numpy as np
 from . import formula_text
 from .cells import Error, FormulaCell, Sheet, col_letters, dynamic_cm, parse_range, quote_sheet, range_ref
 from .formula_text import OMITTED, VOLATILE
+from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, fast_rows, from_engine, to_engine, unknown_function
 from .package import Package, WorkbookError, local
-
-RANGE_ARGS = {"data", "values", "groups", "systems", "weights", "names", "directions", "equations"}
 
 
 class RefreshError(WorkbookError):
@@ -58,268 +53,6 @@ class Formula:
     @property
     def where(self) -> str:
         return f"{quote_sheet(self.sheet)}!{range_ref(self.cell.row, self.cell.col, self.cell.row, self.cell.col)}"
-
-
-# --------------------------------------------------------------------------- values
-
-def _to_engine(value: Any):
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if value is None:
-        return sh.EMPTY
-    if isinstance(value, Error):
-        return XlError(str(value))
-    return value
-
-
-def _from_engine(value: Any) -> Any:
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if value is sh.EMPTY or value is None:
-        return None
-    if isinstance(value, XlError):
-        return Error(str(value))
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        x = float(value)
-        if x != x or x in (float("inf"), float("-inf")):
-            return Error("#NUM!")
-        return x
-    if isinstance(value, str):
-        return value
-    return str(value)
-
-
-def _to_udf(value: Any) -> Any:
-    """One cell as xlwings gives it: None, float, str, bool, errors as their text."""
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if value is sh.EMPTY or value is None:
-        return None
-    if isinstance(value, XlError):
-        return str(value)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    return value if isinstance(value, str) else str(value)
-
-
-_UDF_ROWS: dict[int, list[list[Any]]] = {}  # id(range array) -> its rows as xlwings gives them
-
-
-def _fast_rows(arr: np.ndarray) -> list[list[Any]]:
-    import schedula as sh
-
-    empty = sh.EMPTY
-    out = []
-    for r in arr.tolist():
-        row = []
-        for v in r:
-            if v is empty:
-                row.append(None)
-            elif type(v) is float or type(v) is str:
-                row.append(v)
-            else:
-                row.append(_to_udf(v))
-        out.append(row)
-    return out
-
-
-class _Omitted:
-    pass
-
-
-OMITTED_VALUE = _Omitted()
-
-
-def udf_adapter(name: str, func: Callable) -> Callable:
-    """Wrap an NQP_ function for ``formulas``: arguments shaped as xlwings shapes them."""
-    try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-
-    def call(*args):
-        values = []
-        for i, a in enumerate(args):
-            p = params[i] if i < len(params) else None
-            pname = p.name if p is not None else ""
-            if isinstance(a, _Omitted) or (isinstance(a, np.ndarray) and a.size == 1 and
-                                           isinstance(a.ravel()[0], _Omitted)):
-                values.append(p.default if p is not None and p.default is not inspect.Parameter.empty else None)
-                continue
-            if isinstance(a, np.ndarray):
-                rows = _UDF_ROWS.get(id(a))
-                if rows is None:
-                    arr = a if a.ndim == 2 else np.atleast_2d(a)
-                    rows = [[_to_udf(v) for v in r] for r in arr.tolist()]
-                else:
-                    rows = list(map(list, rows))  # a fresh copy: a UDF may change its argument
-                if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
-                    values.append(rows)
-                else:
-                    values.append(rows[0][0])
-            else:
-                v = _to_udf(a)
-                values.append([[v]] if pname in RANGE_ARGS else v)
-        if params and len(values) > len(params) and not any(p.kind == p.VAR_POSITIONAL for p in params):
-            return f"#NQP! {name} takes at most {len(params)} arguments; the formula gives {len(values)}"
-        try:
-            result = func(*values)
-        except Exception as err:  # noqa: BLE001 - a cell shows text, never a traceback
-            return f"#NQP! {name} failed ({type(err).__name__}: {err})"[:255]
-        return _result_array(result)
-
-    call.__name__ = name
-    return call
-
-
-def _result_array(result: Any) -> Any:
-    import schedula as sh
-
-    if isinstance(result, np.ndarray):
-        result = result.tolist()
-    if isinstance(result, (list, tuple)):
-        rows = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in result]
-        if not rows:
-            return sh.EMPTY
-        width = max(map(len, rows))
-        empty = sh.EMPTY
-        arr = np.empty((len(rows), width), dtype=object)
-        for i, r in enumerate(rows):  # row by row: a cell may itself hold a sequence-like value
-            if None in r:
-                r = [empty if v is None else v for v in r]
-            if len(r) < width:
-                r = r + [empty] * (width - len(r))
-            arr[i, :] = r
-        return arr
-    if result is None:
-        return sh.EMPTY
-    return result
-
-
-def _index(array, row_num=None, col_num=None, area_num=None):
-    """Excel's INDEX on arrays, including row or column 0 (whole column or row)."""
-    from formulas.tokens.operand import XlError
-
-    arr = np.atleast_2d(np.asarray(array, dtype=object))
-
-    def num(x, default):
-        if isinstance(x, np.ndarray):
-            x = x.ravel()[0] if x.size else default
-        if x is None or isinstance(x, _Omitted):
-            return default
-        try:
-            import schedula as sh
-
-            if x is sh.EMPTY:
-                return 0
-            return int(float(x))
-        except (TypeError, ValueError):
-            raise ValueError
-
-    try:
-        r = num(row_num, 0)
-        c = num(col_num, None)
-    except ValueError:
-        return np.array([[XlError("#VALUE!")]], dtype=object)
-    if c is None:
-        if arr.shape[0] == 1:
-            r, c = 1, r
-        elif arr.shape[1] == 1:
-            c = 1
-        else:
-            c = 0
-    if r < 0 or c < 0 or r > arr.shape[0] or c > arr.shape[1]:
-        return np.array([[XlError("#REF!")]], dtype=object)
-    rows = slice(None) if r == 0 else slice(r - 1, r)
-    cols = slice(None) if c == 0 else slice(c - 1, c)
-    out = arr[rows, cols]
-    return out if out.size > 1 else out[0, 0]
-
-
-def nqp_functions() -> dict[str, Callable]:
-    """Every callable named NQP_* in nqp_udfs (discovered, not listed)."""
-    import nqp_udfs
-
-    return {name: getattr(nqp_udfs, name) for name in dir(nqp_udfs)
-            if name.upper().startswith("NQP_") and callable(getattr(nqp_udfs, name))}
-
-
-_REGISTERED: dict[str, Callable] = {}
-
-
-_BUILTIN_KEYS = re.compile(r"FUNCTIONS\[['\"]([^'\"]+)['\"]\]")
-
-
-def _load_builtins(names: set[str]) -> dict:
-    """formulas' function table, importing only the submodules the workbook's functions need.
-
-    (Its ``stat`` submodule imports scipy.stats, about a second of start-up.)  A name not
-    found by reading the submodules' sources loads them all; later workbooks that need more
-    get the missing submodules added to the cached table."""
-    import importlib
-    import os
-
-    import formulas.functions as ff
-
-    folder = os.path.dirname(ff.__file__)
-    keys: dict[str, set[str]] = {}
-    for mod in ff.SUBMODULES:
-        try:
-            with open(os.path.join(folder, mod.lstrip(".") + ".py"), encoding="utf-8") as fh:
-                keys[mod] = {k.upper() for k in _BUILTIN_KEYS.findall(fh.read())}
-        except OSError:
-            keys[mod] = set()
-    wanted = {n for n in names if not n.startswith("NQP_") and n not in ("INDEX", OMITTED)}
-    need = [m for m in ff.SUBMODULES if keys[m] & wanted]
-    if any(not any(n in k for k in keys.values()) for n in wanted - {"ARRAY", "ARRAYROW"}):
-        need = list(ff.SUBMODULES)
-    if ff.get_functions.cache_info().currsize == 0:
-        saved = list(ff.SUBMODULES)
-        try:
-            ff.SUBMODULES[:] = need
-            table = ff.get_functions()
-        finally:
-            ff.SUBMODULES[:] = saved
-    else:
-        table = ff.get_functions()
-    for mod in need:
-        if mod not in _LOADED:
-            table.update(importlib.import_module(mod, ff.__name__).FUNCTIONS)
-            _LOADED.add(mod)
-    return table
-
-
-_LOADED: set[str] = set()
-
-
-def function_names(texts) -> set[str]:
-    """Upper-case names of the functions called in formula texts."""
-    out: set[str] = set()
-    for t in texts:
-        out |= formula_text.function_names(t)
-    return out
-
-
-def register(functions: dict[str, Callable] | None = None, used: set[str] | None = None) -> dict[str, Callable]:
-    from formulas.functions import FUNCTIONS, get_functions, wrap_func
-
-    functions = nqp_functions() if functions is None else functions
-    table = _load_builtins(used) if used is not None else get_functions()  # cached by formulas: register in both
-    for target in (FUNCTIONS, table):
-        for name, f in functions.items():
-            target[name.upper()] = wrap_func(udf_adapter(name, f))
-        target["INDEX"] = wrap_func(_index)
-        target[OMITTED] = lambda *a: OMITTED_VALUE
-    for name, f in functions.items():
-        _REGISTERED[name.upper()] = f
-    return functions
 
 
 # --------------------------------------------------------------------------- the evaluator
@@ -390,7 +123,7 @@ class Engine:
         t0 = time.perf_counter()
         total = sum(len(v) for v in self.formulas.values())
         self.progress(f"evaluating {total} formulas")
-        _UDF_ROWS.clear()
+        UDF_ROWS.clear()
         try:
             for name, items in self.formulas.items():
                 if not items:
@@ -401,7 +134,7 @@ class Engine:
                 n_nqp = sum(f.nqp for f in items)
                 self.progress(f"  {name}: {len(items)} formulas, {n_nqp} NQP ({time.perf_counter() - t:.2f} s)")
         finally:
-            _UDF_ROWS.clear()
+            UDF_ROWS.clear()
             self._ranges.clear()
         self.report.seconds = time.perf_counter() - t0
         return self.report
@@ -429,9 +162,9 @@ class Engine:
             from formulas.functions import FUNCTIONS, get_functions
 
             for name in formula_text.function_names(text):
-                if name.startswith("NQP_") and name not in _REGISTERED and name != OMITTED:
-                    FUNCTIONS[name] = get_functions()[name] = _unknown(name)
-                    _REGISTERED[name] = None
+                if name.startswith("NQP_") and name not in REGISTERED and name != OMITTED:
+                    FUNCTIONS[name] = get_functions()[name] = unknown_function(name)
+                    REGISTERED[name] = None
                     self.report.unknown.append(name)
 
             fn = formulas.Parser().ast("=" + text)[1].compile()
@@ -544,9 +277,9 @@ class Engine:
         out = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
         out[:] = rows if rows and rows[0] else out
         if errors:
-            out = np.vectorize(_to_engine, otypes=[object])(out)
+            out = np.vectorize(to_engine, otypes=[object])(out)
         self._ranges[key] = out
-        _UDF_ROWS[id(out)] = _fast_rows(out)
+        UDF_ROWS[id(out)] = fast_rows(out)
         return out
 
     def _settle(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> None:
@@ -569,7 +302,7 @@ class Engine:
     def _write(self, f: Formula, value: Any) -> None:
         sh = self.pkg.sheet(f.sheet)
         for key in [k for k in self._ranges if k[0] == sh.name]:
-            _UDF_ROWS.pop(id(self._ranges.pop(key)), None)
+            UDF_ROWS.pop(id(self._ranges.pop(key)), None)
         self._name_cache.clear()
         block = _as_block(value)
         row, col = f.cell.row, f.cell.col
@@ -640,17 +373,6 @@ class Engine:
 _KEEP = object()
 
 
-def _unknown(name: str) -> Callable:
-    """An NQP_ function nqp_udfs does not define answers #NAME?, as in Excel."""
-    def stub(*args):
-        from formulas.tokens.operand import XlError
-
-        return XlError("#NAME?")
-
-    stub.__name__ = name
-    return stub
-
-
 def _inside(area, r: int, c: int) -> bool:
     return area[0] <= r <= area[2] and area[1] <= c <= area[3]
 
@@ -662,10 +384,10 @@ def _as_block(value: Any) -> list[list[Any]]:
             arr = arr.reshape(arr.shape[0], -1)
         if arr.size == 0:
             return [[None]]
-        conv = _from_engine
+        conv = from_engine
         return [[v if (type(v) is float and v - v == 0) or type(v) is str else conv(v) for v in r]
                 for r in arr.tolist()]
-    return [[_from_engine(value)]]
+    return [[from_engine(value)]]
 
 
 def resize_charts(pkg: Package, engine: Engine) -> None:

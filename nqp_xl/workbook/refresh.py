@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
-from .engine import Engine, RefreshError, Report, function_names, register, resize_charts
+from .engine import Engine, RefreshError, Report, resize_charts
+from .functions import function_names, register
 from .package import Package, backup, read_package, real_target, write_atomic
 
 
