@@ -112,6 +112,9 @@ def prepare(text: str, tables: dict[str, TableDef], row: int | None) -> str:
         if kind == Token.OPERAND and sub == Token.RANGE and "[" in value:
             out.append(structured(value, tables, row))
             continue
+        if kind == Token.OPERAND and sub == Token.RANGE and value.upper() in tables:
+            out.append(_structured_ref(tables[value.upper()], "", row))  # a bare table name: its data rows
+            continue
         out.append(value)
     return "".join(out)
 
