@@ -323,3 +323,37 @@ def test_entities_are_never_expanded(base, tmp_path):
     proc = nqp("refresh", variant, "-o", out, check=False)
     assert proc.returncode == 1 and "DTD" in proc.stderr and str(variant) in proc.stderr, proc.stderr
     assert "TOP-SECRET" not in proc.stderr and "Traceback" not in proc.stderr and not out.exists()
+
+
+def _set_number(src: Path, dst: Path, sheet_part: str, ref: str, value: float) -> None:
+    """Type a number into one cell of a sheet part, as a user would (lxml)."""
+    def change(name: str, data: bytes) -> bytes:
+        if name != sheet_part:
+            return data
+        root = etree.fromstring(data)
+        c = next(c for c in root.iter("{*}c") if c.get("r") == ref)
+        for child in list(c):
+            c.remove(child)
+        c.attrib.pop("t", None)
+        etree.SubElement(c, f"{{{etree.QName(c).namespace}}}v").text = str(value)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    _rewrite(src, dst, change)
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_a_changed_setting_after_a_libreoffice_round_trip_is_not_cut(base, tmp_path):
+    """n_factors raised in a LibreOffice-saved refreshed workbook: the loadings grow past the
+    area LibreOffice stored, as they do in the original (issue 7: answers were cut silently)."""
+    src, ref, _expected = base
+    variant = lo_convert(ref, tmp_path / "lo", "xlsm", tmp_path)
+    # NQP_N_FACTORS is Settings!B9 (sheet1): blank (the Kaiser rule) -> 4 factors
+    a, b = tmp_path / "orig4.xlsm", tmp_path / "lo4.xlsm"
+    _set_number(src, a, "xl/worksheets/sheet1.xml", "B9", 4.0)
+    _set_number(variant, b, "xl/worksheets/sheet1.xml", "B9", 4.0)
+    ra, rb = tmp_path / "orig4.refreshed.xlsm", tmp_path / "lo4.refreshed.xlsm"
+    nqp("refresh", a, "-o", ra, "-q")
+    nqp("refresh", b, "-o", rb, "-q")
+    va, vb = sheet_values(ra), sheet_values(rb)
+    assert not differences(va, vb, skip=("Inputs", "Settings", "xlwings.conf"))[:10]
+    assert len(va["Factor analysis"]) > len(base[2]["Factor analysis"])  # the answers did grow
