@@ -23,7 +23,7 @@ def main() -> int:
     ap.add_argument("--budget", type=float, default=3.0, help="seconds allowed for the median run")
     args = ap.parse_args()
     from nqp_xl.workbook import template
-    from nqp_xl.workbook.engine import nqp_functions
+    from nqp_xl.workbook.functions import nqp_functions
 
     with tempfile.TemporaryDirectory() as d:
         src = os.path.join(d, "demo.xlsm")

@@ -1,54 +1,48 @@
 """A headless recalculation of a workbook's formulas, NQP_ functions included.
 
 The ``formulas`` package parses and evaluates each formula (Excel's own functions, nesting,
-array constants); every callable named ``NQP_*`` in ``nqp_udfs`` is registered with it and
-called with its arguments shaped exactly as xlwings hands them over (list of rows, ``None``
-for blanks, ``float`` numbers, ``str`` text, ``bool``, Excel errors as their text).
+array constants); :mod:`~nqp_xl.workbook.functions` registers every ``NQP_*`` callable of
+``nqp_udfs`` with it, its arguments shaped exactly as xlwings hands them over.
 
 What ``formulas`` cannot do, this module does around it:
 
 * structured references (``Data[#All]``, ``Data[[#All],[a]:[b]]``, ``Data[@col]``) are
   translated to A1 ranges from the table definitions in the file;
 * defined names are resolved here (and translated the same way);
-* omitted arguments of NQP functions (``NQP_X(a,,b)``) take the function's default, as
-  xlwings does, instead of ``formulas``' 0;
+* omitted arguments of NQP functions (``NQP_X(a,,b)``) are marked for their defaults;
 * results spill: each dynamic-array formula's range is sized from its answer, the old
-  spill is cleared, and a collision answers ``#SPILL!`` as Excel would;
-* ``INDEX`` with a row or column of 0 answers the whole column or row.
+  spill is cleared, and a collision answers ``#SPILL!`` as Excel would (NQP answers saved by
+  another program as fixed-size arrays spill again).
 
 Formulas are evaluated lazily in dependency order: reading a range first evaluates any
-pending formula that can spill into it.
+pending formula that can spill into it.  Formula text is prepared by
+:mod:`~nqp_xl.workbook.formula_text`; cells are read and written by :mod:`~nqp_xl.workbook.cells`.
 """
 from __future__ import annotations
 
-import inspect
-import re
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from .xlsx import Cell, Error, Package, Sheet, parse_range, quote_sheet, range_ref
-
-RANGE_ARGS = {"data", "values", "groups", "systems", "weights", "names", "directions", "equations"}
-OMITTED = "NQP__OMITTED"
-_PREFIX = re.compile(r"_xl(?:fn|udf|ws)\.", re.I)
-_NQP_CALL = re.compile(r"\bNQP_\w+\s*\(", re.I)
-VOLATILE = ("RAND(", "RANDBETWEEN(", "NOW(", "TODAY(", "OFFSET(", "INDIRECT(", "CELL(", "INFO(")
+from . import formula_text
+from .cells import Error, FormulaCell, Sheet, col_letters, dynamic_cm, parse_range, quote_sheet, range_ref
+from .formula_text import OMITTED, VOLATILE
+from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, fast_rows, from_engine, to_engine, unknown_function
+from .package import Package, WorkbookError, local
 
 
-class RefreshError(Exception):
+class RefreshError(WorkbookError):
     """A workbook that cannot be refreshed, in the user's words."""
 
 
 @dataclass
 class Formula:
     sheet: str
-    cell: Cell
+    cell: FormulaCell
     text: str
-    dynamic: bool          # a dynamic array (cm attribute): spills to the answer's size
+    dynamic: bool          # spills to the answer's size (cm attribute, or an NQP array saved without it)
     array_ref: tuple[int, int, int, int] | None  # t="array" ref (legacy CSE or last spill)
     nqp: bool
     state: int = 0         # 0 pending, 1 running, 2 done
@@ -61,465 +55,7 @@ class Formula:
         return f"{quote_sheet(self.sheet)}!{range_ref(self.cell.row, self.cell.col, self.cell.row, self.cell.col)}"
 
 
-# --------------------------------------------------------------------------- formula text
-
-def _skip_string(text: str, i: int) -> int:
-    """Index after the string literal starting at text[i] == '"'."""
-    i += 1
-    while i < len(text):
-        if text[i] == '"':
-            if i + 1 < len(text) and text[i + 1] == '"':
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
-
-
-def _skip_quoted_sheet(text: str, i: int) -> int:
-    i += 1
-    while i < len(text):
-        if text[i] == "'":
-            if i + 1 < len(text) and text[i + 1] == "'":
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
-
-
-_IDENT = re.compile(r"[A-Za-z_\\][A-Za-z0-9_.\\]*")
-
-
-def mark_omitted(text: str) -> str:
-    """``NQP_X(a,,b)`` -> ``NQP_X(a,NQP__OMITTED,b)`` (only inside NQP_ calls)."""
-    out: list[str] = []
-    stack: list[str] = []
-    i, n = 0, len(text)
-    last_ident = ""
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = _skip_string(text, i)
-            out.append(text[i:j])
-            i, last_ident = j, ""
-            continue
-        if ch == "'":
-            j = _skip_quoted_sheet(text, i)
-            out.append(text[i:j])
-            i, last_ident = j, ""
-            continue
-        m = _IDENT.match(text, i)
-        if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.$")):
-            out.append(m.group(0))
-            last_ident = m.group(0)
-            i = m.end()
-            continue
-        if ch == "(":
-            stack.append(last_ident.upper())
-            out.append(ch)
-            if stack[-1].startswith("NQP_") and _next_is(text, i + 1, ",)") and not _next_is(text, i + 1, ")"):
-                out.append(OMITTED)
-        elif ch == "{":
-            stack.append("{")
-            out.append(ch)
-        elif ch in ")}":
-            if stack:
-                stack.pop()
-            out.append(ch)
-        elif ch == "," and stack and stack[-1].startswith("NQP_"):
-            out.append(ch)
-            if _next_is(text, i + 1, ",)"):
-                out.append(OMITTED)
-        else:
-            out.append(ch)
-        last_ident = "" if not ch.isspace() else last_ident
-        i += 1
-    return "".join(out)
-
-
-def _next_is(text: str, i: int, chars: str) -> bool:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    return i < len(text) and text[i] in chars
-
-
-def translate_structured(text: str, pkg: Package, row: int | None) -> str:
-    """Replace structured references to the workbook's tables by A1 ranges."""
-    if "[" not in text or not pkg.tables:
-        return text
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = _skip_string(text, i)
-            out.append(text[i:j])
-            i = j
-            continue
-        m = _IDENT.match(text, i)
-        if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.!$'")):
-            name = m.group(0)
-            j = m.end()
-            if j < n and text[j] == "[" and name.upper() in pkg.tables:
-                k = _match_bracket(text, j)
-                spec = text[j + 1:k - 1]
-                out.append(_structured_ref(pkg.tables[name.upper()], spec, row))
-                i = k
-                continue
-            out.append(name)
-            i = j
-            continue
-        if ch == "[":  # a bare [@col] inside a table (rare in our workbooks)
-            pass
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _match_bracket(text: str, j: int) -> int:
-    depth = 0
-    i = j
-    while i < len(text):
-        ch = text[i]
-        if ch == "'":
-            i += 2
-            continue
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise RefreshError(f"unbalanced brackets in the structured reference {text[j:]}")
-
-
-def _unescape_col(name: str) -> str:
-    return re.sub(r"'(.)", r"\1", name).strip()
-
-
-def _structured_ref(table, spec: str, row: int | None) -> str:
-    items: list[str] = []
-    seps: list[str] = []
-    s = spec.strip()
-    if s.startswith("["):
-        i = 0
-        while i < len(s):
-            if s[i] == "[":
-                k = _match_bracket(s, i)
-                items.append(s[i + 1:k - 1])
-                i = k
-            elif s[i] in ",:":
-                seps.append(s[i])
-                i += 1
-            else:
-                i += 1
-    elif s:
-        items.append(s)
-    r1, c1, r2, c2 = table.ref
-    head = table.header_rows
-    data_first, data_last = r1 + head, r2 - table.totals_rows
-    specials = {x.strip().lower() for x in items if x.strip().startswith("#")}
-    this_row = any(x.strip().startswith("@") for x in items) or "#this row" in specials
-    cols = [x for x in items if not x.strip().startswith("#")]
-    cols = [c.strip()[1:] if c.strip().startswith("@") else c for c in cols]
-    lookup = {c.lower(): idx for idx, c in enumerate(table.columns)}
-
-    def col_of(name: str) -> int:
-        key = _unescape_col(name).lower()
-        if key not in lookup:
-            raise RefreshError(f'the table {table.name} has no column "{_unescape_col(name)}"')
-        return c1 + lookup[key]
-
-    if cols:
-        first = col_of(cols[0])
-        last = col_of(cols[-1]) if ":" in seps or len(cols) > 1 else first
-        ca, cb = min(first, last), max(first, last)
-    else:
-        ca, cb = c1, c2
-    if this_row:
-        if row is None:
-            raise RefreshError(f"[@...] reference to table {table.name} outside a row")
-        ra = rb = row
-    elif "#all" in specials:
-        ra, rb = r1, r2
-    elif specials == {"#headers"}:
-        ra = rb = r1
-    elif specials == {"#totals"}:
-        ra = rb = r2
-    elif specials == {"#headers", "#data"}:
-        ra, rb = r1, data_last
-    elif specials == {"#data", "#totals"}:
-        ra, rb = data_first, r2
-    else:
-        ra, rb = data_first, data_last
-    return f"{quote_sheet(table.sheet)}!{range_ref(ra, ca, rb, cb, absolute=True)}"
-
-
-# --------------------------------------------------------------------------- values
-
-def _to_engine(value: Any):
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if value is None:
-        return sh.EMPTY
-    if isinstance(value, Error):
-        return XlError(str(value))
-    return value
-
-
-def _from_engine(value: Any) -> Any:
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if value is sh.EMPTY or value is None:
-        return None
-    if isinstance(value, XlError):
-        return Error(str(value))
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        x = float(value)
-        if x != x or x in (float("inf"), float("-inf")):
-            return Error("#NUM!")
-        return x
-    if isinstance(value, str):
-        return value
-    return str(value)
-
-
-def _to_udf(value: Any) -> Any:
-    """One cell as xlwings gives it: None, float, str, bool, errors as their text."""
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if value is sh.EMPTY or value is None:
-        return None
-    if isinstance(value, XlError):
-        return str(value)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    return value if isinstance(value, str) else str(value)
-
-
-_UDF_ROWS: dict[int, list[list[Any]]] = {}  # id(range array) -> its rows as xlwings gives them
-
-
-def _fast_rows(arr: np.ndarray) -> list[list[Any]]:
-    import schedula as sh
-
-    empty = sh.EMPTY
-    out = []
-    for r in arr.tolist():
-        row = []
-        for v in r:
-            if v is empty:
-                row.append(None)
-            elif type(v) is float or type(v) is str:
-                row.append(v)
-            else:
-                row.append(_to_udf(v))
-        out.append(row)
-    return out
-
-
-class _Omitted:
-    pass
-
-
-OMITTED_VALUE = _Omitted()
-
-
-def udf_adapter(name: str, func: Callable) -> Callable:
-    """Wrap an NQP_ function for ``formulas``: arguments shaped as xlwings shapes them."""
-    try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-
-    def call(*args):
-        values = []
-        for i, a in enumerate(args):
-            p = params[i] if i < len(params) else None
-            pname = p.name if p is not None else ""
-            if isinstance(a, _Omitted) or (isinstance(a, np.ndarray) and a.size == 1 and
-                                           isinstance(a.ravel()[0], _Omitted)):
-                values.append(p.default if p is not None and p.default is not inspect.Parameter.empty else None)
-                continue
-            if isinstance(a, np.ndarray):
-                rows = _UDF_ROWS.get(id(a))
-                if rows is None:
-                    arr = a if a.ndim == 2 else np.atleast_2d(a)
-                    rows = [[_to_udf(v) for v in r] for r in arr.tolist()]
-                else:
-                    rows = [list(r) for r in rows]  # a fresh copy: a UDF may change its argument
-                if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
-                    values.append(rows)
-                else:
-                    values.append(rows[0][0])
-            else:
-                v = _to_udf(a)
-                values.append([[v]] if pname in RANGE_ARGS else v)
-        if params and len(values) > len(params) and not any(p.kind == p.VAR_POSITIONAL for p in params):
-            return f"#NQP! {name} takes at most {len(params)} arguments; the formula gives {len(values)}"
-        try:
-            result = func(*values)
-        except Exception as err:  # noqa: BLE001 - a cell shows text, never a traceback
-            return f"#NQP! {name} failed ({type(err).__name__}: {err})"[:255]
-        return _result_array(result)
-
-    call.__name__ = name
-    return call
-
-
-def _result_array(result: Any) -> Any:
-    import schedula as sh
-
-    if isinstance(result, np.ndarray):
-        result = result.tolist()
-    if isinstance(result, (list, tuple)):
-        rows = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in result]
-        if not rows:
-            return sh.EMPTY
-        width = max(len(r) for r in rows)
-        arr = np.empty((len(rows), width), dtype=object)
-        arr[:] = sh.EMPTY
-        for i, r in enumerate(rows):
-            for j, v in enumerate(r):
-                arr[i, j] = sh.EMPTY if v is None else v
-        return arr
-    if result is None:
-        return sh.EMPTY
-    return result
-
-
-def _index(array, row_num=None, col_num=None, area_num=None):
-    """Excel's INDEX on arrays, including row or column 0 (whole column or row)."""
-    from formulas.tokens.operand import XlError
-
-    arr = np.atleast_2d(np.asarray(array, dtype=object))
-
-    def num(x, default):
-        if isinstance(x, np.ndarray):
-            x = x.ravel()[0] if x.size else default
-        if x is None or isinstance(x, _Omitted):
-            return default
-        try:
-            import schedula as sh
-
-            if x is sh.EMPTY:
-                return 0
-            return int(float(x))
-        except (TypeError, ValueError):
-            raise ValueError
-
-    try:
-        r = num(row_num, 0)
-        c = num(col_num, None)
-    except ValueError:
-        return np.array([[XlError("#VALUE!")]], dtype=object)
-    if c is None:
-        if arr.shape[0] == 1:
-            r, c = 1, r
-        elif arr.shape[1] == 1:
-            c = 1
-        else:
-            c = 0
-    if r < 0 or c < 0 or r > arr.shape[0] or c > arr.shape[1]:
-        return np.array([[XlError("#REF!")]], dtype=object)
-    rows = slice(None) if r == 0 else slice(r - 1, r)
-    cols = slice(None) if c == 0 else slice(c - 1, c)
-    out = arr[rows, cols]
-    return out if out.size > 1 else out[0, 0]
-
-
-def nqp_functions() -> dict[str, Callable]:
-    """Every callable named NQP_* in nqp_udfs (discovered, not listed)."""
-    import nqp_udfs
-
-    return {name: getattr(nqp_udfs, name) for name in dir(nqp_udfs)
-            if name.upper().startswith("NQP_") and callable(getattr(nqp_udfs, name))}
-
-
-_REGISTERED: dict[str, Callable] = {}
-
-
-_BUILTIN_KEYS = re.compile(r"FUNCTIONS\[['\"]([^'\"]+)['\"]\]")
-
-
-def _load_builtins(names: set[str]) -> dict:
-    """formulas' function table, importing only the submodules the workbook's functions need.
-
-    (Its ``stat`` submodule imports scipy.stats, about a second of start-up.)  A name not
-    found by reading the submodules' sources loads them all; later workbooks that need more
-    get the missing submodules added to the cached table."""
-    import importlib
-    import os
-
-    import formulas.functions as ff
-
-    folder = os.path.dirname(ff.__file__)
-    keys: dict[str, set[str]] = {}
-    for mod in ff.SUBMODULES:
-        try:
-            with open(os.path.join(folder, mod.lstrip(".") + ".py"), encoding="utf-8") as fh:
-                keys[mod] = {k.upper() for k in _BUILTIN_KEYS.findall(fh.read())}
-        except OSError:
-            keys[mod] = set()
-    wanted = {n for n in names if not n.startswith("NQP_") and n not in ("INDEX", OMITTED)}
-    need = [m for m in ff.SUBMODULES if keys[m] & wanted]
-    if any(not any(n in k for k in keys.values()) for n in wanted - {"ARRAY", "ARRAYROW"}):
-        need = list(ff.SUBMODULES)
-    if ff.get_functions.cache_info().currsize == 0:
-        saved = list(ff.SUBMODULES)
-        try:
-            ff.SUBMODULES[:] = need
-            table = ff.get_functions()
-        finally:
-            ff.SUBMODULES[:] = saved
-    else:
-        table = ff.get_functions()
-    for mod in need:
-        if mod not in _LOADED:
-            table.update(importlib.import_module(mod, ff.__name__).FUNCTIONS)
-            _LOADED.add(mod)
-    return table
-
-
-_LOADED: set[str] = set()
-
-
-def function_names(texts) -> set[str]:
-    """Upper-case names of the functions called in formula texts."""
-    out: set[str] = set()
-    for t in texts:
-        out.update(n.upper() for n in re.findall(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(", _PREFIX.sub("", t)))
-    return out
-
-
-def register(functions: dict[str, Callable] | None = None, used: set[str] | None = None) -> dict[str, Callable]:
-    from formulas.functions import FUNCTIONS, get_functions, wrap_func
-
-    functions = nqp_functions() if functions is None else functions
-    table = _load_builtins(used) if used is not None else get_functions()  # cached by formulas: register in both
-    for target in (FUNCTIONS, table):
-        for name, f in functions.items():
-            target[name.upper()] = wrap_func(udf_adapter(name, f))
-        target["INDEX"] = wrap_func(_index)
-        target[OMITTED] = lambda *a: OMITTED_VALUE
-    for name, f in functions.items():
-        _REGISTERED[name.upper()] = f
-    return functions
-
-
 # --------------------------------------------------------------------------- the evaluator
-
-_REF = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?(?P<ref>\$?[A-Z]{1,3}\$?[0-9]+(?::\$?[A-Z]{1,3}\$?[0-9]+)?"
-                  r"|\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|\$?[0-9]+:\$?[0-9]+)$", re.I)
 
 
 @dataclass
@@ -530,17 +66,8 @@ class Report:
     errors: list[str] = field(default_factory=list)   # NQP formulas answering #NQP!
     spill: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # NQP_ names nqp_udfs does not define
+    respilled: list[str] = field(default_factory=list)  # NQP arrays saved without dynamic metadata
     seconds: float = 0.0
-
-
-def _shift_formula(text: str, row0: int, col0: int, row: int, col: int) -> str:
-    """The formula at (row0, col0) as it reads when copied to (row, col) (openpyxl's
-    Translator: relative references move, $-anchored ones stay)."""
-    from openpyxl.formula.translate import Translator
-
-    from .xlsx import cell_ref
-
-    return Translator("=" + text, origin=cell_ref(row0, col0)).translate_formula(cell_ref(row, col))[1:]
 
 
 class Engine:
@@ -555,28 +82,38 @@ class Engine:
         self._ranges: dict[tuple, np.ndarray] = {}
         self.changed_areas: dict[str, list[tuple[int, int, int, int]]] = {}
         for name in pkg.sheet_names:
-            if not _is_worksheet(pkg, name):
+            if not pkg.is_worksheet(name):
                 continue
             sh = pkg.sheet(name)
             items = []
             cells = list(sh.formulas())
             masters = {c.f_attrs.get("si"): c for c in cells
-                       if c.f_attrs.get("t") == "shared" and c.formula}
+                       if c.f_attrs.get("t") == "shared" and c.text}
             for cell in cells:
                 fa = cell.f_attrs
                 if fa.get("t") == "dataTable":
                     continue
-                text = cell.formula or ""
+                text = cell.text or ""
                 if fa.get("t") == "shared" and not text:
                     # A copied-down formula: Excel stores only the first cell's text.  Shift its
                     # relative references to this cell, so the follower is computed too.
                     master = masters.get(fa.get("si"))
                     if master is None:
                         continue
-                    text = _shift_formula(master.formula, master.row, master.col, cell.row, cell.col)
-                arr = parse_range(fa["ref"]) if fa.get("t") == "array" and fa.get("ref") else None
-                f = Formula(name, cell, text, dynamic=arr is not None and "cm" in cell.attrs, array_ref=arr,
-                            nqp=bool(_NQP_CALL.search(text)))
+                    text = formula_text.shift(master.text, master.row, master.col, cell.row, cell.col)
+                arr = None
+                if fa.get("t") == "array":
+                    try:
+                        arr = parse_range(fa.get("ref") or range_ref(cell.row, cell.col, cell.row, cell.col))
+                    except ValueError:
+                        arr = (cell.row, cell.col, cell.row, cell.col)
+                nqp = formula_text.calls_nqp(text)
+                # An NQP answer saved as a fixed-size array by another program (LibreOffice, WPS,
+                # Excel 2016, openpyxl drop the dynamic-array metadata) spills again.
+                dynamic = arr is not None and (cell.cm is not None or nqp or formula_text.mentions_nqp(text))
+                f = Formula(name, cell, text, dynamic=dynamic, array_ref=arr, nqp=nqp)
+                if dynamic and cell.cm is None:
+                    self.report.respilled.append(f.where)
                 items.append(f)
                 self.by_cell[(name.upper(), cell.row, cell.col)] = f
             self.formulas[name] = items
@@ -586,7 +123,7 @@ class Engine:
         t0 = time.perf_counter()
         total = sum(len(v) for v in self.formulas.values())
         self.progress(f"evaluating {total} formulas")
-        _UDF_ROWS.clear()
+        UDF_ROWS.clear()
         try:
             for name, items in self.formulas.items():
                 if not items:
@@ -597,7 +134,7 @@ class Engine:
                 n_nqp = sum(f.nqp for f in items)
                 self.progress(f"  {name}: {len(items)} formulas, {n_nqp} NQP ({time.perf_counter() - t:.2f} s)")
         finally:
-            _UDF_ROWS.clear()
+            UDF_ROWS.clear()
             self._ranges.clear()
         self.report.seconds = time.perf_counter() - t0
         return self.report
@@ -624,10 +161,10 @@ class Engine:
             import formulas
             from formulas.functions import FUNCTIONS, get_functions
 
-            for name in set(re.findall(r"\bNQP_[A-Z0-9_]*(?=\s*\()", text.upper())):
-                if name not in _REGISTERED and name != OMITTED:
-                    FUNCTIONS[name] = get_functions()[name] = _unknown(name)
-                    _REGISTERED[name] = None
+            for name in formula_text.function_names(text):
+                if name.startswith("NQP_") and name not in REGISTERED and name != OMITTED:
+                    FUNCTIONS[name] = get_functions()[name] = unknown_function(name)
+                    REGISTERED[name] = None
                     self.report.unknown.append(name)
 
             fn = formulas.Parser().ast("=" + text)[1].compile()
@@ -635,21 +172,16 @@ class Engine:
         return fn
 
     def _prepare(self, text: str, row: int | None) -> str:
-        text = _PREFIX.sub("", text)
-        text = translate_structured(text, self.pkg, row)
-        if "NQP_" in text.upper():
-            text = mark_omitted(text)
-        return text
+        return formula_text.prepare(text, self.pkg.tables, row)
 
     def _compute(self, f: Formula) -> Any:
-        upper = f.text.upper()
-        if not f.nqp and any(v in upper for v in VOLATILE):
+        if not f.nqp and formula_text.function_names(f.text) & VOLATILE:
             return _KEEP
         self._text = f.text
         try:
             text = self._prepare(f.text, f.cell.row)
             fn = self._compile(text)
-        except RefreshError as err:
+        except WorkbookError as err:
             if f.nqp:
                 raise RefreshError(f"{f.where}: {err}") from None
             return _KEEP
@@ -659,7 +191,7 @@ class Engine:
             return _KEEP
         try:
             args = [self._input(key, f.sheet) for key in fn.inputs]
-        except RefreshError as err:
+        except WorkbookError as err:
             if f.nqp:
                 raise RefreshError(f"{f.where}: {err}") from None
             return _KEEP
@@ -674,12 +206,9 @@ class Engine:
     def _input(self, key: str, sheet: str) -> Any:
         if key.upper() == OMITTED:
             return OMITTED_VALUE
-        m = _REF.match(key)
-        if m:
-            sh = m.group("sheet")
-            if sh:
-                sh = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            return self._range(sh or sheet, m.group("ref"))
+        ref = formula_text.split_reference(key)
+        if ref:
+            return self._range(ref[0] or sheet, ref[1])
         return self._name(key, sheet)
 
     def _name(self, key: str, sheet: str) -> Any:
@@ -688,19 +217,17 @@ class Engine:
         if d is None:
             raise RefreshError(f'the name "{key}" is not defined in this workbook')
         text = self._prepare(d.text.lstrip("="), None)
-        m = _REF.match(text.strip())
-        if m:
-            sh = m.group("sheet")
-            if not sh:
+        ref = formula_text.split_reference(text)
+        if ref:
+            if not ref[0]:
                 raise RefreshError(f'the name "{d.name}" refers to {d.text} without a sheet')
-            sh = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            return self._range(sh, m.group("ref"))
+            return self._range(ref[0], ref[1])
         if key in self._name_cache:
             return self._name_cache[key]
         try:
             fn = self._compile(text)
             value = fn(*[self._input(k, sheet) for k in fn.inputs])
-        except RefreshError:
+        except WorkbookError:
             raise
         except Exception as err:  # noqa: BLE001
             raise RefreshError(f'the name "{d.name}" ({d.text}) could not be evaluated ({err})') from None
@@ -711,23 +238,19 @@ class Engine:
         try:
             return self.pkg.sheet(name)
         except KeyError:
-            m = re.search(re.escape(name), getattr(self, "_text", ""), re.I)
-            shown = m.group(0) if m else name
+            text = getattr(self, "_text", "")
+            at = text.upper().find(name.upper())
+            shown = text[at:at + len(name)] if at >= 0 else name
             raise RefreshError(f'a formula refers to the sheet "{shown}", which is not in the workbook') from None
 
     def _range(self, sheet: str, ref: str) -> np.ndarray:
         sh = self._sheet(sheet)
         ref = ref.replace("$", "").upper()
-        if re.fullmatch(r"[A-Z]+:[A-Z]+", ref):
-            last = max((r for r, _c in sh.cells), default=1)
-            a, b = ref.split(":")
-            ref = f"{a}1:{b}{last}"
-        elif re.fullmatch(r"[0-9]+:[0-9]+", ref):
-            lastc = max((c for _r, c in sh.cells), default=1)
-            from .xlsx import col_letters
-
-            a, b = ref.split(":")
-            ref = f"A{a}:{col_letters(lastc)}{b}"
+        a, _, b = ref.partition(":")
+        if a.isalpha() and b.isalpha():  # whole columns
+            ref = f"{a}1:{b}{max(sh.last_row, 1)}"
+        elif a.isdigit() and b.isdigit():  # whole rows
+            ref = f"A{a}:{col_letters(max(sh.last_col, 1))}{b}"
         r1, c1, r2, c2 = parse_range(ref)
         self._settle(sh.name, r1, c1, r2, c2)
         key = (sh.name, r1, c1, r2, c2)
@@ -737,14 +260,13 @@ class Engine:
         import schedula as sh_
 
         empty = sh_.EMPTY
-        cells = sh.cells
+        values = sh.values
         rows = []
         errors = False
         for r in range(r1, r2 + 1):
             row = []
             for c in range(c1, c2 + 1):
-                cell = cells.get((r, c))
-                v = None if cell is None else cell.value
+                v = values.get((r, c))
                 if v is None:
                     row.append(empty)
                 else:
@@ -755,9 +277,9 @@ class Engine:
         out = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
         out[:] = rows if rows and rows[0] else out
         if errors:
-            out = np.vectorize(_to_engine, otypes=[object])(out)
+            out = np.vectorize(to_engine, otypes=[object])(out)
         self._ranges[key] = out
-        _UDF_ROWS[id(out)] = _fast_rows(out)
+        UDF_ROWS[id(out)] = fast_rows(out)
         return out
 
     def _settle(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> None:
@@ -766,8 +288,8 @@ class Engine:
             if f.state:
                 continue
             row, col = f.cell.row, f.cell.col
-            if f.dynamic:
-                hit = row <= r2 and col <= c2 and _could_reach(f, r1, c1)
+            if f.dynamic:  # may spill down and right of its anchor
+                hit = row <= r2 and col <= c2
             elif f.array_ref:
                 a = f.array_ref
                 hit = not (a[2] < r1 or a[0] > r2 or a[3] < c1 or a[1] > c2)
@@ -780,7 +302,7 @@ class Engine:
     def _write(self, f: Formula, value: Any) -> None:
         sh = self.pkg.sheet(f.sheet)
         for key in [k for k in self._ranges if k[0] == sh.name]:
-            _UDF_ROWS.pop(id(self._ranges.pop(key)), None)
+            UDF_ROWS.pop(id(self._ranges.pop(key)), None)
         self._name_cache.clear()
         block = _as_block(value)
         row, col = f.cell.row, f.cell.col
@@ -802,7 +324,11 @@ class Engine:
                     for c in range(old[1], old[3] + 1):
                         if (r, c) != (row, col) and not _inside(new, r, c):
                             sh.clear(r, c)
+            f.cell.f_attrs["t"] = "array"
             f.cell.f_attrs["ref"] = range_ref(*new)
+            if f.cell.cm is None:
+                f.cell.cm = dynamic_cm(self.pkg)
+            sh.touch(row, col)
             f.new_area = new
         elif old:  # legacy array formula: fixed size, #N/A beyond the answer
             nrows, ncols = old[2] - old[0] + 1, old[3] - old[1] + 1
@@ -817,9 +343,7 @@ class Engine:
             for j in range(ncols):
                 v = block[i][j]
                 if i == 0 and j == 0:
-                    c = sh.set(row, col, v)
-                    if c.formula is None:
-                        c.formula = f.text
+                    sh.set(row, col, v)
                 else:
                     sh.set(row + i, col + j, v, keep_formula=False)
 
@@ -829,10 +353,9 @@ class Engine:
             for c in range(area[1], area[3] + 1):
                 if (r, c) == (f.cell.row, f.cell.col) or (old and _inside(old, r, c)):
                     continue
-                cell = sh.cells.get((r, c))
-                if cell is None or (cell.formula is None and cell.value is None):
+                if not sh.occupied(r, c):
                     continue
-                if cell.formula is None and self._stale_spill(sh.name, r, c, f):
+                if (r, c) not in sh.formula_cells and self._stale_spill(sh.name, r, c, f):
                     continue
                 return range_ref(r, c, r, c)
         return None
@@ -850,21 +373,6 @@ class Engine:
 _KEEP = object()
 
 
-def _unknown(name: str) -> Callable:
-    """An NQP_ function nqp_udfs does not define answers #NAME?, as in Excel."""
-    def stub(*args):
-        from formulas.tokens.operand import XlError
-
-        return XlError("#NAME?")
-
-    stub.__name__ = name
-    return stub
-
-
-def _could_reach(f: Formula, r1: int, c1: int) -> bool:
-    return True
-
-
 def _inside(area, r: int, c: int) -> bool:
     return area[0] <= r <= area[2] and area[1] <= c <= area[3]
 
@@ -876,15 +384,10 @@ def _as_block(value: Any) -> list[list[Any]]:
             arr = arr.reshape(arr.shape[0], -1)
         if arr.size == 0:
             return [[None]]
-        return [[_from_engine(v) for v in r] for r in arr.tolist()]
-    return [[_from_engine(value)]]
-
-
-def _is_worksheet(pkg: Package, name: str) -> bool:
-    for n, path, _s in pkg.sheet_order:
-        if n == name:
-            return path.startswith("xl/worksheets/") and path in pkg.parts
-    return False
+        conv = from_engine
+        return [[v if (type(v) is float and v - v == 0) or type(v) is str else conv(v) for v in r]
+                for r in arr.tolist()]
+    return [[from_engine(value)]]
 
 
 def resize_charts(pkg: Package, engine: Engine) -> None:
@@ -896,29 +399,31 @@ def resize_charts(pkg: Package, engine: Engine) -> None:
                 areas.append((name.upper(), f.array_ref or f.new_area, f.new_area))
     if not areas:
         return
-    pat = re.compile(r"<c:f>(.*?)</c:f>")
-    for part in [p for p in pkg.parts if p.startswith("xl/charts/chart") and p.endswith(".xml")]:
-        xml = pkg.parts[part].decode("utf-8")
+    for part in [p for p in pkg.parts if p.startswith("xl/charts/") and p.endswith(".xml") and "/_rels/" not in p]:
+        root = pkg.tree(part)
+        changed = False
+        for el in root.iter():
+            if local(el.tag) != "f" or not el.text:
+                continue
+            text = _stretched(el.text, areas)
+            if text is not None:
+                el.text = text
+                changed = True
+        if changed:
+            pkg.touch(part)
 
-        def fix(m):
-            ref = m.group(1).replace("&apos;", "'")
-            mm = _REF.match(ref)
-            if not mm or not mm.group("sheet"):
-                return m.group(0)
-            sh = mm.group("sheet")
-            sh_name = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            try:
-                r1, c1, r2, c2 = parse_range(mm.group("ref").replace("$", ""))
-            except ValueError:
-                return m.group(0)
-            for s, old, new in areas:
-                if s == sh_name.upper() and _inside(new, r1, c1) and r2 > r1 and new[0] < r1:
-                    nr2 = new[2]
-                    if nr2 != r2:
-                        text = f"{sh}!{range_ref(r1, c1, nr2, c2, absolute=True)}"
-                        return f"<c:f>{text}</c:f>"
-            return m.group(0)
 
-        new_xml = pat.sub(fix, xml)
-        if new_xml != xml:
-            pkg.parts[part] = new_xml.encode("utf-8")
+def _stretched(ref: str, areas) -> str | None:
+    """A chart series reference starting inside a spilled answer, stretched to its length."""
+    split = formula_text.split_reference(ref)
+    if not split or not split[0]:
+        return None
+    sh_name = split[0]
+    try:
+        r1, c1, r2, c2 = parse_range(split[1])
+    except ValueError:
+        return None
+    for s, _old, new in areas:
+        if s == sh_name.upper() and _inside(new, r1, c1) and r2 > r1 and new[0] < r1 and new[2] != r2:
+            return f"{quote_sheet(sh_name)}!{range_ref(r1, c1, new[2], c2, absolute=True)}"
+    return None

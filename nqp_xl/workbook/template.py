@@ -553,6 +553,9 @@ def build(path: str, table: InputTable | None = None, lang: str = "en") -> None:
     _scalar(ws, 2, 1, F["version"])
     ws.write_string(3, 0, t("digest", lang), bold)
     ws.write_string(3, 1, t("digest_note", lang), note)
+    # where ``nqp-xl publish`` records the input digest and the version/settings block
+    wb.define_name("NQP_METHODS_DIGEST", "=Methods!$B$4")
+    wb.define_name("NQP_METHODS_RECORD", "=Methods!$F$3")
     ws.write_string(5, 0, t("sheet", lang), head)
     ws.write_string(5, 1, t("figure", lang), head)
     ws.write_string(5, 2, t("meaning", lang), head)

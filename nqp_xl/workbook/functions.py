@@ -1,0 +1,294 @@
+"""The NQP_ functions and Excel's built-ins as the engine calls them.
+
+Every callable named ``NQP_*`` in ``nqp_udfs`` is registered with the ``formulas`` package and
+called with its arguments shaped exactly as xlwings hands them over (list of rows, ``None`` for
+blanks, ``float`` numbers, ``str`` text, ``bool``, Excel errors as their text); omitted
+arguments take the function's default; ``INDEX`` with a row or column of 0 answers the whole
+column or row; only the ``formulas`` submodules a workbook needs are imported.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any, Callable
+
+import numpy as np
+
+from . import formula_text
+from .cells import Error
+from .formula_text import OMITTED
+
+RANGE_ARGS = {"data", "values", "groups", "systems", "weights", "names", "directions", "equations"}
+
+
+# --------------------------------------------------------------------------- values
+
+def to_engine(value: Any):
+    import schedula as sh
+    from formulas.tokens.operand import XlError
+
+    if value is None:
+        return sh.EMPTY
+    if isinstance(value, Error):
+        return XlError(str(value))
+    return value
+
+
+def from_engine(value: Any) -> Any:
+    import schedula as sh
+    from formulas.tokens.operand import XlError
+
+    if value is sh.EMPTY or value is None:
+        return None
+    if isinstance(value, XlError):
+        return Error(str(value))
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        x = float(value)
+        if x != x or x in (float("inf"), float("-inf")):
+            return Error("#NUM!")
+        return x
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+def to_udf(value: Any) -> Any:
+    """One cell as xlwings gives it: None, float, str, bool, errors as their text."""
+    import schedula as sh
+    from formulas.tokens.operand import XlError
+
+    if value is sh.EMPTY or value is None:
+        return None
+    if isinstance(value, XlError):
+        return str(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    return value if isinstance(value, str) else str(value)
+
+
+UDF_ROWS: dict[int, list[list[Any]]] = {}  # id(range array) -> its rows as xlwings gives them
+
+
+def fast_rows(arr: np.ndarray) -> list[list[Any]]:
+    import schedula as sh
+
+    empty = sh.EMPTY
+    out = []
+    for r in arr.tolist():
+        row = []
+        for v in r:
+            if v is empty:
+                row.append(None)
+            elif type(v) is float or type(v) is str:
+                row.append(v)
+            else:
+                row.append(to_udf(v))
+        out.append(row)
+    return out
+
+
+class Omitted:
+    pass
+
+
+OMITTED_VALUE = Omitted()
+
+
+def udf_adapter(name: str, func: Callable) -> Callable:
+    """Wrap an NQP_ function for ``formulas``: arguments shaped as xlwings shapes them."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+
+    def call(*args):
+        values = []
+        for i, a in enumerate(args):
+            p = params[i] if i < len(params) else None
+            pname = p.name if p is not None else ""
+            if isinstance(a, Omitted) or (isinstance(a, np.ndarray) and a.size == 1 and
+                                           isinstance(a.ravel()[0], Omitted)):
+                values.append(p.default if p is not None and p.default is not inspect.Parameter.empty else None)
+                continue
+            if isinstance(a, np.ndarray):
+                rows = UDF_ROWS.get(id(a))
+                if rows is None:
+                    arr = a if a.ndim == 2 else np.atleast_2d(a)
+                    rows = [[to_udf(v) for v in r] for r in arr.tolist()]
+                else:
+                    rows = list(map(list, rows))  # a fresh copy: a UDF may change its argument
+                if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
+                    values.append(rows)
+                else:
+                    values.append(rows[0][0])
+            else:
+                v = to_udf(a)
+                values.append([[v]] if pname in RANGE_ARGS else v)
+        if params and len(values) > len(params) and not any(p.kind == p.VAR_POSITIONAL for p in params):
+            return f"#NQP! {name} takes at most {len(params)} arguments; the formula gives {len(values)}"
+        try:
+            result = func(*values)
+        except Exception as err:  # noqa: BLE001 - a cell shows text, never a traceback
+            return f"#NQP! {name} failed ({type(err).__name__}: {err})"[:255]
+        return result_array(result)
+
+    call.__name__ = name
+    return call
+
+
+def result_array(result: Any) -> Any:
+    import schedula as sh
+
+    if isinstance(result, np.ndarray):
+        result = result.tolist()
+    if isinstance(result, (list, tuple)):
+        rows = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in result]
+        if not rows:
+            return sh.EMPTY
+        width = max(map(len, rows))
+        empty = sh.EMPTY
+        arr = np.empty((len(rows), width), dtype=object)
+        for i, r in enumerate(rows):  # row by row: a cell may itself hold a sequence-like value
+            if None in r:
+                r = [empty if v is None else v for v in r]
+            if len(r) < width:
+                r = r + [empty] * (width - len(r))
+            arr[i, :] = r
+        return arr
+    if result is None:
+        return sh.EMPTY
+    return result
+
+
+def excel_index(array, row_num=None, col_num=None, area_num=None):
+    """Excel's INDEX on arrays, including row or column 0 (whole column or row)."""
+    from formulas.tokens.operand import XlError
+
+    arr = np.atleast_2d(np.asarray(array, dtype=object))
+
+    def num(x, default):
+        if isinstance(x, np.ndarray):
+            x = x.ravel()[0] if x.size else default
+        if x is None or isinstance(x, Omitted):
+            return default
+        try:
+            import schedula as sh
+
+            if x is sh.EMPTY:
+                return 0
+            return int(float(x))
+        except (TypeError, ValueError):
+            raise ValueError
+
+    try:
+        r = num(row_num, 0)
+        c = num(col_num, None)
+    except ValueError:
+        return np.array([[XlError("#VALUE!")]], dtype=object)
+    if c is None:
+        if arr.shape[0] == 1:
+            r, c = 1, r
+        elif arr.shape[1] == 1:
+            c = 1
+        else:
+            c = 0
+    if r < 0 or c < 0 or r > arr.shape[0] or c > arr.shape[1]:
+        return np.array([[XlError("#REF!")]], dtype=object)
+    rows = slice(None) if r == 0 else slice(r - 1, r)
+    cols = slice(None) if c == 0 else slice(c - 1, c)
+    out = arr[rows, cols]
+    return out if out.size > 1 else out[0, 0]
+
+
+def nqp_functions() -> dict[str, Callable]:
+    """Every callable named NQP_* in nqp_udfs (discovered, not listed)."""
+    import nqp_udfs
+
+    return {name: getattr(nqp_udfs, name) for name in dir(nqp_udfs)
+            if name.upper().startswith("NQP_") and callable(getattr(nqp_udfs, name))}
+
+
+REGISTERED: dict[str, Callable] = {}
+
+
+BUILTIN_KEYS = re.compile(r"FUNCTIONS\[['\"]([^'\"]+)['\"]\]")
+
+
+def load_builtins(names: set[str]) -> dict:
+    """formulas' function table, importing only the submodules the workbook's functions need.
+
+    (Its ``stat`` submodule imports scipy.stats, about a second of start-up.)  A name not
+    found by reading the submodules' sources loads them all; later workbooks that need more
+    get the missing submodules added to the cached table."""
+    import importlib
+    import os
+
+    import formulas.functions as ff
+
+    folder = os.path.dirname(ff.__file__)
+    keys: dict[str, set[str]] = {}
+    for mod in ff.SUBMODULES:
+        try:
+            with open(os.path.join(folder, mod.lstrip(".") + ".py"), encoding="utf-8") as fh:
+                keys[mod] = {k.upper() for k in BUILTIN_KEYS.findall(fh.read())}
+        except OSError:
+            keys[mod] = set()
+    wanted = {n for n in names if not n.startswith("NQP_") and n not in ("INDEX", OMITTED)}
+    need = [m for m in ff.SUBMODULES if keys[m] & wanted]
+    if any(not any(n in k for k in keys.values()) for n in wanted - {"ARRAY", "ARRAYROW"}):
+        need = list(ff.SUBMODULES)
+    if ff.get_functions.cache_info().currsize == 0:
+        saved = list(ff.SUBMODULES)
+        try:
+            ff.SUBMODULES[:] = need
+            table = ff.get_functions()
+        finally:
+            ff.SUBMODULES[:] = saved
+    else:
+        table = ff.get_functions()
+    for mod in need:
+        if mod not in LOADED:
+            table.update(importlib.import_module(mod, ff.__name__).FUNCTIONS)
+            LOADED.add(mod)
+    return table
+
+
+LOADED: set[str] = set()
+
+
+def function_names(texts) -> set[str]:
+    """Upper-case names of the functions called in formula texts."""
+    out: set[str] = set()
+    for t in texts:
+        out |= formula_text.function_names(t)
+    return out
+
+
+def register(functions: dict[str, Callable] | None = None, used: set[str] | None = None) -> dict[str, Callable]:
+    from formulas.functions import FUNCTIONS, get_functions, wrap_func
+
+    functions = nqp_functions() if functions is None else functions
+    table = load_builtins(used) if used is not None else get_functions()  # cached by formulas: register in both
+    for target in (FUNCTIONS, table):
+        for name, f in functions.items():
+            target[name.upper()] = wrap_func(udf_adapter(name, f))
+        target["INDEX"] = wrap_func(excel_index)
+        target[OMITTED] = lambda *a: OMITTED_VALUE
+    for name, f in functions.items():
+        REGISTERED[name.upper()] = f
+    return functions
+
+
+def unknown_function(name: str) -> Callable:
+    """An NQP_ function nqp_udfs does not define answers #NAME?, as in Excel."""
+    def stub(*args):
+        from formulas.tokens.operand import XlError
+
+        return XlError("#NAME?")
+
+    stub.__name__ = name
+    return stub
