@@ -90,6 +90,21 @@ ZH: dict[str, str] = {
     "t": "t",
     "R-squared": "R²",
     "Version": "版本",
+    # panel functions (issue 8)
+    "By": "分组",
+    "Change": "位次变化",
+    "Median": "中位数",
+    "Sum": "合计",
+    "Count": "个数",
+    "Initial": "初始",
+    "Extraction": "提取",
+    "R²": "R²",
+    "OLS": "OLS",
+    "2SLS": "2SLS",
+    "3SLS": "3SLS",
+    "ireg3": "迭代3SLS",
+    "Standard errors in parentheses; * p<0.1, ** p<0.05, *** p<0.01":
+        "括号内为标准误；* p<0.1, ** p<0.05, *** p<0.01",
 }
 
 LANGS = ("en", "zh")
