@@ -140,7 +140,8 @@ class Page:
 
     def block(self, key: str, formula: str, guess: tuple[int, int],
               kinds: Callable[[int, int], str] | Sequence[str] = ("num",), row: int | None = None,
-              col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False) -> Placed:
+              col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False,
+              head_max: float = MAX_WIDTH) -> Placed:
         """The answer of ``formula`` at (row, col) (default: the cursor), formatted by column:
         ``kinds(j, ncols)`` or a list whose last kind repeats."""
         m = self.size(key, guess)
@@ -166,10 +167,10 @@ class Page:
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
             body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) != "gen" else 0.0)
             head = text_width(m.header[j]) * 1.1 + 1 if j < len(m.header) and header else 0.0
-            self._need(col + j, body + 1, head, r0 if header and not scalar else None)
+            self._need(col + j, body + 1, head, r0 if header and not scalar else None, head_max)
         self.last_col = max(self.last_col, col + ncols - 1)
         placed = Placed(r0, col, nrows, ncols, list(m.header))
-        self.items.append((r0 - (1 if row is None and r0 > 0 else 0), r0 + nrows - 1))
+        self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above
         if advance:
             self.row = r0 + nrows + GAP
         return placed
@@ -179,10 +180,10 @@ class Page:
         """A label column (region names, years) beside an aligned answer."""
         return self.block(key, formula, (guess_rows, 1), (kind,), row=row, col=col, advance=False)
 
-    def _need(self, col: int, body: float, head: float, header_row: int | None) -> None:
+    def _need(self, col: int, body: float, head: float, header_row: int | None, head_max: float = MAX_WIDTH) -> None:
         width = max(self.widths.get(col, 0.0), min(max(body, 6.0), MAX_WIDTH))
-        if head > width and head > MAX_WIDTH:
-            width = max(width, MAX_WIDTH)
+        if head > width and head > head_max:
+            width = max(width, head_max)
         elif head > width:
             width = head
         self.widths[col] = width
@@ -222,7 +223,6 @@ class Page:
         if repeat_rows:
             ws.repeat_rows(*repeat_rows)
         ws.set_footer("&C" + ("第 &P 页，共 &N 页" if self.book.lang == "zh" else "Page &P of &N"))
-        ws.hide_gridlines(0)
         ws.set_h_pagebreaks(self.breaks(repeat_rows))
 
     def breaks(self, repeat_rows: tuple[int, int] | None) -> list[int]:

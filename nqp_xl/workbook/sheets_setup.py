@@ -91,7 +91,7 @@ def _q(name: str) -> str:
 
 
 def inputs_sheet(ctx: Ctx) -> Page:
-    from .layout import text_width
+    from .layout import ROW_PT, text_width
     from .xlsx import col_letters
 
     table = ctx.table
@@ -123,18 +123,20 @@ def inputs_sheet(ctx: Ctx) -> Page:
                 ws.write_number(h + 1 + i, j, float(v))
     ws.add_table(h, 0, h + n, n_id + p - 1, {
         "name": TABLE_NAME, "style": "Table Style Light 9",
-        "columns": [{"header": c} for c in table.headers]})
+        "columns": [{"header": c, "header_format": book.fmt("gen", text_wrap=True, bold=True, valign="top")}
+                    for c in table.headers]})
     ws.freeze_panes(h + 1, n_id)
     for j, head in enumerate(table.headers):
         vals = [r[j] for r in table.rows]
         widest = max([text_width(v) for v in vals if isinstance(v, str)] + [8.0])
-        page.width(j, min(max(text_width(head) + 3, widest + 2), 30))
+        page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
+    page.heights[h] = ROW_PT * 3
     name = _q(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
     book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
     book.wb.define_name("NQP_DIRECTIONS", f"={name}!${col_letters(n_id + 1)}$1:${last}$1")
-    book.wb.define_name("NQP_SUBSYSTEMS", f"={name}!$A$2:${last}$2")
+    book.wb.define_name("NQP_SUBSYSTEMS", f"={name}!${col_letters(n_id + 1)}$2:${last}$2")
     book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")
     book.wb.define_name("NQP_REGIONS", "=INDEX(NQP_DATA,0,NQP_REGION_NUM)")
     if ctx.panel:

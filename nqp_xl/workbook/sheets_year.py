@@ -35,7 +35,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("describe"))
     page.block("fa.describe", f"NQP_DESCRIBE({yd},{L_},{I_})", (p + 1, 6), ("gen", "int", "big"))
     page.heading(ctx.t("corr"))
-    page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("num3"))
+    page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("num3"), head_max=9)
     top = page.row
     page.heading(ctx.t("msa"), row=top, col=0)
     msa = page.block("fa.msa", f"NQP_MSA({yd},{L_},{I_})", (p + 1, 2), ("gen", "num3"), row=top + 1, advance=False)
@@ -69,9 +69,11 @@ def factor_sheet(ctx: Ctx) -> Page:
     lcol = col_letters(1)
     rows = f"{fac.row + 2}:${fcol}${fac.row + 1 + SPARE}"
     ws.write_formula(info, 1, f"=COUNT(${fcol}${rows})", book.fmt("int", align="left"), "")
+    labels = f"${lcol}${fac.row + 2}:${lcol}${fac.row + 1 + SPARE}"
+    none = ctx.t("none")
     ws.write_dynamic_array_formula(info + 1, 1, info + 1, 1,
-                                   f'=_xlfn.TEXTJOIN(", ",TRUE,IF(ISNUMBER(${fcol}${rows}),"",'
-                                   f'${lcol}${fac.row + 2}:${lcol}${fac.row + 1 + SPARE}))', None, "")
+                                   f'=_xlfn.TEXTJOIN(", ",TRUE,_xlfn._xlws.FILTER({labels},({labels}<>"")*'
+                                   f'NOT(ISNUMBER(${fcol}${rows})),"{none}"))', None, "")
     page.finish(repeat_rows=(0, 0))
     return page
 
@@ -183,6 +185,6 @@ def composite_sheet(ctx: Ctx) -> Page:
     top = page.row
     page.labels("ci.obst_labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
     page.block("ci.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
-               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1)
+               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9)
     page.finish(repeat_rows=(head, head))
     return page

@@ -31,7 +31,7 @@ from .. import __version__
 from .context import TABLE_NAME, Ctx
 from .input_table import (DEMO_CSV, INPUT_HEADER_ROW, InputError, InputTable, ReportColumns,  # noqa: F401
                           bundled_panel_path, choose_columns, default_subsystems, example_table,
-                          read_csv, read_table, read_xlsx)
+                          parse_subsystems, read_csv, read_table, read_xlsx)
 from .layout import Book, Measured, text_width
 from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet
 from .sheets_setup import SETTINGS, conf_sheet, inputs_sheet, methods_sheet, settings_sheet  # noqa: F401

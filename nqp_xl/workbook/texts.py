@@ -41,6 +41,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "year_word": ("", "年"),
     "n_analysed": ("N analysed", "分析样本数"),
     "left_out": ("Left out (blank cells)", "剔除（含空值）"),
+    "none": ("none", "无"),
     "kmo": ("KMO measure of sampling adequacy", "KMO 取样适切性量数"),
     "bartlett": ("Bartlett's test of sphericity", "Bartlett 球形度检验"),
     "describe": ("Descriptive statistics", "描述统计"),
