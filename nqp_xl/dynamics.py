@@ -126,6 +126,16 @@ class KeyedValues:
     table: Table
     headers: dict = field(default_factory=dict)
 
+    def aligned(self, rows: list, header: Sequence[str]) -> list[list]:
+        """Rows placed beside the input: a header row when the values had one, then one row per
+        input data row, blank (``None``) where the row was left out."""
+        width = len(header)
+        out = [list(header)] if self.table.has_header else []
+        body = [[None] * width for _ in range(self.table.n_rows)]
+        for r, row in zip(self.rows.tolist(), rows):
+            body[r] = row
+        return out + body
+
     def where(self, i: int) -> str:
         """The region (and year) of kept row i, for messages."""
         r = int(self.rows[i])
