@@ -19,14 +19,16 @@ from typing import Any, Callable, Sequence
 FORMATS = {
     "num": "0.0000",      # indices, scores, loadings, D, Gini
     "num3": "0.000",      # statistics printed with three decimals (KMO, chi-square, coefficients)
+    "r": "0.000",         # correlations (narrow columns)
     "int": "0",           # counts, ranks, levels, years, df
     "p": '[<0.001]"<0.001";0.000',
     "pct": "0.00",        # percentages
     "big": "#,##0.00",    # raw indicator values (descriptives)
     "change": "+0;-0;0",  # change of rank
     "gen": "General",     # text columns
+    "text": '0;-0;;@',    # text columns of an answer behind IF(): a blank there reads 0, shown blank
 }
-WIDTH = {"num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "big": 14.0, "change": 6.0, "gen": 10.0}
+WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "big": 14.0, "change": 6.0, "gen": 10.0, "text": 10.0}
 MAX_WIDTH = 22.0            # wider headers wrap onto more lines
 ROW_PT = 15.0
 PX_PER_ROW = 20
@@ -165,7 +167,7 @@ class Page:
                         self.ws.write_blank(r0 + i, col + j, None, self.book.fmt(kind(j), head=header and i == 0))
         for j in range(ncols):
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
-            body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) != "gen" else 0.0)
+            body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text") else 0.0)
             head = text_width(m.header[j]) * 1.1 + 1 if j < len(m.header) and header else 0.0
             self._need(col + j, body + 1, head, r0 if header and not scalar else None, head_max)
         self.last_col = max(self.last_col, col + ncols - 1)

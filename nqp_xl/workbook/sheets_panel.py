@@ -123,14 +123,14 @@ def equations_sheet(ctx: Ctx) -> Page:
     n_eq = max(1, ctx.equations.count(";") + 1) if ctx.equations else 1
     rows = n_eq * 12 + 2
     page.heading(ctx.t("eq_methods"))
-    page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("gen",))
+    page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text",))
     if ctx.has_group:
         page.heading(ctx.t("eq_groups"))
         page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
-                   (rows, ctx.n_groups + 1), ("gen",))
+                   (rows, ctx.n_groups + 1), ("text",))
     page.heading(ctx.t("eq_detail"))
     page.block("eq.detail", guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})'), (rows, 6),
-               ("gen", "gen", "num3", "num3", "num3", "p"))
+               ("text", "text", "num3", "num3", "num3", "p"))
     page.finish(repeat_rows=(0, 0))
     return page
 
@@ -139,6 +139,8 @@ def dynamics_sheet(ctx: Ctx) -> Page:
     page = Page(ctx.book, ctx.sheet("dynamics"), landscape=True)
     page.title(ctx.t("dy_title"))
     page.note(ctx.t("dy_wait") if ctx.panel else ctx.t("no_year"))
+    page.width(0, 60)
+    page.width(1, 60)
     page.items.append((0, page.row))
     page.finish(repeat_rows=(0, 0))
     return page

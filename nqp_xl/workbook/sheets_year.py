@@ -35,7 +35,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("describe"))
     page.block("fa.describe", f"NQP_DESCRIBE({yd},{L_},{I_})", (p + 1, 6), ("gen", "int", "big"))
     page.heading(ctx.t("corr"))
-    page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("num3"), head_max=9)
+    page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("r"), head_max=7)
     top = page.row
     page.heading(ctx.t("msa"), row=top, col=0)
     msa = page.block("fa.msa", f"NQP_MSA({yd},{L_},{I_})", (p + 1, 2), ("gen", "num3"), row=top + 1, advance=False)
