@@ -58,7 +58,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_scores": ("Composite factor score F by region", "各地区综合因子得分 F"),
     "eigenvalue": ("Eigenvalue", "特征值"),
     # Grades
-    "gr_title": ("Grades: k-means on the composite factor score F,", "等级划分：对综合因子得分 F 做 k 均值聚类，"),
+    "gr_title": ("Grades: k-means on the composite factor score F,", "等级划分：综合因子得分 F 的 k 均值聚类，"),
     "grades": ("Grade of each region", "各地区等级"),
     "centres": ("Cluster centres (mean F) and counts", "聚类中心（F 均值）与个数"),
     "count": ("Count", "个数"),
@@ -70,7 +70,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "weights": ("Indicator weights", "指标权重"),
     "index": ("Composite index, TOPSIS, rank within the year and change", "综合指数、TOPSIS、年内排名及变化"),
     "index_cs": ("Composite index and TOPSIS", "综合指数与 TOPSIS"),
-    "obstacle": ("Obstacle degree (%) of each indicator,", "各指标障碍度（%），"),
+    "obstacle": ("Obstacle degree (%) of each indicator in", "各指标障碍度（%）："),
     "chart_index": ("Composite index by region", "各地区综合指数"),
     # Coupling
     "cp_title": ("Coupling coordination of the subsystems", "子系统耦合协调度"),
@@ -107,11 +107,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "beta": ("Absolute β-convergence", "绝对 β 收敛"),
     "markov": ("Markov transition matrix", "马尔可夫转移概率矩阵"),
     "moran": ("Global Moran's I by year", "各年全局 Moran's I"),
-    "lisa": ("Local Moran (LISA),", "局部 Moran（LISA），"),
+    "lisa": ("Local Moran (LISA) of", "局部 Moran（LISA）："),
     "chart_kdensity": ("Kernel density of the composite index", "综合指数核密度"),
     "chart_sigma": ("Coefficient of variation over the years", "变异系数的演变"),
     "weights_note": ("Spatial weights: first row and column name the regions; replace with your own matrix.",
                      "空间权重：首行首列为地区名；可替换为自己的矩阵。"),
+    "weights_missing": ("The regions are not all in the Weights sheet: paste your own square weights matrix there "
+                        "(region names in its first row and column), then refresh.",
+                        "部分地区不在“空间权重”表中：请将自己的方阵权重矩阵（首行首列为地区名）粘贴到该表，然后刷新。"),
     "no_year": ("(a cross-section: no Year column, so no tables over years)", "（截面数据：无年份列，故无逐年表格）"),
     # Methods
     "me_title": ("Methods: what each figure means", "方法说明：各项结果的含义"),
