@@ -91,9 +91,9 @@ def disparity_sheet(ctx: Ctx) -> Page:
         page.block("ds.theil", f"NQP_THEIL({values},{groups},{YEARS},{L_})", (ctx.n_years + 1, 6 + g), _theil_kinds)
     else:
         page.heading(ctx.t("gini"))
-        page.block("ds.gini", f"NQP_GINI({values},{groups},{L_})", (5 + g, 3), ("gen", "num", "pct"))
+        page.block("ds.gini", f"NQP_GINI({values},{groups},,{L_})", (5 + g, 3), ("gen", "num", "pct"))
         page.heading(ctx.t("theil"))
-        page.block("ds.theil", f"NQP_THEIL({values},{groups},{L_})", (4 + g, 3), ("gen", "num", "pct"))
+        page.block("ds.theil", f"NQP_THEIL({values},{groups},,{L_})", (4 + g, 3), ("gen", "num", "pct"))
     page.finish(repeat_rows=(0, 0))
     return page
 
@@ -124,7 +124,7 @@ def equations_sheet(ctx: Ctx) -> Page:
     rows = n_eq * 12 + 2
     page.heading(ctx.t("eq_methods"))
     page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text",))
-    if ctx.has_group:
+    if ctx.has_group and ctx.panel:  # a cross-section has too few rows per group for a system
         page.heading(ctx.t("eq_groups"))
         page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
                    (rows, ctx.n_groups + 1), ("text",))
