@@ -26,12 +26,18 @@ def coupling_sheet(ctx: Ctx) -> Page:
     page.width(right - 1, 3)
     d_col = f"INDEX({ctx.coupling},0,3)"
     if ctx.panel:
-        page.heading(ctx.t("d_by_year"), row=top, col=right)
+        page.heading(ctx.t("d_by_year"), row=top - 1, col=right)
+        cap = ctx.book.fmt("gen", bold=True, align="center")
+        for j, name in ((1, "D"), (4, "C"), (5, "T")):  # the pivots' headers say only "Mean"
+            page.ws.write_string(top, right + j, name, cap)
         by_year = f'NQP_PIVOT({d_col},{YEARS},,"mean",{L_})'
         py = page.block("cp.d_year", by_year, (ctx.n_years + 1, 2), ("int", "num"), row=head, col=right,
                         advance=False)
         page.block("cp.d_year_level", f"NQP_LEVEL(INDEX({by_year},0,2),{L_})", (ctx.n_years + 1, 2), ("int", "gen"),
                    row=head, col=right + 2, advance=False)
+        for k, (key, j) in enumerate((("cp.c_year", 1), ("cp.t_year", 2))):  # seed 003 Table 5: C and T too
+            page.block(key, f'INDEX(NQP_PIVOT(INDEX({ctx.coupling},0,{j}),{YEARS},,"mean",{L_}),0,2)',
+                       (ctx.n_years + 1, 1), ("num",), row=head, col=right + 4 + k, advance=False)
         r = py.last_row + 3
         if ctx.has_group:
             page.heading(ctx.t("d_by_group"), row=r - 1, col=right)

@@ -77,7 +77,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cp_note": ("U: composite index of each subsystem (row 2 of Inputs names the subsystems); C, T, D, level, grade, type.",
                 "U：各子系统综合指数（由输入数据第 2 行指定子系统）；C、T、D、协调等级、类型。"),
     "cp_table": ("Subsystem indices and coupling coordination of every row", "各行子系统指数与耦合协调度"),
-    "d_by_year": ("Mean D by year, with its level", "各年 D 均值及协调等级"),
+    "d_by_year": ("Mean D by year with its level, mean C and T", "各年 D 均值及协调等级、C 与 T 均值"),
     "d_by_group": ("Mean D by group and year", "各区域各年 D 均值"),
     "chart_d_group": ("Mean coupling coordination degree D by group", "各区域耦合协调度 D 均值"),
     "chart_coupling": ("Coupling coordination degree D by region", "各地区耦合协调度 D"),
