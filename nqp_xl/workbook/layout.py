@@ -32,12 +32,14 @@ WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "b
 MAX_WIDTH = 22.0            # wider headers wrap onto more lines
 NUM_HEAD_MAX = 12.0         # ... and over a column of numbers, wider than 12
 MAX_BODY = 40.0             # text values (indicator names) are shown whole up to this width
-ROW_PT = 15.0
+ROW_PT = 14.25          # every row of a report sheet (stored, so Excel and LibreOffice agree)
 PX_PER_ROW = 20
 GAP = 2                     # blank rows between blocks
 # printable area of A4 with 0.5" side and 0.6" top/bottom margins, in points
-PAGE = {"landscape": (770.0, 470.0), "portrait": (523.0, 730.0)}
-PT_PER_CHAR = 5.6           # one unit of column width (Calibri 11) in points, with padding
+# (measured from LibreOffice's PDF of A4 pages with these margins and a footer)
+PAGE = {"landscape": (766.0, 525.0), "portrait": (523.0, 770.0)}
+PT_PER_CHAR = 5.25          # one unit of column width (Calibri 11) in points ...
+PT_PER_COL = 3.75           # ... plus the cell padding of each column
 
 
 def text_width(text: Any) -> float:
@@ -107,7 +109,7 @@ class Page:
         self.widths: dict[int, float] = {}
         self.heights: dict[int, float] = {}
         self.items: list[tuple[int, int]] = []   # (first row, last row) kept on one page if possible
-        self.charts: list[tuple[int, int, int]] = []  # (row, col, height in rows)
+        self.charts: list[tuple[int, int, int, int]] = []  # (row, col, height in rows, width in px)
         self.last_col = 0
         self.repeat: tuple[int, int] | None = None
         book.pages.append(self)
@@ -209,18 +211,25 @@ class Page:
         self.ws.insert_chart(r0, col, chart, {"x_offset": 4, "y_offset": 4, "object_position": 1})
         rows = math.ceil((height_px + 8) / PX_PER_ROW)
         self.items.append((r0, r0 + rows))
-        self.charts.append((r0, col, rows))
+        self.charts.append((r0, col, rows, width_px))
         if row is None:
             self.row = r0 + rows + GAP
 
     # -- finishing
     def finish(self, repeat_rows: tuple[int, int] | None = None) -> None:
         ws = self.ws
+        for _r, col, _rows, width_px in self.charts:  # the print area takes in every chart whole
+            c, px = col, 0.0
+            while px < width_px + 8:
+                px += self.widths.get(c, 8.43) * 7 + 5
+                c += 1
+            self.last_col = max(self.last_col, c - 1)
         for col, w in sorted(self.widths.items()):
             ws.set_column(col, col, round(w, 1))
         for row, h in sorted(self.heights.items()):
             ws.set_row(row, h)
         last_row = max([self.row] + [b for _a, b in self.items])
+        ws.set_default_row(ROW_PT)  # stored, so that every program lays the rows out alike
         ws.set_paper(9)
         ws.set_landscape() if self.landscape else ws.set_portrait()
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
@@ -234,7 +243,7 @@ class Page:
 
     def breaks(self, repeat_rows: tuple[int, int] | None) -> list[int]:
         """Rows before which a new page starts, so that an item that fits on one page is not split."""
-        width_pt = sum(self.widths.get(c, 8.43) for c in range(self.last_col + 1)) * PT_PER_CHAR
+        width_pt = sum(self.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(self.last_col + 1))
         page_w, page_h = PAGE["landscape" if self.landscape else "portrait"]
         scale = min(1.0, page_w / width_pt) if width_pt else 1.0
         repeated = 0.0

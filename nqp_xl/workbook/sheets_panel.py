@@ -7,13 +7,37 @@ from .sheets_year import _chart
 
 
 def coupling_sheet(ctx: Ctx) -> Page:
+    """The tables over years (seed 003's Tables 5 and 6) and their chart first, then the long
+    table of every row (its header repeated on each printed page)."""
     page = Page(ctx.book, ctx.sheet("coupling"), landscape=True)
     page.title(ctx.t("cp_title"))
     page.note(ctx.t("cp_note"))
-    top = page.row + 1
-    page.heading(ctx.t("cp_table"), row=top)
-    head = top + 1
+    page.skip(1)
     n, s = ctx.n_all, max(ctx.n_subsystems, 2)
+    d_col = f"INDEX({ctx.coupling},0,3)"
+    if ctx.panel:
+        top = page.row
+        page.heading(ctx.t("d_by_year"), row=top)
+        cap = ctx.book.fmt("gen", bold=True, align="center")
+        for j, name in ((1, "D"), (4, "C"), (5, "T")):  # the pivots' headers say only "Mean"
+            page.ws.write_string(top + 1, j, name, cap)
+        by_year = f'NQP_PIVOT({d_col},{YEARS},,"mean",{L_})'
+        py = page.block("cp.d_year", by_year, (ctx.n_years + 1, 2), ("int", "num"), row=top + 2, advance=False)
+        page.block("cp.d_year_level", f"NQP_LEVEL(INDEX({by_year},0,2),{L_})", (ctx.n_years + 1, 2), ("int", "gen"),
+                   row=top + 2, col=2, advance=False)
+        for k, (key, j) in enumerate((("cp.c_year", 1), ("cp.t_year", 2))):  # seed 003 Table 5: C and T too
+            page.block(key, f'INDEX(NQP_PIVOT(INDEX({ctx.coupling},0,{j}),{YEARS},,"mean",{L_}),0,2)',
+                       (ctx.n_years + 1, 1), ("num",), row=top + 2, col=4 + k, advance=False)
+        page.row = py.last_row + 3
+        if ctx.has_group:
+            top = page.row
+            page.heading(ctx.t("d_by_group"), row=top)
+            pg = page.block("cp.d_group", f'NQP_PIVOT({d_col},{YEARS},{GROUPS},"mean",{L_})',
+                            (ctx.n_years + 1, ctx.n_groups + 1), ("int", "num"), row=top + 1, advance=False)
+            _d_by_group_chart(ctx, page, pg, top, max(pg.cols, 6) + 1)
+            page.row = max(pg.last_row, top + 16) + 3
+    page.heading(ctx.t("cp_table"))
+    head = page.row
     page.labels("cp.regions", REGIONS, n + 1, col=0, row=head)
     col = 1
     if ctx.panel:
@@ -22,31 +46,9 @@ def coupling_sheet(ctx: Ctx) -> Page:
     sub = page.block("cp.sub", ctx.subindex, (n + 1, s), ("num",), row=head, col=col, advance=False)
     cp = page.block("cp.coupling", ctx.coupling, (n + 1, 6), ("num", "num", "num", "int", "gen", "gen"),
                     row=head, col=sub.col + sub.cols, advance=False)
-    right = cp.col + cp.cols + 1
-    page.width(right - 1, 3)
-    d_col = f"INDEX({ctx.coupling},0,3)"
-    if ctx.panel:
-        page.heading(ctx.t("d_by_year"), row=top - 1, col=right)
-        cap = ctx.book.fmt("gen", bold=True, align="center")
-        for j, name in ((1, "D"), (4, "C"), (5, "T")):  # the pivots' headers say only "Mean"
-            page.ws.write_string(top, right + j, name, cap)
-        by_year = f'NQP_PIVOT({d_col},{YEARS},,"mean",{L_})'
-        py = page.block("cp.d_year", by_year, (ctx.n_years + 1, 2), ("int", "num"), row=head, col=right,
-                        advance=False)
-        page.block("cp.d_year_level", f"NQP_LEVEL(INDEX({by_year},0,2),{L_})", (ctx.n_years + 1, 2), ("int", "gen"),
-                   row=head, col=right + 2, advance=False)
-        for k, (key, j) in enumerate((("cp.c_year", 1), ("cp.t_year", 2))):  # seed 003 Table 5: C and T too
-            page.block(key, f'INDEX(NQP_PIVOT(INDEX({ctx.coupling},0,{j}),{YEARS},,"mean",{L_}),0,2)',
-                       (ctx.n_years + 1, 1), ("num",), row=head, col=right + 4 + k, advance=False)
-        r = py.last_row + 3
-        if ctx.has_group:
-            page.heading(ctx.t("d_by_group"), row=r - 1, col=right)
-            pg = page.block("cp.d_group", f'NQP_PIVOT({d_col},{YEARS},{GROUPS},"mean",{L_})',
-                            (ctx.n_years + 1, ctx.n_groups + 1), ("int", "num"), row=r, col=right, advance=False)
-            _d_by_group_chart(ctx, page, pg, pg.last_row + 2, right)
-    else:
-        _d_by_region_chart(ctx, page, cp, head, right)
-    page.row = max(cp.last_row, page.row) + 2
+    if not ctx.panel:
+        _d_by_region_chart(ctx, page, cp, head, cp.col + cp.cols + 1)
+    page.row = cp.last_row + 2
     page.finish(repeat_rows=(head, head))
     return page
 

@@ -43,6 +43,8 @@ SETTINGS_FIRST_ROW = 3  # 0-based row of the first setting
 
 
 def settings_sheet(ctx: Ctx) -> Page:
+    from .layout import ROW_PT, text_width
+
     page = Page(ctx.book, ctx.sheet("settings"), landscape=True)
     ws, book = page.ws, ctx.book
     page.title(ctx.t("settings_title"))
@@ -70,7 +72,10 @@ def settings_sheet(ctx: Ctx) -> Page:
             ws.write_number(r, 1, v, inp_int)
         if allowed:
             ws.data_validation(r, 1, r, 1, {"validate": "list", "source": allowed})
-        ws.write_string(r, 2, m_zh if ctx.lang == "zh" else m_en, wrap)
+        meaning = m_zh if ctx.lang == "zh" else m_en
+        ws.write_string(r, 2, meaning, wrap)
+        if text_width(meaning) > 66:  # two lines in the 70-wide column
+            page.heights[r] = ROW_PT * 2
         ws.write_string(r, 3, name, book.fmt("gen", italic=True, font_color="#595959"))
         book.wb.define_name(name, f"={_q(page.name)}!$B${r + 1}")
     page.row = SETTINGS_FIRST_ROW + len(SETTINGS)

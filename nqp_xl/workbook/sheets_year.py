@@ -36,24 +36,19 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.block("fa.describe", f"NQP_DESCRIBE({yd},{L_},{I_})", (p + 1, 6), ("gen", "int", "big"))
     page.heading(ctx.t("corr"))
     page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("r"), head_max=7)
-    top = page.row
-    page.heading(ctx.t("msa"), row=top, col=0)
-    msa = page.block("fa.msa", f"NQP_MSA({yd},{L_},{I_})", (p + 1, 2), ("gen", "num3"), row=top + 1, advance=False)
-    page.heading(ctx.t("communalities"), row=top, col=3)
-    com = page.block("fa.communalities", f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})", (p + 1, 3),
-                     ("gen", "num3"), row=top + 1, col=3, advance=False)
-    page.row = max(msa.last_row, com.last_row) + 3
+    # one below the other: a column of indicator names beside numbers would widen the page
+    page.heading(ctx.t("msa"))
+    page.block("fa.msa", f"NQP_MSA({yd},{L_},{I_})", (p + 1, 2), ("gen", "num3"))
+    page.heading(ctx.t("communalities"))
+    page.block("fa.communalities", f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})", (p + 1, 3), ("gen", "num3"))
     page.heading(ctx.t("variance"))
     var = page.block("fa.variance", f"NQP_VARIANCE({ctx.fa_args},{L_},{I_})", (p + 1, 10), _variance_kinds)
     _scree_chart(ctx, page, var)
-    top = page.row
-    page.heading(ctx.t("component_matrix"), row=top, col=0)
-    cm = page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3),
-                    _first_gen("num3"), row=top + 1, advance=False)
-    page.heading(ctx.t("loadings"), row=top, col=cm.cols + 1)
+    page.heading(ctx.t("component_matrix"))
+    page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"))
+    page.heading(ctx.t("loadings"))
     rot = page.block("fa.loadings", f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_})", (p + 1, 3),
-                     _first_gen("num3"), row=top + 1, col=cm.cols + 1, advance=False)
-    page.row = max(cm.last_row, rot.last_row) + 3
+                     _first_gen("num3"))
     _loadings_chart(ctx, page, rot)
     page.heading(ctx.t("scorecoef"))
     page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"))
@@ -151,12 +146,26 @@ def grades_sheet(ctx: Ctx) -> Page:
 
 
 def composite_sheet(ctx: Ctx) -> Page:
+    """Weights and the obstacle degree of the year first, then the long table of every row
+    (its header repeated on each printed page)."""
     page = Page(ctx.book, ctx.sheet("composite"), landscape=True)
     page.title(ctx.t("ci_title"))
     page.note(ctx.t("ci_note"))
-    top = page.row + 1
-    page.heading(ctx.t("index") if ctx.panel else ctx.t("index_cs"), row=top)
-    head = top + 1
+    page.skip(1)
+    page.heading(ctx.t("weights"))
+    page.block("ci.weights", f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
+               (ctx.p + 1, 4), _first_gen("num"))
+    if ctx.panel:
+        page.ws.write_formula(page.row, 0, "=" + ctx.year_title("obstacle"), ctx.book.fmt("gen", bold=True, font_size=12), "")
+        page.row += 1
+    else:
+        page.heading(ctx.t("obstacle").rstrip("，,:： in"))
+    top = page.row
+    page.labels("ci.obst_labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
+    page.block("ci.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
+               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9)
+    page.heading(ctx.t("index") if ctx.panel else ctx.t("index_cs"))
+    head = page.row
     n = ctx.n_all
     page.labels("ci.regions", REGIONS, n + 1, col=0, row=head)
     col = 1
@@ -166,25 +175,9 @@ def composite_sheet(ctx: Ctx) -> Page:
     idx = page.block("ci.index", ctx.index, (n + 1, 1), ("num",), row=head, col=col, advance=False)
     top_ = page.block("ci.topsis", f"NQP_TOPSIS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})", (n + 1, 4),
                       _last_int, row=head, col=col + 1, advance=False)
-    right = top_.col + top_.cols
     if ctx.panel:
-        rank = page.block("ci.rank", f"NQP_RANK(INDEX({ctx.index},0,1),{YEARS},{REGIONS},{L_})", (n + 1, 2),
-                          ("int", "change"), row=head, col=right, advance=False)
-        right = rank.col + rank.cols
-    page.width(right, 3)
-    page.heading(ctx.t("weights"), row=top, col=right + 1)
-    w = page.block("ci.weights", f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
-                   (ctx.p + 1, 4), _first_gen("num"), row=head, col=right + 1, advance=False)
-    page.row = max(idx.last_row, w.last_row) + 3
-    title = ctx.t("obstacle").rstrip("，,")
-    if ctx.panel:
-        page.ws.write_formula(page.row, 0, "=" + ctx.year_title("obstacle"), ctx.book.fmt("gen", bold=True, font_size=12), "")
-        page.row += 1
-    else:
-        page.heading(title)
-    top = page.row
-    page.labels("ci.obst_labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
-    page.block("ci.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
-               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9)
+        page.block("ci.rank", f"NQP_RANK(INDEX({ctx.index},0,1),{YEARS},{REGIONS},{L_})", (n + 1, 2),
+                   ("int", "change"), row=head, col=top_.col + top_.cols, advance=False)
+    page.row = idx.last_row + 2
     page.finish(repeat_rows=(head, head))
     return page
