@@ -71,3 +71,61 @@ def anchor(path, sheet: str, call: str) -> tuple[int, int]:
             if isinstance(text, str) and text.lstrip("=").startswith(call):
                 return c.row, c.column
     raise AssertionError(f"no formula ={call}... on {sheet}")
+
+
+def assert_valid_ooxml(path) -> None:
+    """The file passes an independent OOXML validator (openxml-audit: schema and package rules)."""
+    from openxml_audit import OpenXmlValidator
+
+    result = OpenXmlValidator(max_errors=20).validate(str(path))
+    assert result.is_valid, [str(e)[:300] for e in result.errors]
+
+
+def sheet_values(path, data_only=True) -> dict[str, dict[str, object]]:
+    """Every non-empty cell of every sheet as openpyxl reads it: {sheet: {"A1": value}}."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=data_only)
+    out = {}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if hasattr(v, "ref") and hasattr(v, "text"):  # an array formula: its area and text
+                    v = ("array", v.ref, v.text)
+                if v is not None:
+                    cells[c.coordinate] = float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        out[ws.title] = cells
+    return out
+
+
+def differences(a: dict, b: dict, skip=()) -> list[str]:
+    """Cells that differ between two :func:`sheet_values` (numbers at 1e-12 relative)."""
+    import math
+
+    out = []
+    for sheet in sorted(set(a) | set(b)):
+        if sheet in skip:
+            continue
+        x, y = a.get(sheet, {}), b.get(sheet, {})
+        for ref in sorted(set(x) | set(y)):
+            u, v = x.get(ref), y.get(ref)
+            if u == v:
+                continue
+            if isinstance(u, float) and isinstance(v, float) and math.isclose(u, v, rel_tol=1e-12, abs_tol=1e-14):
+                continue
+            out.append(f"{sheet}!{ref}: {u!r} != {v!r}")
+    return out
+
+
+def lo_convert(path, outdir, fmt: str, tmp_path) -> Path:
+    """Open ``path`` in LibreOffice headless and save it as ``fmt`` (xlsx or xlsm) in ``outdir``."""
+    filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xlsm": "xlsm:Calc MS Excel 2007 VBA XML"}
+    profile = Path(tmp_path) / "lo-profile"
+    Path(outdir).mkdir(exist_ok=True)
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                    filters[fmt], "--outdir", str(outdir), str(path)], capture_output=True, timeout=240, check=True)
+    out = Path(outdir) / (Path(path).stem + "." + fmt)
+    assert out.exists(), out
+    return out

@@ -1,4 +1,4 @@
-"""The ``nqp-xl`` command line: template, new, refresh, publish, demo.
+"""The ``nqp-xl`` command line: template, new, refresh, publish, update, demo.
 
 Exit codes: 0 done; 1 a problem the user can fix (one line on stderr, never a traceback);
 2 an internal error (one line, please report).
@@ -52,15 +52,11 @@ def cmd_template(args) -> int:
 
 def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> None:
     from . import template
+    from .package import real_target, temp_beside
 
-    folder = os.path.dirname(os.path.abspath(output))
-    tmp = os.path.join(folder, f".{os.path.basename(output)}.{os.getpid()}.tmp.xlsm")
-    try:
+    with temp_beside(real_target(output), ".tmp.xlsm") as tmp:
         template.build(tmp, table, lang=lang, columns=columns, equations=equations)
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        os.replace(tmp, real_target(output))
 
 
 def cmd_new(args) -> int:
@@ -103,22 +99,47 @@ def cmd_refresh(args) -> int:
     rep = res.report
     print(f"wrote {res.output}: {rep.evaluated} formulas computed ({rep.nqp} with NQP functions) "
           f"in {rep.seconds:.2f} s" + (f"; backup in {res.backup}" if res.backup else ""))
+    _warn(rep)
+    return 0
+
+
+def _warn(rep) -> None:
+    if rep.respilled:
+        print(f"note: {len(rep.respilled)} NQP answers were saved by another program as fixed-size arrays "
+              f"({', '.join(rep.respilled[:5])}{', ...' if len(rep.respilled) > 5 else ''}); they spill to "
+              "their answers' size again", file=sys.stderr)
     for line in rep.spill:
         print(f"warning: {line}", file=sys.stderr)
     if rep.unknown:
         print("warning: not defined by nqp_udfs (cells show #NAME?): " + ", ".join(sorted(set(rep.unknown))),
               file=sys.stderr)
-    if rep.errors and not args.quiet:
+    if rep.errors:
         print(f"note: {len(rep.errors)} NQP formulas answer a #NQP! message, e.g. {rep.errors[0]}", file=sys.stderr)
-    return 0
 
 
 def cmd_publish(args) -> int:
     from .publish import publish
 
     _check_out(args.output, (".xlsx",), "the published copy")
-    res = publish(args.workbook, args.output, progress=_progress(args.quiet))
-    print(f"wrote {res.output} (values only, no macros; input table SHA-256 {res.digest})")
+    res = publish(args.workbook, args.output, progress=_progress(args.quiet), allow_errors=args.allow_errors)
+    digest = f"input table SHA-256 {res.digest}" if res.digest else "no Data table, so no input digest"
+    print(f"wrote {res.output} (values only, no macros; {digest})")
+    _warn(res.report)
+    return 0
+
+
+def cmd_update(args) -> int:
+    from .update import update
+
+    if args.output:
+        _check_out(args.output, (".xlsm", ".xlsx"), "the output")
+    res = update(args.workbook, args.data, args.output, append=args.append, in_place=args.in_place,
+                 id_cols=args.id_cols, progress=_progress(args.quiet))
+    print(f"wrote {res.output}: {res.rows} data rows ({res.added_rows} added), {res.indicators} indicators; "
+          f"{res.report.evaluated} formulas computed" + (f"; backup in {res.backup}" if res.backup else ""))
+    for line in res.notes:
+        print(f"note: {line}", file=sys.stderr)
+    _warn(res.report)
     return 0
 
 
@@ -184,8 +205,26 @@ def build_parser() -> argparse.ArgumentParser:
                        "and a SHA-256 digest of the input table.")
     s.add_argument("workbook", metavar="FILE.xlsm", help="the workbook to publish")
     s.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="the copy to write")
+    s.add_argument("--allow-errors", action="store_true",
+                   help="publish even when NQP answers hold #NQP! messages (refused by default)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_publish)
+
+    s = sub.add_parser("update", help="put this year's table into last year's workbook and refresh it",
+                       description="Replace (or with --append, extend) the rows of the workbook's Data table with "
+                       "a new table, keeping every setting, sheet, format and note; new indicator columns join the "
+                       "table (direction +, no subsystem). The result is refreshed. Reports regions and indicators "
+                       "that appeared or disappeared and values more than ten times the same region's previous "
+                       "year. The input is never overwritten unless --in-place (which keeps a numbered backup).")
+    s.add_argument("workbook", metavar="FILE.xlsm", help="last year's workbook")
+    s.add_argument("data", metavar="DATA.csv|DATA.xlsx", help="the new table, headers in the first row")
+    s.add_argument("-o", "--output", metavar="OUT", help="where to write (default FILE.updated.xlsm)")
+    s.add_argument("--append", action="store_true", help="add the rows to the table instead of replacing them")
+    s.add_argument("--in-place", action="store_true", help="replace FILE.xlsm, keeping a backup FILE.bak.xlsm")
+    s.add_argument("--id-cols", type=_whole, default=None, metavar="N",
+                   help="number of leading label columns of DATA (default: the workbook's)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    s.set_defaults(func=cmd_update)
 
     s = sub.add_parser("demo", help="run the whole chain on the bundled provincial panel",
                        description="Write a template filled with the bundled panel (31 provinces × 2016-2023), its "
@@ -214,12 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 1
-    from .engine import RefreshError
+    from .package import WorkbookError
     from .template import InputError
 
     try:
         return args.func(args)
-    except (UserError, InputError, RefreshError) as err:
+    except (UserError, InputError, WorkbookError) as err:
         print(f"nqp-xl: error: {err}", file=sys.stderr)
         return 1
     except PermissionError as err:

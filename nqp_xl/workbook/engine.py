@@ -17,7 +17,8 @@ What ``formulas`` cannot do, this module does around it:
 * ``INDEX`` with a row or column of 0 answers the whole column or row.
 
 Formulas are evaluated lazily in dependency order: reading a range first evaluates any
-pending formula that can spill into it.
+pending formula that can spill into it.  Formula text is prepared by
+:mod:`~nqp_xl.workbook.formula_text`; cells are read and written by :mod:`~nqp_xl.workbook.cells`.
 """
 from __future__ import annotations
 
@@ -30,25 +31,24 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .xlsx import Cell, Error, Package, Sheet, parse_range, quote_sheet, range_ref
+from . import formula_text
+from .cells import Error, FormulaCell, Sheet, col_letters, dynamic_cm, parse_range, quote_sheet, range_ref
+from .formula_text import OMITTED, VOLATILE
+from .package import Package, WorkbookError, local
 
 RANGE_ARGS = {"data", "values", "groups", "systems", "weights", "names", "directions", "equations"}
-OMITTED = "NQP__OMITTED"
-_PREFIX = re.compile(r"_xl(?:fn|udf|ws)\.", re.I)
-_NQP_CALL = re.compile(r"\bNQP_\w+\s*\(", re.I)
-VOLATILE = ("RAND(", "RANDBETWEEN(", "NOW(", "TODAY(", "OFFSET(", "INDIRECT(", "CELL(", "INFO(")
 
 
-class RefreshError(Exception):
+class RefreshError(WorkbookError):
     """A workbook that cannot be refreshed, in the user's words."""
 
 
 @dataclass
 class Formula:
     sheet: str
-    cell: Cell
+    cell: FormulaCell
     text: str
-    dynamic: bool          # a dynamic array (cm attribute): spills to the answer's size
+    dynamic: bool          # spills to the answer's size (cm attribute, or an NQP array saved without it)
     array_ref: tuple[int, int, int, int] | None  # t="array" ref (legacy CSE or last spill)
     nqp: bool
     state: int = 0         # 0 pending, 1 running, 2 done
@@ -59,202 +59,6 @@ class Formula:
     @property
     def where(self) -> str:
         return f"{quote_sheet(self.sheet)}!{range_ref(self.cell.row, self.cell.col, self.cell.row, self.cell.col)}"
-
-
-# --------------------------------------------------------------------------- formula text
-
-def _skip_string(text: str, i: int) -> int:
-    """Index after the string literal starting at text[i] == '"'."""
-    i += 1
-    while i < len(text):
-        if text[i] == '"':
-            if i + 1 < len(text) and text[i + 1] == '"':
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
-
-
-def _skip_quoted_sheet(text: str, i: int) -> int:
-    i += 1
-    while i < len(text):
-        if text[i] == "'":
-            if i + 1 < len(text) and text[i + 1] == "'":
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
-
-
-_IDENT = re.compile(r"[A-Za-z_\\][A-Za-z0-9_.\\]*")
-
-
-def mark_omitted(text: str) -> str:
-    """``NQP_X(a,,b)`` -> ``NQP_X(a,NQP__OMITTED,b)`` (only inside NQP_ calls)."""
-    out: list[str] = []
-    stack: list[str] = []
-    i, n = 0, len(text)
-    last_ident = ""
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = _skip_string(text, i)
-            out.append(text[i:j])
-            i, last_ident = j, ""
-            continue
-        if ch == "'":
-            j = _skip_quoted_sheet(text, i)
-            out.append(text[i:j])
-            i, last_ident = j, ""
-            continue
-        m = _IDENT.match(text, i)
-        if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.$")):
-            out.append(m.group(0))
-            last_ident = m.group(0)
-            i = m.end()
-            continue
-        if ch == "(":
-            stack.append(last_ident.upper())
-            out.append(ch)
-            if stack[-1].startswith("NQP_") and _next_is(text, i + 1, ",)") and not _next_is(text, i + 1, ")"):
-                out.append(OMITTED)
-        elif ch == "{":
-            stack.append("{")
-            out.append(ch)
-        elif ch in ")}":
-            if stack:
-                stack.pop()
-            out.append(ch)
-        elif ch == "," and stack and stack[-1].startswith("NQP_"):
-            out.append(ch)
-            if _next_is(text, i + 1, ",)"):
-                out.append(OMITTED)
-        else:
-            out.append(ch)
-        last_ident = "" if not ch.isspace() else last_ident
-        i += 1
-    return "".join(out)
-
-
-def _next_is(text: str, i: int, chars: str) -> bool:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    return i < len(text) and text[i] in chars
-
-
-def translate_structured(text: str, pkg: Package, row: int | None) -> str:
-    """Replace structured references to the workbook's tables by A1 ranges."""
-    if "[" not in text or not pkg.tables:
-        return text
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = _skip_string(text, i)
-            out.append(text[i:j])
-            i = j
-            continue
-        m = _IDENT.match(text, i)
-        if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.!$'")):
-            name = m.group(0)
-            j = m.end()
-            if j < n and text[j] == "[" and name.upper() in pkg.tables:
-                k = _match_bracket(text, j)
-                spec = text[j + 1:k - 1]
-                out.append(_structured_ref(pkg.tables[name.upper()], spec, row))
-                i = k
-                continue
-            out.append(name)
-            i = j
-            continue
-        if ch == "[":  # a bare [@col] inside a table (rare in our workbooks)
-            pass
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _match_bracket(text: str, j: int) -> int:
-    depth = 0
-    i = j
-    while i < len(text):
-        ch = text[i]
-        if ch == "'":
-            i += 2
-            continue
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise RefreshError(f"unbalanced brackets in the structured reference {text[j:]}")
-
-
-def _unescape_col(name: str) -> str:
-    return re.sub(r"'(.)", r"\1", name).strip()
-
-
-def _structured_ref(table, spec: str, row: int | None) -> str:
-    items: list[str] = []
-    seps: list[str] = []
-    s = spec.strip()
-    if s.startswith("["):
-        i = 0
-        while i < len(s):
-            if s[i] == "[":
-                k = _match_bracket(s, i)
-                items.append(s[i + 1:k - 1])
-                i = k
-            elif s[i] in ",:":
-                seps.append(s[i])
-                i += 1
-            else:
-                i += 1
-    elif s:
-        items.append(s)
-    r1, c1, r2, c2 = table.ref
-    head = table.header_rows
-    data_first, data_last = r1 + head, r2 - table.totals_rows
-    specials = {x.strip().lower() for x in items if x.strip().startswith("#")}
-    this_row = any(x.strip().startswith("@") for x in items) or "#this row" in specials
-    cols = [x for x in items if not x.strip().startswith("#")]
-    cols = [c.strip()[1:] if c.strip().startswith("@") else c for c in cols]
-    lookup = {c.lower(): idx for idx, c in enumerate(table.columns)}
-
-    def col_of(name: str) -> int:
-        key = _unescape_col(name).lower()
-        if key not in lookup:
-            raise RefreshError(f'the table {table.name} has no column "{_unescape_col(name)}"')
-        return c1 + lookup[key]
-
-    if cols:
-        first = col_of(cols[0])
-        last = col_of(cols[-1]) if ":" in seps or len(cols) > 1 else first
-        ca, cb = min(first, last), max(first, last)
-    else:
-        ca, cb = c1, c2
-    if this_row:
-        if row is None:
-            raise RefreshError(f"[@...] reference to table {table.name} outside a row")
-        ra = rb = row
-    elif "#all" in specials:
-        ra, rb = r1, r2
-    elif specials == {"#headers"}:
-        ra = rb = r1
-    elif specials == {"#totals"}:
-        ra = rb = r2
-    elif specials == {"#headers", "#data"}:
-        ra, rb = r1, data_last
-    elif specials == {"#data", "#totals"}:
-        ra, rb = data_first, r2
-    else:
-        ra, rb = data_first, data_last
-    return f"{quote_sheet(table.sheet)}!{range_ref(ra, ca, rb, cb, absolute=True)}"
 
 
 # --------------------------------------------------------------------------- values
@@ -497,7 +301,7 @@ def function_names(texts) -> set[str]:
     """Upper-case names of the functions called in formula texts."""
     out: set[str] = set()
     for t in texts:
-        out.update(n.upper() for n in re.findall(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(", _PREFIX.sub("", t)))
+        out |= formula_text.function_names(t)
     return out
 
 
@@ -530,17 +334,8 @@ class Report:
     errors: list[str] = field(default_factory=list)   # NQP formulas answering #NQP!
     spill: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # NQP_ names nqp_udfs does not define
+    respilled: list[str] = field(default_factory=list)  # NQP arrays saved without dynamic metadata
     seconds: float = 0.0
-
-
-def _shift_formula(text: str, row0: int, col0: int, row: int, col: int) -> str:
-    """The formula at (row0, col0) as it reads when copied to (row, col) (openpyxl's
-    Translator: relative references move, $-anchored ones stay)."""
-    from openpyxl.formula.translate import Translator
-
-    from .xlsx import cell_ref
-
-    return Translator("=" + text, origin=cell_ref(row0, col0)).translate_formula(cell_ref(row, col))[1:]
 
 
 class Engine:
@@ -555,28 +350,38 @@ class Engine:
         self._ranges: dict[tuple, np.ndarray] = {}
         self.changed_areas: dict[str, list[tuple[int, int, int, int]]] = {}
         for name in pkg.sheet_names:
-            if not _is_worksheet(pkg, name):
+            if not pkg.is_worksheet(name):
                 continue
             sh = pkg.sheet(name)
             items = []
             cells = list(sh.formulas())
             masters = {c.f_attrs.get("si"): c for c in cells
-                       if c.f_attrs.get("t") == "shared" and c.formula}
+                       if c.f_attrs.get("t") == "shared" and c.text}
             for cell in cells:
                 fa = cell.f_attrs
                 if fa.get("t") == "dataTable":
                     continue
-                text = cell.formula or ""
+                text = cell.text or ""
                 if fa.get("t") == "shared" and not text:
                     # A copied-down formula: Excel stores only the first cell's text.  Shift its
                     # relative references to this cell, so the follower is computed too.
                     master = masters.get(fa.get("si"))
                     if master is None:
                         continue
-                    text = _shift_formula(master.formula, master.row, master.col, cell.row, cell.col)
-                arr = parse_range(fa["ref"]) if fa.get("t") == "array" and fa.get("ref") else None
-                f = Formula(name, cell, text, dynamic=arr is not None and "cm" in cell.attrs, array_ref=arr,
-                            nqp=bool(_NQP_CALL.search(text)))
+                    text = formula_text.shift(master.text, master.row, master.col, cell.row, cell.col)
+                arr = None
+                if fa.get("t") == "array":
+                    try:
+                        arr = parse_range(fa.get("ref") or range_ref(cell.row, cell.col, cell.row, cell.col))
+                    except ValueError:
+                        arr = (cell.row, cell.col, cell.row, cell.col)
+                nqp = formula_text.calls_nqp(text)
+                # An NQP answer saved as a fixed-size array by another program (LibreOffice, WPS,
+                # Excel 2016, openpyxl drop the dynamic-array metadata) spills again.
+                dynamic = arr is not None and (cell.cm is not None or nqp or formula_text.mentions_nqp(text))
+                f = Formula(name, cell, text, dynamic=dynamic, array_ref=arr, nqp=nqp)
+                if dynamic and cell.cm is None:
+                    self.report.respilled.append(f.where)
                 items.append(f)
                 self.by_cell[(name.upper(), cell.row, cell.col)] = f
             self.formulas[name] = items
@@ -624,8 +429,8 @@ class Engine:
             import formulas
             from formulas.functions import FUNCTIONS, get_functions
 
-            for name in set(re.findall(r"\bNQP_[A-Z0-9_]*(?=\s*\()", text.upper())):
-                if name not in _REGISTERED and name != OMITTED:
+            for name in formula_text.function_names(text):
+                if name.startswith("NQP_") and name not in _REGISTERED and name != OMITTED:
                     FUNCTIONS[name] = get_functions()[name] = _unknown(name)
                     _REGISTERED[name] = None
                     self.report.unknown.append(name)
@@ -635,21 +440,16 @@ class Engine:
         return fn
 
     def _prepare(self, text: str, row: int | None) -> str:
-        text = _PREFIX.sub("", text)
-        text = translate_structured(text, self.pkg, row)
-        if "NQP_" in text.upper():
-            text = mark_omitted(text)
-        return text
+        return formula_text.prepare(text, self.pkg.tables, row)
 
     def _compute(self, f: Formula) -> Any:
-        upper = f.text.upper()
-        if not f.nqp and any(v in upper for v in VOLATILE):
+        if not f.nqp and formula_text.function_names(f.text) & VOLATILE:
             return _KEEP
         self._text = f.text
         try:
             text = self._prepare(f.text, f.cell.row)
             fn = self._compile(text)
-        except RefreshError as err:
+        except WorkbookError as err:
             if f.nqp:
                 raise RefreshError(f"{f.where}: {err}") from None
             return _KEEP
@@ -659,7 +459,7 @@ class Engine:
             return _KEEP
         try:
             args = [self._input(key, f.sheet) for key in fn.inputs]
-        except RefreshError as err:
+        except WorkbookError as err:
             if f.nqp:
                 raise RefreshError(f"{f.where}: {err}") from None
             return _KEEP
@@ -700,7 +500,7 @@ class Engine:
         try:
             fn = self._compile(text)
             value = fn(*[self._input(k, sheet) for k in fn.inputs])
-        except RefreshError:
+        except WorkbookError:
             raise
         except Exception as err:  # noqa: BLE001
             raise RefreshError(f'the name "{d.name}" ({d.text}) could not be evaluated ({err})') from None
@@ -711,23 +511,19 @@ class Engine:
         try:
             return self.pkg.sheet(name)
         except KeyError:
-            m = re.search(re.escape(name), getattr(self, "_text", ""), re.I)
-            shown = m.group(0) if m else name
+            text = getattr(self, "_text", "")
+            at = text.upper().find(name.upper())
+            shown = text[at:at + len(name)] if at >= 0 else name
             raise RefreshError(f'a formula refers to the sheet "{shown}", which is not in the workbook') from None
 
     def _range(self, sheet: str, ref: str) -> np.ndarray:
         sh = self._sheet(sheet)
         ref = ref.replace("$", "").upper()
-        if re.fullmatch(r"[A-Z]+:[A-Z]+", ref):
-            last = max((r for r, _c in sh.cells), default=1)
-            a, b = ref.split(":")
-            ref = f"{a}1:{b}{last}"
-        elif re.fullmatch(r"[0-9]+:[0-9]+", ref):
-            lastc = max((c for _r, c in sh.cells), default=1)
-            from .xlsx import col_letters
-
-            a, b = ref.split(":")
-            ref = f"A{a}:{col_letters(lastc)}{b}"
+        a, _, b = ref.partition(":")
+        if a.isalpha() and b.isalpha():  # whole columns
+            ref = f"{a}1:{b}{max(sh.last_row, 1)}"
+        elif a.isdigit() and b.isdigit():  # whole rows
+            ref = f"A{a}:{col_letters(max(sh.last_col, 1))}{b}"
         r1, c1, r2, c2 = parse_range(ref)
         self._settle(sh.name, r1, c1, r2, c2)
         key = (sh.name, r1, c1, r2, c2)
@@ -737,14 +533,13 @@ class Engine:
         import schedula as sh_
 
         empty = sh_.EMPTY
-        cells = sh.cells
+        values = sh.values
         rows = []
         errors = False
         for r in range(r1, r2 + 1):
             row = []
             for c in range(c1, c2 + 1):
-                cell = cells.get((r, c))
-                v = None if cell is None else cell.value
+                v = values.get((r, c))
                 if v is None:
                     row.append(empty)
                 else:
@@ -766,8 +561,8 @@ class Engine:
             if f.state:
                 continue
             row, col = f.cell.row, f.cell.col
-            if f.dynamic:
-                hit = row <= r2 and col <= c2 and _could_reach(f, r1, c1)
+            if f.dynamic:  # may spill down and right of its anchor
+                hit = row <= r2 and col <= c2
             elif f.array_ref:
                 a = f.array_ref
                 hit = not (a[2] < r1 or a[0] > r2 or a[3] < c1 or a[1] > c2)
@@ -802,7 +597,11 @@ class Engine:
                     for c in range(old[1], old[3] + 1):
                         if (r, c) != (row, col) and not _inside(new, r, c):
                             sh.clear(r, c)
+            f.cell.f_attrs["t"] = "array"
             f.cell.f_attrs["ref"] = range_ref(*new)
+            if f.cell.cm is None:
+                f.cell.cm = dynamic_cm(self.pkg)
+            sh.touch(row, col)
             f.new_area = new
         elif old:  # legacy array formula: fixed size, #N/A beyond the answer
             nrows, ncols = old[2] - old[0] + 1, old[3] - old[1] + 1
@@ -817,9 +616,7 @@ class Engine:
             for j in range(ncols):
                 v = block[i][j]
                 if i == 0 and j == 0:
-                    c = sh.set(row, col, v)
-                    if c.formula is None:
-                        c.formula = f.text
+                    sh.set(row, col, v)
                 else:
                     sh.set(row + i, col + j, v, keep_formula=False)
 
@@ -829,10 +626,9 @@ class Engine:
             for c in range(area[1], area[3] + 1):
                 if (r, c) == (f.cell.row, f.cell.col) or (old and _inside(old, r, c)):
                     continue
-                cell = sh.cells.get((r, c))
-                if cell is None or (cell.formula is None and cell.value is None):
+                if not sh.occupied(r, c):
                     continue
-                if cell.formula is None and self._stale_spill(sh.name, r, c, f):
+                if (r, c) not in sh.formula_cells and self._stale_spill(sh.name, r, c, f):
                     continue
                 return range_ref(r, c, r, c)
         return None
@@ -861,10 +657,6 @@ def _unknown(name: str) -> Callable:
     return stub
 
 
-def _could_reach(f: Formula, r1: int, c1: int) -> bool:
-    return True
-
-
 def _inside(area, r: int, c: int) -> bool:
     return area[0] <= r <= area[2] and area[1] <= c <= area[3]
 
@@ -876,15 +668,10 @@ def _as_block(value: Any) -> list[list[Any]]:
             arr = arr.reshape(arr.shape[0], -1)
         if arr.size == 0:
             return [[None]]
-        return [[_from_engine(v) for v in r] for r in arr.tolist()]
+        conv = _from_engine
+        return [[v if (type(v) is float and v - v == 0) or type(v) is str else conv(v) for v in r]
+                for r in arr.tolist()]
     return [[_from_engine(value)]]
-
-
-def _is_worksheet(pkg: Package, name: str) -> bool:
-    for n, path, _s in pkg.sheet_order:
-        if n == name:
-            return path.startswith("xl/worksheets/") and path in pkg.parts
-    return False
 
 
 def resize_charts(pkg: Package, engine: Engine) -> None:
@@ -896,29 +683,32 @@ def resize_charts(pkg: Package, engine: Engine) -> None:
                 areas.append((name.upper(), f.array_ref or f.new_area, f.new_area))
     if not areas:
         return
-    pat = re.compile(r"<c:f>(.*?)</c:f>")
-    for part in [p for p in pkg.parts if p.startswith("xl/charts/chart") and p.endswith(".xml")]:
-        xml = pkg.parts[part].decode("utf-8")
+    for part in [p for p in pkg.parts if p.startswith("xl/charts/") and p.endswith(".xml") and "/_rels/" not in p]:
+        root = pkg.tree(part)
+        changed = False
+        for el in root.iter():
+            if local(el.tag) != "f" or not el.text:
+                continue
+            text = _stretched(el.text, areas)
+            if text is not None:
+                el.text = text
+                changed = True
+        if changed:
+            pkg.touch(part)
 
-        def fix(m):
-            ref = m.group(1).replace("&apos;", "'")
-            mm = _REF.match(ref)
-            if not mm or not mm.group("sheet"):
-                return m.group(0)
-            sh = mm.group("sheet")
-            sh_name = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            try:
-                r1, c1, r2, c2 = parse_range(mm.group("ref").replace("$", ""))
-            except ValueError:
-                return m.group(0)
-            for s, old, new in areas:
-                if s == sh_name.upper() and _inside(new, r1, c1) and r2 > r1 and new[0] < r1:
-                    nr2 = new[2]
-                    if nr2 != r2:
-                        text = f"{sh}!{range_ref(r1, c1, nr2, c2, absolute=True)}"
-                        return f"<c:f>{text}</c:f>"
-            return m.group(0)
 
-        new_xml = pat.sub(fix, xml)
-        if new_xml != xml:
-            pkg.parts[part] = new_xml.encode("utf-8")
+def _stretched(ref: str, areas) -> str | None:
+    """A chart series reference starting inside a spilled answer, stretched to its length."""
+    mm = _REF.match(ref.strip())
+    if not mm or not mm.group("sheet"):
+        return None
+    sh = mm.group("sheet")
+    sh_name = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
+    try:
+        r1, c1, r2, c2 = parse_range(mm.group("ref"))
+    except ValueError:
+        return None
+    for s, _old, new in areas:
+        if s == sh_name.upper() and _inside(new, r1, c1) and r2 > r1 and new[0] < r1 and new[2] != r2:
+            return f"{sh}!{range_ref(r1, c1, new[2], c2, absolute=True)}"
+    return None

@@ -35,6 +35,7 @@ MAX_BODY = 40.0             # text values (indicator names) are shown whole up t
 ROW_PT = 14.25          # every row of a report sheet (stored, so Excel and LibreOffice agree)
 PX_PER_ROW = 20
 GAP = 2                     # blank rows between blocks
+SPARE = 5                   # rows an answer can grow by before it reaches what is below it
 # printable area of A4 with 0.5" side and 0.6" top/bottom margins, in points
 # (measured from LibreOffice's PDF of A4 pages with these margins and a footer)
 PAGE = {"landscape": (766.0, 525.0), "portrait": (523.0, 770.0)}
@@ -62,13 +63,26 @@ class Measured:
 class Placed:
     row: int
     col: int
-    rows: int
+    rows: int       # the answer's rows now (header included)
     cols: int
     header: list[str] = field(default_factory=list)
+    room: int = 0   # rows kept free for it: the answer may grow (a new year, region or indicator)
+
+    @property
+    def end(self) -> int:
+        """Last row of the answer as computed now (charts use it; refresh stretches them)."""
+        return self.row + self.rows - 1
 
     @property
     def last_row(self) -> int:
-        return self.row + self.rows - 1
+        """Last row kept for the answer: what is placed below starts after it."""
+        return self.row + max(self.rows, self.room) - 1
+
+
+def room_for(rows: int) -> int:
+    """Rows kept for an answer of ``rows`` rows that may grow: at least SPARE more, rounded up
+    to a multiple of ten (so one more year or region rarely moves anything below it)."""
+    return int(math.ceil((rows + SPARE) / 10.0) * 10)
 
 
 class Book:
@@ -147,7 +161,7 @@ class Page:
     def block(self, key: str, formula: str, guess: tuple[int, int],
               kinds: Callable[[int, int], str] | Sequence[str] = ("num",), row: int | None = None,
               col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False,
-              head_max: float = MAX_WIDTH) -> Placed:
+              head_max: float = MAX_WIDTH, grows: bool = True) -> Placed:
         """The answer of ``formula`` at (row, col) (default: the cursor), formatted by column:
         ``kinds(j, ncols)`` or a list whose last kind repeats."""
         m = self.size(key, guess)
@@ -159,13 +173,14 @@ class Page:
                 return kinds(j, ncols)
             return kinds[min(j, len(kinds) - 1)]
 
+        room = room_for(nrows) if grows and not scalar else nrows
         self.book.anchors[(self.name, r0, col)] = key
         first = self.book.fmt("gen", head=True) if header and not scalar else self.book.fmt(kind(0))
         if scalar:
             self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
         else:
             self.ws.write_dynamic_array_formula(r0, col, r0, col, "=" + formula, first, "")
-            for i in range(nrows):
+            for i in range(room):  # the rows kept for growth carry the formats too
                 for j in range(ncols):
                     if (i, j) != (0, 0):
                         head_row = header and i == 0
@@ -178,16 +193,16 @@ class Page:
             self._need(col + j, body + 1, head, r0 if header and not scalar else None,
                        min(head_max, NUM_HEAD_MAX) if numeric else head_max)
         self.last_col = max(self.last_col, col + ncols - 1)
-        placed = Placed(r0, col, nrows, ncols, list(m.header))
+        placed = Placed(r0, col, nrows, ncols, list(m.header), room)
         self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above
         if advance:
-            self.row = r0 + nrows + GAP
+            self.row = r0 + room + GAP
         return placed
 
     def labels(self, key: str, formula: str, guess_rows: int, col: int, row: int | None = None,
-               kind: str = "gen") -> Placed:
+               kind: str = "gen", grows: bool = True) -> Placed:
         """A label column (region names, years) beside an aligned answer."""
-        return self.block(key, formula, (guess_rows, 1), (kind,), row=row, col=col, advance=False)
+        return self.block(key, formula, (guess_rows, 1), (kind,), row=row, col=col, advance=False, grows=grows)
 
     def _need(self, col: int, body: float, head: float, header_row: int | None, head_max: float = MAX_WIDTH) -> None:
         width = max(self.widths.get(col, 0.0), min(max(body, 6.0), MAX_BODY))

@@ -1,43 +1,49 @@
-"""``nqp-xl publish``: the values-only copy to email (no macros, no NQP formulas).
+"""``nqp-xl publish``: the values-only copy to email (no macros, no formulas).
 
-The workbook is refreshed in memory first, then every formula is replaced by its value
-(text stays text: a value such as ``=cmd|...`` is written as a string cell, never as a
-formula), the VBA project is removed and the package is turned into a plain .xlsx.
-Charts, tables, styles and defined names are kept.  The Methods sheet records the version,
-the settings, and a SHA-256 digest of the input table.
+The workbook is refreshed in memory first, then every formula of every worksheet is replaced
+by its value (text stays text: a value such as ``=cmd|...`` is written as a string cell, never
+as a formula), the VBA project and the calculation chain are removed and the package becomes a
+plain .xlsx.  Charts, tables, styles and defined names are kept.  A workbook whose NQP answers
+hold ``#NQP!`` messages is refused unless ``allow_errors``.  The Methods sheet records the
+version, the settings and a SHA-256 digest of the input table, in the cells the defined names
+``NQP_METHODS_DIGEST`` and ``NQP_METHODS_RECORD`` point at (below the sheet's last row when a
+workbook lacks them).
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import __version__
+from .cells import Error, number_text, parse_cell
 from .engine import RefreshError, Report
+from .package import XLSM_MAIN, XLSX_MAIN, Package, local, resolve_target, write_atomic
 from .refresh import load, refresh_package
 from .template import SETTINGS, TABLE_NAME
-from .xlsx import Package, _num, _rels, rels_path, write_atomic
 
-XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+DIGEST_NAME = "NQP_METHODS_DIGEST"   # the cell that receives the input table's SHA-256
+RECORD_NAME = "NQP_METHODS_RECORD"   # top-left cell of the "published with / settings" block
+DIGEST_NOTE = ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
+               "UTF-8")
+MAX_NAMED = 10
 
 
 @dataclass
 class PublishResult:
     output: str
-    digest: str
+    digest: str | None
     report: Report
 
 
-def table_digest(pkg: Package, table: str = TABLE_NAME) -> str:
-    """SHA-256 of the input table: header and data cells, tab-separated rows, UTF-8.
-
-    Numbers are written as Python's shortest repr of the float, blanks as empty text."""
+def table_digest(pkg: Package, table: str = TABLE_NAME) -> str | None:
+    """SHA-256 of the input table: header and data cells, tab-separated rows, UTF-8 (None
+    when the workbook has no such table).  Numbers are written as Python's shortest repr of
+    the float (whole numbers without ``.0``), blanks as empty text."""
     t = pkg.tables.get(table.upper())
     if t is None:
-        raise RefreshError(f'the workbook has no Excel table named "{table}" on its Inputs tab')
+        return None
     sh = pkg.sheet(t.sheet)
     r1, c1, r2, c2 = t.ref
     lines = []
@@ -45,135 +51,215 @@ def table_digest(pkg: Package, table: str = TABLE_NAME) -> str:
         cells = []
         for c in range(c1, c2 + 1):
             v = sh.value(r, c)
-            cells.append("" if v is None else (_num(v) if isinstance(v, float) and not isinstance(v, bool) else str(v)))
+            cells.append("" if v is None else
+                         (number_text(v) if isinstance(v, float) and not isinstance(v, bool) else str(v)))
         lines.append("\t".join(cells))
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _drop_vba(pkg: Package) -> None:
-    for part in [p for p in pkg.parts if p.lower().endswith("vbaproject.bin") or p.lower().endswith("vbadata.xml")]:
-        del pkg.parts[part]
-        rp = rels_path(part)
-        pkg.parts.pop(rp, None)
-    rel = "xl/_rels/workbook.xml.rels"
-    xml = pkg.parts[rel].decode("utf-8")
-    xml = re.sub(r"<Relationship\b[^>]*vbaProject[^>]*/>", "", xml)
-    pkg.parts[rel] = xml.encode("utf-8")
-    ct = pkg.parts["[Content_Types].xml"].decode("utf-8")
-    ct = re.sub(r'<Default\b[^>]*Extension="bin"[^>]*/>', "", ct)
-    ct = re.sub(r"<Override\b[^>]*vbaProject[^>]*/>", "", ct)
-    ct = re.sub(r"<Override\b[^>]*vbaData[^>]*/>", "", ct)
-    ct = ct.replace(XLSM_MAIN, XLSX_MAIN)
-    pkg.parts["[Content_Types].xml"] = ct.encode("utf-8")
+def drop_macros(pkg: Package) -> None:
+    """Remove the VBA project (and its signature/data parts) and make the package an .xlsx."""
+    vba = [p for p in pkg.parts if p.rpartition("/")[2].lower().startswith(("vbaproject", "vbadata"))]
+    for part in vba:
+        pkg.remove(part)
+        pkg.set_override(part, None)
+    pkg.drop_rels(pkg.workbook_part, lambda r: "vbaProject" not in r.type and "vbaData" not in r.type)
+    ct = pkg.content_types()
+    for el in list(ct):
+        ctype = el.get("ContentType", "")
+        if local(el.tag) == "Default" and "vbaProject" in ctype:
+            ct.remove(el)
+        elif local(el.tag) == "Override" and el.get("ContentType") == XLSM_MAIN:
+            el.set("ContentType", XLSX_MAIN)
+    pkg.touch("[Content_Types].xml")
 
 
-def _values_only(pkg: Package) -> int:
+CONF_SHEET = "xlwings.conf"
+
+
+def drop_sheet(pkg: Package, name: str) -> bool:
+    """Remove a worksheet nothing refers to (the xlwings.conf sheet: the published copy has
+    no macros, so no xlwings settings): its tab, relationship, part and content type; local
+    defined names of later sheets keep their indices right."""
+    names = pkg.sheet_names
+    if name not in names:
+        return False
+    idx = names.index(name)
+    part = pkg.sheet_order[idx][1]
+    wb = pkg.tree(pkg.workbook_part)
+    rid = None
+    for el in list(wb.iter(f"{{{pkg.ns}}}sheet")):
+        if el.get("name") == name:
+            rid = next((v for k, v in el.attrib.items() if local(k) == "id"), None)
+            el.getparent().remove(el)
+    for el in list(wb.iter(f"{{{pkg.ns}}}definedName")):
+        lid = el.get("localSheetId")
+        if lid is not None and lid.isdigit():
+            if int(lid) == idx:
+                el.getparent().remove(el)
+            elif int(lid) > idx:
+                el.set("localSheetId", str(int(lid) - 1))
+    for el in wb.iter(f"{{{pkg.ns}}}workbookView"):
+        for key in ("activeTab", "firstSheet"):
+            if el.get(key) is not None and el.get(key).isdigit() and int(el.get(key)) >= idx > 0:
+                el.set(key, str(int(el.get(key)) - 1))
+    pkg.touch(pkg.workbook_part)
+    pkg.drop_rels(pkg.workbook_part, lambda r: r.id != rid)
+    pkg.remove(part)
+    pkg.set_override(part, None)
+    pkg.sheet_order.pop(idx)
+    pkg.names = [d for d in pkg.names if d.local_sheet != idx]
+    return True
+
+
+def drop_calc_chain(pkg: Package) -> None:
+    """Without formulas the calculation chain points at nothing: Excel would repair the file."""
+    for rel in pkg.rels(pkg.workbook_part):
+        if rel.type.endswith("/calcChain"):
+            part = resolve_target(pkg.workbook_part, rel.target)
+            pkg.remove(part)
+            pkg.set_override(part, None)
+    pkg.drop_rels(pkg.workbook_part, lambda r: not r.type.endswith("/calcChain"))
+
+
+def values_only(pkg: Package) -> int:
+    """Replace every formula of every worksheet by its cached value; answers how many."""
     n = 0
-    for name, path, _state in pkg.sheet_order:
-        if not path.startswith("xl/worksheets/") or path not in pkg.parts:
+    for name in pkg.sheet_names:
+        if not pkg.is_worksheet(name):
             continue
         sh = pkg.sheet(name)
         for cell in list(sh.formulas()):
-            sh.set(cell.row, cell.col, cell.value, keep_formula=False)
+            sh.set(cell.row, cell.col, sh.value(cell.row, cell.col), keep_formula=False)
             n += 1
     return n
 
 
-def _settings(pkg: Package) -> list[tuple[str, Any]]:
-    out = []
-    for name, en, _zh, _d, _m, _mz, _a in SETTINGS:
-        d = pkg.name(name)
-        if d is None:
-            continue
-        m = re.match(r"^=?'?([^'!]+)'?!\$?([A-Z]+)\$?([0-9]+)$", d.text.strip())
-        if not m or not pkg.has_sheet(m.group(1)):
-            continue
-        from .xlsx import col_index
+def nqp_errors(pkg: Package, engine) -> list[str]:
+    """Cells of NQP answers holding a ``#NQP!`` message (``Sheet!A1: message``)."""
+    from .cells import cell_ref, quote_sheet
 
-        v = pkg.sheet(m.group(1)).value(int(m.group(3)), col_index(m.group(2)))
-        out.append((f"{en} ({name})", v))
+    out = []
+    for sheet, items in engine.formulas.items():
+        sh = pkg.sheet(sheet)
+        for f in items:
+            if not f.nqp:
+                continue
+            r1, c1, r2, c2 = f.new_area or (f.cell.row, f.cell.col, f.cell.row, f.cell.col)
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    v = sh.value(r, c)
+                    if isinstance(v, str) and not isinstance(v, Error) and v.startswith("#NQP!"):
+                        out.append(f"{quote_sheet(sheet)}!{cell_ref(r, c)}: {v}")
     return out
 
 
-CONF_SHEET = "xlwings.conf"
-METHODS_SHEETS = ("Methods", "方法说明")  # the Methods tab in en and zh workbooks
+def cached_nqp_errors(pkg: Package) -> list[str]:
+    """The same, from the cached values of a workbook not recomputed."""
+    from .cells import cell_ref, parse_range, quote_sheet
+    from .formula_text import calls_nqp
+
+    out = []
+    for name in pkg.sheet_names:
+        if not pkg.is_worksheet(name):
+            continue
+        sh = pkg.sheet(name)
+        for f in sh.formulas():
+            if not calls_nqp(f.text):
+                continue
+            try:
+                r1, c1, r2, c2 = parse_range(f.f_attrs.get("ref") or cell_ref(f.row, f.col))
+            except ValueError:
+                r1, c1, r2, c2 = f.row, f.col, f.row, f.col
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    v = sh.value(r, c)
+                    if isinstance(v, str) and not isinstance(v, Error) and v.startswith("#NQP!"):
+                        out.append(f"{quote_sheet(name)}!{cell_ref(r, c)}: {v}")
+    return out
 
 
-def drop_sheet(pkg: Package, name: str) -> bool:
-    """Remove a worksheet (its part, relationship, content type and tab) from the package.
+def _named_cell(pkg: Package, name: str) -> tuple[str, int, int] | None:
+    """(sheet, row, col) of a defined name that points at one cell, else None."""
+    d = pkg.name(name)
+    if d is None:
+        return None
+    text = d.text.strip().lstrip("=")
+    sheet, _, ref = text.rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    try:
+        row, col = parse_cell(ref)
+    except ValueError:
+        return None
+    return (sheet, row, col) if sheet and pkg.has_sheet(sheet) and pkg.is_worksheet(sheet) else None
 
-    Only for a sheet nothing refers to (the xlwings.conf sheet); sheets after it keep their
-    local defined names' indices right."""
-    from lxml import etree
 
-    order = [n for n, _p, _s in pkg.sheet_order]
-    if name not in order:
-        return False
-    idx = order.index(name)
-    path = pkg.sheet_order[idx][1]
-    ns_main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    ns_r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    wb = etree.fromstring(pkg.parts["xl/workbook.xml"], parser)
-    rid = None
-    for sheet in wb.iter(f"{{{ns_main}}}sheet"):
-        if sheet.get("name") == name:
-            rid = sheet.get(f"{{{ns_r}}}id")
-            sheet.getparent().remove(sheet)
-    for dn in list(wb.iter(f"{{{ns_main}}}definedName")):
-        local = dn.get("localSheetId")
-        if local is not None and int(local) == idx:
-            dn.getparent().remove(dn)
-        elif local is not None and int(local) > idx:
-            dn.set("localSheetId", str(int(local) - 1))
-    pkg.parts["xl/workbook.xml"] = etree.tostring(wb, xml_declaration=True, encoding="UTF-8", standalone=True)
-    rel_part = "xl/_rels/workbook.xml.rels"
-    rels = etree.fromstring(pkg.parts[rel_part], parser)
-    for rel in list(rels):
-        if rel.get("Id") == rid:
-            rels.remove(rel)
-    pkg.parts[rel_part] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
-    ct = etree.fromstring(pkg.parts["[Content_Types].xml"], parser)
-    for o in list(ct):
-        if o.get("PartName") == "/" + path:
-            ct.remove(o)
-    pkg.parts["[Content_Types].xml"] = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)
-    pkg.parts.pop(path, None)
-    pkg.parts.pop(rels_path(path), None)
-    pkg.sheet_order.pop(idx)
-    getattr(pkg, "_sheets", {}).pop(name, None)
-    return True
+def settings(pkg: Package) -> list[tuple[str, Any]]:
+    out = []
+    for name, en, _zh, _d, _m, _mz, _a in SETTINGS:
+        at = _named_cell(pkg, name)
+        if at is not None:
+            out.append((f"{en} ({name})", pkg.sheet(at[0]).value(at[1], at[2])))
+    return out
+
+
+def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[str, Any]]) -> None:
+    """Write the version, the settings and the digest where the Methods names point."""
+    at_digest = _named_cell(pkg, DIGEST_NAME)
+    at_record = _named_cell(pkg, RECORD_NAME)
+    if at_record is None:
+        if not pkg.has_sheet("Methods") or not pkg.is_worksheet("Methods"):
+            return
+        sh = pkg.sheet("Methods")
+        at_record = ("Methods", sh.last_row + 2, 1)
+        if at_digest is None:
+            at_digest = ("Methods", sh.last_row + 2 + 3 + len(setting_values), 2)
+    sheet, row, col = at_record
+    sh = pkg.sheet(sheet)
+    sh.set(row, col, "Published with nqp-xl")
+    sh.set(row, col + 1, __version__)
+    sh.set(row + 2, col, "Settings")
+    for i, (label, value) in enumerate(setting_values):
+        sh.set(row + 3 + i, col, label)
+        sh.set(row + 3 + i, col + 1, value)
+    if at_digest is not None and digest:
+        dsh = pkg.sheet(at_digest[0])
+        if at_digest[2] > 1 and dsh.value(at_digest[1], at_digest[2] - 1) is None:
+            dsh.set(at_digest[1], at_digest[2] - 1, "Input SHA-256")
+        dsh.set(at_digest[1], at_digest[2], digest)
+        dsh.set(at_digest[1], at_digest[2] + 1, DIGEST_NOTE)
 
 
 def publish(path: str, output: str, progress: Callable[[str], None] | None = None,
-            recompute: bool = True) -> PublishResult:
+            recompute: bool = True, allow_errors: bool = False) -> PublishResult:
     """Write the values-only copy of ``path``; ``recompute=False`` trusts its cached values."""
     if not output.lower().endswith(".xlsx"):
         raise RefreshError(f"{output}: the published copy is a macro-free .xlsx; give a name ending in .xlsx")
-    if os.path.exists(output) and os.path.samefile(output, path):
+    if os.path.exists(output) and os.path.exists(path) and os.path.samefile(output, path):
         raise RefreshError("the published copy cannot replace its input")
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
         raise RefreshError(f"the folder {folder} does not exist")
     pkg = load(path)
-    report = refresh_package(pkg, progress) if recompute else Report()
+    if recompute:
+        report, engine = refresh_package(pkg, progress)
+        errors = nqp_errors(pkg, engine)
+    else:
+        report, errors = Report(), cached_nqp_errors(pkg)
+    if errors and not allow_errors:
+        shown = "; ".join(e[:120] for e in errors[:MAX_NAMED])
+        more = f" (and {len(errors) - MAX_NAMED} more)" if len(errors) > MAX_NAMED else ""
+        raise RefreshError(f"{path}: {len(errors)} NQP answer cells hold #NQP! messages, so nothing was published: "
+                           f"{shown}{more} (give --allow-errors to publish anyway)")
     digest = table_digest(pkg)
-    settings = _settings(pkg)
-    n = _values_only(pkg)
+    setting_values = settings(pkg)
+    n = values_only(pkg)
     if progress:
         progress(f"replaced {n} formulas by their values")
-    _drop_vba(pkg)
-    drop_sheet(pkg, CONF_SHEET)  # the published copy has no macros, so no xlwings settings either
-    methods = next((m for m in METHODS_SHEETS if pkg.has_sheet(m)), None)
-    if methods:
-        sh = pkg.sheet(methods)
-        sh.set(4, 2, digest)
-        sh.set(4, 3, "SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, UTF-8")
-        sh.set(3, 6, "Published with nqp-xl")
-        sh.set(3, 7, __version__)
-        sh.set(5, 6, "Settings")
-        for i, (label, value) in enumerate(settings):
-            sh.set(6 + i, 6, label)
-            sh.set(6 + i, 7, value)
+    drop_macros(pkg)
+    drop_sheet(pkg, CONF_SHEET)
+    drop_calc_chain(pkg)
+    record_methods(pkg, digest, setting_values)
     write_atomic(output, pkg.to_bytes())
     return PublishResult(output, digest, report)

@@ -1,19 +1,18 @@
 """``nqp-xl refresh``: compute every formula headlessly and store the answers as cached values.
 
-The workbook is patched in its zip (see :mod:`nqp_xl.workbook.xlsx`): the VBA project,
-dynamic-array metadata, tables, charts and styles are copied unchanged.  The result is
-written to a temporary file and moved into place, so a failure leaves every file as it was.
+The workbook is patched part by part (see :mod:`~nqp_xl.workbook.package` and
+:mod:`~nqp_xl.workbook.cells`): the VBA project, tables, charts and styles are copied
+unchanged.  The result is written to a temporary file and moved into place, so a failure
+leaves every file as it was.
 """
 from __future__ import annotations
 
 import os
-import re
-import shutil
 from dataclasses import dataclass
 from typing import Callable
 
-from .engine import Engine, RefreshError, Report, register, resize_charts
-from .xlsx import Package, read_package, write_atomic
+from .engine import Engine, RefreshError, Report, function_names, register, resize_charts
+from .package import Package, backup, read_package, real_target, write_atomic
 
 
 @dataclass
@@ -28,15 +27,8 @@ def default_output(path: str) -> str:
     return f"{stem}.refreshed{ext or '.xlsm'}"
 
 
-def backup_path(path: str) -> str:
-    stem, ext = os.path.splitext(path)
-    return f"{stem}.bak{ext}"
-
-
-def refresh_package(pkg: Package, progress: Callable[[str], None] | None = None) -> Report:
-    """Recalculate ``pkg`` in memory (raises RefreshError)."""
-    from .engine import function_names
-
+def refresh_package(pkg: Package, progress: Callable[[str], None] | None = None) -> tuple[Report, Engine]:
+    """Recalculate ``pkg`` in memory (raises RefreshError); answers the report and the engine."""
     engine = Engine(pkg, progress)
     texts = [f.text for items in engine.formulas.values() for f in items]
     texts += [d.text for d in pkg.names]
@@ -45,21 +37,34 @@ def refresh_package(pkg: Package, progress: Callable[[str], None] | None = None)
     resize_charts(pkg, engine)
     # The values are now current: viewers should show them, not recalculate on open
     # (LibreOffice and an Excel without Python would answer #NAME? for the NQP functions).
-    wb = pkg.parts["xl/workbook.xml"].decode("utf-8")
-    wb = re.sub(r'\s+fullCalcOnLoad="(?:1|true)"', "", wb)
-    pkg.parts["xl/workbook.xml"] = wb.encode("utf-8")
-    return report
+    wb = pkg.tree(pkg.workbook_part)
+    for el in wb.iter(f"{{{pkg.ns}}}calcPr"):
+        if el.attrib.pop("fullCalcOnLoad", None) is not None:
+            pkg.touch(pkg.workbook_part)
+    return report, engine
+
+
+def is_read_only(path: str) -> bool:
+    """No write permission bit (checked on the mode: root may write anything, but should not here)."""
+    import stat
+
+    real = real_target(path)
+    return not (os.stat(real).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(real, os.W_OK)
 
 
 def load(path: str) -> Package:
-    if not os.path.exists(path):
-        raise RefreshError(f"{path} does not exist")
-    if os.path.isdir(path):
-        raise RefreshError(f"{path} is a folder, not a workbook")
-    try:
-        return read_package(path)
-    except (ValueError, KeyError) as err:
-        raise RefreshError(f"{path} is not an Excel workbook ({err})") from None
+    return read_package(path)
+
+
+def check_kind(pkg: Package, path: str, output: str) -> None:
+    """An .xlsx output cannot hold macros; an .xlsm output must hold a macro workbook."""
+    ext = os.path.splitext(output)[1].lower()
+    if ext == ".xlsx" and pkg.has_macros:
+        raise RefreshError(f"{output}: an .xlsx cannot hold the macros of {path}; write an .xlsm, or use "
+                           f"'nqp-xl publish {path} -o {output}' for the values-only copy without macros")
+    if ext == ".xlsm" and not pkg.has_macros:
+        raise RefreshError(f"{output}: {path} has no macros, so its refreshed copy is an .xlsx; give a name "
+                           "ending in .xlsx")
 
 
 def refresh(path: str, output: str | None = None, in_place: bool = False,
@@ -67,17 +72,18 @@ def refresh(path: str, output: str | None = None, in_place: bool = False,
     if in_place and output and os.path.abspath(output) != os.path.abspath(path):
         raise RefreshError("give either -o OUT or --in-place, not both")
     target = path if in_place else (output or default_output(path))
-    if not in_place and os.path.exists(target) and os.path.samefile(target, path):
+    if not in_place and os.path.exists(target) and os.path.exists(path) and os.path.samefile(target, path):
         raise RefreshError(f"{target} is the input; refresh never overwrites its input unless --in-place")
-    folder = os.path.dirname(os.path.abspath(target))
+    folder = os.path.dirname(os.path.abspath(real_target(target) if in_place else target))
     if not os.path.isdir(folder):
         raise RefreshError(f"the folder {folder} does not exist")
+    if in_place and os.path.exists(path) and is_read_only(path):
+        raise RefreshError(f"{path} is read-only; refresh it to another file with -o OUT")
     pkg = load(path)
-    report = refresh_package(pkg, progress)
+    check_kind(pkg, path, target)
+    report, engine = refresh_package(pkg, progress)
+    del engine  # its caches are not needed to write the file
     data = pkg.to_bytes()
-    backup = None
-    if in_place:
-        backup = backup_path(path)
-        shutil.copy2(path, backup)
+    saved = backup(path) if in_place else None
     write_atomic(target, data)
-    return RefreshResult(target, report, backup)
+    return RefreshResult(target, report, saved)

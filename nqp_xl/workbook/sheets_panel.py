@@ -57,8 +57,8 @@ def _d_by_group_chart(ctx: Ctx, page: Page, pg: Placed, row: int, col: int) -> N
     chart = _chart(ctx, "line", ctx.t("chart_d_group"))
     for k in range(1, max(pg.cols, 2)):
         chart.add_series({"name": [page.name, pg.row, pg.col + k],
-                          "categories": [page.name, pg.row + 1, pg.col, pg.last_row, pg.col],
-                          "values": [page.name, pg.row + 1, pg.col + k, pg.last_row, pg.col + k],
+                          "categories": [page.name, pg.row + 1, pg.col, pg.end, pg.col],
+                          "values": [page.name, pg.row + 1, pg.col + k, pg.end, pg.col + k],
                           "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"position": "bottom"})
     chart.set_y_axis({"name": "D", "major_gridlines": {"visible": True}})
@@ -68,8 +68,8 @@ def _d_by_group_chart(ctx: Ctx, page: Page, pg: Placed, row: int, col: int) -> N
 def _d_by_region_chart(ctx: Ctx, page: Page, cp: Placed, head: int, col: int) -> None:
     chart = _chart(ctx, "column", ctx.t("chart_coupling"))
     d = cp.col + 2
-    chart.add_series({"name": [page.name, cp.row, d], "categories": [page.name, cp.row + 1, 0, cp.last_row, 0],
-                      "values": [page.name, cp.row + 1, d, cp.last_row, d]})
+    chart.add_series({"name": [page.name, cp.row, d], "categories": [page.name, cp.row + 1, 0, cp.end, 0],
+                      "values": [page.name, cp.row + 1, d, cp.end, d]})
     chart.set_legend({"none": True})
     page.chart(chart, col=col, width_px=620, height_px=320, row=head)
 
@@ -110,8 +110,8 @@ def _gini_chart(ctx: Ctx, page: Page, gini: Placed) -> None:
     chart = _chart(ctx, "line", ctx.t("chart_gini"))
     for k in range(1, min(5, max(gini.cols, 2))):
         chart.add_series({"name": [page.name, gini.row, gini.col + k],
-                          "categories": [page.name, gini.row + 1, gini.col, gini.last_row, gini.col],
-                          "values": [page.name, gini.row + 1, gini.col + k, gini.last_row, gini.col + k],
+                          "categories": [page.name, gini.row + 1, gini.col, gini.end, gini.col],
+                          "values": [page.name, gini.row + 1, gini.col + k, gini.end, gini.col + k],
                           "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"position": "bottom"})
     chart.set_y_axis({"major_gridlines": {"visible": True}})
@@ -171,7 +171,7 @@ def weights_sheet(ctx: Ctx) -> Page:
     n = len(rows)
     ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
     from .sheets_setup import _q
-    from .xlsx import col_letters
+    from .cells import col_letters
 
     ctx.book.wb.define_name("NQP_SPATIAL", f"={_q(page.name)}!$A$1:${col_letters(n)}${n}")
     page.width(0, 16 if ctx.lang == "en" else 9)
@@ -206,12 +206,12 @@ def dynamics_sheet(ctx: Ctx) -> Page:
                      (ctx.n_years + 1, 5), _sigma_kinds, row=top + 1, advance=False)
     page.heading(ctx.t("beta"), row=top, col=6)
     beta = page.block("dy.beta", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"beta",{L_})', (9, 2),
-                      ("gen", "num"), row=top + 1, col=6, advance=False)
+                      ("gen", "num"), row=top + 1, col=6, advance=False, grows=False)
     page.row = max(sig.last_row, beta.last_row) + 2
     _sigma_chart(ctx, page, sig)
     page.heading(ctx.t("markov"))
     page.block("dy.markov", f"NQP_MARKOV({values},{REGIONS},{YEARS},4,{L_})", (8, 6),
-               lambda j, n: "int" if j in (0, n - 1) else "num")
+               lambda j, n: "int" if j in (0, n - 1) else "num", grows=False)
     page.heading(ctx.t("moran"))
     if regions_in_weights(ctx):
         page.block("dy.moran", f"NQP_MORAN({values},{REGIONS},NQP_SPATIAL,{YEARS},,,{L_})", (ctx.n_years + 1, 6),
@@ -241,8 +241,8 @@ def _sigma_chart(ctx: Ctx, page: Page, sig: Placed) -> None:
     chart = _chart(ctx, "line", ctx.t("chart_sigma"))
     k = sig.col + max(sig.cols - 1, 1)
     chart.add_series({"name": [page.name, sig.row, k],
-                      "categories": [page.name, sig.row + 1, sig.col, sig.last_row, sig.col],
-                      "values": [page.name, sig.row + 1, k, sig.last_row, k], "marker": {"type": "circle", "size": 4}})
+                      "categories": [page.name, sig.row + 1, sig.col, sig.end, sig.col],
+                      "values": [page.name, sig.row + 1, k, sig.end, k], "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"none": True})
     chart.set_y_axis({"major_gridlines": {"visible": True}})
     page.chart(chart, width_px=560, height_px=280)
@@ -253,7 +253,7 @@ def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> Non
     chart.set_title({"name": ctx.t("chart_kdensity"), "name_font": {"size": 12, "bold": True}})
     for k in range(1, max(kd.cols, 2)):
         chart.add_series({"name": [page.name, kd.row, kd.col + k],
-                          "categories": [page.name, kd.row + 1, kd.col, kd.last_row, kd.col],
-                          "values": [page.name, kd.row + 1, kd.col + k, kd.last_row, kd.col + k]})
+                          "categories": [page.name, kd.row + 1, kd.col, kd.end, kd.col],
+                          "values": [page.name, kd.row + 1, kd.col + k, kd.end, kd.col + k]})
     chart.set_legend({"position": "right"})
     page.chart(chart, col=col, width_px=620, height_px=360, row=row)

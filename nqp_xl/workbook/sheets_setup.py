@@ -97,7 +97,7 @@ def _q(name: str) -> str:
 
 def inputs_sheet(ctx: Ctx) -> Page:
     from .layout import ROW_PT, text_width
-    from .xlsx import col_letters
+    from .cells import col_letters
 
     table = ctx.table
     page = Page(ctx.book, ctx.sheet("inputs"), landscape=True)
@@ -213,6 +213,9 @@ def methods_sheet(ctx: Ctx) -> Page:
     ws.write_formula(2, 1, "=NQP_VERSION()", None, "")
     ws.write_string(3, 0, ctx.t("digest"), bold)
     ws.write_string(3, 1, ctx.t("digest_note"), book.fmt("gen", italic=True, font_color="#595959"))
+    # where ``nqp-xl publish`` records the input digest and the version/settings block
+    book.wb.define_name("NQP_METHODS_DIGEST", f"={_q(page.name)}!$B$4")
+    book.wb.define_name("NQP_METHODS_RECORD", f"={_q(page.name)}!$F$3")
     head = book.fmt("gen", head=True)
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)

@@ -31,7 +31,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.items.append((info, info + 2))
     page.row = info + 4
     page.heading(ctx.t("bartlett"))
-    page.block("fa.bartlett", f"NQP_BARTLETT({yd},{L_},{I_})", (2, 3), ("num3", "int", "p"))
+    page.block("fa.bartlett", f"NQP_BARTLETT({yd},{L_},{I_})", (2, 3), ("num3", "int", "p"), grows=False)
     page.heading(ctx.t("describe"))
     page.block("fa.describe", f"NQP_DESCRIBE({yd},{L_},{I_})", (p + 1, 6), ("gen", "int", "big"))
     page.heading(ctx.t("corr"))
@@ -58,7 +58,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), _last_int, row=top, col=1)
     _scores_chart(ctx, page, fac)
     # N analysed and the regions left out, counted from the F column of the scores
-    from .xlsx import col_letters
+    from .cells import col_letters
 
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
     lcol = col_letters(1)
@@ -88,7 +88,7 @@ def _chart(ctx: Ctx, kind: str, title: str, subtype: str | None = None):
 
 def _scree_chart(ctx: Ctx, page: Page, var: Placed) -> None:
     chart = _chart(ctx, "line", ctx.t("chart_scree"))
-    r1, r2 = var.row + 1, var.last_row
+    r1, r2 = var.row + 1, var.end
     chart.add_series({"name": ctx.t("eigenvalue"), "categories": [page.name, r1, var.col, r2, var.col],
                       "values": [page.name, r1, var.col + 1, r2, var.col + 1],
                       "marker": {"type": "circle", "size": 5}})
@@ -100,7 +100,7 @@ def _scree_chart(ctx: Ctx, page: Page, var: Placed) -> None:
 
 def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
     chart = _chart(ctx, "bar", ctx.t("chart_loadings"))
-    r1, r2 = rot.row + 1, rot.last_row
+    r1, r2 = rot.row + 1, rot.end
     for k in range(1, max(rot.cols, 2)):
         chart.add_series({"name": [page.name, rot.row, rot.col + k],
                           "categories": [page.name, r1, rot.col, r2, rot.col],
@@ -114,8 +114,8 @@ def _scores_chart(ctx: Ctx, page: Page, fac: Placed) -> None:
     chart = _chart(ctx, "column", ctx.t("chart_scores"))
     col = fac.col + max(fac.cols - 2, 0)
     chart.add_series({"name": [page.name, fac.row, col],
-                      "categories": [page.name, fac.row + 1, 0, fac.last_row, 0],
-                      "values": [page.name, fac.row + 1, col, fac.last_row, col]})
+                      "categories": [page.name, fac.row + 1, 0, fac.end, 0],
+                      "values": [page.name, fac.row + 1, col, fac.end, col]})
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}})
     page.chart(chart, width_px=900, height_px=340)

@@ -119,14 +119,11 @@ def _measure(table: InputTable, lang: str, cols: ReportColumns, eqs: str) -> dic
     out: their blocks keep the first guesses."""
     data, book = _write(table, lang, cols, eqs, {}, spacing=len(table.rows) + 12)
     try:
-        from .engine import Engine, function_names, register
-        from .xlsx import Package
+        from .package import Package
+        from .refresh import refresh_package
 
         pkg = Package(data)
-        engine = Engine(pkg)
-        texts = [f.text for items in engine.formulas.values() for f in items] + [d.text for d in pkg.names]
-        register(used=function_names(texts))
-        engine.run()
+        _report, engine = refresh_package(pkg)
     except Exception:  # noqa: BLE001 - measuring is a refinement; the guesses still make a workbook
         return {}
     out: dict[str, Measured] = {}

@@ -1,0 +1,568 @@
+"""The cells of one worksheet part, read and written through lxml (any namespace prefix).
+
+Reading streams the sheet (``iterparse``, elements cleared as they pass) into two dicts:
+``values[(row, col)]`` and ``formula_cells[(row, col)]``.  Writing parses the part once more,
+patches only the cells that changed (value, type, formula, spill area, ``cm``) and leaves every
+other element and attribute as the producer wrote it.  Cell addresses go through
+``openpyxl.utils``.  Dynamic-array metadata (``xl/metadata.xml``) is found or added here.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any, Iterator
+
+from lxml import etree
+from openpyxl.utils.exceptions import CellCoordinatesException
+from openpyxl.utils.cell import (coordinate_from_string, column_index_from_string, get_column_letter,
+                                 range_boundaries)
+
+from .package import (MAIN_NS, REL_NS, Package, WorkbookError, iterparse, local, ns_of, parse_xml,
+                      resolve_target, rich_text, to_xml_bytes)
+
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+XDA_NS = "http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"
+METADATA_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata"
+METADATA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
+DYNAMIC_EXT = "{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"
+
+
+class Error(str):
+    """An Excel error value such as ``#N/A`` (a str subclass so it prints as Excel shows it)."""
+
+
+# --------------------------------------------------------------------------- addresses
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """``"B3"`` or ``"$B$3"`` -> (3, 2) as (row, col), 1-based."""
+    try:
+        letters, row = coordinate_from_string(ref.replace("$", "").strip())
+        return row, column_index_from_string(letters)
+    except (ValueError, TypeError, CellCoordinatesException):
+        raise ValueError(f"not a cell address: {ref}") from None
+
+
+_COLS: dict[str, int] = {}
+_DIGITS = "0123456789"
+
+
+def cell_of(ref: str) -> tuple[int, int]:
+    """``"AB12"`` as a cell's ``r`` attribute stores it -> (12, 28); the fast path of
+    :func:`parse_cell` (column letters looked up once through openpyxl.utils)."""
+    letters = ref.rstrip(_DIGITS)
+    col = _COLS.get(letters)
+    if col is None or len(letters) == len(ref):
+        row, col = parse_cell(ref)
+        if letters.isalpha():
+            _COLS[letters] = col
+        return row, col
+    return int(ref[len(letters):]), col
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int]:
+    """``"A1:C3"`` -> (r1, c1, r2, c2); a single cell is a 1×1 range."""
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref.replace("$", "").strip())
+    except (ValueError, TypeError, CellCoordinatesException):
+        raise ValueError(f"not a range: {ref}") from None
+    if None in (c1, r1, c2, r2):
+        raise ValueError(f"not a bounded range: {ref}")
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def col_letters(index: int) -> str:
+    return get_column_letter(index)
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def range_ref(r1: int, c1: int, r2: int, c2: int, absolute: bool = False) -> str:
+    d = "$" if absolute else ""
+    a = f"{d}{get_column_letter(c1)}{d}{r1}"
+    if (r1, c1) == (r2, c2):
+        return a
+    return f"{a}:{d}{get_column_letter(c2)}{d}{r2}"
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as a formula writes it (quoted when it must be)."""
+    if name and (name[0].isalpha() or name[0] == "_") and all(ch.isalnum() or ch in "_." for ch in name):
+        try:
+            parse_cell(name)
+        except ValueError:
+            return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+def number_text(x: float) -> str:
+    """A float as a cell's ``<v>``: whole numbers without ``.0``, others the shortest repr."""
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+_NOT_XML = {c: None for c in list(range(0, 9)) + [11, 12] + list(range(14, 32))}
+
+
+def xml_text(text: str) -> str:
+    """Text without the control characters XML 1.0 cannot carry."""
+    return text.translate(_NOT_XML)
+
+
+# --------------------------------------------------------------------------- cells
+
+class FormulaCell:
+    """A cell holding a formula: its text as stored, ``<f>`` attributes and ``cm``."""
+
+    __slots__ = ("row", "col", "text", "f_attrs", "cm", "value")
+
+    def __init__(self, row: int, col: int, text: str, f_attrs: dict[str, str], cm: str | None, value: Any):
+        self.row, self.col, self.text, self.f_attrs, self.cm, self.value = row, col, text, f_attrs, cm, value
+
+    @property
+    def formula(self) -> str:
+        return self.text
+
+
+def _value(t: str | None, raw: str | None, shared: list[str]) -> Any:
+    if raw is None:
+        return None
+    if t == "s":
+        try:
+            return shared[int(raw)]
+        except (ValueError, IndexError):
+            return None
+    if t in ("str", "d"):
+        return raw
+    if t == "b":
+        return raw.strip() in ("1", "true")
+    if t == "e":
+        return Error(raw.strip())
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+class Sheet:
+    """One worksheet part: values and formulas by (row, col), patchable, re-serialisable."""
+
+    def __init__(self, name: str, path: str, data: bytes, shared: list[str], source: str = ""):
+        self.name = name
+        self.path = path
+        self.data = data
+        self.values: dict[tuple[int, int], Any] = {}
+        self.formula_cells: dict[tuple[int, int], FormulaCell] = {}
+        self.row_styles: dict[int, str] = {}
+        self.col_styles: list[tuple[int, int, str]] = []
+        self.dirty: set[tuple[int, int]] = set()
+        self.changed = False
+        self.last_row = self.last_col = 0
+        self.first_row = self.first_col = 1 << 30
+        try:
+            self._read(shared)
+        except etree.XMLSyntaxError as err:
+            raise WorkbookError(f"{source} ({path}): damaged XML ({err})") from None
+
+    def _read(self, shared: list[str]) -> None:
+        values, formulas = self.values, self.formula_cells
+        row_no, col_no, row_el = 0, 0, None
+        first_row = first_col = 1 << 30
+        last_row = last_col = 0
+        for _ev, el in iterparse(self.data, tags=("{*}c", "{*}row", "{*}col")):
+            tag = el.tag
+            name = tag[tag.rfind("}") + 1:]
+            if name == "c":
+                ref = el.get("r")
+                if ref:
+                    row, col = cell_of(ref)
+                else:  # no address: the next cell of its row
+                    parent = el.getparent()
+                    if parent is not row_el:
+                        row_el = parent
+                        pr = parent.get("r") if parent is not None else None
+                        row_no = int(pr) if pr else row_no + 1
+                        col_no = 0
+                    row, col = row_no, col_no + 1
+                col_no = col
+                if len(el):
+                    t = el.get("t")
+                    raw = None
+                    f_el = None
+                    for child in el:
+                        ctag = child.tag
+                        cn = ctag[ctag.rfind("}") + 1:] if isinstance(ctag, str) else ""
+                        if cn == "v":
+                            raw = child.text or ""
+                        elif cn == "f":
+                            f_el = child
+                        elif cn == "is":
+                            raw = rich_text(child)
+                            t = "str"
+                    if raw is not None:
+                        if t is None or t == "n":
+                            try:
+                                values[(row, col)] = float(raw)
+                            except ValueError:
+                                pass
+                        else:
+                            v = _value(t, raw, shared)
+                            if v is not None:
+                                values[(row, col)] = v
+                    if f_el is not None:
+                        formulas[(row, col)] = FormulaCell(row, col, f_el.text or "", dict(f_el.attrib), el.get("cm"),
+                                                           values.get((row, col)))
+                    el.clear(keep_tail=True)
+                if row > last_row:
+                    last_row = row
+                if row < first_row:
+                    first_row = row
+                if col > last_col:
+                    last_col = col
+                if col < first_col:
+                    first_col = col
+            elif name == "row":
+                r = el.get("r")
+                rno = int(r) if r else (row_no if row_el is el else row_no + 1)
+                if el.get("customFormat") in ("1", "true") and el.get("s"):
+                    self.row_styles[rno] = el.get("s")
+                row_no, col_no, row_el = rno, 0, None
+                el.clear(keep_tail=True)
+                parent = el.getparent()
+                while el.getprevious() is not None:
+                    del parent[0]
+            elif name == "col":
+                if el.get("style"):
+                    try:
+                        self.col_styles.append((int(el.get("min", "0")), int(el.get("max", "0")), el.get("style")))
+                    except ValueError:
+                        pass
+        self.last_row, self.last_col = last_row, last_col
+        self.first_row, self.first_col = first_row, first_col
+
+    # -- access
+    def value(self, row: int, col: int) -> Any:
+        return self.values.get((row, col))
+
+    def formulas(self) -> Iterator[FormulaCell]:
+        for key in sorted(self.formula_cells):
+            yield self.formula_cells[key]
+
+    def occupied(self, row: int, col: int) -> bool:
+        key = (row, col)
+        return key in self.formula_cells or self.values.get(key) is not None
+
+    def set(self, row: int, col: int, value: Any, *, keep_formula: bool = True) -> None:
+        """Give a cell a new (cached) value; ``keep_formula=False`` also drops its formula."""
+        key = (row, col)
+        if value is None:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
+        f = self.formula_cells.get(key)
+        if f is not None:
+            if keep_formula:
+                f.value = value
+            else:
+                del self.formula_cells[key]
+        self.dirty.add(key)
+        self.changed = True
+        if row > self.last_row:
+            self.last_row = row
+        if col > self.last_col:
+            self.last_col = col
+        if row < self.first_row:
+            self.first_row = row
+        if col < self.first_col:
+            self.first_col = col
+
+    def set_formula(self, row: int, col: int, text: str, f_attrs: dict[str, str] | None = None,
+                    cm: str | None = None) -> FormulaCell:
+        key = (row, col)
+        f = FormulaCell(row, col, text, dict(f_attrs or {}), cm, self.values.get(key))
+        self.formula_cells[key] = f
+        self.dirty.add(key)
+        self.changed = True
+        return f
+
+    def touch(self, row: int, col: int) -> None:
+        """Mark a cell whose formula attributes (spill area, ``cm``) changed."""
+        self.dirty.add((row, col))
+        self.changed = True
+
+    def clear(self, row: int, col: int) -> None:
+        key = (row, col)
+        if key in self.formula_cells or key in self.values:
+            self.formula_cells.pop(key, None)
+            self.values.pop(key, None)
+            self.dirty.add(key)
+            self.changed = True
+
+    def _style(self, row: int, col: int) -> str | None:
+        s = self.row_styles.get(row)
+        if s:
+            return s
+        for lo, hi, style in self.col_styles:
+            if lo <= col <= hi:
+                return style
+        return None
+
+    # -- output
+    def to_xml(self) -> bytes:
+        """The part with the changed cells patched in, streamed row by row: the original is read
+        with ``iterparse`` and written with ``xmlfile``, so memory stays near one row.  Elements
+        other than the changed cells (and the dimension) are written as the producer wrote them."""
+        if not self.dirty:
+            return self.data
+        by_row: dict[int, list[int]] = {}
+        for r, c in sorted(self.dirty):
+            by_row.setdefault(r, []).append(c)
+        need = sorted(by_row)
+        ni = 0
+        buf = io.BytesIO()
+        root = sheet_data = None
+        q: dict[str, str] = {}
+        row_no = 0
+        try:
+            with etree.xmlfile(buf, encoding="UTF-8") as xf:
+                xf.write_declaration(standalone=True)
+                stack = []
+                for ev, el in iterparse(self.data, events=("start", "end")):
+                    if ev == "start":
+                        if root is None:
+                            root = el
+                            ns = ns_of(el)
+                            q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension",
+                                                               "sheetData")}
+                            q["nsmap"] = {el.prefix: ns}  # type: ignore[assignment]
+                            stack.append(xf.element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap))
+                            stack[-1].__enter__()
+                        elif el.tag == q["sheetData"] and el.getparent() is root:
+                            sheet_data = el
+                            stack.append(xf.element(el.tag, attrib=dict(el.attrib)))
+                            stack[-1].__enter__()
+                        continue
+                    parent = el.getparent()
+                    if el is root:
+                        stack.pop().__exit__(None, None, None)
+                    elif el is sheet_data:
+                        while ni < len(need):
+                            xf.write(self._new_row(need[ni], by_row[need[ni]], q))
+                            ni += 1
+                        stack.pop().__exit__(None, None, None)
+                        el.clear()
+                    elif parent is root:
+                        if el.tag == q["dimension"] and self.last_row:
+                            el.set("ref", range_ref(min(self.first_row, self.last_row),
+                                                    min(self.first_col, self.last_col), self.last_row, self.last_col))
+                        xf.write(el)
+                        el.clear()
+                        while el.getprevious() is not None:
+                            del root[0]
+                    elif parent is sheet_data and el.tag == q["row"]:
+                        r = el.get("r")
+                        row_no = int(r) if r else row_no + 1
+                        while ni < len(need) and need[ni] < row_no:
+                            xf.write(self._new_row(need[ni], by_row[need[ni]], q))
+                            ni += 1
+                        if ni < len(need) and need[ni] == row_no:
+                            self._patch_row(el, row_no, by_row[row_no], q)
+                            ni += 1
+                        xf.write(el)
+                        el.clear()
+                        while el.getprevious() is not None:
+                            del sheet_data[0]
+        except etree.XMLSyntaxError as err:
+            raise WorkbookError(f"{self.path}: damaged XML ({err})") from None
+        if sheet_data is None:
+            raise WorkbookError(f"{self.path} has no sheetData")
+        self.data = buf.getvalue()
+        self.dirty = set()
+        return self.data
+
+    def _new_cell(self, row: int, col: int, q) -> etree._Element:
+        el = etree.Element(q["c"], r=cell_ref(row, col), nsmap=q["nsmap"])
+        style = self._style(row, col)
+        if style:
+            el.set("s", style)
+        return el
+
+    def _new_row(self, row: int, cols: list[int], q) -> etree._Element:
+        row_el = etree.Element(q["row"], r=str(row), nsmap=q["nsmap"])
+        for col in cols:
+            key = (row, col)
+            value, f = self.values.get(key), self.formula_cells.get(key)
+            if value is None and f is None:
+                continue
+            el = etree.SubElement(row_el, q["c"], r=cell_ref(row, col))
+            style = self._style(row, col)
+            if style:
+                el.set("s", style)
+            _patch(el, q, value, f)
+        return row_el
+
+    def _patch_row(self, row_el: etree._Element, row: int, dirty_cols: list[int], q) -> None:
+        import bisect
+
+        cols: list[int] = []
+        els: list[etree._Element] = []
+        col_no = 0
+        for c_el in row_el.iterchildren(q["c"]):
+            ref = c_el.get("r")
+            col_no = cell_of(ref)[1] if ref else col_no + 1
+            if not ref:
+                c_el.set("r", cell_ref(row, col_no))
+            cols.append(col_no)
+            els.append(c_el)
+        values, formula_cells = self.values, self.formula_cells
+        added = False
+        for col in dirty_cols:
+            key = (row, col)
+            value, f = values.get(key), formula_cells.get(key)
+            i = bisect.bisect_left(cols, col)
+            if i < len(cols) and cols[i] == col:
+                el = els[i]
+            else:
+                if value is None and f is None:
+                    continue
+                el = etree.Element(q["c"], r=cell_ref(row, col))
+                style = self._style(row, col)
+                if style:
+                    el.set("s", style)
+                if i < len(els):
+                    els[i].addprevious(el)
+                else:
+                    row_el.append(el)
+                cols.insert(i, col)
+                els.insert(i, el)
+                added = True
+            _patch(el, q, value, f)
+        if added:
+            row_el.attrib.pop("spans", None)
+
+
+def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | None) -> None:
+    """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula)."""
+    old_f = None
+    if len(el):
+        for child in list(el):
+            tag = child.tag
+            if tag == q["f"]:
+                old_f = child
+                el.remove(child)
+            elif tag == q["v"] or tag == q["is"]:
+                el.remove(child)
+    attrib = el.attrib
+    if "t" in attrib:
+        del attrib["t"]
+    at = 0
+    if f is not None:
+        f_el = old_f if old_f is not None else etree.Element(q["f"])
+        f_el.attrib.clear()
+        for k, v in f.f_attrs.items():
+            f_el.set(k, v)
+        f_el.text = xml_text(f.text) if f.text else None
+        el.insert(0, f_el)
+        at = 1
+        if f.cm:
+            attrib["cm"] = f.cm
+        elif "cm" in attrib:
+            del attrib["cm"]
+    elif "cm" in attrib:
+        del attrib["cm"]
+    if value is None:
+        return
+    kind = type(value)
+    if kind is float or kind is int:
+        text = number_text(value)
+    elif kind is Error:
+        attrib["t"] = "e"
+        text = str(value)
+    elif kind is bool:
+        attrib["t"] = "b"
+        text = "1" if value else "0"
+    elif isinstance(value, (int, float)):
+        text = number_text(value)
+    else:
+        text = xml_text(str(value))
+        if f is None:
+            attrib["t"] = "inlineStr"
+            is_el = etree.Element(q["is"])
+            t_el = etree.SubElement(is_el, q["t"])
+            t_el.text = text
+            if text != text.strip():
+                t_el.set(XML_SPACE, "preserve")
+            el.insert(at, is_el)
+            return
+        attrib["t"] = "str"
+    v_el = etree.Element(q["v"])
+    v_el.text = text
+    el.insert(at, v_el)
+
+
+# --------------------------------------------------------------------------- dynamic-array metadata
+
+_METADATA = (
+    f'<metadata xmlns="{MAIN_NS}" xmlns:xda="{XDA_NS}"><metadataTypes count="1">'
+    '<metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" merge="1" '
+    'splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/>'
+    '</metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst>'
+    f'<ext uri="{DYNAMIC_EXT}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext>'
+    '</extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata></metadata>'
+)
+
+
+def dynamic_cm(pkg: Package, create: bool = True) -> str | None:
+    """The ``cm`` value that marks a cell as a dynamic-array formula in ``pkg``.
+
+    Found in ``xl/metadata.xml`` (the XLDAPR cell metadata with fDynamic="1"), or the part is
+    added (with its relationship and content type) when the workbook has none, as after a
+    LibreOffice or openpyxl save.  None when the workbook has metadata of another kind that
+    this function does not extend (the answers are then written as fixed-size arrays)."""
+    cached = getattr(pkg, "_dynamic_cm", False)
+    if cached is not False:
+        return cached
+    part = next((resolve_target(pkg.workbook_part, r.target) for r in pkg.rels(pkg.workbook_part)
+                 if r.type.endswith("/sheetMetadata")), None)
+    cm: str | None = None
+    if part is None or part not in pkg.parts:
+        if create:
+            part = resolve_target(pkg.workbook_part, "metadata.xml")
+            pkg.put(part, to_xml_bytes(etree.fromstring(_METADATA)))
+            pkg.add_rel(pkg.workbook_part, METADATA_REL, "metadata.xml")
+            pkg.set_override(part, METADATA_TYPE)
+            cm = "1"
+    else:
+        cm = _find_dynamic(pkg.tree(part))
+    pkg._dynamic_cm = cm
+    return cm
+
+
+def _find_dynamic(root: etree._Element) -> str | None:
+    ns = ns_of(root)
+    types = [el.get("name") for el in root.iter(f"{{{ns}}}metadataType")]
+    if "XLDAPR" not in types:
+        return None
+    t_index = types.index("XLDAPR") + 1
+    dyn_bk = None
+    for fm in root.iter(f"{{{ns}}}futureMetadata"):
+        if fm.get("name") != "XLDAPR":
+            continue
+        for i, bk in enumerate(b for b in fm if local(b.tag) == "bk"):
+            if any(p.get("fDynamic") in ("1", "true") for p in bk.iter(f"{{{XDA_NS}}}dynamicArrayProperties")):
+                dyn_bk = i
+                break
+    if dyn_bk is None:
+        return None
+    for cmeta in root.iter(f"{{{ns}}}cellMetadata"):
+        for i, bk in enumerate(b for b in cmeta if local(b.tag) == "bk"):
+            for rc in bk:
+                if rc.get("t") == str(t_index) and rc.get("v") == str(dyn_bk):
+                    return str(i + 1)
+    return None
+
+
+__all__ = ["Error", "FormulaCell", "Sheet", "cell_ref", "col_letters", "dynamic_cm", "number_text",
+           "parse_cell", "parse_range", "quote_sheet", "range_ref", "xml_text", "REL_NS"]

@@ -1,0 +1,596 @@
+"""The zip package of an .xlsx/.xlsm: opened with size caps, parsed with a hardened lxml parser.
+
+Nothing else in nqp-xl opens a workbook's zip or parses its XML.  Parts are read through a
+streaming cap (the zip's declared sizes are not trusted), kept as bytes, and written back
+byte for byte unless a caller replaced them.  One atomic writer puts every file on disk.
+
+Limits (a county panel of 20,000 rows × 40 indicators has a 35 MB sheet part and a 40 MB
+package, inflated; these caps are ten times that and more):
+
+* ``MAX_PART``   256 MiB inflated per part;
+* ``MAX_TOTAL``  1 GiB inflated for the whole package;
+* ``MAX_RATIO``  a part larger than 1 MiB may not inflate more than 1000 times its stored size
+  (sheet XML compresses 10–60×; a zip bomb compresses thousands of times);
+* ``MAX_PARTS``  10,000 parts.
+"""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import stat
+import tempfile
+import zipfile
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from lxml import etree
+
+MAX_PART = 256 * 2**20
+MAX_TOTAL = 2**30
+MAX_RATIO = 1000
+RATIO_FLOOR = 2**20
+MAX_PARTS = 10_000
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+
+
+class WorkbookError(Exception):
+    """A workbook that cannot be read or written, in the user's words (exit 1)."""
+
+
+def parser() -> etree.XMLParser:
+    """The one XML parser: entities never expanded, no network, no DTD, no huge trees."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                           dtd_validation=False, remove_blank_text=False, collect_ids=False)
+
+
+def parse_xml(data: bytes, where: str = "") -> etree._Element:
+    try:
+        return etree.fromstring(data, parser())
+    except etree.XMLSyntaxError as err:
+        raise WorkbookError(f"{where}: damaged XML ({err})") from None
+
+
+def iterparse(data: bytes, tags=None, events=("end",)):
+    """Streaming parse of a part with the same hardening as :func:`parser`."""
+    return etree.iterparse(io.BytesIO(data), events=events, tag=tags, resolve_entities=False,
+                           no_network=True, huge_tree=False, load_dtd=False, remove_blank_text=False)
+
+
+def to_xml_bytes(root: etree._Element) -> bytes:
+    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def local(tag) -> str:
+    """The local name of an element tag (any namespace prefix)."""
+    return etree.QName(tag).localname if isinstance(tag, str) and tag.startswith("{") else str(tag)
+
+
+def ns_of(el: etree._Element) -> str:
+    return etree.QName(el).namespace or ""
+
+
+def attr(el: etree._Element, name: str) -> str | None:
+    """An attribute by local name, with or without namespace (``r:id``, ``id``)."""
+    v = el.get(name)
+    if v is not None:
+        return v
+    for k, v in el.attrib.items():
+        if k.startswith("{") and k.rsplit("}", 1)[1] == name:
+            return v
+    return None
+
+
+# --------------------------------------------------------------------------- reading the zip
+
+def _read_capped(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, source: str) -> bytes:
+    limit = min(MAX_PART, budget)
+    if info.file_size > limit:
+        raise WorkbookError(f"{source}: the part {info.filename} would inflate to {info.file_size:,} bytes "
+                            f"(limit {limit:,}); refused as a possible zip bomb")
+    chunks, n = [], 0
+    with z.open(info) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            n += len(chunk)
+            if n > limit:
+                raise WorkbookError(f"{source}: the part {info.filename} inflates beyond {limit:,} bytes; "
+                                    "refused as a possible zip bomb")
+            if n > RATIO_FLOOR and n > MAX_RATIO * max(info.compress_size, 1):
+                raise WorkbookError(f"{source}: the part {info.filename} inflates more than {MAX_RATIO} times "
+                                    "its stored size; refused as a possible zip bomb")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile.ZipInfo]]:
+    """Every part of the zip in ``data``, inflated under the caps (``source`` names the user's file)."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        raise WorkbookError(f"{source} is not an Excel workbook (not a zip file, or a damaged one)") from None
+    parts: dict[str, bytes] = {}
+    infos: list[zipfile.ZipInfo] = []
+    total = 0
+    with z:
+        entries = z.infolist()
+        if len(entries) > MAX_PARTS:
+            raise WorkbookError(f"{source} holds {len(entries):,} parts (limit {MAX_PARTS:,}); refused")
+        for info in entries:
+            if info.is_dir() or info.filename in parts:
+                continue
+            try:
+                body = _read_capped(z, info, MAX_TOTAL - total, source)
+            except WorkbookError:
+                raise
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                    RuntimeError) as err:
+                raise WorkbookError(f"{source} is damaged: the part {info.filename} cannot be read "
+                                    f"({err})") from None
+            total += len(body)
+            parts[info.filename] = body
+            infos.append(info)
+    return parts, infos
+
+
+# --------------------------------------------------------------------------- package structure
+
+def resolve_target(base_part: str, target: str) -> str:
+    """A relationship target relative to its source part (``xl/workbook.xml`` + ``worksheets/s.xml``)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    base_dir = base_part.rpartition("/")[0]
+    out: list[str] = base_dir.split("/") if base_dir else []
+    for p in target.split("/"):
+        if p == "..":
+            if out:
+                out.pop()
+        elif p and p != ".":
+            out.append(p)
+    return "/".join(out)
+
+
+def rels_path(part: str) -> str:
+    d, _, f = part.rpartition("/")
+    return f"{d}/_rels/{f}.rels" if d else f"_rels/{f}.rels"
+
+
+@dataclass
+class Relationship:
+    id: str
+    type: str
+    target: str
+    external: bool = False
+
+
+@dataclass
+class TableDef:
+    name: str
+    sheet: str
+    ref: tuple[int, int, int, int]
+    columns: list[str]
+    header_rows: int = 1
+    totals_rows: int = 0
+    path: str = ""
+
+
+@dataclass
+class DefinedName:
+    name: str
+    text: str
+    local_sheet: int | None = None
+    hidden: bool = False
+
+
+class Package:
+    """A whole .xlsx/.xlsm: each part's bytes, parsed trees of the parts being changed, the
+    sheets (name, part, state), defined names, tables and shared strings."""
+
+    def __init__(self, data: bytes, source: str = "the workbook"):
+        self.source = source
+        self.parts, self.infos = read_parts(data, source)
+        self._data = data                 # the zip as read: unchanged parts are copied from it raw
+        self._original = dict(self.parts)  # the same bytes objects: identity says "unchanged"
+        self._trees: dict[str, etree._Element] = {}
+        self.workbook_part = self._main_part()
+        wb = self.tree(self.workbook_part)
+        self.ns = ns_of(wb)
+        rels = {r.id: r for r in self.rels(self.workbook_part)}
+        self.sheet_order: list[tuple[str, str, str]] = []  # (name, part, state)
+        for el in wb.iter(f"{{{self.ns}}}sheet"):
+            rel = rels.get(attr(el, "id") or "")
+            path = resolve_target(self.workbook_part, rel.target) if rel else ""
+            self.sheet_order.append((el.get("name", ""), path, el.get("state", "visible")))
+        self.names: list[DefinedName] = []
+        for el in wb.iter(f"{{{self.ns}}}definedName"):
+            lid = el.get("localSheetId")
+            self.names.append(DefinedName(el.get("name", ""), el.text or "",
+                                          int(lid) if lid is not None and lid.isdigit() else None,
+                                          el.get("hidden") in ("1", "true")))
+        self.shared = self._shared_strings()
+        self._sheets: dict[str, object] = {}
+        self.tables: dict[str, TableDef] = {}
+        for name, path, _state in self.sheet_order:
+            for rel in self.rels(path):
+                if rel.type.endswith("/table") and not rel.external:
+                    self._read_table(resolve_target(path, rel.target), name)
+
+    # -- parts and trees
+    def _main_part(self) -> str:
+        for rel in self.rels(""):
+            if rel.type.endswith("/officeDocument"):
+                part = resolve_target("", rel.target)
+                if part in self.parts:
+                    return part
+        if "xl/workbook.xml" in self.parts:
+            return "xl/workbook.xml"
+        raise WorkbookError(f"{self.source} is not an Excel workbook (it has no workbook part)")
+
+    def tree(self, part: str) -> etree._Element:
+        """The parsed tree of ``part`` (cached; changes to it are written by :meth:`to_bytes`
+        only after :meth:`touch`)."""
+        root = self._trees.get(part)
+        if root is None:
+            if part not in self.parts:
+                raise WorkbookError(f"{self.source}: the part {part} is missing")
+            root = self._trees[part] = parse_xml(self.parts[part], f"{self.source} ({part})")
+        return root
+
+    def touch(self, part: str) -> None:
+        """Serialise the (changed) tree of ``part`` back into the package."""
+        self.parts[part] = to_xml_bytes(self._trees[part])
+
+    def put(self, part: str, data: bytes) -> None:
+        self.parts[part] = data
+        self._trees.pop(part, None)
+
+    def remove(self, part: str) -> None:
+        self.parts.pop(part, None)
+        self._trees.pop(part, None)
+        self.parts.pop(rels_path(part), None)
+        self._trees.pop(rels_path(part), None)
+
+    def rels(self, part: str) -> list[Relationship]:
+        rp = rels_path(part) if part else "_rels/.rels"
+        if rp not in self.parts:
+            return []
+        out = []
+        for el in self.tree(rp).iter(f"{{{PKG_REL_NS}}}Relationship"):
+            out.append(Relationship(el.get("Id", ""), el.get("Type", ""), el.get("Target", ""),
+                                    el.get("TargetMode") == "External"))
+        return out
+
+    def add_rel(self, part: str, rtype: str, target: str) -> str:
+        rp = rels_path(part)
+        if rp not in self.parts:
+            self.put(rp, XML_DECLARATION + f'<Relationships xmlns="{PKG_REL_NS}"/>'.encode())
+        root = self.tree(rp)
+        ids = {el.get("Id") for el in root}
+        n = 1
+        while f"rId{n}" in ids:
+            n += 1
+        etree.SubElement(root, f"{{{PKG_REL_NS}}}Relationship", Id=f"rId{n}", Type=rtype, Target=target)
+        self.touch(rp)
+        return f"rId{n}"
+
+    def drop_rels(self, part: str, keep) -> None:
+        """Remove the relationships of ``part`` for which ``keep(rel)`` is false."""
+        rp = rels_path(part) if part else "_rels/.rels"
+        if rp not in self.parts:
+            return
+        root = self.tree(rp)
+        for el in list(root):
+            rel = Relationship(el.get("Id", ""), el.get("Type", ""), el.get("Target", ""),
+                               el.get("TargetMode") == "External")
+            if not keep(rel):
+                root.remove(el)
+        self.touch(rp)
+
+    # -- content types
+    def content_types(self) -> etree._Element:
+        return self.tree("[Content_Types].xml")
+
+    def set_override(self, part: str, ctype: str | None) -> None:
+        """Give ``part`` a content type override (None removes it)."""
+        root = self.content_types()
+        name = "/" + part
+        for el in list(root):
+            if local(el.tag) == "Override" and el.get("PartName", "").lower() == name.lower():
+                root.remove(el)
+        if ctype:
+            etree.SubElement(root, f"{{{CT_NS}}}Override", PartName=name, ContentType=ctype)
+        self.touch("[Content_Types].xml")
+
+    def main_content_type(self) -> str:
+        name = "/" + self.workbook_part
+        for el in self.content_types():
+            if local(el.tag) == "Override" and el.get("PartName", "").lower() == name.lower():
+                return el.get("ContentType", "")
+        return ""
+
+    @property
+    def has_macros(self) -> bool:
+        return self.main_content_type() == XLSM_MAIN or any(p.lower().endswith("vbaproject.bin") for p in self.parts)
+
+    # -- workbook contents
+    def _read_table(self, tpath: str, sheet: str) -> None:
+        from openpyxl.utils.cell import range_boundaries
+
+        if tpath not in self.parts:
+            return
+        root = self.tree(tpath)
+        ns = ns_of(root)
+        cols = [el.get("name", "") for el in root.iter(f"{{{ns}}}tableColumn")]
+        try:
+            c1, r1, c2, r2 = range_boundaries(root.get("ref", ""))
+        except (ValueError, TypeError):
+            return
+        t = TableDef(root.get("displayName") or root.get("name", ""), sheet, (r1, c1, r2, c2), cols,
+                     int(root.get("headerRowCount", "1")), int(root.get("totalsRowCount", "0")), tpath)
+        self.tables[t.name.upper()] = t
+
+    def _shared_strings(self) -> list[str]:
+        part = next((resolve_target(self.workbook_part, r.target) for r in self.rels(self.workbook_part)
+                     if r.type.endswith("/sharedStrings")), "xl/sharedStrings.xml")
+        data = self.parts.get(part)
+        if not data:
+            return []
+        out: list[str] = []
+        try:
+            for _ev, el in iterparse(data, events=("end",)):
+                if local(el.tag) == "si":
+                    out.append(rich_text(el))
+                    el.clear(keep_tail=True)
+        except etree.XMLSyntaxError as err:
+            raise WorkbookError(f"{self.source} ({part}): damaged XML ({err})") from None
+        return out
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [n for n, _p, _s in self.sheet_order]
+
+    def sheet_part(self, name: str) -> str | None:
+        for n, path, _s in self.sheet_order:
+            if n.upper() == name.upper():
+                return path
+        return None
+
+    def is_worksheet(self, name: str) -> bool:
+        path = self.sheet_part(name)
+        if not path or path not in self.parts:
+            return False
+        return any(r.type.endswith("/worksheet") for r in self.rels(self.workbook_part)
+                   if resolve_target(self.workbook_part, r.target) == path)
+
+    def sheet(self, name: str):
+        """The :class:`~nqp_xl.workbook.cells.Sheet` called ``name`` (any case)."""
+        from .cells import Sheet
+
+        for n, path, _s in self.sheet_order:
+            if n.upper() == name.upper():
+                sh = self._sheets.get(n)
+                if sh is None:
+                    if path not in self.parts:
+                        raise KeyError(name)
+                    sh = self._sheets[n] = Sheet(n, path, self.parts[path], self.shared, self.source)
+                return sh
+        raise KeyError(name)
+
+    def has_sheet(self, name: str) -> bool:
+        return any(n.upper() == name.upper() for n in self.sheet_names)
+
+    def name(self, name: str, sheet_index: int | None = None) -> DefinedName | None:
+        key = name.upper()
+        found = None
+        for d in self.names:
+            if d.name.upper() == key:
+                if d.local_sheet == sheet_index and sheet_index is not None:
+                    return d
+                if d.local_sheet is None:
+                    found = d
+        return found
+
+    def set_name(self, name: str, text: str) -> None:
+        """Change the text of a workbook-level defined name (it must exist)."""
+        wb = self.tree(self.workbook_part)
+        for el in wb.iter(f"{{{self.ns}}}definedName"):
+            if el.get("name", "").upper() == name.upper() and el.get("localSheetId") is None:
+                el.text = text
+        for d in self.names:
+            if d.name.upper() == name.upper() and d.local_sheet is None:
+                d.text = text
+        self.touch(self.workbook_part)
+
+    def to_bytes(self) -> bytes:
+        """The package as a zip: parts not changed are copied as they were stored (the same
+        compressed bytes), changed parts deflated anew; ``[Content_Types].xml`` first.
+
+        The sheets' cells are released as their parts are written (memory at county scale):
+        the package is not read again after this."""
+        changed = [sh for sh in self._sheets.values() if sh.changed]
+        self._sheets.clear()
+        while changed:
+            sh = changed.pop()
+            self.parts[sh.path] = sh.to_xml()
+            del sh
+        infos = {i.filename: i for i in self.infos}
+        order = [i.filename for i in self.infos]
+        if "[Content_Types].xml" in order:
+            order.remove("[Content_Types].xml")
+            order.insert(0, "[Content_Types].xml")
+        seen = set(order)
+        order += [n for n in self.parts if n not in seen]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in order:
+                if name not in self.parts:
+                    continue
+                data = self.parts[name]
+                info = infos.get(name)
+                if info is not None and data is self._original.get(name) and _copy_raw(z, self._data, info):
+                    continue
+                zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(zi, data, compresslevel=1 if len(data) > 4 * 2**20 else 6)
+        return buf.getvalue()
+
+
+def _copy_raw(z: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) -> bool:
+    """Append ``info``'s stored (compressed) bytes from the zip ``source`` to ``z`` unchanged."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+        return False
+    at = info.header_offset
+    if source[at:at + 4] != b"PK\x03\x04":
+        return False
+    name_len = int.from_bytes(source[at + 26:at + 28], "little")
+    extra_len = int.from_bytes(source[at + 28:at + 30], "little")
+    start = at + 30 + name_len + extra_len
+    raw = source[start:start + info.compress_size]
+    if len(raw) != info.compress_size or info.file_size >= zipfile.ZIP64_LIMIT:
+        return False
+    zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    zi.compress_type = info.compress_type
+    zi.CRC, zi.compress_size, zi.file_size = info.CRC, info.compress_size, info.file_size
+    zi.external_attr, zi.create_system = info.external_attr, info.create_system
+    zi.flag_bits = info.flag_bits & 0x800  # keep only "UTF-8 name"; sizes are in this header
+    zi.header_offset = z.fp.tell()
+    z.fp.write(zi.FileHeader(zip64=False))
+    z.fp.write(raw)
+    z.filelist.append(zi)
+    z.NameToInfo[zi.filename] = zi
+    z.start_dir = z.fp.tell()
+    return True
+
+
+def rich_text(el: etree._Element) -> str:
+    """The text of an ``<si>`` or ``<is>``: plain ``<t>`` or the runs' ``<t>``, not phonetic ``<rPh>``."""
+    out = []
+    for child in el:
+        name = local(child.tag)
+        if name == "t":
+            out.append(child.text or "")
+        elif name == "r":
+            for t in child:
+                if local(t.tag) == "t":
+                    out.append(t.text or "")
+    return "".join(out)
+
+
+def read_package(path: str | os.PathLike) -> Package:
+    """Open the user's workbook ``path`` (errors name it)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise WorkbookError(f"{path} does not exist")
+    if os.path.isdir(path):
+        raise WorkbookError(f"{path} is a folder, not a workbook")
+    size = os.path.getsize(path)
+    if size > MAX_TOTAL:
+        raise WorkbookError(f"{path} is {size:,} bytes (limit {MAX_TOTAL:,}); refused")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    return Package(data, path)
+
+
+# --------------------------------------------------------------------------- writing files
+
+_TEMPS: set[str] = set()
+
+
+def _cleanup_and_reraise(signum, frame):
+    for tmp in list(_TEMPS):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    _TEMPS.clear()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+@contextmanager
+def temp_beside(path: str, suffix: str = ".tmp") -> Iterator[str]:
+    """A temporary file name in ``path``'s folder, removed on error, SIGINT and SIGTERM."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".nqp-", suffix=suffix, dir=folder)
+    os.close(fd)
+    _TEMPS.add(tmp)
+    old = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                old[sig] = signal.signal(sig, _cleanup_and_reraise)
+            except (ValueError, OSError):  # not the main thread
+                pass
+        yield tmp
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        _TEMPS.discard(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def real_target(path: str) -> str:
+    """The file ``path`` names, symlinks followed (so --in-place replaces the file, not the link)."""
+    return os.path.realpath(path)
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace
+    (a symlink at ``path`` is followed: the file it names is replaced, the link kept)."""
+    path = real_target(os.fspath(path))
+    with temp_beside(path) as tmp:
+        if os.path.exists(path):
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+
+
+def backup_name(path: str) -> str:
+    """``F.bak.xlsm``, or ``F.bak2.xlsm``, ``F.bak3.xlsm``… : an existing backup is never overwritten."""
+    stem, ext = os.path.splitext(path)
+    candidate, n = f"{stem}.bak{ext}", 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = f"{stem}.bak{n}{ext}"
+    return candidate
+
+
+def backup(path: str) -> str:
+    """Copy ``path`` (symlinks followed) to a new backup file beside it, atomically."""
+    real = real_target(path)
+    target = backup_name(path)
+    with open(real, "rb") as fh:
+        data = fh.read()
+    with temp_beside(target) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
+        try:
+            os.link(tmp, target)  # fails if a backup appeared meanwhile: never overwritten
+        except FileExistsError:
+            raise WorkbookError(f"{target} appeared while writing the backup; nothing was changed") from None
+        except OSError:
+            os.replace(tmp, target)
+    return target

@@ -1,0 +1,286 @@
+"""``nqp-xl update``: last year's workbook with this year's table.
+
+The rows of the Data table are replaced (or, with ``append``, extended) by the new table's;
+indicator columns are matched by header: kept ones keep their direction and subsystem, new ones
+join at the right with direction "+" and no subsystem, vanished ones leave.  The table part,
+its defined names (the direction/subsystem row ranges and any A1 name of the table's area)
+and the direction and subsystem rows follow.  Settings, other sheets, formats and notes are
+not touched.  The workbook is then refreshed and written like ``refresh`` writes (atomic,
+never over its input without ``--in-place``, numbered backup).
+
+It reports regions and indicators that appeared or disappeared, and values more than ten
+times (or less than a tenth of) the same region's value of the previous year.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from lxml import etree
+
+from .cells import parse_cell, parse_range, quote_sheet, range_ref
+from .engine import RefreshError, Report
+from .package import Package, TableDef, backup, local, ns_of, real_target, write_atomic
+from .refresh import check_kind, is_read_only, load, refresh_package
+from .template import TABLE_NAME, read_table
+
+JUMP = 10.0       # a value this many times the region's previous year's (or a tenth of it) is reported
+MAX_NOTES = 20    # lines of each kind printed
+
+
+@dataclass
+class UpdateResult:
+    output: str
+    report: Report
+    rows: int
+    added_rows: int
+    indicators: int
+    notes: list[str] = field(default_factory=list)
+    backup: str | None = None
+
+
+def default_output(path: str) -> str:
+    stem, ext = os.path.splitext(path)
+    return f"{stem}.updated{ext or '.xlsm'}"
+
+
+def _setting(pkg: Package, name: str) -> Any:
+    d = pkg.name(name)
+    if d is None:
+        return None
+    sheet, _, ref = d.text.strip().lstrip("=").rpartition("!")
+    sheet = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
+    try:
+        row, col = parse_cell(ref)
+        return pkg.sheet(sheet).value(row, col)
+    except (ValueError, KeyError):
+        return None
+
+
+def _year_column(headers: list[str], rows: list[list[Any]], n_id: int) -> int | None:
+    for j in range(n_id):
+        if headers[j].strip().lower() in ("year", "years", "年份", "年", "年度"):
+            return j
+    for j in range(n_id):
+        vals = [r[j] for r in rows if r[j] is not None]
+        if vals and all(isinstance(v, float) and v == int(v) and 1900 <= v <= 2200 for v in vals):
+            return j
+    return None
+
+
+def _region_column(pkg: Package, n_id: int, year: int | None) -> int | None:
+    label = _setting(pkg, "NQP_LABEL_COL")
+    if isinstance(label, float) and 1 <= label <= n_id and int(label) - 1 != year:
+        return int(label) - 1
+    return next((j for j in range(n_id) if j != year), None)
+
+
+def _key(v: Any) -> str:
+    return "" if v is None else (str(int(v)) if isinstance(v, float) and v == int(v) else str(v))
+
+
+def update(path: str, data: str, output: str | None = None, append: bool = False, in_place: bool = False,
+           id_cols: int | None = None, progress: Callable[[str], None] | None = None) -> UpdateResult:
+    if in_place and output and os.path.abspath(output) != os.path.abspath(path):
+        raise RefreshError("give either -o OUT or --in-place, not both")
+    target = path if in_place else (output or default_output(path))
+    if not in_place and os.path.exists(target) and os.path.exists(path) and os.path.samefile(target, path):
+        raise RefreshError(f"{target} is the input; update never overwrites its input unless --in-place")
+    folder = os.path.dirname(os.path.abspath(real_target(target) if in_place else target))
+    if not os.path.isdir(folder):
+        raise RefreshError(f"the folder {folder} does not exist")
+    if in_place and os.path.exists(path) and is_read_only(path):
+        raise RefreshError(f"{path} is read-only; update it into another file with -o OUT")
+    pkg = load(path)
+    check_kind(pkg, path, target)
+    table = pkg.tables.get(TABLE_NAME.upper())
+    if table is None:
+        raise RefreshError(f'{path} has no Excel table named "{TABLE_NAME}" (the Inputs table of an nqp-xl workbook)')
+    n_id_setting = _setting(pkg, "NQP_ID_COLS")
+    n_id = id_cols if id_cols is not None else (int(n_id_setting) if isinstance(n_id_setting, float) else None)
+    new = read_table(data, n_id)
+    notes: list[str] = []
+    sh = pkg.sheet(table.sheet)
+    r1, c1, r2, c2 = table.ref
+    old_headers = [str(h) for h in table.columns]
+    n_id = new.id_cols
+    if [h.lower() for h in old_headers[:n_id]] != [h.lower() for h in new.headers[:n_id]]:
+        raise RefreshError(f"{os.path.basename(data)}: the label columns are {', '.join(new.headers[:n_id])} but "
+                           f"the workbook's Data table has {', '.join(old_headers[:n_id])}; give --id-cols or "
+                           "rename the columns")
+    old_rows = [[sh.value(r, c) for c in range(c1, c2 + 1)] for r in range(r1 + table.header_rows, r2 + 1)]
+    old_ind = old_headers[n_id:]
+    new_ind = new.indicators
+    lower_new = {h.lower(): h for h in new_ind}
+    kept = [h for h in old_ind if h.lower() in lower_new] if not append else list(old_ind)
+    added = [h for h in new_ind if h.lower() not in {o.lower() for o in old_ind}]
+    gone = [h for h in old_ind if h.lower() not in lower_new]
+    if added:
+        notes.append(f"new indicators joined the table (direction +, no subsystem): {', '.join(added[:MAX_NOTES])}")
+    if gone:
+        notes.append(("indicators not in the new table (left blank in the appended rows): " if append else
+                      "indicators no longer in the table: ") + ", ".join(gone[:MAX_NOTES]))
+    headers = old_headers[:n_id] + kept + added
+
+    # directions and subsystems by header
+    dir_row, sub_row = _meta_rows(pkg, table)
+    meta: dict[str, tuple[Any, Any]] = {}
+    for j, h in enumerate(old_headers):
+        c = c1 + j
+        meta[h.lower()] = (sh.value(dir_row, c) if dir_row else None, sh.value(sub_row, c) if sub_row else None)
+
+    # rows, by header
+    new_pos = {h.lower(): j for j, h in enumerate(new.headers)}
+    new_rows = [[r[new_pos[h.lower()]] if h.lower() in new_pos else None for h in headers] for r in new.rows]
+    if append:
+        old_pos = {h.lower(): j for j, h in enumerate(old_headers)}
+        rows = [[r[old_pos[h.lower()]] if h.lower() in old_pos else None for h in headers] for r in old_rows] + new_rows
+    else:
+        rows = new_rows
+    year = _year_column(headers, rows, n_id)
+    region = _region_column(pkg, n_id, year)
+    if region is not None and not append:
+        before = {_key(r[region]) for r in old_rows}
+        after = {_key(r[region]) for r in rows}
+        if after - before:
+            notes.append(f"regions that appeared: {', '.join(sorted(after - before)[:MAX_NOTES])}")
+        if before - after:
+            notes.append(f"regions that disappeared: {', '.join(sorted(before - after)[:MAX_NOTES])}")
+    notes += _jumps(headers, rows, new_rows, n_id, region, year)
+
+    # write the cells: clear the old block, then the new one
+    width, height = len(headers), len(rows)
+    nr2, nc2 = r1 + table.header_rows + height - 1, c1 + width - 1
+    for r in range(r1, max(r2, nr2) + 1):
+        for c in range(c1, max(c2, nc2) + 1):
+            sh.clear(r, c)
+    for r in (dir_row, sub_row):  # the row labels left of the indicators stay
+        for c in range(c1 + n_id, max(c2, nc2) + 1) if r else ():
+            sh.clear(r, c)
+    for j, h in enumerate(headers):
+        sh.set(r1, c1 + j, h)
+        if j >= n_id:
+            d, s = meta.get(h.lower(), ("+", None))
+            if dir_row:
+                sh.set(dir_row, c1 + j, d if d is not None else "+")
+            if sub_row and s is not None:
+                sh.set(sub_row, c1 + j, s)
+    first = r1 + table.header_rows
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if v is not None:
+                sh.set(first + i, c1 + j, v)
+    _resize_table(pkg, table, headers, (r1, c1, nr2, nc2))
+    _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), (r1, c1, nr2, nc2), dir_row, sub_row)
+    if progress:
+        progress(f"Data table: {height} rows × {width} columns")
+    report, engine = refresh_package(pkg, progress)
+    del engine
+    data_out = pkg.to_bytes()
+    saved = backup(path) if in_place else None
+    write_atomic(target, data_out)
+    return UpdateResult(target, report, height, len(new_rows) if append else max(0, height - len(old_rows)),
+                        len(kept) + len(added), notes, saved)
+
+
+def _meta_rows(pkg: Package, table: TableDef) -> tuple[int | None, int | None]:
+    """Rows of the directions and subsystems: where NQP_DIRECTIONS points, else the two rows above the table."""
+    d = pkg.name("NQP_DIRECTIONS")
+    dir_row = None
+    if d is not None:
+        try:
+            dir_row = parse_range(d.text.strip().lstrip("=").rpartition("!")[2])[0]
+        except ValueError:
+            dir_row = None
+    if dir_row is None and table.ref[0] >= 3:
+        dir_row = table.ref[0] - 2
+    sub_row = dir_row + 1 if dir_row and dir_row + 1 < table.ref[0] else None
+    return dir_row, sub_row
+
+
+def _resize_table(pkg: Package, table: TableDef, headers: list[str], ref: tuple[int, int, int, int]) -> None:
+    root = pkg.tree(table.path)
+    ns = ns_of(root)
+    text = range_ref(*ref)
+    root.set("ref", text)
+    for af in root.iter(f"{{{ns}}}autoFilter"):
+        af.set("ref", text)
+    cols_el = root.find(f"{{{ns}}}tableColumns")
+    if cols_el is not None:
+        by_name = {el.get("name", "").lower(): el for el in cols_el if local(el.tag) == "tableColumn"}
+        next_id = max([int(el.get("id", "0")) for el in by_name.values()] + [0]) + 1
+        for el in list(cols_el):
+            cols_el.remove(el)
+        for h in headers:
+            el = by_name.get(h.lower())
+            if el is None:
+                el = etree.Element(f"{{{ns}}}tableColumn", id=str(next_id), name=h)
+                next_id += 1
+            else:
+                el.set("name", h)
+            cols_el.append(el)
+        cols_el.set("count", str(len(headers)))
+    pkg.touch(table.path)
+    table.ref = ref
+    table.columns = list(headers)
+
+
+def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers: list[str], n_id: int,
+                  old_ref: tuple[int, int, int, int], ref: tuple[int, int, int, int],
+                  dir_row: int | None, sub_row: int | None) -> None:
+    """Defined names over the direction/subsystem rows follow their indicators (a name over every
+    indicator also takes the new ones; a subsystem's block does not); an A1 name of the whole table
+    follows the table.  Structured references (Data[...]) need no change."""
+    c1 = ref[1]
+    pos = {h.lower(): c1 + j for j, h in enumerate(headers)}
+    for d in list(pkg.names):
+        if d.local_sheet is not None:
+            continue
+        sheet, _, area = d.text.strip().lstrip("=").rpartition("!")
+        sheet_name = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
+        if sheet_name.upper() != table.sheet.upper():
+            continue
+        try:
+            a = parse_range(area)
+        except ValueError:
+            continue
+        if a == old_ref:
+            pkg.set_name(d.name, f"{quote_sheet(table.sheet)}!{range_ref(*ref, absolute=True)}")
+        elif a[0] == a[2] and a[0] in (dir_row, sub_row):
+            first_old = old_headers[a[1] - c1] if 0 <= a[1] - c1 < len(old_headers) else None
+            last_old = old_headers[a[3] - c1] if 0 <= a[3] - c1 < len(old_headers) else None
+            if first_old is None or last_old is None:
+                continue
+            # over every indicator (from the first indicator, or from the table's first column as
+            # NQP_ROW_DIRECTIONS is) to the last: it takes the new indicators too
+            whole = a[1] - c1 <= n_id and a[3] - c1 == len(old_headers) - 1
+            start = pos.get(first_old.lower())
+            end = c1 + len(headers) - 1 if whole else pos.get(last_old.lower())
+            if start is None or end is None or end < start:
+                continue
+            pkg.set_name(d.name, f"{quote_sheet(table.sheet)}!{range_ref(a[0], start, a[0], end, absolute=True)}")
+
+
+def _jumps(headers, rows, new_rows, n_id, region, year) -> list[str]:
+    if region is None or year is None:
+        return []
+    by = {(_key(r[region]), r[year]): r for r in rows if isinstance(r[year], float)}
+    out = []
+    for r in new_rows:
+        y = r[year]
+        if not isinstance(y, float):
+            continue
+        prev = by.get((_key(r[region]), y - 1))
+        if prev is None:
+            continue
+        for j in range(n_id, len(headers)):
+            a, b = prev[j], r[j]
+            if isinstance(a, float) and isinstance(b, float) and a and b:
+                ratio = abs(b / a)
+                if ratio > JUMP or ratio < 1 / JUMP:
+                    out.append(f"{_key(r[region])} {int(y)} {headers[j]}: {a:g} in {int(y - 1)}, {b:g} now "
+                               f"({ratio:.3g} times; a unit mistake?)")
+    if len(out) > MAX_NOTES:
+        out = out[:MAX_NOTES] + [f"... and {len(out) - MAX_NOTES} more values that jump tenfold"]
+    return out

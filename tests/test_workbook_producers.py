@@ -1,0 +1,300 @@
+"""Workbooks as other programs write them: each is refreshed and published to the numbers of
+the original, or refused with one line.  The corpus is built here from a fresh ``nqp-xl new``:
+
+* every part with a namespace prefix (``<x:c>``, as the Open XML SDK writes);
+* attributes in single quotes, ``r = 'A1'``, blanks before ``>`` (``<v >``, ``</c >``), formulas
+  and texts in CDATA, inline rich-text strings with a phonetic run instead of shared strings;
+* a copy saved by openpyxl, and LibreOffice round trips (when ``soffice`` is installed);
+* a zip bomb, a truncated zip and corrupt deflate data.
+"""
+from __future__ import annotations
+
+import resource
+import shutil
+import time
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import openpyxl
+import pytest
+from lxml import etree
+
+from workbook_helpers import (DATA, anchor, assert_valid_ooxml, differences, lo_convert, nqp, parts, sheet_values,
+                              soffice)
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REFRESHED_SHEETS = ("Factor analysis", "Composite index", "Coupling", "Grades", "Disparity", "Methods")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """The original (a fresh template with the 2022 table) and its refreshed values."""
+    d = tmp_path_factory.mktemp("producers")
+    src = d / "orig.xlsm"
+    nqp("new", DATA / "province_2022.csv", "-o", src)
+    ref = d / "orig.refreshed.xlsm"
+    nqp("refresh", src, "-o", ref, "-q")
+    return src, ref, sheet_values(ref)
+
+
+def _rewrite(src: Path, dst: Path, change) -> None:
+    """Copy a package, passing each XML part through ``change(name, bytes) -> bytes``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                data = change(info.filename, data)
+            zout.writestr(info.filename, data)
+
+
+# -- the Open XML SDK's prefixed form: an XSLT that puts every element of the main namespace under x:
+PREFIX_XSLT = etree.XML(f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:x="{MAIN}">
+  <xsl:template match="x:*">
+    <xsl:element name="x:{{local-name()}}" namespace="{MAIN}">
+      <xsl:copy-of select="namespace::*[name() != '']"/>
+      <xsl:apply-templates select="@*|node()"/>
+    </xsl:element>
+  </xsl:template>
+  <xsl:template match="@*|node()"><xsl:copy><xsl:apply-templates select="@*|node()"/></xsl:copy></xsl:template>
+</xsl:stylesheet>""")
+
+
+def _prefixed(name: str, data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    if etree.QName(root).namespace != MAIN:
+        return data
+    out = etree.XSLT(PREFIX_XSLT)(root.getroottree())
+    return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + etree.tostring(out)
+
+
+# -- an unusual but well-formed lexical form, written by hand (lxml never writes it)
+def _odd(el: etree._Element, out: list[str], top: bool = True) -> None:
+    qn = etree.QName(el)
+    prefixes = {v: k for k, v in el.nsmap.items() if k}
+    name = qn.localname if qn.namespace == MAIN else f"{prefixes[qn.namespace]}:{qn.localname}"
+    attrs = []
+    if top:
+        for p, uri in el.nsmap.items():
+            attrs.append(f"xmlns = '{uri}'" if p is None else f"xmlns:{p}='{uri}'")
+    for k, v in el.attrib.items():
+        if k.startswith("{"):
+            uri, local = k[1:].split("}")
+            k = f"xml:{local}" if uri == "http://www.w3.org/XML/1998/namespace" else f"{prefixes[uri]}:{local}"
+        attrs.append(f"{k} = '{escape(v, {chr(39): '&apos;'})}'")
+    out.append(f"<{name} " + "\n   ".join(attrs) + " >" if attrs else f"<{name} >")
+    if el.text:
+        out.append(f"<![CDATA[{el.text}]]>" if qn.localname in ("f", "t") else escape(el.text))
+    for child in el:
+        _odd(child, out, top=False)
+        if child.tail:
+            out.append(escape(child.tail))
+    out.append(f"</{name} >")
+
+
+def _inline_rich(root: etree._Element, shared: list[str]) -> None:
+    """Shared-string cells -> inline rich text (two runs and a phonetic run that is not text)."""
+    q = lambda n: f"{{{MAIN}}}{n}"  # noqa: E731
+    for c in root.iter(q("c")):
+        if c.get("t") != "s":
+            continue
+        v = c.find(q("v"))
+        text = shared[int(v.text)]
+        c.remove(v)
+        c.set("t", "inlineStr")
+        is_el = etree.SubElement(c, q("is"))
+        half = len(text) // 2
+        r1 = etree.SubElement(is_el, q("r"))
+        etree.SubElement(etree.SubElement(r1, q("rPr")), q("b"))
+        etree.SubElement(r1, q("t")).text = text[:half]
+        etree.SubElement(etree.SubElement(is_el, q("r")), q("t")).text = text[half:]
+        ph = etree.SubElement(is_el, q("rPh"), sb="0", eb="1")
+        etree.SubElement(ph, q("t")).text = "PHONETIC"
+
+
+def _odd_variant(src: Path, dst: Path) -> None:
+    p = parts(src)
+    sst = etree.fromstring(p["xl/sharedStrings.xml"])
+    shared = ["".join(si.itertext()) for si in sst]
+
+    def change(name: str, data: bytes) -> bytes:
+        if not name.startswith("xl/worksheets/sheet"):
+            return data
+        root = etree.fromstring(data)
+        _inline_rich(root, shared)
+        out: list[str] = []
+        _odd(root, out)
+        return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n" + "".join(out)).encode()
+
+    _rewrite(src, dst, change)
+
+
+def _formula_cells(path: Path) -> list[str]:
+    """Cells holding a formula, in any namespace prefix (read with lxml)."""
+    found = []
+    for name, data in parts(path).items():
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            for el in etree.fromstring(data).iter():
+                if isinstance(el.tag, str) and etree.QName(el).localname == "f":
+                    found.append(f"{name}:{el.getparent().get('r')}")
+    return found
+
+
+def _check(variant: Path, base, tmp_path: Path, validate: bool = True) -> None:
+    """Refreshed and published, the variant shows the original's refreshed numbers (and, for
+    variants of our own file, what nqp-xl writes passes the OOXML validator)."""
+    _src, _ref, expected = base
+    out = tmp_path / ("r" + variant.suffix)
+    proc = nqp("refresh", variant, "-o", out, "-q")
+    assert "Traceback" not in proc.stderr
+    got = sheet_values(out)
+    assert not differences(expected, got, skip=("Inputs", "Settings", "xlwings.conf"))[:10]
+    pub = tmp_path / "p.xlsx"
+    nqp("publish", variant, "-o", pub, "-q")
+    assert _formula_cells(pub) == []
+    published = sheet_values(pub)
+    assert not differences({s: expected[s] for s in REFRESHED_SHEETS[:-1]},
+                           {s: published[s] for s in REFRESHED_SHEETS[:-1]})[:10]
+    if validate:
+        assert_valid_ooxml(out)
+        assert_valid_ooxml(pub)
+
+
+def test_prefixed_parts(base, tmp_path):
+    src = base[0]
+    variant = tmp_path / "prefixed.xlsm"
+    _rewrite(src, variant, _prefixed)
+    sheet = parts(variant)["xl/worksheets/sheet4.xml"]
+    assert b"<x:c " in sheet and b"<x:f " in sheet  # the corpus is what it claims
+    _check(variant, base, tmp_path)
+
+
+def test_single_quotes_blanks_cdata_inline_rich_strings(base, tmp_path):
+    src = base[0]
+    variant = tmp_path / "odd.xlsm"
+    _odd_variant(src, variant)
+    from openpyxl.utils import get_column_letter
+
+    sheet = parts(variant)["xl/worksheets/sheet5.xml"].decode()  # Composite index
+    r, c = anchor(src, "Composite index", "NQP_INDEX(")
+    assert f"r = '{get_column_letter(c)}{r}'" in sheet and "<![CDATA[NQP_INDEX(" in sheet
+    assert "</c >" in sheet and "<v >" in sheet
+    assert "inlineStr" in parts(variant)["xl/worksheets/sheet2.xml"].decode()
+    _check(variant, base, tmp_path)
+    # the phonetic run is not part of the text
+    out = tmp_path / "r.xlsm"
+    assert "PHONETIC" not in str(sheet_values(out)["Composite index"])
+
+
+def test_openpyxl_saved_copy(base, tmp_path):
+    src = base[0]
+    variant = tmp_path / "openpyxl.xlsm"
+    openpyxl.load_workbook(src, keep_vba=True).save(variant)
+    assert b"cm=" not in parts(variant)["xl/worksheets/sheet4.xml"]  # openpyxl drops the metadata
+    _check(variant, base, tmp_path, validate=False)
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("which", ["template", "refreshed"])
+def test_libreoffice_round_trip(base, tmp_path, which):
+    src, ref, _expected = base
+    start = src if which == "template" else ref
+    variant = lo_convert(start, tmp_path / "lo", "xlsm", tmp_path)
+    sheet = parts(variant)["xl/worksheets/sheet4.xml"]
+    assert b"cm=" not in sheet and b't="array"' in sheet  # arrays without dynamic metadata
+    out = tmp_path / "lo.refreshed.xlsm"
+    proc = nqp("refresh", variant, "-o", out)
+    assert "spill to their answers' size again" in proc.stderr
+    assert not differences(base[2], sheet_values(out), skip=("Inputs", "Settings", "xlwings.conf"))[:10]
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_round_trip_of_the_published_copy(base, tmp_path):
+    _src, ref, expected = base
+    pub = tmp_path / "pub.xlsx"
+    nqp("publish", ref, "-o", pub, "-q")
+    variant = lo_convert(pub, tmp_path / "lo", "xlsx", tmp_path)
+    out = tmp_path / "again.xlsx"
+    nqp("refresh", variant, "-o", out, "-q")
+    assert not differences({s: expected[s] for s in REFRESHED_SHEETS[:-1]},
+                           {s: sheet_values(out)[s] for s in REFRESHED_SHEETS[:-1]})[:10]
+
+
+# --------------------------------------------------------------------------- refused cleanly
+
+def _bomb(path: Path, inflated: int, zip64: bool = True) -> None:
+    """A workbook whose first sheet part inflates to ``inflated`` bytes of blanks."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as fh:
+            chunk = b" " * (1 << 24)
+            for _ in range(inflated // len(chunk)):
+                fh.write(chunk)
+
+
+def test_zip_bomb_refused_in_seconds_and_bounded_memory(tmp_path):
+    bomb = tmp_path / "bomb.xlsm"
+    _bomb(bomb, 600 * 2**20)
+    assert bomb.stat().st_size < 2 * 2**20
+    t = time.perf_counter()
+    proc = nqp("refresh", bomb, check=False)
+    seconds = time.perf_counter() - t
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert proc.returncode == 1 and "zip bomb" in proc.stderr and str(bomb) in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert seconds < 20 and peak_mb < 600
+
+
+def test_zip_bomb_with_lying_sizes(tmp_path):
+    """Declared sizes are not trusted: a part whose headers claim 1,000 bytes but which inflates
+    to 64 MiB is read no further than its claim and refused as damaged."""
+    bomb = tmp_path / "liar.xlsx"
+    _bomb(bomb, 64 * 2**20, zip64=False)
+    data = bytearray(bomb.read_bytes())
+    with zipfile.ZipFile(bomb) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size == 64 * 2**20
+    local = info.header_offset
+    assert data[local:local + 4] == b"PK\x03\x04"
+    data[local + 22:local + 26] = (1000).to_bytes(4, "little")
+    central = data.rindex(b"PK\x01\x02")  # the last entry of the central directory is the sheet
+    data[central + 24:central + 28] = (1000).to_bytes(4, "little")
+    bomb.write_bytes(bytes(data))
+    proc = nqp("refresh", bomb, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "damaged" in proc.stderr or "zip bomb" in proc.stderr
+
+
+def test_truncated_zip(base, tmp_path):
+    bad = tmp_path / "half.xlsm"
+    data = base[0].read_bytes()
+    bad.write_bytes(data[: len(data) // 2])
+    for cmd in (("refresh", bad), ("publish", bad, "-o", tmp_path / "x.xlsx")):
+        proc = nqp(*cmd, check=False)
+        assert proc.returncode == 1 and str(bad) in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["half.xlsm"]
+
+
+def test_corrupt_deflate_data(base, tmp_path):
+    bad = tmp_path / "corrupt.xlsm"
+    shutil.copy(base[0], bad)
+    with zipfile.ZipFile(bad) as z:
+        info = z.getinfo("xl/worksheets/sheet2.xml")
+    data = bytearray(bad.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 10, start + min(info.compress_size, 200)):
+        data[i] ^= 0x5A
+    bad.write_bytes(bytes(data))
+    proc = nqp("refresh", bad, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "damaged" in proc.stderr and str(bad) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_every_written_file_passes_the_validator(base, tmp_path):
+    src, ref, _v = base
+    pub = tmp_path / "p.xlsx"
+    nqp("publish", src, "-o", pub, "-q")
+    for f in (src, ref, pub):
+        assert_valid_ooxml(f)
