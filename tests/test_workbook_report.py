@@ -17,7 +17,7 @@ MANU = "ind_rd_personnel_fte,ind_rd_expenditure,ind_new_product_dev_spending"
 DIGI = "gov_education_spending,basic_research_spending,invention_patent_applications"
 EQS = "ln(rd_expenditure) ~ ln(ind_rd_expenditure) + ln(gov_sci_tech_spending); " \
       "ln(ind_rd_expenditure) = ln(rd_expenditure) + ln(ind_rd_personnel_fte)"
-REPORT = ["Factor analysis", "Grades", "Composite index", "Coupling", "Disparity", "Equations", "Dynamics", "Methods"]
+REPORT = ["Factor analysis", "Grades", "Composite index", "Obstacle degree", "Coupling", "Disparity", "Equations", "Dynamics", "Methods"]
 
 
 def _all_cells(wb):

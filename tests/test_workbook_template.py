@@ -9,9 +9,9 @@ import pytest
 
 from workbook_helpers import ROOT, anchor, nqp, parts
 
-SHEETS = ["Settings", "Inputs", "Factor analysis", "Grades", "Composite index", "Coupling", "Disparity",
+SHEETS = ["Settings", "Inputs", "Factor analysis", "Grades", "Composite index", "Obstacle degree", "Coupling", "Disparity",
           "Equations", "Dynamics", "Weights", "Methods", "xlwings.conf"]
-SHEETS_ZH = ["设置", "输入数据", "因子分析", "等级划分", "综合指数", "耦合协调", "区域差异", "联立方程", "动态演进",
+SHEETS_ZH = ["设置", "输入数据", "因子分析", "等级划分", "综合指数", "障碍度", "耦合协调", "区域差异", "联立方程", "动态演进",
              "空间权重", "方法说明", "xlwings.conf"]
 
 

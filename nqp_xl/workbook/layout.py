@@ -135,6 +135,7 @@ class Page:
             self.ws.write_formula(self.row, 0, "=" + formula, f, text)
         else:
             self.ws.write_string(self.row, 0, text, f)
+        self.heights[self.row] = 21.0  # 14-point text
         self.row += 1
 
     def note(self, text: str) -> None:
@@ -144,6 +145,7 @@ class Page:
     def heading(self, text: str, row: int | None = None, col: int = 0) -> None:
         r = self.row if row is None else row
         self.ws.write_string(r, col, text, self.book.fmt("gen", bold=True, font_size=12))
+        self.heights[r] = max(self.heights.get(r, ROW_PT), 18.0)  # 12-point text
         if row is None:
             self.row += 1
 

@@ -218,6 +218,7 @@ def dynamics_sheet(ctx: Ctx) -> Page:
                    ("int", "num", "num", "num", "num", "p"))
         year_rows = f"NQP_SELECT(CHOOSE({{1,2,3}},{REGIONS},{YEARS},{values}),2,NQP_YEAR)"
         page.ws.write_formula(page.row, 0, "=" + ctx.year_title("lisa"), ctx.book.fmt("gen", bold=True, font_size=12), "")
+        page.heights[page.row] = 18.0
         page.row += 1
         top = page.row
         page.labels("dy.lisa_labels", f"INDEX({year_rows},0,1)", ctx.n_year + 1, col=0, row=top)
@@ -227,11 +228,11 @@ def dynamics_sheet(ctx: Ctx) -> Page:
         page.note(ctx.t("weights_missing"))
         page.skip(1)
     # the density curves: the chart first, the 100 grid points below it
-    m = page.size("dy.kdensity", (101, ctx.n_years + 1))
+    m = page.size("dy.kdensity", (51, ctx.n_years + 1))
     chart_row = page.row
     page.row += 20
     page.heading(ctx.t("kdensity"))
-    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},100,,{L_})", (m.rows, m.cols), ("num",))
+    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},50,,{L_})", (m.rows, m.cols), ("num",))
     _kdensity_chart(ctx, page, kd, row=chart_row, col=0)
     page.finish(repeat_rows=(0, 0))
     return page

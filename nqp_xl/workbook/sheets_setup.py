@@ -186,7 +186,7 @@ METHODS = [
      "C = D- / (D+ + D-)"),
     ("composite", "Rank, Change", "排名、变化", "Rank within the year; change = last year's rank minus this year's (+ = up)",
      "年内排名；变化 = 上年排名 − 本年排名（正 = 上升）", "rank 1 = highest"),
-    ("composite", "Obstacle degree", "障碍度", "Share (%) of each indicator in the distance from the ideal, year analysed",
+    ("obstacle", "Obstacle degree", "障碍度", "Share (%) of each indicator in the distance from the ideal, year analysed",
      "各指标对偏离理想值的贡献（%），分析年份", "O = w (1 - x') / Σ w (1 - x') × 100"),
     ("coupling", "U", "U", "Composite index of each subsystem (Inputs row 2), weights within the subsystem",
      "各子系统综合指数（输入数据第 2 行），子系统内赋权", "U = Σ w x'"),

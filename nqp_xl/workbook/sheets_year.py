@@ -145,9 +145,27 @@ def grades_sheet(ctx: Ctx) -> Page:
     return page
 
 
+def obstacle_sheet(ctx: Ctx) -> Page:
+    """The obstacle degree of each indicator for each region in the year analysed: a sheet of
+    its own, since one column per indicator is wider than the Composite index tables."""
+    page = Page(ctx.book, ctx.sheet("obstacle"), landscape=True)
+    if ctx.panel:
+        page.title(ctx.t("obstacle"), ctx.year_title("obstacle"))
+    else:
+        page.title(ctx.t("obstacle").rstrip("，,:： in"))
+    page.note(ctx.t("obstacle_note"))
+    page.skip(1)
+    top = page.row
+    page.labels("ob.labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
+    page.block("ob.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
+               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9)
+    page.finish(repeat_rows=(top, top))
+    return page
+
+
 def composite_sheet(ctx: Ctx) -> Page:
-    """Weights and the obstacle degree of the year first, then the long table of every row
-    (its header repeated on each printed page)."""
+    """The weights first, then the long table of every row (its header repeated on each
+    printed page); the obstacle degree follows on its own sheet."""
     page = Page(ctx.book, ctx.sheet("composite"), landscape=True)
     page.title(ctx.t("ci_title"))
     page.note(ctx.t("ci_note"))
@@ -155,15 +173,6 @@ def composite_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("weights"))
     page.block("ci.weights", f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
                (ctx.p + 1, 4), _first_gen("num"))
-    if ctx.panel:
-        page.ws.write_formula(page.row, 0, "=" + ctx.year_title("obstacle"), ctx.book.fmt("gen", bold=True, font_size=12), "")
-        page.row += 1
-    else:
-        page.heading(ctx.t("obstacle").rstrip("，,:： in"))
-    top = page.row
-    page.labels("ci.obst_labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
-    page.block("ci.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
-               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9)
     page.heading(ctx.t("index") if ctx.panel else ctx.t("index_cs"))
     head = page.row
     n = ctx.n_all

@@ -8,7 +8,8 @@ sheet naming ``nqp_udfs``.  Sheets (tab names in the workbook's language):
   k, grade names, weights, coupling model, equations), each a defined name (``NQP_YEAR``, ...);
 * Inputs: the Data table, with a direction row and a Subsystem row above it;
 * Factor analysis and Grades of the year analysed (``NQP_SELECT`` of the Data table);
-* Composite index, Coupling, Disparity, Equations over every row (panel tables by year);
+* Composite index, Coupling, Disparity, Equations over every row (panel tables by year), and
+  the Obstacle degree of the year analysed;
 * Dynamics (kept for the dynamics functions), Methods.
 
 Every formula refers to the Data table and the Settings through defined names, so a new year,
@@ -35,7 +36,7 @@ from .input_table import (DEMO_CSV, INPUT_HEADER_ROW, InputError, InputTable, Re
 from .layout import Book, Measured, text_width
 from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet, weights_sheet
 from .sheets_setup import SETTINGS, conf_sheet, inputs_sheet, methods_sheet, settings_sheet  # noqa: F401
-from .sheets_year import composite_sheet, factor_sheet, grades_sheet
+from .sheets_year import composite_sheet, factor_sheet, grades_sheet, obstacle_sheet
 
 FIXED_TIME = _dt.datetime(2024, 1, 1, 0, 0, 0)
 
@@ -96,6 +97,7 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     factor_sheet(ctx)
     grades_sheet(ctx)
     composite_sheet(ctx)
+    obstacle_sheet(ctx)
     coupling_sheet(ctx)
     disparity_sheet(ctx)
     equations_sheet(ctx)

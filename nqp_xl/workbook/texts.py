@@ -11,6 +11,7 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "factor": ("Factor analysis", "因子分析"),
     "grades": ("Grades", "等级划分"),
     "composite": ("Composite index", "综合指数"),
+    "obstacle": ("Obstacle degree", "障碍度"),
     "coupling": ("Coupling", "耦合协调"),
     "disparity": ("Disparity", "区域差异"),
     "equations": ("Equations", "联立方程"),
@@ -71,6 +72,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "index": ("Composite index, TOPSIS, rank within the year and change", "综合指数、TOPSIS、年内排名及变化"),
     "index_cs": ("Composite index and TOPSIS", "综合指数与 TOPSIS"),
     "obstacle": ("Obstacle degree (%) of each indicator in", "各指标障碍度（%）："),
+    "obstacle_note": ("The share of each indicator in the region's distance from the ideal, with the weights of the "
+                      "Composite index settings, over the regions of the year analysed.",
+                      "各指标在该地区与理想值差距中所占比重；权重同综合指数设置，样本为分析年份的各地区。"),
     "chart_index": ("Composite index by region", "各地区综合指数"),
     # Coupling
     "cp_title": ("Coupling coordination of the subsystems", "子系统耦合协调度"),
