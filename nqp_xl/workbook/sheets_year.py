@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .context import D, I_, L_, REGIONS, YEARS, Ctx
-from .layout import Page, Placed
+from .layout import Page, Placed, text_width
 
 SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
 
@@ -174,7 +174,9 @@ def composite_sheet(ctx: Ctx) -> Page:
     page.block("ci.weights", f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
                (ctx.p + 1, 4), _first_gen("num"))
     page.heading(ctx.t("index") if ctx.panel else ctx.t("index_cs"))
-    head = page.row
+    caption = page.row  # over the TOPSIS and the rank columns: which rank is which
+    head = page.row + 1
+    page.items.append((caption - 1, head + 1))  # the heading stays with the table
     n = ctx.n_all
     page.labels("ci.regions", REGIONS, n + 1, col=0, row=head)
     col = 1
@@ -184,9 +186,14 @@ def composite_sheet(ctx: Ctx) -> Page:
     idx = page.block("ci.index", ctx.index, (n + 1, 1), ("num",), row=head, col=col, advance=False)
     top_ = page.block("ci.topsis", f"NQP_TOPSIS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})", (n + 1, 4),
                       _last_int, row=head, col=col + 1, advance=False)
+    cap = ctx.book.fmt("gen", italic=True, align="center", bottom=1)
+    page.ws.merge_range(caption, top_.col, caption, top_.col + 3, ctx.t("topsis_caption"), cap)
     if ctx.panel:
-        page.block("ci.rank", f"NQP_RANK(INDEX({ctx.index},0,1),{YEARS},{REGIONS},{L_})", (n + 1, 2),
-                   ("int", "change"), row=head, col=top_.col + top_.cols, advance=False)
+        rk = page.block("ci.rank", f"NQP_RANK(INDEX({ctx.index},0,1),{YEARS},{REGIONS},{L_})", (n + 1, 2),
+                        ("int", "change"), row=head, col=top_.col + top_.cols, advance=False)
+        page.ws.merge_range(caption, rk.col, caption, rk.col + 1, ctx.t("rank_caption"), cap)
+        for j in (0, 1):  # room for the caption over the two columns
+            page.width(rk.col + j, text_width(ctx.t("rank_caption")) / 2 + 2)
     page.row = idx.last_row + 2
-    page.finish(repeat_rows=(head, head))
+    page.finish(repeat_rows=(caption, head))
     return page

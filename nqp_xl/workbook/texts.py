@@ -69,6 +69,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "ci_note": ("Weights and min-max bounds pooled over every row of the Data table, so years are comparable.",
                 "权重与极差标准化的上下限取自 Data 表全部行（混合截面），不同年份可比。"),
     "weights": ("Indicator weights", "指标权重"),
+    "topsis_caption": ("TOPSIS (rank among all rows)", "TOPSIS（全部行中的排名）"),
+    "rank_caption": ("Rank in the year", "年内排名"),
     "index": ("Composite index, TOPSIS, rank within the year and change", "综合指数、TOPSIS、年内排名及变化"),
     "index_cs": ("Composite index and TOPSIS", "综合指数与 TOPSIS"),
     "obstacle": ("Obstacle degree (%) of each indicator in", "各指标障碍度（%）："),
