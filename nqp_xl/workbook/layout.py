@@ -177,7 +177,8 @@ class Page:
 
         room = room_for(nrows) if grows and not scalar else nrows
         self.book.anchors[(self.name, r0, col)] = key
-        first = self.book.fmt("gen", head=True) if header and not scalar else self.book.fmt(kind(0))
+        head_kind = "text" if kind(0) == "text" else "gen"  # a blank header cell behind IF() reads 0
+        first = self.book.fmt(head_kind, head=True) if header and not scalar else self.book.fmt(kind(0))
         if scalar:
             self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
         else:
@@ -186,7 +187,8 @@ class Page:
                 for j in range(ncols):
                     if (i, j) != (0, 0):
                         head_row = header and i == 0
-                        self.ws.write_blank(r0 + i, col + j, None, self.book.fmt("gen" if head_row else kind(j), head=head_row))
+                        self.ws.write_blank(r0 + i, col + j, None,
+                                            self.book.fmt(head_kind if head_row else kind(j), head=head_row))
         for j in range(ncols):
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
             body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text") else 0.0)
