@@ -24,7 +24,7 @@ import numpy as np
 from .errors import NQPError
 from .table import EXCEL_ERROR_CODES, Table, is_error_value
 
-__all__ = ["key_of", "key_text", "key_cells", "aligned_keys", "order_keys", "key_header",
+__all__ = ["key_of", "key_text", "key_cells", "aligned_keys", "order_keys",
            "range_rows", "is_text_cell", "label_count", "take_columns"]
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -118,11 +118,6 @@ def order_keys(keys: Sequence) -> list:
     numbers = sorted(k for k in seen if isinstance(k, float))
     texts = [k for k in seen if not isinstance(k, float)]
     return numbers + texts
-
-
-def key_header(header: Any, fallback: str) -> str:
-    """The header cell of a key column, else ``fallback``."""
-    return header if header not in (None, "") else fallback
 
 
 # ----------------------------------------------------------------------------- column subsets

@@ -1,7 +1,10 @@
-"""Descriptive statistics per indicator, as SPSS FACTOR's /PRINT UNIVARIATE and DESCRIPTIVES show.
+"""Descriptive statistics per indicator, as SPSS FACTOR's /PRINT UNIVARIATE and DESCRIPTIVES show,
+and the correlation matrix (FACTOR /PRINT CORRELATION).
 
 N is the listwise count (SPSS FACTOR's "Analysis N": rows complete on every indicator);
-the standard deviation uses n-1.
+the standard deviation uses n-1.  The correlation matrix is R = Z'Z/(n-1) with Z the n-1
+z-scores (:func:`nqp_xl.factor.correlation`, the matrix factor analysis starts from); unlike
+factor analysis it is answered for a singular R too (more indicators than rows).
 """
 from __future__ import annotations
 
@@ -57,3 +60,15 @@ def describe(data: Any, id_cols: Any = None, missing: Any = None) -> Describe:
     table = check_table(data, id_cols=id_cols, missing=missing)
     table.require(min_rows=2, min_cols=1, what="descriptive statistics")
     return Describe(table)
+
+
+def correlations(data: Any, id_cols: Any = None, missing: Any = None) -> tuple[Table, np.ndarray]:
+    """The table and the Pearson correlation matrix of its indicators over the complete rows."""
+    from .cache import cached
+    from .factor import correlation
+
+    table = check_table(data, id_cols=id_cols, missing=missing)
+    what = "the correlation matrix"
+    table.require(min_rows=3, min_cols=2, what=what)
+    table.require_variation(what)
+    return table, cached(("correlation", table.digest), lambda: correlation(table))

@@ -25,7 +25,7 @@ import numpy as np
 
 from .columns import is_text_cell, label_count, range_rows, take_columns
 from .errors import NQPError
-from .options import flatten
+from .options import flatten, is_blank
 from .table import Table, cell_name, check_table
 
 __all__ = ["Term", "parse_system", "SystemData", "system_data", "CONS"]
@@ -188,7 +188,7 @@ def _header_and_rows(data: Any, id_cols: Any) -> tuple[list[str], list[list] | N
     if isinstance(data, Table):
         raise NQPError("equations need the data with its header row, not a converted table")
     rows = range_rows(data)
-    if len(rows) < 2 or not all(is_text_cell(v) or v is None for v in rows[0]) or not any(map(is_text_cell, rows[0])):
+    if len(rows) < 2 or not all(is_text_cell(v) or is_blank(v) for v in rows[0]) or not any(map(is_text_cell, rows[0])):
         raise NQPError("the data range needs a header row of variable names for the equations to refer to")
     n_lab = label_count(rows, id_cols)
     return [str(v).strip() if v is not None else "" for v in rows[0]], rows, data, n_lab

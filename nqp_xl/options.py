@@ -20,6 +20,22 @@ def _blank(value: Any) -> bool:
     )
 
 
+def is_blank(value: Any) -> bool:
+    """An omitted argument or an empty cell (None, "", NaN)."""
+    return _blank(value)
+
+
+def one_cell(value: Any) -> Any:
+    """A scalar argument as its value: a 1×1 range [[v]] unwrapped (a longer range: its first cell)."""
+    cells = flatten(value)
+    return cells[0] if cells else None
+
+
+def is_empty(value: Any) -> bool:
+    """An omitted range argument or a range of blank cells only."""
+    return value is None or all(_blank(c) for c in flatten(value))
+
+
 def _scalar(value: Any) -> Any:
     """A 1×1 range arrives as [[v]]: unwrap it."""
     while isinstance(value, (list, tuple)) and len(value) == 1:

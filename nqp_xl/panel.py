@@ -29,11 +29,11 @@ import numpy as np
 from .columns import (aligned_keys, is_text_cell, key_of, key_text, label_count, order_keys,
                       range_rows, take_columns)
 from .errors import NQPError
-from .options import _blank, choice, flatten
+from .options import choice, flatten, is_blank, is_empty, one_cell
 from .ranks import rank_desc
 from .table import EXCEL_ERROR_CODES, Table, check_table
 
-__all__ = ["select_rows", "PIVOT_STATS", "pivot", "Pivot", "rank_within", "Ranked", "levels",
+__all__ = ["select_rows", "PIVOT_STATS", "STAT_NAMES", "pivot", "Pivot", "rank_within", "Ranked", "levels",
            "subindices", "Subindices"]
 
 
@@ -41,11 +41,9 @@ __all__ = ["select_rows", "PIVOT_STATS", "pivot", "Pivot", "rank_within", "Ranke
 
 
 def _column_position(header: list, column: Any, width: int, has_header: bool) -> int:
-    col = column[0][0] if isinstance(column, (list, tuple)) and column and isinstance(column[0], (list, tuple)) \
-        else column
-    if isinstance(col, (list, tuple)):
-        col = col[0] if col else None
-    if _blank(col):
+    """The 0-based position of ``column`` (a header name, or a 1-based number)."""
+    col = one_cell(column)
+    if is_blank(col):
         raise NQPError("column is blank; give a header name (e.g. \"year\") or a column number (1, 2, ...)")
     if isinstance(col, (int, float)) and not isinstance(col, bool):
         if col != int(col) or not 1 <= col <= width:
@@ -59,8 +57,8 @@ def _column_position(header: list, column: Any, width: int, has_header: bool) ->
         lower = [n.lower() for n in names]
         if name.lower() in lower:
             return lower.index(name.lower())
-    if key_of(name) is not None and isinstance(key_of(name), float):
-        return _column_position(header, float(key_of(name)), width, has_header)
+    if isinstance(key_of(name), float):  # "3" typed as text: the column number
+        return _column_position(header, key_of(name), width, has_header)
     shown = ", ".join(f'"{h}"' for h in header[:6] if h is not None) if has_header else ""
     raise NQPError(f'column "{name}" is not a header of data' + (f"; the headers are {shown}" if shown else
                                                                  " (data has no header row; give a column number)"))
@@ -82,13 +80,12 @@ def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
     """
     rows = range_rows(data)
     width = len(rows[0])
-    has_header = len(rows) > 1 and all(is_text_cell(v) or _blank(v) for v in rows[0]) and any(
+    has_header = len(rows) > 1 and all(is_text_cell(v) or is_blank(v) for v in rows[0]) and any(
         is_text_cell(v) for v in rows[0])
     head = rows[0] if has_header else []
     body = rows[1:] if has_header else rows
     j = _column_position(head, column, width, has_header)
-    target = key_of(value[0][0] if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple))
-                    else (value[0] if isinstance(value, (list, tuple)) and value else value))
+    target = key_of(one_cell(value))
     if target is None:
         chosen = body
     else:
@@ -105,7 +102,7 @@ def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
 # ----------------------------------------------------------------------------- pivot
 
 PIVOT_STATS = ("mean", "median", "sum", "count", "min", "max", "sd")
-_STAT_NAMES = {"mean": "Mean", "median": "Median", "sum": "Sum", "count": "Count", "min": "Min",
+STAT_NAMES = {"mean": "Mean", "median": "Median", "sum": "Sum", "count": "Count", "min": "Min",
                "max": "Max", "sd": "Std. Dev."}
 
 
@@ -149,7 +146,7 @@ def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean") -> Pi
     t = _one_column(values, None, None, "to summarise")
     rkeys, rhead = aligned_keys(rows, t, "rows")
     ckeys = None
-    if columns is not None and not all(_blank(c) for c in flatten(columns)):
+    if not is_empty(columns):
         ckeys, _ = aligned_keys(columns, t, "columns")
     y = np.full(t.n_rows, np.nan)
     y[t.keep] = t.values[:, 0]
@@ -190,7 +187,7 @@ def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
     must hold every region in every year); so is an id twice within one ``by`` value."""
     t = _one_column(values, None, None, "to rank")
     n = t.n_rows
-    has_by = by is not None and not all(_blank(c) for c in flatten(by))
+    has_by = not is_empty(by)
     bkeys = aligned_keys(by, t, "by")[0] if has_by else [0.0] * n
     y = np.full(n, np.nan)
     y[t.keep] = t.values[:, 0]
@@ -203,7 +200,7 @@ def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
         idx = np.asarray(members)
         rank[idx] = rank_desc(y[idx])
     change = None
-    if ids is not None and not all(_blank(c) for c in flatten(ids)):
+    if not is_empty(ids):
         if not has_by:
             raise NQPError("Change needs by (e.g. the year column) beside ids; give by, or leave ids out")
         ikeys = aligned_keys(ids, t, "ids")[0]
@@ -269,11 +266,14 @@ class Subindices:
         return np.column_stack([r.index for r in self.results])
 
 
-def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int) -> list | None:
-    """A row of cells given per column of data (or per chosen indicator), taken at ``positions``."""
+def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int, n_sub: int) -> list | None:
+    """A row of cells given per column of data, or beside the subsystems row (``n_sub`` cells,
+    covering the last columns), or per chosen indicator; answered for the chosen columns."""
     cells = flatten(arg)
-    if all(_blank(c) for c in cells):
+    if all(is_blank(c) for c in cells):
         return None
+    if len(cells) == n_sub < n_cols:
+        cells = [None] * (n_cols - n_sub) + cells
     if len(cells) == n_cols:
         return [cells[c] for c in positions]
     if len(cells) == n_ind:
@@ -302,7 +302,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
         raise NQPError(f"subsystems has {len(names_row)} cells but data has {width} columns; "
                        "give one subsystem name per column of data")
     names_row = [None] * (width - len(names_row)) + list(names_row)
-    labels = [None if _blank(c) else (key_text(key_of(c)) if key_of(c) is not None else None) for c in names_row]
+    labels = [None if is_blank(c) else (key_text(key_of(c)) if key_of(c) is not None else None) for c in names_row]
     order = list(dict.fromkeys(s for s in labels if s is not None))
     if len(order) < 1:
         raise NQPError("subsystems names no subsystem; write a subsystem name above each indicator")
@@ -314,9 +314,10 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     chosen = [c for c in range(n_lab, width) if labels[c] is not None]
     table = check_table(take_columns(rows, chosen, n_lab), id_cols=n_lab, missing=missing)
     groups = [[a for a, c in enumerate(chosen) if labels[c] == s] for s in order]
-    dirs = _per_column(directions, width, chosen, "directions", len(chosen))
+    n_sub = len(flatten(subsystems))
+    dirs = _per_column(directions, width, chosen, "directions", len(chosen), n_sub)
     w = _scalar_or_cells(weights)
-    w_cells = None if isinstance(w, str) or w is None else _per_column(weights, width, chosen, "weights", len(chosen))
+    w_cells = None if isinstance(w, str) or w is None else _per_column(weights, width, chosen, "weights", len(chosen), n_sub)
     if isinstance(w, str) and w.strip().lower() not in WEIGHT_METHODS:
         raise NQPError(f'weights="{w}" is not known; use "entropy", "critic", "cv", "equal" or one weight per indicator')
     results = []
@@ -333,7 +334,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
 
 def _scalar_or_cells(weights: Any) -> Any:
     cells = flatten(weights)
-    real = [c for c in cells if not _blank(c)]
+    real = [c for c in cells if not is_blank(c)]
     if not real:
         return None
     if len(real) == 1 and isinstance(real[0], str):

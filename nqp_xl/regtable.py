@@ -20,7 +20,7 @@ import numpy as np
 from .columns import aligned_keys, key_text
 from .equations import system_data
 from .errors import NQPError
-from .options import _blank, flatten
+from .options import is_blank, is_empty
 from .simultaneous import METHODS, SystemFit, fit_system
 from .table import parse_text_list
 
@@ -66,7 +66,7 @@ class RegTable:
 
 
 def _methods(methods: Any) -> list[str]:
-    names = parse_text_list(methods) if not _blank(methods) else []
+    names = parse_text_list(methods) if not is_blank(methods) else []
     names = [m.strip().lower() for m in names] or ["ols", "2sls", "3sls"]
     for m in names:
         if m not in METHODS:
@@ -81,7 +81,7 @@ def regression_table(data: Any, equations: Any, methods: Any = "ols,2sls,3sls", 
     """Fit the system once per method, or (with ``groups``) once per group by the first method."""
     how = _methods(methods)
     sd = system_data(data, equations, id_cols=id_cols, missing=missing)
-    if groups is None or all(_blank(c) for c in flatten(groups)):
+    if is_empty(groups):
         return RegTable(columns=how, by_group=False, fits=[fit_system(sd, m) for m in how])
     keys, _ = aligned_keys(groups, sd.table, "groups", "data", from_range=isinstance(data, (list, tuple)))
     kept = [k for k, keep in zip(keys, sd.table.keep.tolist()) if keep]

@@ -115,6 +115,17 @@ def test_subindex_columns_are_exactly_nqp_index_of_each_subsystem():
         assert_allclose(numbers(out, k), numbers(alone, 0), rtol=0, atol=1e-15)
 
 
+def test_subindex_rows_covering_the_indicator_columns_only():
+    """Subsystem and direction rows above the indicators only (not the label columns)."""
+    full = nqp_udfs.NQP_SUBINDEX(RANGE, SUBSYSTEMS, None, [[None] * 4 + ["+"] * 19 + ["-"]])
+    short = nqp_udfs.NQP_SUBINDEX(RANGE, [SUBSYSTEMS[0][4:]], None, [["+"] * 19 + ["-"]])
+    assert short == full and full != nqp_udfs.NQP_SUBINDEX(RANGE, SUBSYSTEMS)
+    some = [[None] * 4 + ["A", "A", None, "B", "B"] + [None] * 15]
+    a = nqp_udfs.NQP_SUBINDEX(RANGE, [some[0][4:]], None, [["-"] * 20])
+    b = nqp_udfs.NQP_SUBINDEX(RANGE, some, None, [["-"] * 4])        # one per subsystem indicator
+    assert a == b and a[0] == ["A", "B"]
+
+
 def test_subindex_listwise_looks_only_at_subsystem_indicators():
     rows = [list(r) for r in RANGE[:40]]
     rows[5][RANGE[0].index("hitech_profit")] = None       # a column in no subsystem
@@ -193,6 +204,8 @@ def test_pivot_bad_input():
     one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year")[:100]), "rows has 100 cells", "249 rows")
     one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year"), column("region")[1:]), "columns has 248")
     one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year"), None, "mode"), 'stat="mode"')
+    one_line_error(nqp_udfs.NQP_PIVOT(column("rd_intensity"), column("year"), column("region"), None, "fr"), 'lang "fr"')
+    one_line_error(nqp_udfs.NQP_GINI(column("rd_intensity"), column("region"), column("year"), "fr"), 'lang "fr"')
 
 
 # ----------------------------------------------------------------------------- NQP_RANK
@@ -241,5 +254,14 @@ def test_corr_and_communalities_match_psych():
         assert_allclose(numbers(out, 2), c[col], atol=ATOL)
 
 
-def test_corr_bad_input():
+def test_corr_bad_input_and_a_singular_matrix():
     one_line_error(nqp_udfs.NQP_CORR([["a", "b"], [1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]), '"a" is constant')
+    one_line_error(nqp_udfs.NQP_CORR([["a", "b"], [1.0, 2.0], [2.0, 3.0]]), "at least 3 complete rows")
+    year = nqp_udfs.NQP_SELECT(RANGE, "year", 2022.0)
+    few = year[:16]                                  # 15 regions, 20 indicators: R is singular
+    assert nqp_udfs.NQP_KMO(few, None, 4).startswith("#NQP! ")
+    wide = nqp_udfs.NQP_CORR(few, None, 4)
+    assert len(wide) == 21 and wide[1][1] == 1.0
+    assert_allclose(wide[3][1], np.corrcoef([r[4] for r in few[1:]], [r[6] for r in few[1:]])[0, 1], atol=1e-15)
+    fa = nqp_udfs._fa(year, id_cols=4).correlation
+    assert_allclose(np.array([r[1:] for r in nqp_udfs.NQP_CORR(year, None, 4)[1:]]), fa, atol=1e-15)

@@ -467,7 +467,9 @@ def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None
     def compute():
         if _given(by):
             from nqp_xl import disparity_by
+            from nqp_xl.labels import resolve_lang
 
+            resolve_lang(lang)
             res = disparity_by.disparity_by(values, groups, by, "gini", id_cols=id_cols, missing=missing)
             return disparity_by.gini_by_table(res, lang)
         return disparity.gini_table(disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing), lang)
@@ -493,7 +495,9 @@ def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=Non
     def compute():
         if _given(by):
             from nqp_xl import disparity_by
+            from nqp_xl.labels import resolve_lang
 
+            resolve_lang(lang)
             res = disparity_by.disparity_by(values, groups, by, "theil", id_cols=id_cols, missing=missing)
             return disparity_by.theil_by_table(res, lang)
         return disparity.theil_table(disparity.theil(values, groups, id_cols=id_cols, missing=missing), lang)
@@ -541,9 +545,9 @@ _KEY_DOC = "one column, one cell per row of {0} (and one for its header row)"
 
 def _given(arg) -> bool:
     """An optional range argument that holds something (not omitted, not all blank)."""
-    from nqp_xl.options import _blank, flatten
+    from nqp_xl.options import is_empty
 
-    return arg is not None and not all(_blank(c) for c in flatten(arg))
+    return not is_empty(arg)
 
 
 @xw.func(category="nqp-xl")
@@ -600,11 +604,13 @@ def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     no value falls.
     """
     def compute():
-        from nqp_xl.panel import _STAT_NAMES, pivot
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.panel import STAT_NAMES, pivot
 
+        resolve_lang(lang)
         res = pivot(values, rows, columns, stat)
         first = res.row_header or ""
-        heads = res.column_keys if res.column_keys is not None else [text(_STAT_NAMES[res.stat], lang)]
+        heads = res.column_keys if res.column_keys is not None else [text(STAT_NAMES[res.stat], lang)]
         return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
 
     return _answer(compute, "NQP_PIVOT")
@@ -661,8 +667,10 @@ def NQP_CORR(data, lang=None, id_cols=None, missing=None):
     Source: SPSS FACTOR /PRINT CORRELATION.
     """
     def compute():
-        res = _fa(data, id_cols=id_cols, missing=missing)
-        return _fa_per_indicator(res.table, res.correlation, list(res.names), lang)
+        from nqp_xl.describe import correlations
+
+        table, r = correlations(data, id_cols=id_cols, missing=missing)
+        return _fa_per_indicator(table, r, list(table.names), lang)
 
     return _answer(compute, "NQP_CORR")
 

@@ -1,0 +1,38 @@
+"""Key columns and column subsets (nqp_xl.columns)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nqp_xl.columns import aligned_keys, key_cells, key_of, key_text, label_count, order_keys, take_columns
+from nqp_xl.errors import NQPError
+from nqp_xl.table import check_table
+
+
+def test_keys_compare_as_users_read_them():
+    assert key_of(2022.0) == key_of("2022") == key_of(" 2022 ") == key_of(2022) == 2022.0
+    assert key_of("East ") == "East" and key_of(True) == "TRUE"
+    assert [key_of(v) for v in (None, "", "  ", "#N/A", -2146826246, float("nan"))] == [None] * 6
+    assert key_text(2022.0) == "2022" and key_text(0.5) == "0.5" and key_text("东部") == "东部"
+
+
+def test_order_numbers_ascending_then_texts_by_first_appearance():
+    assert order_keys(["b", 2019.0, None, "a", 2016.0, "b", 2016.0]) == [2016.0, 2019.0, "b", "a"]
+
+
+def test_aligned_keys_need_one_cell_per_row_and_the_header_cell():
+    t = check_table([["x"], [1.0], [2.0], [None]])
+    keys, head = aligned_keys([["year"], [2016.0], ["2017"], [2018.0]], t, "by")
+    assert keys == [2016.0, 2017.0, 2018.0] and head == "year"
+    with pytest.raises(NQPError, match="by has 3 cells but values has 4 rows"):
+        aligned_keys([[2016.0], [2017.0], [2018.0]], t, "by")
+    with pytest.raises(NQPError, match="one column"):
+        key_cells([[1, 2], [3, 4]], "by")
+    frame = check_table(pd.DataFrame({"x": [1.0, 2.0]}))
+    assert aligned_keys(pd.Series(["a", "b"]), frame, "by", from_range=False)[0] == ["a", "b"]
+
+
+def test_label_columns_and_subsets():
+    rows = [["region", "year", "x", "y"], ["a", 2016.0, 1.0, 2.0], ["b", 2016.0, 3.0, None]]
+    assert label_count(rows, None) == 1 and label_count(rows, 2.0) == 2
+    assert take_columns(rows, [3], 1) == [["region", "y"], ["a", 2.0], ["b", None]]

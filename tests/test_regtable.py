@@ -1,0 +1,135 @@
+"""NQP_REGTABLE (nqp_xl.regtable) held to R systemfit at its printed 3 decimals and exact stars.
+
+Reference: tests/oracles/panel_reference.R on tests/fixtures/panel/equation_data.csv (the bundled
+panel's NQP and Manufacturing subsystem indices with six raw columns): the system of the
+coupling paper's Table 7 on our indicators,
+
+    NQP           ~ ln(gov_education_spending) + ln(rd_expenditure) + ln(valid_invention_patents) + Manufacturing
+    Manufacturing ~ ln(invention_patent_applications) + ln(tech_market_outflow) + hitech_profit_margin + NQP
+
+by OLS, 2SLS, 3SLS and ireg3 (systemfit with the settings of tests/oracles/sem_systemfit.R),
+and by 3SLS per NBS region (Table 9).  Every printed cell must equal R's exactly; the
+unrounded coefficients are also held at 1e-8 (relative).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nqp_udfs
+from nqp_xl.simultaneous import three_sls
+from panel_data import as_range
+from test_panel import one_line_error
+
+HERE = Path(__file__).resolve().parent / "fixtures" / "panel"
+DATA = pd.read_csv(HERE / "equation_data.csv")
+RANGE = as_range(DATA)
+REF = pd.read_csv(HERE / "regtable.csv", dtype=str, keep_default_na=False)
+EQS = ("NQP ~ ln(gov_education_spending) + ln(rd_expenditure) + ln(valid_invention_patents) + Manufacturing; "
+       "Manufacturing ~ ln(invention_patent_applications) + ln(tech_market_outflow) + hitech_profit_margin + NQP")
+STATA = ("(NQP ln(gov_education_spending) ln(rd_expenditure) log(valid_invention_patents) Manufacturing) "
+         "(Manufacturing log(invention_patent_applications) ln(tech_market_outflow) hitech_profit_margin NQP)")
+FOOT = "Standard errors in parentheses; * p<0.1, ** p<0.05, *** p<0.01"
+
+
+def expected(columns: list[str]) -> list[list]:
+    """The table R's figures make, laid out as SPEC Part 2 says."""
+    first = REF[REF.column == columns[0]]
+    out = []
+    for eq in dict.fromkeys(first.equation):
+        out.append([eq] + [None] * len(columns))
+        for var in first[first.equation == eq].variable:
+            cells = [REF[(REF.column == c) & (REF.equation == eq) & (REF.variable == var)].iloc[0] for c in columns]
+            if var == "N":
+                out.append(["N", *(float(c.coef) for c in cells)])
+            elif var == "R2":
+                out.append(["R²", *(c.coef for c in cells)])
+            else:
+                out.append([var, *(c.coef for c in cells)])
+                out.append([None, *(c.se for c in cells)])
+    return out
+
+
+def test_methods_side_by_side_match_systemfit():
+    out = nqp_udfs.NQP_REGTABLE(RANGE, EQS)
+    assert out[0] == [None, "OLS", "2SLS", "3SLS"]
+    assert out[1:-1] == expected(["ols", "2sls", "3sls"])
+    assert out[-1] == [FOOT, None, None, None]
+    out = nqp_udfs.NQP_REGTABLE(RANGE, [[EQS.split("; ")[0]], [EQS.split("; ")[1]]], "ireg3, ols")
+    assert out[0] == [None, "ireg3", "OLS"] and out[1:-1] == expected(["ireg3", "ols"])
+
+
+def test_groups_by_the_first_method_match_systemfit():
+    region = [["region"]] + [[g] for g in DATA.region]
+    out = nqp_udfs.NQP_REGTABLE(RANGE, EQS, "3sls", region)
+    assert out[0] == [None, "East", "Central", "West", "Northeast"]
+    assert out[1:-1] == expected(["East", "Central", "West", "Northeast"])
+    assert [r for r in out if r[0] == "N"][0][1:] == [70.0, 42.0, 72.0, 21.0]
+
+
+def test_unrounded_coefficients_match_systemfit_and_stata_form_is_the_same_system():
+    for method in ("ols", "2sls", "3sls", "ireg3"):
+        fit = three_sls(RANGE, EQS, method)
+        want = REF[(REF.column == method) & ~REF.variable.isin(["N", "R2"])].coef17.astype(float).to_numpy()
+        np.testing.assert_allclose(np.concatenate(fit.params), want, rtol=1e-8, atol=1e-10)
+        stata = three_sls(RANGE, STATA, method)
+        assert [e.regressors for e in stata.equations] == [e.regressors for e in fit.equations]
+        np.testing.assert_allclose(np.concatenate(stata.params), np.concatenate(fit.params), rtol=1e-13)
+    eq = EQS.replace(" ~ ", " = ")
+    assert nqp_udfs.NQP_REGTABLE(RANGE, eq) == nqp_udfs.NQP_REGTABLE(RANGE, EQS)
+
+
+def test_rows_drop_only_for_the_columns_used():
+    """Blank out an unused column everywhere and a used one in two rows: N drops by two only."""
+    rows = [list(r) for r in RANGE]
+    rows[0].append("unused")
+    for r in rows[1:]:
+        r.append(None)
+    used = rows[0].index("rd_expenditure")
+    complete = [i for i in range(1, len(rows)) if None not in rows[i][:-1]]
+    rows[complete[0]][used] = None
+    rows[complete[1]][used] = None
+    out = nqp_udfs.NQP_REGTABLE(rows, EQS, "ols")
+    assert [r for r in out if r[0] == "N"][0] == ["N", 203.0]
+
+
+def test_chinese_labels_and_stars_boundaries():
+    from nqp_xl.regtable import fixed3, stars
+
+    out = nqp_udfs.NQP_REGTABLE(RANGE, EQS, "ireg3", None, "zh")
+    assert out[0] == [None, "迭代3SLS"] and out[-1][0].startswith("括号内为标准误")
+    assert "样本量" in [r[0] for r in out] and "R²" in [r[0] for r in out]
+    assert [stars(p) for p in (0.0099, 0.01, 0.0499, 0.05, 0.0999, 0.1)] == ["***", "**", "**", "*", "*", ""]
+    assert fixed3(-0.0004) == "0.000" and fixed3(-0.0005) == "-0.001" and fixed3(0.3195) == "0.320"
+
+
+@pytest.mark.parametrize("equations,methods,words", [
+    ("NQP ~ ln(gov_spending) + Manufacturing", "ols", ['"gov_spending" is not a column', "did you mean"]),
+    ("NQP ~ sqrt(rd_expenditure) + Manufacturing", "ols", ['"sqrt(rd_expenditure)"', "ln(column)"]),
+    ("(NQP rd_expenditure Manufacturing", "ols", ['without its ")"']),
+    ("NQP ~ ln(rd_expenditure) + Manufacturing", "ols,probit", ['"probit"']),
+    ("NQP ~ ln(rd_expenditure) + Manufacturing", "ols,ols", ["twice"]),
+])
+def test_bad_equations(equations, methods, words):
+    one_line_error(nqp_udfs.NQP_REGTABLE(RANGE, equations, methods), *words)
+
+
+def test_ln_of_a_non_positive_value_names_the_region_and_cell():
+    rows = [list(r) for r in RANGE]
+    j = rows[0].index("tech_market_outflow")
+    rows[3][j] = 0.0
+    for fn in (nqp_udfs.NQP_REGTABLE, nqp_udfs.NQP_3SLS):
+        one_line_error(fn(rows, EQS), "ln(tech_market_outflow) needs positive values", 'region "Hebei East"',
+                       "tech_market_outflow = 0", "row 4, column J")
+
+
+def test_groups_bad_input():
+    region = [["region"]] + [[g] for g in DATA.region]
+    one_line_error(nqp_udfs.NQP_REGTABLE(RANGE, EQS, "3sls", region[:-1]), "groups has 248 cells", "249 rows")
+    one_line_error(nqp_udfs.NQP_REGTABLE(RANGE, EQS, "3sls", [["region"]] + [["East"]] * 248),
+                   'only one group ("East")')
+    tiny = [["g"]] + [["East"]] * 240 + [["Tiny"]] * 8
+    one_line_error(nqp_udfs.NQP_REGTABLE(RANGE, EQS, "3sls", tiny), 'group "Tiny"', "complete rows")
