@@ -225,3 +225,39 @@ def test_moran_with_sparse_weights_for_thousands_of_regions():
 def test_spatial_weights_objects_are_checked():
     with pytest.raises(NQPError, match="square"):
         spatial.SpatialWeights(["a", "b"], np.zeros((2, 3)))
+
+
+# ----------------------------------------------------------------------------- PySAL, a second opinion
+# tests/oracles/dynamics_pysal.py (esda 2.8.2): Moran's I under both assumptions; local Moran with
+# esda's scaling Is = (n-1)/n Ii, its quadrants, and its p_sim (9,999 draws of its own) by sampling error.
+
+
+@pytest.mark.parametrize("name,weights,style", [("real", "contiguity", "W"), ("real", "distance", "B"),
+                                                ("synthetic", "synthetic", "W")])
+def test_moran_agrees_with_esda(name, weights, style):
+    df = dataset(name)
+    ref = reference("pysal_moran.csv")
+    ref = ref[(ref.dataset == name) & (ref.weights == weights)]
+    for assumption, suffix in (("randomization", "rand"), ("normality", "norm")):
+        res = spatial.moran(df["y"], df["id"], weights_of(weights), df["year"], assumption, style)
+        np.testing.assert_allclose(res.I, ref.I, **TOL)
+        np.testing.assert_allclose(res.expected, ref.EI, **TOL)
+        np.testing.assert_allclose(res.variance, ref[f"VI_{suffix}"], **TOL)
+        np.testing.assert_allclose(res.z, ref[f"z_{suffix}"], **TOL)
+        np.testing.assert_allclose(res.p, ref[f"p_{suffix}"], **TOL)
+
+
+@pytest.mark.parametrize("name,weights,style", [("real", "contiguity", "W"), ("real", "distance", "B"),
+                                                ("synthetic", "synthetic", "W")])
+def test_lisa_agrees_with_esda(name, weights, style):
+    ref = reference("pysal_lisa.csv")
+    ref = ref[(ref.dataset == name) & (ref.weights == weights)]
+    df = dataset(name).dropna()
+    one = df[df.year == ref.year.iloc[0]]
+    res = spatial.local_moran(one["y"], one["id"], weights_of(weights), style=style)
+    n = len(one)
+    np.testing.assert_allclose(res.Ii * (n - 1) / n, ref.Is, **TOL)
+    assert res.quadrant_names() == ref.quadrant.tolist()
+    p_ref = ref.p_sim.to_numpy()
+    se = np.sqrt(p_ref * (1 - p_ref) / 999)
+    assert np.all(np.abs(res.p - p_ref) <= 4 * se + 2e-3), np.c_[res.p, p_ref]
