@@ -52,7 +52,8 @@ from .cache import cached
 from .errors import NQPError
 from .table import Table, cell_name, check_table, is_error_value
 
-__all__ = ["dagum_gini", "theil", "DagumGini", "Theil", "grouped_values", "gini_table", "theil_table"]
+__all__ = ["dagum_gini", "theil", "DagumGini", "Theil", "grouped_values", "gini_table", "theil_table",
+           "share"]
 
 
 # ----------------------------------------------------------------------------- input
@@ -71,6 +72,7 @@ class Grouped:
     names: tuple[str, ...]
     table: Table
     digest: str
+    rows: np.ndarray | None = None   # the input data row of each value
 
 
 def _group_text(v: Any) -> str | None:
@@ -190,7 +192,8 @@ def grouped_values(values: Any, groups: Any, id_cols: Any = None, missing: Any =
     h.update(np.ascontiguousarray(codes).tobytes())
     h.update(repr(names).encode())
     h.update(np.ascontiguousarray(y).tobytes())
-    return Grouped(y=np.ascontiguousarray(y), codes=codes, names=names, table=table, digest=h.hexdigest())
+    return Grouped(y=np.ascontiguousarray(y), codes=codes, names=names, table=table, digest=h.hexdigest(),
+                   rows=rows_idx)
 
 
 # ----------------------------------------------------------------------------- sums of |differences|
@@ -456,3 +459,4 @@ def theil_table(result: Theil, lang: str | None = None) -> list[list]:
         for j, name in enumerate(result.groups):
             out.append([f"T ({name})", float(result.group_theil[j]), None])
     return out
+

@@ -38,8 +38,10 @@ cov_type="unadjusted", debiased=False)`` for 3SLS (with ``iterate=True`` for ire
 blocks are reg3's.  R's systemfit reproduces the same figures with ``methodResidCov="noDfCor"``
 (3SLS, ireg3) and the default ``"geomean"`` (OLS, 2SLS); see tests/oracles/sem_systemfit.R.
 
-Rows with a blank or error cell in the data range drop out (listwise, over the whole range:
-select only the columns the system uses).  Refused: an unknown variable (close names are
+Equations may be written ``y ~ x1 + x2``, ``y = x1 + x2`` or Stata's ``(y x1 x2) (x1 y x3)`` and
+use ``ln(col)`` / ``log(col)`` (:mod:`nqp_xl.equations`).  A row drops out only when a column
+the equations use is blank or an error there (listwise over those columns), so the whole
+Data table can be passed.  Refused: an unknown variable (close names are
 suggested), a duplicate dependent variable, a dependent variable on its own right-hand side,
 an equation that fails the order condition (it says how many instruments are missing) or the
 rank condition, fewer complete rows than instruments or parameters, and a constant or
@@ -47,8 +49,6 @@ collinear variable.
 """
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Sequence
@@ -57,13 +57,12 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
-from .options import choice, flatten
-from .table import Table, check_table
+from .equations import CONS, SystemData, parse_system, system_data
+from .options import choice
 
-__all__ = ["three_sls", "SystemFit", "Equation", "parse_equations", "METHODS"]
+__all__ = ["three_sls", "fit_system", "SystemFit", "Equation", "parse_equations", "METHODS"]
 
 METHODS = ("3sls", "2sls", "ols", "ireg3")
-CONS = "_cons"
 
 
 @dataclass(frozen=True)
@@ -72,62 +71,10 @@ class Equation:
     regressors: tuple[str, ...]
 
 
-_SPLIT = re.compile(r"[;\n\r]+")
-
-
 def parse_equations(equations: Any) -> list[tuple[str, list[str]]]:
-    """Equations as (dependent, [regressor names]) from text or a range of cells."""
-    if isinstance(equations, str):
-        texts = [equations]
-    else:
-        texts = [c for c in flatten(equations) if c is not None and not (isinstance(c, float) and c != c)]
-    parts: list[str] = []
-    for t in texts:
-        if not isinstance(t, str):
-            raise NQPError(f'equations must be text such as "y ~ x1 + x2", not {t!r}')
-        parts.extend(p.strip() for p in _SPLIT.split(t) if p.strip())
-    if not parts:
-        raise NQPError('equations is empty; write one equation per cell, or separate them with ";", '
-                       'e.g. "y1 ~ y2 + x1 + x2; y2 ~ y1 + x3 + x4"')
-    out = []
-    for text in parts:
-        if text.count("~") == 1:
-            lhs, rhs = text.split("~")
-        elif "~" not in text and text.count("=") == 1:
-            lhs, rhs = text.split("=")
-        else:
-            raise NQPError(f'equation "{text[:60]}" must have the form "y ~ x1 + x2"')
-        lhs = lhs.strip()
-        if not lhs or "+" in lhs:
-            raise NQPError(f'equation "{text[:60]}" needs one dependent variable before "~"')
-        terms = [t.strip() for t in rhs.split("+")]
-        if any(not t for t in terms):
-            raise NQPError(f'equation "{text[:60]}" has an empty term; write "y ~ x1 + x2"')
-        regs = []
-        for t in terms:
-            if t in ("1", CONS):
-                continue  # the intercept is always included
-            if t in ("0", "-1") or t.startswith("-") or re.search(r"\s-\s*[01]$", t):
-                raise NQPError(f'equation "{text[:60]}": every equation has an intercept (_cons); '
-                               "terms cannot be removed")
-            if t in regs:
-                raise NQPError(f'equation for "{lhs}" names "{t}" twice')
-            regs.append(t)
-        if not regs:
-            raise NQPError(f'equation for "{lhs}" has no regressors')
-        out.append((lhs, regs))
-    return out
-
-
-def _resolve(name: str, names: Sequence[str], lookup: dict[str, str]) -> str:
-    if name in names:
-        return name
-    if name.lower() in lookup:
-        return lookup[name.lower()]
-    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.5)
-    hint = (" (did you mean " + ", ".join(f'"{c}"' for c in close) + "?)") if close else ""
-    some = ", ".join(f'"{n}"' for n in list(names)[:6]) + (", ..." if len(names) > 6 else "")
-    raise NQPError(f'variable "{name}" is not a column of the data{hint}; the columns are {some}')
+    """Equations as (dependent, [regressor names]) from text or a range of cells
+    (any form of :func:`nqp_xl.equations.parse_system`; logs named ``ln(col)``)."""
+    return [(d.name, [r.name for r in regs]) for d, regs in parse_system(equations)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,13 +230,14 @@ def three_sls(data: Any, equations: Any, method: Any = "3sls", id_cols: Any = No
               missing: Any = None) -> SystemFit:
     """Fit a system of simultaneous equations (see the module docstring for the formulas)."""
     method = choice(method, "method", METHODS, "3sls")
-    table: Table = check_table(data, id_cols=id_cols, missing=missing)
-    if isinstance(data, (list, tuple)) and not table.has_header:
-        raise NQPError("the data range needs a header row of variable names for the equations to refer to")
-    names = list(table.names)
-    lookup = {n.lower(): n for n in names}
-    parsed = [(_resolve(d, names, lookup), [_resolve(r, names, lookup) for r in regs])
-              for d, regs in parse_equations(equations)]
+    return fit_system(system_data(data, equations, id_cols=id_cols, missing=missing), method)
+
+
+def fit_system(data: SystemData, method: str = "3sls", rows: np.ndarray | None = None) -> SystemFit:
+    """Fit the system of ``data`` by ``method`` on all its complete rows, or on those where the
+    boolean mask ``rows`` (over the complete rows) is true (e.g. one region group)."""
+    table = data.table
+    parsed = [(d, list(regs)) for d, regs in data.equations]
     deps = [d for d, _ in parsed]
     seen: set[str] = set()
     for d in deps:
@@ -325,14 +273,15 @@ def three_sls(data: Any, equations: Any, method: Any = "3sls", id_cols: Any = No
                     f"{' (' + ', '.join(excluded) + ')' if excluded else ''}; it needs {short} more "
                     f"instrument{'' if short == 1 else 's'}: an exogenous variable of the system left out of it")
     used = list(dict.fromkeys(deps + exog))
-    col = {n: j for j, n in enumerate(names)}
-    block = table.values[:, [col[v] for v in used]]
+    block = np.column_stack([data.values[v] for v in used])
+    if rows is not None:
+        block = block[rows]
     n = block.shape[0]
     n_inst = len(exog) + 1 if method != "ols" else 0  # OLS uses no instruments
     k_max = max(len(eq.regressors) + 1 for eq in eqs)
     need = max(n_inst, k_max) + 1
     if n < need:
-        dropped = table.n_rows - n
+        dropped = table.n_rows - table.values.shape[0] if rows is None else 0
         extra = f" ({dropped} rows with blank or error cells were left out)" if dropped else ""
         raise NQPError(f"the system needs more complete rows than its {max(n_inst, k_max)} "
                        f"{'instruments' if n_inst >= k_max else 'parameters'}; the data has {n}{extra}")
@@ -355,5 +304,6 @@ def three_sls(data: Any, equations: Any, method: Any = "3sls", id_cols: Any = No
                 endog = [r for r in eq.regressors if r in seen]
                 raise NQPError(f'equation for "{eq.dependent}" is not identified (rank condition): the '
                                f"excluded exogenous variables do not move {', '.join(endog)} independently")
-    key = ("three_sls", table.digest, method, tuple(eqs))
+    mask = b"" if rows is None else np.packbits(rows).tobytes()
+    key = ("three_sls", table.digest, method, tuple(eqs), mask)
     return cached(key, lambda: SystemFit(method, eqs, tuple(exog), ys, xs, z))

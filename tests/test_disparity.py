@@ -86,12 +86,12 @@ def test_udf_layout_matches_oracle_and_sums_to_100():
     assert_allclose(out[9][1], ref[("gini_jh", "East|Central")], rtol=1e-8)
     assert all(r[2] is None for r in out[5:])
 
-    th = nqp_udfs.NQP_THEIL(values, groups, "zh")
+    th = nqp_udfs.NQP_THEIL(values, groups, None, "zh")
     assert th[0] == ["分解项", "值", "贡献率 %"]
     assert [r[0] for r in th[1:4]] == ["总体 T", "组内 Tw", "组间 Tb"]
     assert_allclose(th[2][2] + th[3][2], 100.0, rtol=1e-12)
     assert th[4][0] == "T (East)" and len(th) == 8
-    zh = nqp_udfs.NQP_GINI(values, groups, "zh")
+    zh = nqp_udfs.NQP_GINI(values, groups, None, "zh")
     assert zh[1][0] == "总体 G" and zh[3][0] == "组间净值 Gnb" and zh[4][0] == "超变密度 Gt"
 
 
@@ -169,7 +169,7 @@ def test_blank_value_or_group_drops_the_row():
     assert r.n == 3 and r.groups == ("A", "B")
     full = dagum_gini([["x"], [1.0], [4.0], [6.0]], [["g"], ["A"], ["B"], ["B"]])
     assert_allclose(r.components, full.components, rtol=1e-15)
-    out = nqp_udfs.NQP_GINI(values, groups, None, None, "error")
+    out = nqp_udfs.NQP_GINI(values, groups, None, None, None, "error")
     assert out.startswith("#NQP! ") and "blank" in out
 
 

@@ -451,35 +451,54 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
 @xw.func(category="nqp-xl")
 @xw.arg("values", ndim=2, doc="one column of values >= 0 (a header cell and region-name columns allowed)")
 @xw.arg("groups", ndim=2, doc="the group of each row (e.g. East, Central, West, Northeast), same height as values")
-def NQP_GINI(values, groups=None, lang=None, id_cols=None, missing=None):
+@xw.arg("by", ndim=2, doc="optional: the year (or other key) of each row, same height as values: one row of results per value")
+def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None):
     """Dagum Gini ratio of values and its decomposition over groups: within, net between and transvariation, with each group's and each pair's Gini.
 
     Answers a header row (Component, Value, Contribution %), then Total G, Within Gw,
     Between (net) Gnb, Transvariation Gt (G = Gw + Gnb + Gt), then each group's within-group
     Gini and each pair's between-group Gini. A row with a blank value or group drops out.
+    With by: one row per by value (ascending): By, G, Gw, Gnb, Gt, Gw %, Gnb %, Gt %, each
+    group's G, each pair's G (groups in order of first appearance).
     G = sum_i sum_r |y_i - y_r| / (2 n^2 mean); Dagum (1997), Empirical Economics 22: 515-531.
     """
     from nqp_xl import disparity
 
-    return _answer(lambda: disparity.gini_table(
-        disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing), lang), "NQP_GINI")
+    def compute():
+        if _given(by):
+            from nqp_xl import disparity_by
+
+            res = disparity_by.disparity_by(values, groups, by, "gini", id_cols=id_cols, missing=missing)
+            return disparity_by.gini_by_table(res, lang)
+        return disparity.gini_table(disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing), lang)
+
+    return _answer(compute, "NQP_GINI")
 
 
 @xw.func(category="nqp-xl")
 @xw.arg("values", ndim=2, doc="one column of values >= 0 (a header cell and region-name columns allowed)")
 @xw.arg("groups", ndim=2, doc="the group of each row (e.g. East, Central, West, Northeast), same height as values")
-def NQP_THEIL(values, groups=None, lang=None, id_cols=None, missing=None):
+@xw.arg("by", ndim=2, doc="optional: the year (or other key) of each row, same height as values: one row of results per value")
+def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=None):
     """Theil T index of values and its within/between decomposition over groups, with each group's Theil.
 
     Answers a header row (Component, Value, Contribution %), then Total T, Within Tw, Between Tb
     (T = Tw + Tb), then each group's Theil index T_j.
     T = (1/n) sum (y_i/mean) ln(y_i/mean); Tw = sum s_j T_j, Tb = sum s_j ln(mean_j/mean),
     s_j the group's share of the total (Theil 1967, Shorrocks 1980).
+    With by: one row per by value (ascending): By, T, Tw, Tb, Tw %, Tb %, each group's T.
     """
     from nqp_xl import disparity
 
-    return _answer(lambda: disparity.theil_table(
-        disparity.theil(values, groups, id_cols=id_cols, missing=missing), lang), "NQP_THEIL")
+    def compute():
+        if _given(by):
+            from nqp_xl import disparity_by
+
+            res = disparity_by.disparity_by(values, groups, by, "theil", id_cols=id_cols, missing=missing)
+            return disparity_by.theil_by_table(res, lang)
+        return disparity.theil_table(disparity.theil(values, groups, id_cols=id_cols, missing=missing), lang)
+
+    return _answer(compute, "NQP_THEIL")
 
 
 # ----------------------------------------------------------------------------- simultaneous equations
@@ -488,14 +507,15 @@ def NQP_THEIL(values, groups=None, lang=None, id_cols=None, missing=None):
 
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="a table with a header row of variable names (region/year label columns allowed)")
-@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + x2", or one text with equations separated by ";"')
+@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
 def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=None):
     """Simultaneous equations by 3SLS (default), "ireg3", "2sls" or "ols", as Stata reg3: dependent variables endogenous, all exogenous variables instrument every equation.
 
     Answers a header row (Equation, Variable, Coef., Std. Err., z, P>|z|; t and P>|t| for
     "ols"/"2sls"), one row per coefficient (_cons last), then N and R-squared rows per equation.
     3SLS: Sigma = E'E/n from 2SLS residuals, V = (Xhat'(Sigma^-1 x I)Xhat)^-1 (Zellner-Theil 1962).
-    A row with a blank cell anywhere in data drops out: select only the columns the system uses.
+    Also "y = x1 + x2", Stata's "(y x1 x2) (x1 y x3)", and ln(col)/log(col) of a positive column.
+    A row drops out only when a column the equations use is blank there.
     """
     from nqp_xl import simultaneous
 
@@ -510,6 +530,187 @@ def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=No
         return [header] + rows
 
     return _answer(compute, "NQP_3SLS")
+
+
+# ----------------------------------------------------------------------------- panel functions
+# (NQP_SELECT, NQP_SUBINDEX, NQP_PIVOT, NQP_LEVEL, NQP_RANK, NQP_CORR, NQP_COMMUNALITIES,
+#  NQP_REGTABLE)
+
+_KEY_DOC = "one column, one cell per row of {0} (and one for its header row)"
+
+
+def _given(arg) -> bool:
+    """An optional range argument that holds something (not omitted, not all blank)."""
+    from nqp_xl.options import _blank, flatten
+
+    return arg is not None and not all(_blank(c) for c in flatten(arg))
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a table with a header row, e.g. the whole panel (Region | Year | indicators)")
+@xw.arg("column", doc='the column to match: a header name such as "year", or a column number 1, 2, ...')
+@xw.arg("value", doc="the value to keep, e.g. 2022 (the text \"2022\" matches too); blank: every row")
+def NQP_SELECT(data, column, value=None):
+    """The header row and the rows of data whose column equals value (e.g. one year of a panel), to feed the cross-section functions.
+
+    Cells come back as they are (labels, numbers, blanks). column is a header name or a 1-based
+    column number; 2022 and "2022" match each other; a blank value keeps every row.
+    """
+    def compute():
+        from nqp_xl.panel import select_rows
+
+        return select_rows(data, column, value)
+
+    return _answer(compute, "NQP_SELECT")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("subsystems", ndim=2, doc="one row: the subsystem name of each column of data (blank for labels and unused columns)")
+@xw.arg("weights", ndim=2, doc='"entropy" (default), "critic", "cv", "equal", or one weight per column of data')
+@xw.arg("directions", ndim=2, doc='one "+" or "-" per column of data (or per subsystem indicator); default all "+"')
+def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
+    """One composite index per subsystem beside the table (subsystems in order of first appearance): each column is NQP_INDEX of that subsystem's indicators.
+
+    Weights are computed within each subsystem; the header holds the subsystem names. A row
+    drops out (blank) only when one of the subsystems' indicators is blank.
+    U_s = sum_j w_j x'_ij over the indicators j of subsystem s.
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.panel import subindices
+
+        resolve_lang(lang)
+        res = subindices(data, subsystems, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
+        return cells(res.table, res.index, list(res.names))
+
+    return _answer(compute, "NQP_SUBINDEX")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of numbers (a header cell allowed); blank cells are skipped")
+@xw.arg("rows", ndim=2, doc=_KEY_DOC.format("values") + ": the row key, e.g. the year")
+@xw.arg("columns", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group")
+@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)')
+def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
+    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max or sd, e.g. mean D by year and region.
+
+    Header row: the rows header, then each column key (without columns, the stat's name); one
+    row per row key. Keys: numbers ascending, text in order of first appearance. A blank where
+    no value falls.
+    """
+    def compute():
+        from nqp_xl.panel import _STAT_NAMES, pivot
+
+        res = pivot(values, rows, columns, stat)
+        first = res.row_header or ""
+        heads = res.column_keys if res.column_keys is not None else [text(_STAT_NAMES[res.stat], lang)]
+        return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
+
+    return _answer(compute, "NQP_PIVOT")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of coupling coordination degrees D in [0, 1] (a header cell allowed)")
+def NQP_LEVEL(values, lang=None):
+    """The coupling-coordination Level (1-10) and Grade of each D beside the values, classed exactly as NQP_COUPLING does.
+
+    Level = 1 for D in [0, 0.1), 2 for [0.1, 0.2), ..., 10 for [0.9, 1]; Grade from Extreme
+    imbalance (1) to Quality coordination (10). Source: the ten-class table of Liao Chongbin (1999).
+    """
+    def compute():
+        from nqp_xl.coupling import grade
+        from nqp_xl.panel import levels
+
+        table, lvl = levels(values)
+        return cells(table, lvl[:, None], [text("Level", lang), text("Grade", lang)], [grade(lvl, lang)])
+
+    return _answer(compute, "NQP_LEVEL")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of scores to rank (a header cell allowed)")
+@xw.arg("by", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": rank within each value, e.g. the year")
+@xw.arg("ids", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the region of each row, for the rank change")
+def NQP_RANK(values, by=None, ids=None, lang=None):
+    """Rank beside the values (1 = highest within its by group, ties share the lowest rank) and, with ids, Change since the previous by value (positive = moved up).
+
+    Change = the id's rank at the previous by value minus its rank now; blank in the first by
+    value or where a value is blank. Every id needs a row in every by value.
+    """
+    def compute():
+        from nqp_xl.panel import rank_within
+
+        res = rank_within(values, by, ids)
+        header = [text("Rank", lang)]
+        if res.change is None:
+            return cells(res.table, res.rank[:, None], header)
+        header.append(text("Change", lang))
+        rows = [[float(r), c] for r, c in zip(res.rank.tolist(), res.change)]
+        return Cells(res.table.aligned(rows, header))
+
+    return _answer(compute, "NQP_RANK")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+def NQP_CORR(data, lang=None, id_cols=None, missing=None):
+    """The correlation matrix of the indicators (SPSS FACTOR "Correlation Matrix"): Indicator, then one column per indicator.
+
+    Pearson r over the complete rows (listwise): r_jk = sum z_j z_k / (n - 1), z the z-scores.
+    Source: SPSS FACTOR /PRINT CORRELATION.
+    """
+    def compute():
+        res = _fa(data, id_cols=id_cols, missing=missing)
+        return _fa_per_indicator(res.table, res.correlation, list(res.names), lang)
+
+    return _answer(compute, "NQP_CORR")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@xw.arg("n_factors", doc=_FA_K_DOC)
+@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
+    """SPSS "Communalities": rows Indicator, Initial (1.000), Extraction (the share of each indicator's variance the kept factors explain).
+
+    Extraction h_j = sum_i a_ji^2 over the k kept principal components (row sums of squared
+    loadings); Initial is 1 for principal components. Source: SPSS FACTOR /EXTRACTION=PC.
+    """
+    def compute():
+        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+        block = np.column_stack([np.ones(res.p), res.communalities])
+        return _fa_per_indicator(res.table, block, [text("Initial", lang), text("Extraction", lang)], lang)
+
+    return _answer(compute, "NQP_COMMUNALITIES")
+
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
+@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
+@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas')
+@xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
+    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
+
+    Per equation: a title row (the dependent variable), per regressor a row such as 0.319***
+    and a row (0.120), _cons last, then N and R-squared; a last row explains the stars
+    (* p<0.1, ** p<0.05, *** p<0.01; p as NQP_3SLS). Source: the coupling paper's Tables 7-9.
+    """
+    def compute():
+        from nqp_xl.regtable import FOOTNOTE, METHOD_NAMES, regression_table
+
+        res = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing)
+        heads = res.columns if res.by_group else [text(METHOD_NAMES[m], lang) for m in res.columns]
+        body = res.rows()
+        for r in body:
+            if r[0] in ("N", "R²"):
+                r[0] = text(r[0], lang)
+        width = len(heads)
+        return [[None, *heads], *body, [text(FOOTNOTE, lang), *([None] * width)]]
+
+    return _answer(compute, "NQP_REGTABLE")
 
 
 # ----------------------------------------------------------------------------- dynamics and spatial

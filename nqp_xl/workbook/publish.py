@@ -95,6 +95,56 @@ def _settings(pkg: Package) -> list[tuple[str, Any]]:
     return out
 
 
+CONF_SHEET = "xlwings.conf"
+METHODS_SHEETS = ("Methods", "方法说明")  # the Methods tab in en and zh workbooks
+
+
+def drop_sheet(pkg: Package, name: str) -> bool:
+    """Remove a worksheet (its part, relationship, content type and tab) from the package.
+
+    Only for a sheet nothing refers to (the xlwings.conf sheet); sheets after it keep their
+    local defined names' indices right."""
+    from lxml import etree
+
+    order = [n for n, _p, _s in pkg.sheet_order]
+    if name not in order:
+        return False
+    idx = order.index(name)
+    path = pkg.sheet_order[idx][1]
+    ns_main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    ns_r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    wb = etree.fromstring(pkg.parts["xl/workbook.xml"], parser)
+    rid = None
+    for sheet in wb.iter(f"{{{ns_main}}}sheet"):
+        if sheet.get("name") == name:
+            rid = sheet.get(f"{{{ns_r}}}id")
+            sheet.getparent().remove(sheet)
+    for dn in list(wb.iter(f"{{{ns_main}}}definedName")):
+        local = dn.get("localSheetId")
+        if local is not None and int(local) == idx:
+            dn.getparent().remove(dn)
+        elif local is not None and int(local) > idx:
+            dn.set("localSheetId", str(int(local) - 1))
+    pkg.parts["xl/workbook.xml"] = etree.tostring(wb, xml_declaration=True, encoding="UTF-8", standalone=True)
+    rel_part = "xl/_rels/workbook.xml.rels"
+    rels = etree.fromstring(pkg.parts[rel_part], parser)
+    for rel in list(rels):
+        if rel.get("Id") == rid:
+            rels.remove(rel)
+    pkg.parts[rel_part] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+    ct = etree.fromstring(pkg.parts["[Content_Types].xml"], parser)
+    for o in list(ct):
+        if o.get("PartName") == "/" + path:
+            ct.remove(o)
+    pkg.parts["[Content_Types].xml"] = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)
+    pkg.parts.pop(path, None)
+    pkg.parts.pop(rels_path(path), None)
+    pkg.sheet_order.pop(idx)
+    getattr(pkg, "_sheets", {}).pop(name, None)
+    return True
+
+
 def publish(path: str, output: str, progress: Callable[[str], None] | None = None,
             recompute: bool = True) -> PublishResult:
     """Write the values-only copy of ``path``; ``recompute=False`` trusts its cached values."""
@@ -113,8 +163,10 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     if progress:
         progress(f"replaced {n} formulas by their values")
     _drop_vba(pkg)
-    if pkg.has_sheet("Methods"):
-        sh = pkg.sheet("Methods")
+    drop_sheet(pkg, CONF_SHEET)  # the published copy has no macros, so no xlwings settings either
+    methods = next((m for m in METHODS_SHEETS if pkg.has_sheet(m)), None)
+    if methods:
+        sh = pkg.sheet(methods)
         sh.set(4, 2, digest)
         sh.set(4, 3, "SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, UTF-8")
         sh.set(3, 6, "Published with nqp-xl")

@@ -1,0 +1,185 @@
+"""Columns of a range that travel beside a table: keys (``by``, ``groups``, ``ids``, ``rows``,
+``columns``) and column subsets taken by header name.
+
+SPEC Part 2: an "aligned" argument is one column holding one cell per data row of the table it
+goes with, plus a header cell when that table's range has a header row.  Keys compare as the
+user reads them: the number 2022 and the text "2022" are the same key; blank and error cells
+are no key (the row drops out of whatever is grouped by it).
+
+Ordering (``order_keys``): numbers ascending, then texts in order of first appearance.
+
+Column subsets (``take_columns``): the panel functions pick columns out of a whole Data table
+by name (the subsystems of NQP_SUBINDEX, the variables of an equation system) before its one
+conversion by :func:`nqp_xl.table.check_table`, so that rows drop out only for blanks in the
+columns actually used.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import NQPError
+from .table import EXCEL_ERROR_CODES, Table, is_error_value
+
+__all__ = ["key_of", "key_text", "key_cells", "aligned_keys", "order_keys", "key_header",
+           "range_rows", "is_text_cell", "label_count", "take_columns"]
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def key_of(cell: Any) -> float | str | None:
+    """A cell as a key: a finite number, a stripped text, or None (blank or error)."""
+    if cell is None:
+        return None
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, (int, np.integer)) and int(cell) in EXCEL_ERROR_CODES:
+        return None
+    if isinstance(cell, (int, float, np.integer, np.floating)):
+        x = float(cell)
+        return x if math.isfinite(x) else None
+    text = str(cell).strip()
+    if not text or is_error_value(text):
+        return None
+    if _NUMBER.match(text):
+        return float(text)
+    return text
+
+
+def key_text(key: float | str) -> str:
+    """A key inside a message or a header: 2022.0 → "2022"."""
+    if isinstance(key, float):
+        return str(int(key)) if key == int(key) else f"{key:.10g}"
+    return key
+
+
+def key_cells(arg: Any, what: str) -> list:
+    """An aligned argument as a flat list of cells (one column; one row is accepted too)."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        pd = None
+    if pd is not None and isinstance(arg, (pd.Series, pd.Index)):
+        return arg.tolist()
+    if pd is not None and isinstance(arg, pd.DataFrame):
+        if arg.shape[1] != 1:
+            raise NQPError(f"{what} must be one column; it has {arg.shape[1]}")
+        return arg.iloc[:, 0].tolist()
+    if isinstance(arg, np.ndarray):
+        arg = arg.tolist()
+    if not isinstance(arg, (list, tuple)):
+        return [arg]
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in arg]
+    widths = {len(r) for r in rows}
+    if widths == {1}:
+        return [r[0] for r in rows]
+    if len(rows) == 1:
+        return rows[0]
+    raise NQPError(f"{what} must be one column, one cell per row; it is {len(rows)} rows by "
+                   f"{max(widths)} columns")
+
+
+def aligned_keys(arg: Any, table: Table, what: str, data_name: str = "values",
+                 from_range: bool = True) -> tuple[list, Any]:
+    """The keys of ``arg`` for each data row of ``table`` and the header cell (or None).
+
+    ``arg`` must have one cell per data row, plus one for the header row when ``table`` came
+    from a range with a header.  A pandas Series or array of ``n_rows`` cells is accepted
+    without a header cell.
+    """
+    cells = key_cells(arg, what)
+    n = table.n_rows
+    height = n + (1 if table.has_header else 0)
+    head = None
+    if table.has_header and len(cells) == height:
+        head, cells = cells[0], cells[1:]
+    elif not (len(cells) == n and (not from_range or not table.has_header)):
+        raise NQPError(f"{what} has {len(cells)} cells but {data_name} has {height} rows; "
+                       "select two ranges of the same height, side by side")
+    memo: dict = {}
+    keys = []
+    for c in cells:
+        try:
+            k = memo[(type(c), c)]
+        except KeyError:
+            k = memo[(type(c), c)] = key_of(c)
+        except TypeError:
+            k = key_of(c)
+        keys.append(k)
+    header = None if head is None or key_of(head) is None else key_text(key_of(head))
+    return keys, header
+
+
+def order_keys(keys: Sequence) -> list:
+    """Distinct keys: numbers ascending, then texts in order of first appearance."""
+    seen = list(dict.fromkeys(k for k in keys if k is not None))
+    numbers = sorted(k for k in seen if isinstance(k, float))
+    texts = [k for k in seen if not isinstance(k, float)]
+    return numbers + texts
+
+
+def key_header(header: Any, fallback: str) -> str:
+    """The header cell of a key column, else ``fallback``."""
+    return header if header not in (None, "") else fallback
+
+
+# ----------------------------------------------------------------------------- column subsets
+
+
+def range_rows(data: Any) -> list[list]:
+    """A range (list of rows) or DataFrame as a rectangular list of rows, header first."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        pd = None
+    if pd is not None and isinstance(data, pd.DataFrame):
+        body = data.astype(object).where(data.notna(), None).values.tolist()
+        return [[str(c) for c in data.columns]] + body
+    if isinstance(data, np.ndarray):
+        data = data.tolist()
+    if data is None or not isinstance(data, (list, tuple)) or not data:
+        raise NQPError("the data range is empty")
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in data]
+    width = len(rows[0])
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            raise NQPError(f"the range is ragged: row {i + 1} has {len(r)} cells but row 1 has {width}; "
+                           "select a rectangular block")
+    return rows
+
+
+def is_text_cell(v: Any) -> bool:
+    """A cell holding text (not blank, not an Excel error)."""
+    return isinstance(v, str) and bool(v.strip()) and not is_error_value(v)
+
+
+def label_count(rows: list[list], id_cols: Any, start: int = 1) -> int:
+    """Leading label columns of a range: ``id_cols`` when given, else the leading columns whose
+    data cells are all text or blank (at least one text), as check_table detects them."""
+    from .options import whole_number
+
+    n_id = whole_number(id_cols, "id_cols", low=0)
+    width = len(rows[0])
+    if n_id is not None:
+        if n_id >= width:
+            raise NQPError(f"id_cols={n_id} leaves no columns in a range {width} columns wide")
+        return n_id
+    body = rows[start:] or rows
+    count = 0
+    for c in range(width - 1):
+        cells = [r[c] for r in body]
+        if not any(is_text_cell(v) for v in cells):
+            break
+        if not all(is_text_cell(v) or v is None or (isinstance(v, str) and not v.strip())
+                   or is_error_value(v) for v in cells):
+            break
+        count += 1
+    return count
+
+
+def take_columns(rows: list[list], columns: Sequence[int], n_labels: int) -> list[list]:
+    """The label columns, then ``columns`` (positions in the range), of every row."""
+    pick = list(range(n_labels)) + list(columns)
+    return [[r[c] for c in pick] for r in rows]

@@ -1,0 +1,121 @@
+"""Regional disparity by year: the Dagum Gini and Theil decompositions of
+:mod:`nqp_xl.disparity` computed separately for each value of a ``by`` column (SPEC Part 2,
+``NQP_GINI`` / ``NQP_THEIL`` with ``by``).
+
+Rows: one per by value, ascending (numbers ascending, texts in order of first appearance).
+Groups are the groups of the whole table in order of first appearance; a group absent in
+some by value leaves its cells blank there.  Each by value's figures are exactly those of the
+decomposition of its rows alone (Dagum 1997; Theil 1967, Shorrocks 1980).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .disparity import DagumGini, Theil, grouped_values, share
+from .errors import NQPError
+
+__all__ = ["ByDisparity", "disparity_by", "gini_by_table", "theil_by_table"]
+
+
+
+@dataclass(frozen=True, eq=False)
+class ByDisparity:
+    """One index per ``by`` value (ascending): ``results[i]`` is the DagumGini or Theil of the
+    rows whose by key is ``keys[i]``, over the groups present then; ``present[i]`` maps those
+    groups to positions in ``groups`` (all groups, in order of first appearance)."""
+
+    by_header: str | None
+    keys: list
+    groups: tuple[str, ...]
+    present: list[list[int]]
+    results: list
+
+
+def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols: Any = None,
+                 missing: Any = None) -> ByDisparity:
+    """The Dagum Gini (``kind="gini"``) or Theil (``"theil"``) decomposition of ``values`` over
+    ``groups`` separately for each ``by`` value (e.g. each year).  A row whose by cell is blank
+    drops out; a by value with fewer than 2 values, or (with groups) fewer than 2 groups, or a
+    group whose values are all 0 is refused, naming it."""
+    from .columns import aligned_keys, key_text, order_keys
+
+    what = "the Gini ratio" if kind == "gini" else "the Theil index"
+    g = grouped_values(values, groups, id_cols, missing, what)
+    keys_all, header = aligned_keys(by, g.table, "by", from_range=isinstance(values, (list, tuple)))
+    keys = [keys_all[i] for i in g.rows.tolist()]
+    order = order_keys(keys)
+    if not order:
+        raise NQPError("by holds no value beside the values; select the column of years (or other keys)")
+    grouped = groups is not None
+    make = DagumGini if kind == "gini" else Theil
+    results, present = [], []
+    key_arr = np.array([order.index(k) if k is not None else -1 for k in keys]) if keys else np.array([])
+    for a, key in enumerate(order):
+        mask = key_arr == a
+        y, codes = g.y[mask], g.codes[mask]
+        where = f"{key_text(key)}"
+        if y.size < 2:
+            raise NQPError(f"{what} of {where} needs at least 2 values; there is {y.size}")
+        if not y.any():
+            raise NQPError(f"the values of {where} are 0 everywhere; {what} needs a positive mean")
+        used = sorted(set(codes.tolist()))
+        if grouped and len(used) < 2:
+            raise NQPError(f'{where} has values of one group only ("{g.names[used[0]]}"); the decomposition '
+                           "needs two or more groups in every by value")
+        local = np.searchsorted(np.asarray(used), codes)
+        sums = np.bincount(local, weights=y, minlength=len(used))
+        if (sums == 0).any():
+            j = used[int(np.flatnonzero(sums == 0)[0])]
+            raise NQPError(f'group "{g.names[j]}" has only zero values in {where}; its index is undefined (0/0)')
+        results.append(make(np.ascontiguousarray(y), local, tuple(g.names[j] for j in used)))
+        present.append(used)
+    return ByDisparity(by_header=header, keys=order, groups=g.names if grouped else (), present=present,
+                       results=results)
+
+
+def _by_first(res: ByDisparity, lang: str | None) -> str:
+    from .labels import text
+
+    return res.by_header if res.by_header else text("By", lang)
+
+
+def gini_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
+    """NQP_GINI with by: By, G, Gw, Gnb, Gt, Gw %, Gnb %, Gt %, G (group)…, G (pair)… per by value."""
+    k = len(res.groups)
+    pairs = [(j, h) for j in range(k) for h in range(j + 1, k)]
+    header = [_by_first(res, lang), "G"]
+    if k:
+        header += ["Gw", "Gnb", "Gt", "Gw %", "Gnb %", "Gt %"]
+        header += [f"G ({name})" for name in res.groups]
+        header += [f"G ({res.groups[j]}–{res.groups[h]})" for j, h in pairs]
+    out = [header]
+    for key, used, r in zip(res.keys, res.present, res.results):
+        row: list = [key, r.total]
+        if k:
+            gw, gnb, gt = r.within, r.between_net, r.transvariation
+            row += [gw, gnb, gt, share(gw, r.total), share(gnb, r.total), share(gt, r.total)]
+            pos = {j: a for a, j in enumerate(used)}
+            row += [float(r.within_gini[pos[j]]) if j in pos else None for j in range(k)]
+            row += [float(r.between_gini[pos[j], pos[h]]) if j in pos and h in pos else None for j, h in pairs]
+        out.append(row)
+    return out
+
+
+def theil_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
+    """NQP_THEIL with by: By, T, Tw, Tb, Tw %, Tb %, T (group)… per by value."""
+    k = len(res.groups)
+    header = [_by_first(res, lang), "T"]
+    if k:
+        header += ["Tw", "Tb", "Tw %", "Tb %"] + [f"T ({name})" for name in res.groups]
+    out = [header]
+    for key, used, r in zip(res.keys, res.present, res.results):
+        row: list = [key, r.total]
+        if k:
+            row += [r.within, r.between, share(r.within, r.total), share(r.between, r.total)]
+            pos = {j: a for a, j in enumerate(used)}
+            row += [float(r.group_theil[pos[j]]) if j in pos else None for j in range(k)]
+        out.append(row)
+    return out

@@ -1,0 +1,341 @@
+"""Panel helpers: one year of a panel, cross tables, ranks within years, levels, subsystem indices.
+
+SPEC Part 2, "Panel functions".  A panel is a table of region × year rows; these functions
+take it apart the way the coupling paper's tables do:
+
+* ``select_rows`` — the header and the rows whose column equals a value (one year), so the
+  cross-section methods work on one year in any Excel version;
+* ``pivot`` — a cross table of a statistic of values by row keys (and column keys): mean D by
+  year (paper Table 5) and by region × year (Table 6);
+* ``rank_within`` — rank 1 = highest within each ``by`` group, ties sharing the lowest rank
+  (:func:`nqp_xl.ranks.rank_desc`), and the change of each id's rank since the previous ``by``
+  value (previous rank − rank now; positive = moved up);
+* ``levels`` — the coupling-coordination level and grade of D values, exactly
+  :func:`nqp_xl.coupling.level`;
+* ``subindices`` — one composite index per subsystem of indicators
+  (:func:`nqp_xl.composite.composite_index` on each subsystem's columns of one table).
+
+Keys (``by``, ``rows``, ``columns``, ``ids``) follow :mod:`nqp_xl.columns`: numbers ascending,
+texts in order of first appearance, 2022 = "2022".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .columns import (aligned_keys, is_text_cell, key_of, key_text, label_count, order_keys,
+                      range_rows, take_columns)
+from .errors import NQPError
+from .options import _blank, choice, flatten
+from .ranks import rank_desc
+from .table import EXCEL_ERROR_CODES, Table, check_table
+
+__all__ = ["select_rows", "PIVOT_STATS", "pivot", "Pivot", "rank_within", "Ranked", "levels",
+           "subindices", "Subindices"]
+
+
+# ----------------------------------------------------------------------------- select
+
+
+def _column_position(header: list, column: Any, width: int, has_header: bool) -> int:
+    col = column[0][0] if isinstance(column, (list, tuple)) and column and isinstance(column[0], (list, tuple)) \
+        else column
+    if isinstance(col, (list, tuple)):
+        col = col[0] if col else None
+    if _blank(col):
+        raise NQPError("column is blank; give a header name (e.g. \"year\") or a column number (1, 2, ...)")
+    if isinstance(col, (int, float)) and not isinstance(col, bool):
+        if col != int(col) or not 1 <= col <= width:
+            raise NQPError(f"column {col:g} is not a column of data (1 to {width})")
+        return int(col) - 1
+    name = str(col).strip()
+    if has_header:
+        names = [str(h).strip() if h is not None else "" for h in header]
+        if name in names:
+            return names.index(name)
+        lower = [n.lower() for n in names]
+        if name.lower() in lower:
+            return lower.index(name.lower())
+    if key_of(name) is not None and isinstance(key_of(name), float):
+        return _column_position(header, float(key_of(name)), width, has_header)
+    shown = ", ".join(f'"{h}"' for h in header[:6] if h is not None) if has_header else ""
+    raise NQPError(f'column "{name}" is not a header of data' + (f"; the headers are {shown}" if shown else
+                                                                 " (data has no header row; give a column number)"))
+
+
+def _plain(cell: Any) -> Any:
+    """A cell passed through: Excel error codes become their texts (still read as missing)."""
+    if isinstance(cell, int) and not isinstance(cell, bool) and cell in EXCEL_ERROR_CODES:
+        return EXCEL_ERROR_CODES[cell]
+    return cell
+
+
+def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
+    """The header row and the rows of ``data`` whose ``column`` equals ``value``.
+
+    ``column``: a header name or a 1-based column number; ``value``: compared as a key
+    (2022 = "2022"); blank → every row.  A first row of text cells only is the header.
+    No matching row is refused, saying which values the column holds.
+    """
+    rows = range_rows(data)
+    width = len(rows[0])
+    has_header = len(rows) > 1 and all(is_text_cell(v) or _blank(v) for v in rows[0]) and any(
+        is_text_cell(v) for v in rows[0])
+    head = rows[0] if has_header else []
+    body = rows[1:] if has_header else rows
+    j = _column_position(head, column, width, has_header)
+    target = key_of(value[0][0] if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple))
+                    else (value[0] if isinstance(value, (list, tuple)) and value else value))
+    if target is None:
+        chosen = body
+    else:
+        chosen = [r for r in body if key_of(r[j]) == target]
+        if not chosen:
+            held = order_keys([key_of(r[j]) for r in body])
+            shown = ", ".join(key_text(k) for k in held[:8]) + (", ..." if len(held) > 8 else "")
+            what = f'"{head[j]}"' if has_header else f"column {j + 1}"
+            raise NQPError(f"no row of data has {what} = {key_text(target)}; it holds {shown}")
+    out = [list(map(_plain, r)) for r in chosen]
+    return ([list(map(_plain, head))] if has_header else []) + out
+
+
+# ----------------------------------------------------------------------------- pivot
+
+PIVOT_STATS = ("mean", "median", "sum", "count", "min", "max", "sd")
+_STAT_NAMES = {"mean": "Mean", "median": "Median", "sum": "Sum", "count": "Count", "min": "Min",
+               "max": "Max", "sd": "Std. Dev."}
+
+
+def _stat(values: np.ndarray, how: str) -> float | None:
+    n = values.shape[0]
+    if how == "count":
+        return float(n)
+    if n == 0 or (how == "sd" and n < 2):
+        return None
+    return float({"mean": np.mean, "median": np.median, "sum": np.sum, "min": np.min,
+                  "max": np.max}[how](values)) if how != "sd" else float(np.std(values, ddof=1))
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """A cross table: ``row_keys`` × ``column_keys`` (None without columns), cells None when empty."""
+
+    stat: str
+    row_header: str | None
+    row_keys: list
+    column_keys: list | None
+    cells: list[list]
+
+
+def _one_column(values: Any, id_cols: Any, missing: Any, what: str) -> Table:
+    t = check_table(values, id_cols=id_cols, missing=missing)
+    if t.shape[1] != 1:
+        shown = ", ".join(f'"{n}"' for n in t.names[:4])
+        raise NQPError(f"values must be one column of numbers; the range has {t.shape[1]} ({shown}); "
+                       f"select the one column {what}")
+    return t
+
+
+def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean") -> Pivot:
+    """``stat`` of ``values`` by the keys of ``rows`` (and ``columns``); blank values skipped.
+
+    stat: mean, median, sum, count, min, max or sd (n − 1).  Keys: numbers ascending, texts in
+    order of first appearance.  A row whose key is blank drops out.
+    """
+    how = choice(stat, "stat", PIVOT_STATS, "mean")
+    t = _one_column(values, None, None, "to summarise")
+    rkeys, rhead = aligned_keys(rows, t, "rows")
+    ckeys = None
+    if columns is not None and not all(_blank(c) for c in flatten(columns)):
+        ckeys, _ = aligned_keys(columns, t, "columns")
+    y = np.full(t.n_rows, np.nan)
+    y[t.keep] = t.values[:, 0]
+    use = [i for i in range(t.n_rows) if rkeys[i] is not None and (ckeys is None or ckeys[i] is not None)]
+    r_order = order_keys([rkeys[i] for i in use])
+    if not r_order:
+        raise NQPError("rows holds no key beside a value; select the column of keys (e.g. the years)")
+    c_order = order_keys([ckeys[i] for i in use]) if ckeys is not None else None
+    r_pos = {k: a for a, k in enumerate(r_order)}
+    c_pos = {k: b for b, k in enumerate(c_order)} if c_order is not None else None
+    width = len(c_order) if c_order is not None else 1
+    bins: list[list[list[float]]] = [[[] for _ in range(width)] for _ in r_order]
+    for i in use:
+        if math.isnan(y[i]):
+            continue
+        b = c_pos[ckeys[i]] if c_pos is not None else 0
+        bins[r_pos[rkeys[i]]][b].append(y[i])
+    cells = [[_stat(np.asarray(c, dtype=float), how) for c in row] for row in bins]
+    return Pivot(stat=how, row_header=rhead, row_keys=r_order, column_keys=c_order, cells=cells)
+
+
+# ----------------------------------------------------------------------------- ranks
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Rank within ``by`` and (with ids) Change, for each complete row of ``table``."""
+
+    table: Table
+    rank: np.ndarray
+    change: list | None
+
+
+def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
+    """Rank 1 = highest within each ``by`` group; with ``ids``, Change = the id's rank at the
+    previous ``by`` value minus its rank now (blank for the first ``by`` value, or when the id's
+    value was blank then).  An id with no row at the previous ``by`` value is refused (the panel
+    must hold every region in every year); so is an id twice within one ``by`` value."""
+    t = _one_column(values, None, None, "to rank")
+    n = t.n_rows
+    has_by = by is not None and not all(_blank(c) for c in flatten(by))
+    bkeys = aligned_keys(by, t, "by")[0] if has_by else [0.0] * n
+    y = np.full(n, np.nan)
+    y[t.keep] = t.values[:, 0]
+    rank = np.full(n, np.nan)
+    groups: dict = {}
+    for i in range(n):
+        if t.keep[i] and bkeys[i] is not None:
+            groups.setdefault(bkeys[i], []).append(i)
+    for members in groups.values():
+        idx = np.asarray(members)
+        rank[idx] = rank_desc(y[idx])
+    change = None
+    if ids is not None and not all(_blank(c) for c in flatten(ids)):
+        if not has_by:
+            raise NQPError("Change needs by (e.g. the year column) beside ids; give by, or leave ids out")
+        ikeys = aligned_keys(ids, t, "ids")[0]
+        where: dict = {}
+        for i in range(n):
+            if ikeys[i] is None or bkeys[i] is None:
+                continue
+            cell = (ikeys[i], bkeys[i])
+            if cell in where:
+                raise NQPError(f'id "{key_text(ikeys[i])}" has two rows for {key_text(bkeys[i])}; '
+                               "each id needs one row per by value")
+            where[cell] = i
+        order = order_keys(bkeys)
+        previous = {k: (order[a - 1] if a else None) for a, k in enumerate(order)}
+        change = [None] * n
+        for i in range(n):
+            if ikeys[i] is None or bkeys[i] is None:
+                continue
+            before = previous[bkeys[i]]
+            if before is None:
+                continue
+            j = where.get((ikeys[i], before))
+            if j is None:
+                raise NQPError(f'id "{key_text(ikeys[i])}" has no row for {key_text(before)} (the by value '
+                               f"before {key_text(bkeys[i])}); Change needs every id in every by value")
+            if not math.isnan(rank[i]) and not math.isnan(rank[j]):
+                change[i] = float(rank[j] - rank[i])
+    rank = rank[t.keep]
+    kept_change = [c for c, k in zip(change, t.keep) if k] if change is not None else None
+    return Ranked(table=t, rank=rank, change=kept_change)
+
+
+# ----------------------------------------------------------------------------- levels
+
+
+def levels(values: Any) -> tuple[Table, np.ndarray]:
+    """The coupling-coordination Level (1–10) of D values in [0, 1], as NQP_COUPLING classes them."""
+    from .coupling import level
+
+    t = _one_column(values, None, None, "of coupling coordination degrees D")
+    d = t.values[:, 0]
+    bad = np.flatnonzero((d < -1e-9) | (d > 1 + 1e-9))
+    if bad.size:
+        i = int(np.flatnonzero(t.keep)[bad[0]])
+        raise NQPError(f"{t.who(i)} has D = {d[bad[0]]:.10g}; coupling coordination degrees lie in [0, 1]")
+    return t, level(np.clip(d, 0.0, 1.0))
+
+
+# ----------------------------------------------------------------------------- subsystem indices
+
+
+@dataclass(frozen=True)
+class Subindices:
+    """One composite index per subsystem over the rows complete on every subsystem indicator."""
+
+    table: Table
+    names: list[str]
+    columns: list[list[int]]          # positions in ``table.names`` of each subsystem
+    results: list                     # CompositeIndex of each subsystem
+
+    @property
+    def index(self) -> np.ndarray:
+        return np.column_stack([r.index for r in self.results])
+
+
+def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int) -> list | None:
+    """A row of cells given per column of data (or per chosen indicator), taken at ``positions``."""
+    cells = flatten(arg)
+    if all(_blank(c) for c in cells):
+        return None
+    if len(cells) == n_cols:
+        return [cells[c] for c in positions]
+    if len(cells) == n_ind:
+        return cells
+    raise NQPError(f"{what} has {len(cells)} cells; give one per column of data ({n_cols}) like subsystems, "
+                   f"or one per indicator of the subsystems ({n_ind})")
+
+
+def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions: Any = None, *,
+               shift: Any = 0, id_cols: Any = None, missing: Any = None) -> Subindices:
+    """Each subsystem's composite index Σ_j w_j x'_ij (weights within the subsystem).
+
+    ``subsystems``: one row of names, one per column of ``data`` (a shorter row covers the
+    last columns); blank cells and label columns belong to no subsystem.  Subsystems are in
+    order of first appearance.  The range is converted once, with only the label columns and
+    the subsystems' indicators, so a row drops out only when one of those is blank.
+    ``weights``: a method name, or one weight per column of data / per subsystem indicator;
+    ``directions`` likewise.
+    """
+    from .composite import WEIGHT_METHODS, composite_index
+
+    rows = range_rows(data)
+    width = len(rows[0])
+    names_row = flatten(subsystems)
+    if len(names_row) > width:
+        raise NQPError(f"subsystems has {len(names_row)} cells but data has {width} columns; "
+                       "give one subsystem name per column of data")
+    names_row = [None] * (width - len(names_row)) + list(names_row)
+    labels = [None if _blank(c) else (key_text(key_of(c)) if key_of(c) is not None else None) for c in names_row]
+    order = list(dict.fromkeys(s for s in labels if s is not None))
+    if len(order) < 1:
+        raise NQPError("subsystems names no subsystem; write a subsystem name above each indicator")
+    n_lab = label_count(rows, id_cols)
+    named_labels = [c for c in range(n_lab) if labels[c] is not None]
+    if named_labels:
+        raise NQPError(f'column {named_labels[0] + 1} of data is a label column but subsystems names it '
+                       f'"{labels[named_labels[0]]}"; leave label columns blank in subsystems')
+    chosen = [c for c in range(n_lab, width) if labels[c] is not None]
+    table = check_table(take_columns(rows, chosen, n_lab), id_cols=n_lab, missing=missing)
+    groups = [[a for a, c in enumerate(chosen) if labels[c] == s] for s in order]
+    dirs = _per_column(directions, width, chosen, "directions", len(chosen))
+    w = _scalar_or_cells(weights)
+    w_cells = None if isinstance(w, str) or w is None else _per_column(weights, width, chosen, "weights", len(chosen))
+    if isinstance(w, str) and w.strip().lower() not in WEIGHT_METHODS:
+        raise NQPError(f'weights="{w}" is not known; use "entropy", "critic", "cv", "equal" or one weight per indicator')
+    results = []
+    for s, cols in zip(order, groups):
+        sub = table.subset(cols)
+        sub_dirs = None if dirs is None else [dirs[a] for a in cols]
+        sub_w = w if w_cells is None else [w_cells[a] for a in cols]
+        try:
+            results.append(composite_index(sub, sub_w, sub_dirs, shift=shift))
+        except NQPError as err:
+            raise NQPError(f'subsystem "{s}": {err}') from None
+    return Subindices(table=table, names=order, columns=groups, results=results)
+
+
+def _scalar_or_cells(weights: Any) -> Any:
+    cells = flatten(weights)
+    real = [c for c in cells if not _blank(c)]
+    if not real:
+        return None
+    if len(real) == 1 and isinstance(real[0], str):
+        return real[0]
+    return weights
