@@ -72,8 +72,25 @@ def _name(v: Any) -> str | None:
     return text or None
 
 
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and math.isnan(v))
+
+
+def _trimmed(rows: list) -> list:
+    """The range without blank rows below it and blank columns right of it (a generous
+    selection, or a defined name with room for a larger matrix)."""
+    while rows and all(_blank(v) for v in rows[-1]):
+        rows = rows[:-1]
+    width = max((len(r) for r in rows), default=0)
+    while width > 1 and all(len(r) < width or _blank(r[width - 1]) for r in rows):
+        width -= 1
+    return [r[:width] for r in rows]
+
+
 def _from_rows(rows: list) -> SpatialWeights:
-    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
+    rows = _trimmed([list(r) if isinstance(r, (list, tuple)) else [r] for r in rows])
+    if not rows:
+        raise NQPError("weights is empty: select the weights matrix (region names in its first row and column)")
     height, width = len(rows), max(len(r) for r in rows)
     if height != width or any(len(r) != width for r in rows):
         raise NQPError(f"weights must be a square range (region names across the first row and down the "

@@ -261,3 +261,11 @@ def test_lisa_agrees_with_esda(name, weights, style):
     p_ref = ref.p_sim.to_numpy()
     se = np.sqrt(p_ref * (1 - p_ref) / 999)
     assert np.all(np.abs(res.p - p_ref) <= 4 * se + 2e-3), np.c_[res.p, p_ref]
+
+
+def test_blank_rows_and_columns_around_the_matrix_are_ignored():
+    df = dataset("real")
+    args = (as_range(df, "y"), as_range(df, "id"))
+    w = bundled_weights()
+    roomy = [r + [None] * 5 for r in w] + [[None] * 37 for _ in range(6)]
+    assert nqp_udfs.NQP_MORAN(*args, roomy, as_range(df, "year")) == nqp_udfs.NQP_MORAN(*args, w, as_range(df, "year"))
