@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from .dynamics import KeyedValues, groups_of, key_text, keyed_values, MIN_REGIONS
+from .dynamics import MIN_REGIONS, KeyedValues, groups_of, key_text, keyed_values, require_ids
 from .errors import NQPError
 from .options import choice, whole_number
 from .provinces import region_key
@@ -283,10 +283,9 @@ def moran(values: Any, ids: Any, weights: Any, by: Any = None, assumption: Any =
     how = choice(assumption, "assumption", ("randomization", "randomisation", "normality", "normal"), "randomization")
     randomisation = how.startswith("random")
     st = _style(style)
-    if ids is None:
-        raise NQPError("Moran's I needs the ids column (the region of each row) to find it in the weights matrix")
     w = spatial_weights(weights)
     kv = keyed_values(values, id_cols, missing, what="Moran's I", ids=ids, by=by)
+    require_ids(kv, "Moran's I", "to find it in the weights matrix")
     if kv.y.size == 0:
         raise NQPError("Moran's I needs values; no row has both a value and a region")
     pos = match_regions(kv.keys["ids"], w)
@@ -347,10 +346,9 @@ def local_moran(values: Any, ids: Any, weights: Any, permutations: Any = 999, se
     R = whole_number(permutations, "permutations", low=9, high=99_999, default=999)
     s = whole_number(seed, "seed", low=0, default=1)
     st = _style(style)
-    if ids is None:
-        raise NQPError("LISA needs the ids column (the region of each row) to find it in the weights matrix")
     w = spatial_weights(weights)
     kv = keyed_values(values, id_cols, missing, what="LISA", ids=ids)
+    require_ids(kv, "LISA", "to find it in the weights matrix")
     n = kv.y.size
     if n < MIN_REGIONS + 1:
         raise NQPError(f"LISA needs at least {MIN_REGIONS + 1} regions with a value; there {'is' if n == 1 else 'are'} {n}")

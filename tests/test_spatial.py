@@ -269,3 +269,27 @@ def test_blank_rows_and_columns_around_the_matrix_are_ignored():
     w = bundled_weights()
     roomy = [r + [None] * 5 for r in w] + [[None] * 37 for _ in range(6)]
     assert nqp_udfs.NQP_MORAN(*args, roomy, as_range(df, "year")) == nqp_udfs.NQP_MORAN(*args, w, as_range(df, "year"))
+
+
+def test_ids_default_to_the_label_column_of_values():
+    df = dataset("real")
+    one = df[df.year == 2023]
+    labelled = [["province", "y"]] + [[i, float(v)] for i, v in zip(one.id, one.y)]
+    w = bundled_weights()
+    assert nqp_udfs.NQP_LISA(labelled, None, w) == nqp_udfs.NQP_LISA(as_range(one, "y"), as_range(one, "id"), w)
+    assert nqp_udfs.NQP_MORAN(labelled, None, w) == nqp_udfs.NQP_MORAN(as_range(one, "y"), as_range(one, "id"), w)
+    answer = nqp_udfs.NQP_MORAN(as_range(one, "y"), None, w)
+    assert is_nqp_error(answer) and "needs the ids column" in answer, answer
+
+
+@pytest.mark.parametrize("call", [
+    lambda v, i, y, w: nqp_udfs.NQP_KDENSITY(v, y, lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_CONVERGENCE(v, i, y, lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_CONVERGENCE(v, i, y, "beta", lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_MARKOV(v, i, y, lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_MORAN(v, i, w, y, lang="fr"),
+])
+def test_unknown_lang_is_refused(call):
+    df = dataset("real")
+    answer = call(as_range(df, "y"), as_range(df, "id"), as_range(df, "year"), bundled_weights())
+    assert is_nqp_error(answer) and 'lang "fr"' in answer, answer
