@@ -83,16 +83,17 @@ def key_cells(arg: Any, table: Table, what: str, from_range: bool) -> list:
                    "select ranges of the same height, side by side")
 
 
-def _key(v: Any) -> Any:
-    """A cell as a key: a float for numbers (numeric text too), stripped text, None if blank."""
+def _key(v: Any, numeric_text: bool = True) -> Any:
+    """A cell as a key: a float for numbers (and numeric text when ``numeric_text``: years typed
+    as text), stripped text, None if blank."""
     if v is None or isinstance(v, bool) or is_error_value(v):
         return None
     if isinstance(v, (int, float, np.integer, np.floating)):
         x = float(v)
         return None if math.isnan(x) else x
     text = str(v).strip()
-    if not text:
-        return None
+    if not text or not numeric_text:
+        return text or None
     try:
         return float(text)
     except ValueError:
@@ -136,12 +137,6 @@ class KeyedValues:
             body[r] = row
         return out + body
 
-    def where(self, i: int) -> str:
-        """The region (and year) of kept row i, for messages."""
-        r = int(self.rows[i])
-        parts = [key_text(self.keys[k][i]) for k in ("ids", "years") if k in self.keys]
-        return " ".join(parts) if parts else self.table.row_names[r]
-
 
 def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what: str,
                  **aligned: Any) -> KeyedValues:
@@ -160,14 +155,14 @@ def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what:
     keys_all: dict[str, list] = {}
     headers: dict[str, str] = {}
     for name, arg in aligned.items():
-        if arg is None and name == "ids" and table.labels:
-            arg = [lab[0] for lab in table.labels]  # no ids given: the values' first label column
-            cells = arg
-        elif arg is None:
+        given = arg is not None
+        if not given and name == "ids" and table.labels:
+            cells = [lab[0] for lab in table.labels]  # no ids given: the values' first label column
+        elif not given:
             continue
         else:
             cells = key_cells(arg, table, name, from_range)
-        keys = [_key(c) for c in cells]
+        keys = [_key(c, numeric_text=name != "ids") for c in cells]
         if name == "years":
             bad = next((i for i, k in enumerate(keys) if isinstance(k, str)), None)
             if bad is not None:
@@ -180,7 +175,7 @@ def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what:
                                f'of the {name} range); fill it in, or leave missing="listwise" to skip the row')
         keep &= np.fromiter((k is not None for k in keys), dtype=bool, count=len(keys))
         keys_all[name] = keys
-        if from_range and isinstance(arg, (list, tuple)) and table.has_header:
+        if given and from_range and isinstance(arg, (list, tuple)) and table.has_header:
             head = _key(key_cells_header(arg))
             headers[name] = key_text(head) if head is not None else ""
         elif getattr(arg, "name", None) is not None:

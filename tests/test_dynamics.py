@@ -3,7 +3,6 @@ bw.nrd0 / bw.nrd with exact Gaussian kernel sums, sd and lm for convergence, qua
 Markov chains, on the bundled panel (real data) and a seeded synthetic panel with blanks."""
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
