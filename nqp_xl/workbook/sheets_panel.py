@@ -135,122 +135,12 @@ def equations_sheet(ctx: Ctx) -> Page:
     return page
 
 
-WEIGHTS_NAME = "NQP_SPATIAL_WEIGHTS"
-WEIGHTS_ROOM = 300  # rows and columns the defined name covers: paste a matrix of up to 299 regions
-
-
-def _spatial(ctx: Ctx, formula: str) -> str:
-    """A spatial formula that answers a plain note, not an error, when the table's regions are
-    not in the Weights sheet (e.g. counties with the bundled provinces' matrix)."""
-    note = ctx.t("no_weights").replace('"', "'")
-    return f'IF(ISNUMBER(SEARCH("not in the weights matrix",{formula})),"{note}",{formula})'
-
-
-def _markov_kinds(j: int, n: int) -> str:
-    return "gen" if j == 0 else ("int" if j == n - 1 else "num")
-
-
 def dynamics_sheet(ctx: Ctx) -> Page:
-    """Kernel density by year (and its chart), σ-convergence (and a CV chart), β-convergence,
-    the Markov matrix and Moran's I by year over the composite index of every row; LISA of
-    the year analysed on that year's composite index; weights from the Weights sheet."""
     page = Page(ctx.book, ctx.sheet("dynamics"), landscape=True)
     page.title(ctx.t("dy_title"))
-    page.note(ctx.t("dy_note") if ctx.panel else ctx.t("no_year"))
-    page.skip(1)
-    values = f"INDEX({ctx.index},0,1)"
-    if ctx.panel:
-        top = page.row
-        page.heading(ctx.t("kdensity"), row=top)
-        kd = page.block("dy.kdensity", f'NQP_KDENSITY({values},{YEARS},60,"nrd0",{L_})',
-                        (61, ctx.n_years + 1), ("num",), row=top + 1, advance=False)
-        _kdensity_chart(ctx, page, kd, top + 1, kd.col + kd.cols + 1)
-        page.row = kd.last_row + 3
-        top = page.row
-        page.heading(ctx.t("sigma"), row=top)
-        sig = page.block("dy.sigma", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"sigma",{L_})',
-                         (ctx.n_years + 1, 5), ("int", "int", "num", "num", "num"), row=top + 1, advance=False)
-        page.heading(ctx.t("beta"), row=top, col=sig.cols + 1)
-        beta = page.block("dy.beta", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"beta",{L_})', (9, 2),
-                          ("gen", "num"), row=top + 1, col=sig.cols + 1, advance=False)
-        _sigma_chart(ctx, page, sig, top + 1, beta.col + beta.cols + 1)
-        page.row = max(sig.last_row, beta.last_row, top + 16) + 3
-        page.heading(ctx.t("markov"))
-        page.block("dy.markov", f"NQP_MARKOV({values},{REGIONS},{YEARS},4,{L_})", (7, 6), _markov_kinds)
-        page.heading(ctx.t("moran"))
-        page.block("dy.moran", _spatial(ctx, f'NQP_MORAN({values},{REGIONS},{WEIGHTS_NAME},{YEARS},"randomization","W",{L_})'),
-                   (ctx.n_years + 1, 6), ("int", "num", "num", "num", "num3", "p"))
-        page.ws.write_formula(page.row, 0, "=" + ctx.year_title("lisa"), ctx.book.fmt("gen", bold=True, font_size=12), "")
-        page.row += 1
-        year_values = f"INDEX(NQP_INDEX({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_}),0,1)"
-        regions = ctx.year_regions
-    else:
-        page.heading(ctx.t("moran"))
-        page.block("dy.moran", _spatial(ctx, f'NQP_MORAN({values},{REGIONS},{WEIGHTS_NAME},,"randomization","W",{L_})'),
-                   (2, 6), ("gen", "num", "num", "num", "num3", "p"))
-        page.heading(ctx.t("lisa").rstrip("，,"))
-        year_values, regions = values, REGIONS
-    head = page.row
-    page.labels("dy.lisa_regions", regions, ctx.n_year + 1, col=0, row=head)
-    page.block("dy.lisa", _spatial(ctx, f'NQP_LISA({year_values},{regions},{WEIGHTS_NAME},999,1,"W",{L_})'),
-               (ctx.n_year + 1, 4), ("num", "num3", "p", "gen"), row=head, col=1)
+    page.note(ctx.t("dy_wait") if ctx.panel else ctx.t("no_year"))
+    page.width(0, 60)
+    page.width(1, 60)
+    page.items.append((0, page.row))
     page.finish(repeat_rows=(0, 0))
     return page
-
-
-def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> None:
-    chart = _chart(ctx, "scatter", ctx.t("chart_kdensity"), subtype="smooth")
-    for k in range(1, max(kd.cols, 2)):
-        chart.add_series({"name": [page.name, kd.row, kd.col + k],
-                          "categories": [page.name, kd.row + 1, kd.col, kd.last_row, kd.col],
-                          "values": [page.name, kd.row + 1, kd.col + k, kd.last_row, kd.col + k],
-                          "marker": {"type": "none"}, "line": {"width": 1.5}})
-    chart.set_legend({"position": "right"})
-    chart.set_x_axis({"name": ctx.t("index_axis"), "major_gridlines": {"visible": False}})
-    chart.set_y_axis({"name": ctx.t("density_axis"), "major_gridlines": {"visible": True}})
-    page.chart(chart, col=col, width_px=620, height_px=340, row=row)
-
-
-def _sigma_chart(ctx: Ctx, page: Page, sig: Placed, row: int, col: int) -> None:
-    chart = _chart(ctx, "line", ctx.t("chart_sigma"))
-    chart.add_series({"name": [page.name, sig.row, sig.col + 4],
-                      "categories": [page.name, sig.row + 1, sig.col, sig.last_row, sig.col],
-                      "values": [page.name, sig.row + 1, sig.col + 4, sig.last_row, sig.col + 4],
-                      "marker": {"type": "circle", "size": 4}})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"major_gridlines": {"visible": True}})
-    page.chart(chart, col=col, width_px=460, height_px=280, row=row)
-
-
-def weights_sheet(ctx: Ctx) -> Page:
-    """The bundled contiguity matrix of the 31 provinces (names in the workbook's language),
-    under the defined name NQP_SPATIAL_WEIGHTS, which leaves room for a larger matrix."""
-    from ..provinces import bundled_weights
-    from .xlsx import col_letters, quote_sheet
-
-    page = Page(ctx.book, ctx.sheet("weights_w"), landscape=True)
-    page.title(ctx.t("wt_title"))
-    page.note(ctx.t("weights_note"))
-    page.note(ctx.t("wt_source"))
-    page.skip(1)
-    r0 = page.row
-    rows = bundled_weights("contiguity", lang="zh" if ctx.lang == "zh" else "en")
-    head = ctx.book.fmt("gen", head=True)
-    ws = page.ws
-    for j, name in enumerate(rows[0][1:], start=1):
-        ws.write_string(r0, j, name, head)
-    for i, row in enumerate(rows[1:], start=1):
-        ws.write_string(r0 + i, 0, row[0], head)
-        for j, v in enumerate(row[1:], start=1):
-            ws.write_number(r0 + i, j, v, ctx.book.fmt("int"))
-    n = len(rows)
-    page.width(0, 16 if ctx.lang == "en" else 8)
-    for j in range(1, n):
-        page.width(j, 5 if ctx.lang == "zh" else 6)
-    page.items.append((r0, r0 + n - 1))
-    page.row = r0 + n
-    last = col_letters(WEIGHTS_ROOM)
-    ctx.book.wb.define_name(WEIGHTS_NAME, f"={quote_sheet(page.name)}!$A${r0 + 1}:${last}${r0 + WEIGHTS_ROOM}")
-    page.finish(repeat_rows=(r0, r0))
-    return page
-

@@ -122,21 +122,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "figure": ("Figure", "结果"),
     "formula": ("Formula", "公式"),
     "page": ("Page &P of &N", "第 &P 页，共 &N 页"),
-    # Dynamics and Weights (h3)
-    "dy_note": ("Over the composite index of every row (Composite index sheet): kernel density by year, σ and β "
-                "convergence, Markov chain between quartile classes; Moran's I and LISA on the Weights sheet's matrix.",
-                "基于各行综合指数（综合指数表）：逐年核密度、σ 与 β 收敛、四分位类型间的马尔可夫链；"
-                "Moran's I 与 LISA 使用空间权重表中的矩阵。"),
-    "no_weights": ("The regions of the Data table are not all in the Weights sheet: paste a square matrix there "
-                   "(your regions' names across its first row and down its first column, blank = 0), then refresh.",
-                   "Data 表中的地区不全在空间权重表中：请在该表粘贴方阵（首行首列为各地区名称，空白 = 0），然后刷新。"),
-    "wt_title": ("Spatial weights: contiguity of China's 31 provinces", "空间权重：全国 31 个省份邻接矩阵"),
-    "wt_source": ("1 = shared land border (Hainan linked to Guangdong, the usual convention); rows are standardised by "
-                  "the functions. Inverse distances between capitals: nqp_xl/data/china_province_weights_distance.csv.",
-                  "1 = 陆地相邻（海南按惯例与广东相邻）；函数内部按行标准化。省会间反距离矩阵见 "
-                  "nqp_xl/data/china_province_weights_distance.csv。"),
-    "index_axis": ("Composite index", "综合指数"),
-    "density_axis": ("Density", "密度"),
 }
 
 
