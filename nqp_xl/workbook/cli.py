@@ -189,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="run the whole chain on the bundled provincial panel",
                        description="Write a template filled with the bundled panel (31 provinces × 2016-2023), its "
-                       "refreshed copy and its published copy, and print the 2022 factor analysis and the top "
-                       "regions with their grades.")
+                       "refreshed copy and its published copy, and print what the workbook shows for the latest year: the "
+                       "factor analysis, the top regions with their grades, the Gini and the mean coupling degree D.")
     s.add_argument("-o", "--output", default="nqp-demo", metavar="DIR", help="folder for the files (default ./nqp-demo)")
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")

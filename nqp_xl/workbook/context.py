@@ -100,7 +100,7 @@ class Ctx:
 
     @property
     def subindex(self) -> str:
-        return f"NQP_SUBINDEX({D},NQP_SUBSYSTEMS,NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"
+        return f"NQP_SUBINDEX({D},NQP_SUBSYSTEMS,NQP_WEIGHTS_METHOD,NQP_ROW_DIRECTIONS,{L_},{I_})"
 
     @property
     def coupling(self) -> str:

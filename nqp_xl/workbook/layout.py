@@ -30,6 +30,8 @@ FORMATS = {
 }
 WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "big": 14.0, "change": 6.0, "gen": 10.0, "text": 10.0}
 MAX_WIDTH = 22.0            # wider headers wrap onto more lines
+NUM_HEAD_MAX = 12.0         # ... and over a column of numbers, wider than 12
+MAX_BODY = 40.0             # text values (indicator names) are shown whole up to this width
 ROW_PT = 15.0
 PX_PER_ROW = 20
 GAP = 2                     # blank rows between blocks
@@ -156,7 +158,7 @@ class Page:
             return kinds[min(j, len(kinds) - 1)]
 
         self.book.anchors[(self.name, r0, col)] = key
-        first = self.book.fmt(kind(0), head=header and not scalar)
+        first = self.book.fmt("gen", head=True) if header and not scalar else self.book.fmt(kind(0))
         if scalar:
             self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
         else:
@@ -164,12 +166,15 @@ class Page:
             for i in range(nrows):
                 for j in range(ncols):
                     if (i, j) != (0, 0):
-                        self.ws.write_blank(r0 + i, col + j, None, self.book.fmt(kind(j), head=header and i == 0))
+                        head_row = header and i == 0
+                        self.ws.write_blank(r0 + i, col + j, None, self.book.fmt("gen" if head_row else kind(j), head=head_row))
         for j in range(ncols):
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
             body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text") else 0.0)
             head = text_width(m.header[j]) * 1.1 + 1 if j < len(m.header) and header else 0.0
-            self._need(col + j, body + 1, head, r0 if header and not scalar else None, head_max)
+            numeric = kind(j) not in ("gen", "text")
+            self._need(col + j, body + 1, head, r0 if header and not scalar else None,
+                       min(head_max, NUM_HEAD_MAX) if numeric else head_max)
         self.last_col = max(self.last_col, col + ncols - 1)
         placed = Placed(r0, col, nrows, ncols, list(m.header))
         self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above
@@ -183,7 +188,7 @@ class Page:
         return self.block(key, formula, (guess_rows, 1), (kind,), row=row, col=col, advance=False)
 
     def _need(self, col: int, body: float, head: float, header_row: int | None, head_max: float = MAX_WIDTH) -> None:
-        width = max(self.widths.get(col, 0.0), min(max(body, 6.0), MAX_WIDTH))
+        width = max(self.widths.get(col, 0.0), min(max(body, 6.0), MAX_BODY))
         if head > width and head > head_max:
             width = max(width, head_max)
         elif head > width:

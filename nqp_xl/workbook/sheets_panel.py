@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
-from .layout import Page, Placed
+from .layout import ROW_PT, Page, Placed
 from .sheets_year import _chart
 
 
@@ -26,12 +26,18 @@ def coupling_sheet(ctx: Ctx) -> Page:
     page.width(right - 1, 3)
     d_col = f"INDEX({ctx.coupling},0,3)"
     if ctx.panel:
-        page.heading(ctx.t("d_by_year"), row=top, col=right)
+        page.heading(ctx.t("d_by_year"), row=top - 1, col=right)
+        cap = ctx.book.fmt("gen", bold=True, align="center")
+        for j, name in ((1, "D"), (4, "C"), (5, "T")):  # the pivots' headers say only "Mean"
+            page.ws.write_string(top, right + j, name, cap)
         by_year = f'NQP_PIVOT({d_col},{YEARS},,"mean",{L_})'
         py = page.block("cp.d_year", by_year, (ctx.n_years + 1, 2), ("int", "num"), row=head, col=right,
                         advance=False)
         page.block("cp.d_year_level", f"NQP_LEVEL(INDEX({by_year},0,2),{L_})", (ctx.n_years + 1, 2), ("int", "gen"),
                    row=head, col=right + 2, advance=False)
+        for k, (key, j) in enumerate((("cp.c_year", 1), ("cp.t_year", 2))):  # seed 003 Table 5: C and T too
+            page.block(key, f'INDEX(NQP_PIVOT(INDEX({ctx.coupling},0,{j}),{YEARS},,"mean",{L_}),0,2)',
+                       (ctx.n_years + 1, 1), ("num",), row=head, col=right + 4 + k, advance=False)
         r = py.last_row + 3
         if ctx.has_group:
             page.heading(ctx.t("d_by_group"), row=r - 1, col=right)
@@ -91,9 +97,9 @@ def disparity_sheet(ctx: Ctx) -> Page:
         page.block("ds.theil", f"NQP_THEIL({values},{groups},{YEARS},{L_})", (ctx.n_years + 1, 6 + g), _theil_kinds)
     else:
         page.heading(ctx.t("gini"))
-        page.block("ds.gini", f"NQP_GINI({values},{groups},{L_})", (5 + g, 3), ("gen", "num", "pct"))
+        page.block("ds.gini", f"NQP_GINI({values},{groups},,{L_})", (5 + g, 3), ("gen", "num", "pct"))
         page.heading(ctx.t("theil"))
-        page.block("ds.theil", f"NQP_THEIL({values},{groups},{L_})", (4 + g, 3), ("gen", "num", "pct"))
+        page.block("ds.theil", f"NQP_THEIL({values},{groups},,{L_})", (4 + g, 3), ("gen", "num", "pct"))
     page.finish(repeat_rows=(0, 0))
     return page
 
@@ -124,7 +130,7 @@ def equations_sheet(ctx: Ctx) -> Page:
     rows = n_eq * 12 + 2
     page.heading(ctx.t("eq_methods"))
     page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text",))
-    if ctx.has_group:
+    if ctx.has_group and ctx.panel:  # a cross-section has too few rows per group for a system
         page.heading(ctx.t("eq_groups"))
         page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
                    (rows, ctx.n_groups + 1), ("text",))
@@ -135,12 +141,117 @@ def equations_sheet(ctx: Ctx) -> Page:
     return page
 
 
+def regions_in_weights(ctx: Ctx) -> bool:
+    """Every region of the table is a province of the bundled weights (by any of its names)."""
+    from ..provinces import bundled_weights, region_key
+
+    if ctx.cols.region is None:
+        return False
+    known = {region_key(n) for n in bundled_weights("contiguity", "zh")[0][1:]}
+    j = ctx.table.headers.index(ctx.cols.region)
+    return all(region_key(r[j]) in known for r in ctx.table.rows)
+
+
+def weights_sheet(ctx: Ctx) -> Page:
+    """The bundled 31-province contiguity matrix (replaceable by the user's own)."""
+    from ..provinces import bundled_weights
+
+    page = Page(ctx.book, ctx.sheet("weights_w"), landscape=True)
+    rows = bundled_weights("contiguity", ctx.lang)
+    ws = page.ws
+    head = ctx.book.fmt("gen", head=True)
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if i == 0 or j == 0:
+                ws.write_string(i, j, str(v), head if (i, j) != (0, 0) else ctx.book.fmt("gen"))
+            else:
+                ws.write_number(i, j, float(v), ctx.book.fmt("int"))
+    n = len(rows)
+    ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
+    from .sheets_setup import _q
+    from .xlsx import col_letters
+
+    ctx.book.wb.define_name("NQP_SPATIAL", f"={_q(page.name)}!$A$1:${col_letters(n)}${n}")
+    page.width(0, 16 if ctx.lang == "en" else 9)
+    for j in range(1, n):
+        page.width(j, 4 if ctx.lang == "zh" else 5)
+    page.heights[0] = ROW_PT * (3 if ctx.lang == "zh" else 6)
+    page.ws.set_row(0, page.heights[0], ctx.book.fmt("gen", text_wrap=True, rotation=90 if ctx.lang == "en" else 0))
+    page.row = n + 2
+    page.items.append((0, page.row))
+    page.finish()
+    return page
+
+
+def _sigma_kinds(j: int, n: int) -> str:
+    return "int" if j in (0, 1) else "num"
+
+
 def dynamics_sheet(ctx: Ctx) -> Page:
     page = Page(ctx.book, ctx.sheet("dynamics"), landscape=True)
     page.title(ctx.t("dy_title"))
-    page.note(ctx.t("dy_wait") if ctx.panel else ctx.t("no_year"))
-    page.width(0, 60)
-    page.width(1, 60)
-    page.items.append((0, page.row))
+    if not ctx.panel:
+        page.note(ctx.t("no_year"))
+        page.width(0, 60)
+        page.items.append((0, page.row))
+        page.finish(repeat_rows=(0, 0))
+        return page
+    page.skip(1)
+    values = f"INDEX({ctx.index},0,1)"
+    top = page.row
+    page.heading(ctx.t("sigma"), row=top)
+    sig = page.block("dy.sigma", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"sigma",{L_})',
+                     (ctx.n_years + 1, 5), _sigma_kinds, row=top + 1, advance=False)
+    page.heading(ctx.t("beta"), row=top, col=6)
+    beta = page.block("dy.beta", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"beta",{L_})', (9, 2),
+                      ("gen", "num"), row=top + 1, col=6, advance=False)
+    page.row = max(sig.last_row, beta.last_row) + 2
+    _sigma_chart(ctx, page, sig)
+    page.heading(ctx.t("markov"))
+    page.block("dy.markov", f"NQP_MARKOV({values},{REGIONS},{YEARS},4,{L_})", (8, 6),
+               lambda j, n: "int" if j in (0, n - 1) else "num")
+    page.heading(ctx.t("moran"))
+    if regions_in_weights(ctx):
+        page.block("dy.moran", f"NQP_MORAN({values},{REGIONS},NQP_SPATIAL,{YEARS},,,{L_})", (ctx.n_years + 1, 6),
+                   ("int", "num", "num", "num", "num", "p"))
+        year_rows = f"NQP_SELECT(CHOOSE({{1,2,3}},{REGIONS},{YEARS},{values}),2,NQP_YEAR)"
+        page.ws.write_formula(page.row, 0, "=" + ctx.year_title("lisa"), ctx.book.fmt("gen", bold=True, font_size=12), "")
+        page.row += 1
+        top = page.row
+        page.labels("dy.lisa_labels", f"INDEX({year_rows},0,1)", ctx.n_year + 1, col=0, row=top)
+        page.block("dy.lisa", f"NQP_LISA(INDEX({year_rows},0,3),INDEX({year_rows},0,1),NQP_SPATIAL,999,1,,{L_})",
+                   (ctx.n_year + 1, 4), ("num", "num", "p", "gen"), row=top, col=1)
+    else:
+        page.note(ctx.t("weights_missing"))
+        page.skip(1)
+    # the density curves: the chart first, the 100 grid points below it
+    m = page.size("dy.kdensity", (101, ctx.n_years + 1))
+    chart_row = page.row
+    page.row += 20
+    page.heading(ctx.t("kdensity"))
+    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},100,,{L_})", (m.rows, m.cols), ("num",))
+    _kdensity_chart(ctx, page, kd, row=chart_row, col=0)
     page.finish(repeat_rows=(0, 0))
     return page
+
+
+def _sigma_chart(ctx: Ctx, page: Page, sig: Placed) -> None:
+    chart = _chart(ctx, "line", ctx.t("chart_sigma"))
+    k = sig.col + max(sig.cols - 1, 1)
+    chart.add_series({"name": [page.name, sig.row, k],
+                      "categories": [page.name, sig.row + 1, sig.col, sig.last_row, sig.col],
+                      "values": [page.name, sig.row + 1, k, sig.last_row, k], "marker": {"type": "circle", "size": 4}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"major_gridlines": {"visible": True}})
+    page.chart(chart, width_px=560, height_px=280)
+
+
+def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> None:
+    chart = ctx.book.wb.add_chart({"type": "scatter", "subtype": "smooth"})
+    chart.set_title({"name": ctx.t("chart_kdensity"), "name_font": {"size": 12, "bold": True}})
+    for k in range(1, max(kd.cols, 2)):
+        chart.add_series({"name": [page.name, kd.row, kd.col + k],
+                          "categories": [page.name, kd.row + 1, kd.col, kd.last_row, kd.col],
+                          "values": [page.name, kd.row + 1, kd.col + k, kd.last_row, kd.col + k]})
+    chart.set_legend({"position": "right"})
+    page.chart(chart, col=col, width_px=620, height_px=360, row=row)

@@ -137,6 +137,7 @@ def inputs_sheet(ctx: Ctx) -> Page:
     book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
     book.wb.define_name("NQP_DIRECTIONS", f"={name}!${col_letters(n_id + 1)}$1:${last}$1")
     book.wb.define_name("NQP_SUBSYSTEMS", f"={name}!${col_letters(n_id + 1)}$2:${last}$2")
+    book.wb.define_name("NQP_ROW_DIRECTIONS", f"={name}!$A$1:${last}$1")  # one per column of the table
     book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")
     book.wb.define_name("NQP_REGIONS", "=INDEX(NQP_DATA,0,NQP_REGION_NUM)")
     if ctx.panel:

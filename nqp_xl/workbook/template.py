@@ -33,7 +33,7 @@ from .input_table import (DEMO_CSV, INPUT_HEADER_ROW, InputError, InputTable, Re
                           bundled_panel_path, choose_columns, default_subsystems, example_table,
                           parse_subsystems, read_csv, read_table, read_xlsx)
 from .layout import Book, Measured, text_width
-from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet
+from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet, weights_sheet
 from .sheets_setup import SETTINGS, conf_sheet, inputs_sheet, methods_sheet, settings_sheet  # noqa: F401
 from .sheets_year import composite_sheet, factor_sheet, grades_sheet
 
@@ -100,6 +100,8 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     disparity_sheet(ctx)
     equations_sheet(ctx)
     dynamics_sheet(ctx)
+    if ctx.panel:
+        weights_sheet(ctx)  # the bundled contiguity matrix the Dynamics sheet's NQP_SPATIAL names
     methods_sheet(ctx)
     conf_sheet(ctx)
     for i, ws in enumerate(wb.worksheets()):
