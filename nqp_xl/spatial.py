@@ -377,25 +377,29 @@ def local_moran(values: Any, ids: Any, weights: Any, permutations: Any = 999, se
 
 
 def _permutation_p(z: np.ndarray, W: sparse.csr_matrix, Ii: np.ndarray, m2: float, R: int, seed: int) -> np.ndarray:
-    """Folded pseudo p-values of I_i under conditional permutation (draws shared by all i)."""
+    """Folded pseudo p-values of I_i under conditional permutation (draws shared by all i),
+    drawn in chunks of permutations so that memory stays bounded (~8 MB of keys a chunk)."""
     n = z.size
-    card = np.diff(W.indptr)
-    kmax = int(card.max())
+    kmax = int(np.diff(W.indptr).max())
     rng = np.random.default_rng(seed)
-    keys = rng.random((R, n - 1))
-    if kmax < n - 1:
-        pick = np.argpartition(keys, kmax - 1, axis=1)[:, :kmax]
-    else:
-        pick = np.broadcast_to(np.arange(n - 1), (R, n - 1))
-    # a uniformly random order among the picked values (weights may differ within a row)
-    order = np.argsort(np.take_along_axis(keys, pick, axis=1), axis=1)
-    pick = np.take_along_axis(pick, order, axis=1)
-    p = np.empty(n)
-    for i in range(n):
-        lo, hi = W.indptr[i], W.indptr[i + 1]
-        cand = pick[:, : hi - lo]
-        others = cand + (cand >= i)  # skip i itself: draws come from the other n - 1 values
-        sims = z[i] / m2 * (z[others] @ W.data[lo:hi])
-        larger = int((sims >= Ii[i]).sum())
-        p[i] = (min(larger, R - larger) + 1) / (R + 1)
-    return p
+    larger = np.zeros(n, dtype=np.int64)
+    chunk = max(1, min(R, 1_000_000 // (n - 1)))
+    done = 0
+    while done < R:
+        size = min(chunk, R - done)
+        keys = rng.random((size, n - 1))
+        if kmax < n - 1:
+            pick = np.argpartition(keys, kmax - 1, axis=1)[:, :kmax]
+        else:
+            pick = np.broadcast_to(np.arange(n - 1), (size, n - 1))
+        # a uniformly random order among the picked values (weights may differ within a row)
+        order = np.argsort(np.take_along_axis(keys, pick, axis=1), axis=1)
+        pick = np.take_along_axis(pick, order, axis=1)
+        for i in range(n):
+            lo, hi = W.indptr[i], W.indptr[i + 1]
+            cand = pick[:, : hi - lo]
+            others = cand + (cand >= i)  # skip i itself: draws come from the other n - 1 values
+            sims = z[i] / m2 * (z[others] @ W.data[lo:hi])
+            larger[i] += int((sims >= Ii[i]).sum())
+        done += size
+    return (np.minimum(larger, R - larger) + 1) / (R + 1)
