@@ -35,7 +35,7 @@ from .options import flatten, whole_number
 from .table import Table, check_table, is_error_value
 
 __all__ = [
-    "KeyedValues", "keyed_values", "key_cells", "sort_keys",
+    "KeyedValues", "keyed_values", "key_cells", "sort_keys", "require_ids",
     "bandwidth", "kernel_density", "KernelDensity",
     "sigma_convergence", "beta_convergence", "SigmaConvergence", "BetaConvergence",
     "markov", "Markov", "MIN_REGIONS",
@@ -83,16 +83,17 @@ def key_cells(arg: Any, table: Table, what: str, from_range: bool) -> list:
                    "select ranges of the same height, side by side")
 
 
-def _key(v: Any) -> Any:
-    """A cell as a key: a float for numbers (numeric text too), stripped text, None if blank."""
+def _key(v: Any, numeric_text: bool = True) -> Any:
+    """A cell as a key: a float for numbers (and numeric text when ``numeric_text``: years typed
+    as text), stripped text, None if blank."""
     if v is None or isinstance(v, bool) or is_error_value(v):
         return None
     if isinstance(v, (int, float, np.integer, np.floating)):
         x = float(v)
         return None if math.isnan(x) else x
     text = str(v).strip()
-    if not text:
-        return None
+    if not text or not numeric_text:
+        return text or None
     try:
         return float(text)
     except ValueError:
@@ -136,12 +137,6 @@ class KeyedValues:
             body[r] = row
         return out + body
 
-    def where(self, i: int) -> str:
-        """The region (and year) of kept row i, for messages."""
-        r = int(self.rows[i])
-        parts = [key_text(self.keys[k][i]) for k in ("ids", "years") if k in self.keys]
-        return " ".join(parts) if parts else self.table.row_names[r]
-
 
 def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what: str,
                  **aligned: Any) -> KeyedValues:
@@ -160,10 +155,14 @@ def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what:
     keys_all: dict[str, list] = {}
     headers: dict[str, str] = {}
     for name, arg in aligned.items():
-        if arg is None:
+        given = arg is not None
+        if not given and name == "ids" and table.labels:
+            cells = [lab[0] for lab in table.labels]  # no ids given: the values' first label column
+        elif not given:
             continue
-        cells = key_cells(arg, table, name, from_range)
-        keys = [_key(c) for c in cells]
+        else:
+            cells = key_cells(arg, table, name, from_range)
+        keys = [_key(c, numeric_text=name != "ids") for c in cells]
         if name == "years":
             bad = next((i for i, k in enumerate(keys) if isinstance(k, str)), None)
             if bad is not None:
@@ -176,10 +175,10 @@ def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what:
                                f'of the {name} range); fill it in, or leave missing="listwise" to skip the row')
         keep &= np.fromiter((k is not None for k in keys), dtype=bool, count=len(keys))
         keys_all[name] = keys
-        if from_range and isinstance(arg, (list, tuple)) and table.has_header:
+        if given and from_range and isinstance(arg, (list, tuple)) and table.has_header:
             head = _key(key_cells_header(arg))
             headers[name] = key_text(head) if head is not None else ""
-        elif hasattr(arg, "name") and arg.name is not None:
+        elif getattr(arg, "name", None) is not None:
             headers[name] = str(arg.name)
     rows = np.flatnonzero(keep)
     y = table.values[np.searchsorted(np.flatnonzero(table.keep), rows), 0]
@@ -198,6 +197,12 @@ def groups_of(keys: Sequence[Any]) -> tuple[list, np.ndarray]:
     order = sort_keys(set(keys))
     pos = {k: g for g, k in enumerate(order)}
     return order, np.fromiter((pos[k] for k in keys), dtype=np.intp, count=len(keys))
+
+
+def require_ids(kv: KeyedValues, what: str, why: str) -> None:
+    """Refuse a call without region ids (neither an ids range nor a label column in values)."""
+    if "ids" not in kv.keys:
+        raise NQPError(f"{what} needs the ids column (the region of each row, beside the values) {why}")
 
 
 def _require_regions(count: int, group: Any, what: str) -> None:
@@ -328,7 +333,7 @@ def _panel(values, ids, years, id_cols, missing, what: str) -> KeyedValues:
     kv = keyed_values(values, id_cols, missing, what=what, ids=ids, years=years)
     if kv.y.size == 0:
         raise NQPError(f"{what} needs values; no row has a value, a region and a year")
-    if ids is not None:
+    if "ids" in kv.keys:
         unique_pairs(kv)
     return kv
 
@@ -383,9 +388,8 @@ def beta_convergence(values: Any, ids: Any, years: Any,
     """Absolute β-convergence by OLS of the mean log growth on the initial log level."""
     from scipy import stats
 
-    if ids is None:
-        raise NQPError("β-convergence needs the ids column (the region of each row) to pair first and last years")
     kv = _panel(values, ids, years, id_cols, missing, "β-convergence")
+    require_ids(kv, "β-convergence", "to pair first and last years")
     yrs = np.array(kv.keys["years"], dtype=float)
     first, last = float(yrs.min()), float(yrs.max())
     if first == last:
@@ -469,9 +473,8 @@ def markov(values: Any, ids: Any, years: Any, k: Any = 4,
            id_cols: Any = None, missing: Any = None) -> Markov:
     """The transition matrix between quantile classes over consecutive years of each region."""
     kk = whole_number(k, "k", low=2, high=100, default=4)
-    if ids is None:
-        raise NQPError("the Markov chain needs the ids column (the region of each row)")
     kv = _panel(values, ids, years, id_cols, missing, "the Markov chain")
+    require_ids(kv, "the Markov chain", "to follow each region over the years")
     cls, bounds = quantile_classes(kv.y, kk)
     order, codes = groups_of(kv.keys["years"])
     if len(order) < 2:

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from .dynamics import KeyedValues, groups_of, key_text, keyed_values, MIN_REGIONS
+from .dynamics import MIN_REGIONS, KeyedValues, groups_of, key_text, keyed_values, require_ids
 from .errors import NQPError
 from .options import choice, whole_number
 from .provinces import region_key
@@ -72,8 +72,25 @@ def _name(v: Any) -> str | None:
     return text or None
 
 
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and math.isnan(v))
+
+
+def _trimmed(rows: list) -> list:
+    """The range without blank rows below it and blank columns right of it (a generous
+    selection, or a defined name with room for a larger matrix)."""
+    while rows and all(_blank(v) for v in rows[-1]):
+        rows = rows[:-1]
+    width = max((len(r) for r in rows), default=0)
+    while width > 1 and all(len(r) < width or _blank(r[width - 1]) for r in rows):
+        width -= 1
+    return [r[:width] for r in rows]
+
+
 def _from_rows(rows: list) -> SpatialWeights:
-    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
+    rows = _trimmed([list(r) if isinstance(r, (list, tuple)) else [r] for r in rows])
+    if not rows:
+        raise NQPError("weights is empty: select the weights matrix (region names in its first row and column)")
     height, width = len(rows), max(len(r) for r in rows)
     if height != width or any(len(r) != width for r in rows):
         raise NQPError(f"weights must be a square range (region names across the first row and down the "
@@ -266,10 +283,9 @@ def moran(values: Any, ids: Any, weights: Any, by: Any = None, assumption: Any =
     how = choice(assumption, "assumption", ("randomization", "randomisation", "normality", "normal"), "randomization")
     randomisation = how.startswith("random")
     st = _style(style)
-    if ids is None:
-        raise NQPError("Moran's I needs the ids column (the region of each row) to find it in the weights matrix")
     w = spatial_weights(weights)
     kv = keyed_values(values, id_cols, missing, what="Moran's I", ids=ids, by=by)
+    require_ids(kv, "Moran's I", "to find it in the weights matrix")
     if kv.y.size == 0:
         raise NQPError("Moran's I needs values; no row has both a value and a region")
     pos = match_regions(kv.keys["ids"], w)
@@ -330,10 +346,9 @@ def local_moran(values: Any, ids: Any, weights: Any, permutations: Any = 999, se
     R = whole_number(permutations, "permutations", low=9, high=99_999, default=999)
     s = whole_number(seed, "seed", low=0, default=1)
     st = _style(style)
-    if ids is None:
-        raise NQPError("LISA needs the ids column (the region of each row) to find it in the weights matrix")
     w = spatial_weights(weights)
     kv = keyed_values(values, id_cols, missing, what="LISA", ids=ids)
+    require_ids(kv, "LISA", "to find it in the weights matrix")
     n = kv.y.size
     if n < MIN_REGIONS + 1:
         raise NQPError(f"LISA needs at least {MIN_REGIONS + 1} regions with a value; there {'is' if n == 1 else 'are'} {n}")
@@ -362,25 +377,29 @@ def local_moran(values: Any, ids: Any, weights: Any, permutations: Any = 999, se
 
 
 def _permutation_p(z: np.ndarray, W: sparse.csr_matrix, Ii: np.ndarray, m2: float, R: int, seed: int) -> np.ndarray:
-    """Folded pseudo p-values of I_i under conditional permutation (draws shared by all i)."""
+    """Folded pseudo p-values of I_i under conditional permutation (draws shared by all i),
+    drawn in chunks of permutations so that memory stays bounded (~8 MB of keys a chunk)."""
     n = z.size
-    card = np.diff(W.indptr)
-    kmax = int(card.max())
+    kmax = int(np.diff(W.indptr).max())
     rng = np.random.default_rng(seed)
-    keys = rng.random((R, n - 1))
-    if kmax < n - 1:
-        pick = np.argpartition(keys, kmax - 1, axis=1)[:, :kmax]
-    else:
-        pick = np.broadcast_to(np.arange(n - 1), (R, n - 1))
-    # a uniformly random order among the picked values (weights may differ within a row)
-    order = np.argsort(np.take_along_axis(keys, pick, axis=1), axis=1)
-    pick = np.take_along_axis(pick, order, axis=1)
-    p = np.empty(n)
-    for i in range(n):
-        lo, hi = W.indptr[i], W.indptr[i + 1]
-        cand = pick[:, : hi - lo]
-        others = cand + (cand >= i)  # skip i itself: draws come from the other n - 1 values
-        sims = z[i] / m2 * (z[others] @ W.data[lo:hi])
-        larger = int((sims >= Ii[i]).sum())
-        p[i] = (min(larger, R - larger) + 1) / (R + 1)
-    return p
+    larger = np.zeros(n, dtype=np.int64)
+    chunk = max(1, min(R, 1_000_000 // (n - 1)))
+    done = 0
+    while done < R:
+        size = min(chunk, R - done)
+        keys = rng.random((size, n - 1))
+        if kmax < n - 1:
+            pick = np.argpartition(keys, kmax - 1, axis=1)[:, :kmax]
+        else:
+            pick = np.broadcast_to(np.arange(n - 1), (size, n - 1))
+        # a uniformly random order among the picked values (weights may differ within a row)
+        order = np.argsort(np.take_along_axis(keys, pick, axis=1), axis=1)
+        pick = np.take_along_axis(pick, order, axis=1)
+        for i in range(n):
+            lo, hi = W.indptr[i], W.indptr[i + 1]
+            cand = pick[:, : hi - lo]
+            others = cand + (cand >= i)  # skip i itself: draws come from the other n - 1 values
+            sims = z[i] / m2 * (z[others] @ W.data[lo:hi])
+            larger[i] += int((sims >= Ii[i]).sum())
+        done += size
+    return (np.minimum(larger, R - larger) + 1) / (R + 1)

@@ -3,7 +3,6 @@ bw.nrd0 / bw.nrd with exact Gaussian kernel sums, sd and lm for convergence, qua
 Markov chains, on the bundled panel (real data) and a seeded synthetic panel with blanks."""
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -216,3 +215,15 @@ def test_blank_keys_drop_rows_listwise():
     yrs[5] = [None]  # one row loses its year: it drops out of 2016
     out = nqp_udfs.NQP_CONVERGENCE(vals, ids, yrs)
     assert out[1][1] == 30.0 and out[2][1] == 31.0
+
+
+@pytest.mark.parametrize("k", [3, 4, 5])
+def test_markov_agrees_with_giddy(k):
+    # tests/oracles/dynamics_pysal.py: giddy.markov.Markov on mapclassify.Quantiles classes
+    ref = reference("pysal_markov.csv")
+    ref = ref[ref.k == k]
+    df = dataset("real")
+    res = dynamics.markov(df["y"], df["id"], df["year"], k)
+    np.testing.assert_array_equal(res.counts, ref.pivot(index="source", columns="target", values="count").to_numpy())
+    np.testing.assert_allclose(res.probabilities, ref.pivot(index="source", columns="target", values="prob").to_numpy(), **TOL)
+    np.testing.assert_allclose(res.bounds[1:], ref.groupby("source").bound.first().to_numpy(), **TOL)

@@ -225,3 +225,71 @@ def test_moran_with_sparse_weights_for_thousands_of_regions():
 def test_spatial_weights_objects_are_checked():
     with pytest.raises(NQPError, match="square"):
         spatial.SpatialWeights(["a", "b"], np.zeros((2, 3)))
+
+
+# ----------------------------------------------------------------------------- PySAL, a second opinion
+# tests/oracles/dynamics_pysal.py (esda 2.8.2): Moran's I under both assumptions; local Moran with
+# esda's scaling Is = (n-1)/n Ii, its quadrants, and its p_sim (9,999 draws of its own) by sampling error.
+
+
+@pytest.mark.parametrize("name,weights,style", [("real", "contiguity", "W"), ("real", "distance", "B"),
+                                                ("synthetic", "synthetic", "W")])
+def test_moran_agrees_with_esda(name, weights, style):
+    df = dataset(name)
+    ref = reference("pysal_moran.csv")
+    ref = ref[(ref.dataset == name) & (ref.weights == weights)]
+    for assumption, suffix in (("randomization", "rand"), ("normality", "norm")):
+        res = spatial.moran(df["y"], df["id"], weights_of(weights), df["year"], assumption, style)
+        np.testing.assert_allclose(res.I, ref.I, **TOL)
+        np.testing.assert_allclose(res.expected, ref.EI, **TOL)
+        np.testing.assert_allclose(res.variance, ref[f"VI_{suffix}"], **TOL)
+        np.testing.assert_allclose(res.z, ref[f"z_{suffix}"], **TOL)
+        np.testing.assert_allclose(res.p, ref[f"p_{suffix}"], **TOL)
+
+
+@pytest.mark.parametrize("name,weights,style", [("real", "contiguity", "W"), ("real", "distance", "B"),
+                                                ("synthetic", "synthetic", "W")])
+def test_lisa_agrees_with_esda(name, weights, style):
+    ref = reference("pysal_lisa.csv")
+    ref = ref[(ref.dataset == name) & (ref.weights == weights)]
+    df = dataset(name).dropna()
+    one = df[df.year == ref.year.iloc[0]]
+    res = spatial.local_moran(one["y"], one["id"], weights_of(weights), style=style)
+    n = len(one)
+    np.testing.assert_allclose(res.Ii * (n - 1) / n, ref.Is, **TOL)
+    assert res.quadrant_names() == ref.quadrant.tolist()
+    p_ref = ref.p_sim.to_numpy()
+    se = np.sqrt(p_ref * (1 - p_ref) / 999)
+    assert np.all(np.abs(res.p - p_ref) <= 4 * se + 2e-3), np.c_[res.p, p_ref]
+
+
+def test_blank_rows_and_columns_around_the_matrix_are_ignored():
+    df = dataset("real")
+    args = (as_range(df, "y"), as_range(df, "id"))
+    w = bundled_weights()
+    roomy = [r + [None] * 5 for r in w] + [[None] * 37 for _ in range(6)]
+    assert nqp_udfs.NQP_MORAN(*args, roomy, as_range(df, "year")) == nqp_udfs.NQP_MORAN(*args, w, as_range(df, "year"))
+
+
+def test_ids_default_to_the_label_column_of_values():
+    df = dataset("real")
+    one = df[df.year == 2023]
+    labelled = [["province", "y"]] + [[i, float(v)] for i, v in zip(one.id, one.y)]
+    w = bundled_weights()
+    assert nqp_udfs.NQP_LISA(labelled, None, w) == nqp_udfs.NQP_LISA(as_range(one, "y"), as_range(one, "id"), w)
+    assert nqp_udfs.NQP_MORAN(labelled, None, w) == nqp_udfs.NQP_MORAN(as_range(one, "y"), as_range(one, "id"), w)
+    answer = nqp_udfs.NQP_MORAN(as_range(one, "y"), None, w)
+    assert is_nqp_error(answer) and "needs the ids column" in answer, answer
+
+
+@pytest.mark.parametrize("call", [
+    lambda v, i, y, w: nqp_udfs.NQP_KDENSITY(v, y, lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_CONVERGENCE(v, i, y, lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_CONVERGENCE(v, i, y, "beta", lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_MARKOV(v, i, y, lang="fr"),
+    lambda v, i, y, w: nqp_udfs.NQP_MORAN(v, i, w, y, lang="fr"),
+])
+def test_unknown_lang_is_refused(call):
+    df = dataset("real")
+    answer = call(as_range(df, "y"), as_range(df, "id"), as_range(df, "year"), bundled_weights())
+    assert is_nqp_error(answer) and 'lang "fr"' in answer, answer

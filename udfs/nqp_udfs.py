@@ -725,7 +725,7 @@ def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=
 # (NQP_KDENSITY, NQP_CONVERGENCE, NQP_MARKOV, NQP_MORAN, NQP_LISA)
 
 _DYN_VALUES_DOC = "one column of values (e.g. the composite index), optional header and region/year label columns"
-_DYN_IDS_DOC = "the region of each row, aligned with values (a header cell beside the values' header)"
+_DYN_IDS_DOC = "the region of each row, aligned with values; blank: the first label column of values"
 _DYN_YEARS_DOC = "the year of each row (numbers), aligned with values"
 _DYN_BY_DOC = "optional: the group of each row (e.g. the year), aligned with values; one answer per value, ascending"
 _DYN_WEIGHTS_DOC = "a square spatial weights range: region names across the first row and down the first column, blank = 0"
