@@ -298,3 +298,32 @@ def test_every_written_file_passes_the_validator(base, tmp_path):
     nqp("publish", src, "-o", pub, "-q")
     for f in (src, ref, pub):
         assert_valid_ooxml(f)
+
+
+def test_entities_are_never_expanded(base, tmp_path):
+    """A sheet declaring entities (an external file, a billion laughs) is refused: Office parts
+    never carry a DTD; nothing is expanded, nothing written."""
+    src = base[0]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    doctype = (f'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file://{secret}">'
+               '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+               '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>')
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet8.xml":  # Methods: a note cell that uses both entities
+            return data
+        root = etree.fromstring(data)
+        q = lambda n: f"{{{MAIN}}}{n}"  # noqa: E731
+        row = next(root.iter(q("row")))
+        c = etree.SubElement(row, q("c"), r="Z1", t="inlineStr")
+        etree.SubElement(etree.SubElement(c, q("is")), q("t")).text = "ENTITY_HERE"
+        text = etree.tostring(root, encoding="unicode").replace("ENTITY_HERE", "&xxe;&d;")
+        return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + doctype + text).encode()
+
+    variant = tmp_path / "entities.xlsm"
+    _rewrite(src, variant, change)
+    out = tmp_path / "e.refreshed.xlsm"
+    proc = nqp("refresh", variant, "-o", out, check=False)
+    assert proc.returncode == 1 and "DTD" in proc.stderr and str(variant) in proc.stderr, proc.stderr
+    assert "TOP-SECRET" not in proc.stderr and "Traceback" not in proc.stderr and not out.exists()

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
 
 import openpyxl
 import pytest
 
-from workbook_helpers import DATA, nqp, parts
+from workbook_helpers import DATA, formula_cells, nqp, parts
 
 INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(1,2)", "=cmd|' /C calc'!A0"]
 
@@ -44,9 +43,7 @@ def test_no_macros_and_plain_xlsx(published):
 
 def test_no_formulas_left(published):
     _src, out, _proc = published
-    for name, data in parts(out).items():
-        if name.startswith("xl/worksheets/sheet"):
-            assert not re.search(rb"<f[ >/]", data), name
+    assert formula_cells(out) == []
     wb = openpyxl.load_workbook(out)
     for ws in wb.worksheets:
         for row in ws.iter_rows():

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import math
-import re
 
 import openpyxl
 import pytest
 import xlsxwriter
 
-from workbook_helpers import DATA, anchor, digest, lo_sheets, nqp, nqp_udfs_has, parts, soffice
+from workbook_helpers import DATA, anchor, cell_element, digest, lo_sheets, nqp, nqp_udfs_has, parts, soffice
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +64,11 @@ def test_refresh_stores_values_that_match_the_udfs(book):
     # the dynamic array's range was sized from the answer
     from openpyxl.utils import get_column_letter
 
-    sheet = parts(out)["xl/worksheets/sheet5.xml"].decode()  # Composite index, the fifth tab
+    sheet = "xl/worksheets/sheet5.xml"  # Composite index, the fifth tab
     col = get_column_letter(c0)
-    assert f'<f t="array" ref="{col}{r0}:{col}{r0 + len(expected) - 1}">' in sheet
-    assert re.search(rf'<c r="{get_column_letter(c0 + 1)}{r0}"[^>]*cm="1"', sheet)  # TOPSIS beside it
+    f = cell_element(out, sheet, f"{col}{r0}").find("{*}f")
+    assert f.get("t") == "array" and f.get("ref") == f"{col}{r0}:{col}{r0 + len(expected) - 1}"
+    assert cell_element(out, sheet, f"{get_column_letter(c0 + 1)}{r0}").get("cm") == "1"  # TOPSIS beside it
     assert "xl/metadata.xml" in parts(out) and "xl/vbaProject.bin" in parts(out)
 
 
@@ -202,20 +202,26 @@ def _as_shared(path, sheet_xml: str, cells: list[str]):
     """Rewrite formulas in ``cells`` (a column, first one the master) as Excel stores a
     copied-down formula: the master keeps its text with t="shared" ref=.. si="0", the others
     carry only <f t="shared" si="0"/> and a stale cached value."""
-    import re
     import zipfile
+
+    from lxml import etree
 
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
-    xml = parts[sheet_xml].decode()
+    root = etree.fromstring(parts[sheet_xml])
     first, last = cells[0], cells[-1]
+    by_ref = {c.get("r"): c for c in root.iter("{*}c")}
     for i, ref in enumerate(cells):
-        m = re.search(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v>(.*?)</v></c>', xml)
-        assert m, ref
-        attrs, text, _v = m.groups()
-        f = (f'<f t="shared" ref="{first}:{last}" si="0">{text}</f>' if i == 0 else '<f t="shared" si="0"/>')
-        xml = xml.replace(m.group(0), f'<c r="{ref}"{attrs}>{f}<v>-1</v></c>')
-    parts[sheet_xml] = xml.encode()
+        c = by_ref[ref]
+        f, v = c.find("{*}f"), c.find("{*}v")
+        assert f is not None and v is not None, ref
+        f.attrib.update({"t": "shared", "si": "0"})
+        if i == 0:
+            f.set("ref", f"{first}:{last}")
+        else:
+            f.text = None
+        v.text = "-1"
+    parts[sheet_xml] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     with zipfile.ZipFile(path, "w") as z:
         for n, b in parts.items():
             z.writestr(n, b)

@@ -49,7 +49,18 @@ def test_updated_workbook_equals_a_fresh_one(books):
     assert a.defined_names.keys() == b.defined_names.keys()
     for n in a.defined_names:
         assert a.defined_names[n].attr_text == b.defined_names[n].attr_text, n
+    assert _chart_refs(out) == _chart_refs(fresh_ref)  # chart series stretched to the new rows
+    assert any(ref.endswith("$128") for refs in _chart_refs(out).values() for ref in refs)
     assert_valid_ooxml(out)
+
+
+def _chart_refs(path) -> dict[str, list[str]]:
+    from lxml import etree
+
+    from workbook_helpers import parts
+
+    return {n: [e.text for e in etree.fromstring(b).iter("{*}f")] for n, b in parts(path).items()
+            if n.startswith("xl/charts/chart")}
 
 
 def test_append_equals_replace(books, tmp_path):

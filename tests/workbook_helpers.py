@@ -129,3 +129,25 @@ def lo_convert(path, outdir, fmt: str, tmp_path) -> Path:
     out = Path(outdir) / (Path(path).stem + "." + fmt)
     assert out.exists(), out
     return out
+
+
+def formula_cells(path) -> list[str]:
+    """Cells holding a formula in any worksheet part, whatever the namespace prefix (lxml)."""
+    from lxml import etree
+
+    found = []
+    for name, data in parts(path).items():
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            for el in etree.fromstring(data).iter("{*}f"):
+                found.append(f"{name}:{el.getparent().get('r')}")
+    return found
+
+
+def cell_element(path, part: str, ref: str):
+    """The ``<c r=ref>`` element of a worksheet part (lxml), or None."""
+    from lxml import etree
+
+    for el in etree.fromstring(parts(path)[part]).iter("{*}c"):
+        if el.get("r") == ref:
+            return el
+    return None

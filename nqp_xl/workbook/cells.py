@@ -16,8 +16,8 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.utils.cell import (coordinate_from_string, column_index_from_string, get_column_letter,
                                  range_boundaries)
 
-from .package import (MAIN_NS, REL_NS, Package, WorkbookError, iterparse, local, ns_of, parse_xml,
-                      resolve_target, rich_text, to_xml_bytes)
+from .package import (MAIN_NS, REL_NS, Package, WorkbookError, check_no_dtd, iterparse, local, ns_of, resolve_target,
+                      rich_text, to_xml_bytes)
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 XDA_NS = "http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"
@@ -152,6 +152,7 @@ class Sheet:
     def __init__(self, name: str, path: str, data: bytes, shared: list[str], source: str = ""):
         self.name = name
         self.path = path
+        self.source = source
         self.data = data
         self.values: dict[tuple[int, int], Any] = {}
         self.formula_cells: dict[tuple[int, int], FormulaCell] = {}
@@ -171,8 +172,13 @@ class Sheet:
         row_no, col_no, row_el = 0, 0, None
         first_row = first_col = 1 << 30
         last_row = last_col = 0
+        v_tag = f_tag = is_tag = None
         for _ev, el in iterparse(self.data, tags=("{*}c", "{*}row", "{*}col")):
             tag = el.tag
+            if v_tag is None:
+                check_no_dtd(el, f"{self.source} ({self.path})")
+                ns = tag[:tag.rfind("}") + 1]
+                v_tag, f_tag, is_tag = ns + "v", ns + "f", ns + "is"
             name = tag[tag.rfind("}") + 1:]
             if name == "c":
                 ref = el.get("r")
@@ -193,12 +199,11 @@ class Sheet:
                     f_el = None
                     for child in el:
                         ctag = child.tag
-                        cn = ctag[ctag.rfind("}") + 1:] if isinstance(ctag, str) else ""
-                        if cn == "v":
+                        if ctag == v_tag:
                             raw = child.text or ""
-                        elif cn == "f":
+                        elif ctag == f_tag:
                             f_el = child
-                        elif cn == "is":
+                        elif ctag == is_tag:
                             raw = rich_text(child)
                             t = "str"
                     if raw is not None:
@@ -329,7 +334,10 @@ class Sheet:
             with etree.xmlfile(buf, encoding="UTF-8") as xf:
                 xf.write_declaration(standalone=True)
                 stack = []
+                inner: set[str] = set()  # elements that only occur inside a row: nothing to do
                 for ev, el in iterparse(self.data, events=("start", "end")):
+                    if el.tag in inner:
+                        continue
                     if ev == "start":
                         if root is None:
                             root = el
@@ -337,6 +345,7 @@ class Sheet:
                             q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension",
                                                                "sheetData")}
                             q["nsmap"] = {el.prefix: ns}  # type: ignore[assignment]
+                            inner = {f"{{{ns}}}{n}" for n in ("c", "v", "f", "is", "t", "r", "rPr", "rPh")}
                             stack.append(xf.element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap))
                             stack[-1].__enter__()
                         elif el.tag == q["sheetData"] and el.getparent() is root:
@@ -427,16 +436,18 @@ class Sheet:
             else:
                 if value is None and f is None:
                     continue
-                el = etree.Element(q["c"], r=cell_ref(row, col))
+                if i < len(els):
+                    el = etree.Element(q["c"], r=cell_ref(row, col))
+                    els[i].addprevious(el)
+                    cols.insert(i, col)
+                    els.insert(i, el)
+                else:  # after every cell of the row (the common case): append
+                    el = etree.SubElement(row_el, q["c"], r=cell_ref(row, col))
+                    cols.append(col)
+                    els.append(el)
                 style = self._style(row, col)
                 if style:
                     el.set("s", style)
-                if i < len(els):
-                    els[i].addprevious(el)
-                else:
-                    row_el.append(el)
-                cols.insert(i, col)
-                els.insert(i, el)
                 added = True
             _patch(el, q, value, f)
         if added:
@@ -444,7 +455,8 @@ class Sheet:
 
 
 def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | None) -> None:
-    """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula)."""
+    """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula); other children
+    (``extLst``) and attributes (style) stay."""
     old_f = None
     if len(el):
         for child in list(el):
@@ -489,17 +501,21 @@ def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | N
         text = xml_text(str(value))
         if f is None:
             attrib["t"] = "inlineStr"
-            is_el = etree.Element(q["is"])
+            is_el = etree.SubElement(el, q["is"]) if len(el) == at else etree.Element(q["is"])
             t_el = etree.SubElement(is_el, q["t"])
             t_el.text = text
             if text != text.strip():
                 t_el.set(XML_SPACE, "preserve")
-            el.insert(at, is_el)
+            if is_el.getparent() is None:
+                el.insert(at, is_el)
             return
         attrib["t"] = "str"
-    v_el = etree.Element(q["v"])
-    v_el.text = text
-    el.insert(at, v_el)
+    if len(el) == at:  # nothing after: append (the common case)
+        etree.SubElement(el, q["v"]).text = text
+    else:
+        v_el = etree.Element(q["v"])
+        v_el.text = text
+        el.insert(at, v_el)
 
 
 # --------------------------------------------------------------------------- dynamic-array metadata
@@ -521,9 +537,8 @@ def dynamic_cm(pkg: Package, create: bool = True) -> str | None:
     added (with its relationship and content type) when the workbook has none, as after a
     LibreOffice or openpyxl save.  None when the workbook has metadata of another kind that
     this function does not extend (the answers are then written as fixed-size arrays)."""
-    cached = getattr(pkg, "_dynamic_cm", False)
-    if cached is not False:
-        return cached
+    if "dynamic_cm" in pkg.cache:
+        return pkg.cache["dynamic_cm"]  # type: ignore[return-value]
     part = next((resolve_target(pkg.workbook_part, r.target) for r in pkg.rels(pkg.workbook_part)
                  if r.type.endswith("/sheetMetadata")), None)
     cm: str | None = None
@@ -536,7 +551,7 @@ def dynamic_cm(pkg: Package, create: bool = True) -> str | None:
             cm = "1"
     else:
         cm = _find_dynamic(pkg.tree(part))
-    pkg._dynamic_cm = cm
+    pkg.cache["dynamic_cm"] = cm
     return cm
 
 

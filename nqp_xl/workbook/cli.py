@@ -42,8 +42,6 @@ def _check_out(path: str, ext: tuple[str, ...], what: str) -> None:
 
 
 def cmd_template(args) -> int:
-    from . import template
-
     _check_out(args.output, (".xlsm",), "the template")
     _build_atomic(args.output, None, args.lang)
     print(f"wrote {args.output}")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -160,7 +159,7 @@ def udf_adapter(name: str, func: Callable) -> Callable:
                     arr = a if a.ndim == 2 else np.atleast_2d(a)
                     rows = [[_to_udf(v) for v in r] for r in arr.tolist()]
                 else:
-                    rows = [list(r) for r in rows]  # a fresh copy: a UDF may change its argument
+                    rows = list(map(list, rows))  # a fresh copy: a UDF may change its argument
                 if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
                     values.append(rows)
                 else:
@@ -189,12 +188,15 @@ def _result_array(result: Any) -> Any:
         rows = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in result]
         if not rows:
             return sh.EMPTY
-        width = max(len(r) for r in rows)
+        width = max(map(len, rows))
+        empty = sh.EMPTY
         arr = np.empty((len(rows), width), dtype=object)
-        arr[:] = sh.EMPTY
-        for i, r in enumerate(rows):
-            for j, v in enumerate(r):
-                arr[i, j] = sh.EMPTY if v is None else v
+        for i, r in enumerate(rows):  # row by row: a cell may itself hold a sequence-like value
+            if None in r:
+                r = [empty if v is None else v for v in r]
+            if len(r) < width:
+                r = r + [empty] * (width - len(r))
+            arr[i, :] = r
         return arr
     if result is None:
         return sh.EMPTY
@@ -321,9 +323,6 @@ def register(functions: dict[str, Callable] | None = None, used: set[str] | None
 
 
 # --------------------------------------------------------------------------- the evaluator
-
-_REF = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?(?P<ref>\$?[A-Z]{1,3}\$?[0-9]+(?::\$?[A-Z]{1,3}\$?[0-9]+)?"
-                  r"|\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|\$?[0-9]+:\$?[0-9]+)$", re.I)
 
 
 @dataclass
@@ -474,12 +473,9 @@ class Engine:
     def _input(self, key: str, sheet: str) -> Any:
         if key.upper() == OMITTED:
             return OMITTED_VALUE
-        m = _REF.match(key)
-        if m:
-            sh = m.group("sheet")
-            if sh:
-                sh = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            return self._range(sh or sheet, m.group("ref"))
+        ref = formula_text.split_reference(key)
+        if ref:
+            return self._range(ref[0] or sheet, ref[1])
         return self._name(key, sheet)
 
     def _name(self, key: str, sheet: str) -> Any:
@@ -488,13 +484,11 @@ class Engine:
         if d is None:
             raise RefreshError(f'the name "{key}" is not defined in this workbook')
         text = self._prepare(d.text.lstrip("="), None)
-        m = _REF.match(text.strip())
-        if m:
-            sh = m.group("sheet")
-            if not sh:
+        ref = formula_text.split_reference(text)
+        if ref:
+            if not ref[0]:
                 raise RefreshError(f'the name "{d.name}" refers to {d.text} without a sheet')
-            sh = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
-            return self._range(sh, m.group("ref"))
+            return self._range(ref[0], ref[1])
         if key in self._name_cache:
             return self._name_cache[key]
         try:
@@ -699,16 +693,15 @@ def resize_charts(pkg: Package, engine: Engine) -> None:
 
 def _stretched(ref: str, areas) -> str | None:
     """A chart series reference starting inside a spilled answer, stretched to its length."""
-    mm = _REF.match(ref.strip())
-    if not mm or not mm.group("sheet"):
+    split = formula_text.split_reference(ref)
+    if not split or not split[0]:
         return None
-    sh = mm.group("sheet")
-    sh_name = sh[1:-1].replace("''", "'") if sh.startswith("'") else sh
+    sh_name = split[0]
     try:
-        r1, c1, r2, c2 = parse_range(mm.group("ref"))
+        r1, c1, r2, c2 = parse_range(split[1])
     except ValueError:
         return None
     for s, _old, new in areas:
         if s == sh_name.upper() and _inside(new, r1, c1) and r2 > r1 and new[0] < r1 and new[2] != r2:
-            return f"{sh}!{range_ref(r1, c1, new[2], c2, absolute=True)}"
+            return f"{quote_sheet(sh_name)}!{range_ref(r1, c1, new[2], c2, absolute=True)}"
     return None

@@ -214,6 +214,34 @@ def _structured_ref(table: TableDef, spec: str, row: int | None) -> str:
     return f"{quote_sheet(table.sheet)}!{range_ref(ra, ca, rb, cb, absolute=True)}"
 
 
+def split_reference(text: str) -> tuple[str | None, str] | None:
+    """``'My sheet'!$A$1:$B$2`` -> ("My sheet", "A1:B2"); ``A:B`` -> (None, "A:B"); None when
+    ``text`` is not a reference (a defined name, a formula).  Addresses are checked by openpyxl."""
+    from openpyxl.utils.cell import range_boundaries
+
+    text = text.strip()
+    sheet: str | None = None
+    if text.startswith("'"):
+        end = text.rfind("'!")
+        if end <= 0:
+            return None
+        sheet, ref = text[1:end].replace("''", "'"), text[end + 2:]
+    elif "!" in text:
+        sheet, _, ref = text.rpartition("!")
+    else:
+        ref = text
+    ref = ref.replace("$", "").upper()
+    if not ref or not all(ch.isalnum() or ch == ":" for ch in ref) or ref.count(":") > 1:
+        return None
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref)
+    except Exception:  # noqa: BLE001 - openpyxl raises several kinds for "not an address"
+        return None
+    if ":" not in ref and (c1 is None or r1 is None):
+        return None
+    return sheet, ref
+
+
 def shift(text: str, row0: int, col0: int, row: int, col: int) -> str:
     """The formula at (row0, col0) as it reads when copied to (row, col) (openpyxl's
     Translator: relative references move, $-anchored ones stay)."""

@@ -55,9 +55,18 @@ def parser() -> etree.XMLParser:
 
 def parse_xml(data: bytes, where: str = "") -> etree._Element:
     try:
-        return etree.fromstring(data, parser())
+        root = etree.fromstring(data, parser())
     except etree.XMLSyntaxError as err:
         raise WorkbookError(f"{where}: damaged XML ({err})") from None
+    check_no_dtd(root, where)
+    return root
+
+
+def check_no_dtd(el: etree._Element, where: str) -> None:
+    """Office parts never declare a DTD (ECMA-376 Part 2, OPC: DTDs are not allowed); one that
+    does (entity tricks) is refused rather than half-read."""
+    if el.getroottree().docinfo.doctype:
+        raise WorkbookError(f"{where}: the XML declares a DTD, which Office files never do; refused")
 
 
 def iterparse(data: bytes, tags=None, events=("end",)):
@@ -203,6 +212,7 @@ class Package:
         self._data = data                 # the zip as read: unchanged parts are copied from it raw
         self._original = dict(self.parts)  # the same bytes objects: identity says "unchanged"
         self._trees: dict[str, etree._Element] = {}
+        self.cache: dict[str, object] = {}  # facts other modules work out once (e.g. the dynamic-array cm)
         self.workbook_part = self._main_part()
         wb = self.tree(self.workbook_part)
         self.ns = ns_of(wb)
@@ -348,7 +358,11 @@ class Package:
             return []
         out: list[str] = []
         try:
+            checked = False
             for _ev, el in iterparse(data, events=("end",)):
+                if not checked:
+                    check_no_dtd(el, f"{self.source} ({part})")
+                    checked = True
                 if local(el.tag) == "si":
                     out.append(rich_text(el))
                     el.clear(keep_tail=True)
