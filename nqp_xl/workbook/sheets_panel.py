@@ -1,6 +1,8 @@
 """The sheets over all rows of the panel: Coupling, Disparity, Equations, Dynamics."""
 from __future__ import annotations
 
+import math
+
 from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
 from .layout import ROW_PT, Page, Placed
 from .sheets_year import _chart
@@ -252,7 +254,10 @@ def _sigma_chart(ctx: Ctx, page: Page, sig: Placed) -> None:
 def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> None:
     chart = ctx.book.wb.add_chart({"type": "scatter", "subtype": "smooth"})
     chart.set_title({"name": ctx.t("chart_kdensity"), "name_font": {"size": 12, "bold": True}})
-    for k in range(1, max(kd.cols, 2)):
+    # one series per year, and room for the years still to come: refresh stretches a series'
+    # rows but cannot add series, so a year added later (nqp-xl update) is drawn too
+    years = max(kd.cols - 1, 1)
+    for k in range(1, int(math.ceil((years + 1) / 5.0) * 5) + 1):
         chart.add_series({"name": [page.name, kd.row, kd.col + k],
                           "categories": [page.name, kd.row + 1, kd.col, kd.end, kd.col],
                           "values": [page.name, kd.row + 1, kd.col + k, kd.end, kd.col + k]})
