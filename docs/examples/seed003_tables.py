@@ -73,7 +73,7 @@ def main() -> None:
               if isinstance(formula(cp_f, rr, c), str) and ",NQP_GROUPS," in formula(cp_f, rr, c))
     t6 = block(cp_v, r6, c, width(cp_v, r6, c))
     eq_f, eq_v = f["Equations"], v["Equations"]
-    r7, c7 = anchor(eq_f, 'IF(NQP_EQUATIONS="",')
+    r7, c7 = anchor(eq_f, "NQP_REGTABLE(")
     t7 = block(eq_v, r7, c7, 4)
     r9 = next(rr for rr in range(r7 + len(t7), r7 + 200)
               if isinstance(formula(eq_f, rr, c7), str) and ",NQP_GROUPS," in formula(eq_f, rr, c7))

@@ -27,8 +27,10 @@ FORMATS = {
     "change": "+0;-0;0",  # change of rank
     "gen": "General",     # text columns
     "text": '0;-0;;@',    # text columns of an answer behind IF(): a blank there reads 0, shown blank
+    "textc": '0;-0;;@',   # the same, centred (coefficients with stars, standard errors)
 }
-WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "big": 14.0, "change": 6.0, "gen": 10.0, "text": 10.0}
+WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "big": 14.0, "change": 6.0, "gen": 10.0, "text": 10.0, "textc": 10.0}
+MAX_TEXT = 30.0             # a text column of an answer (a long footnote overflows to the right)
 MAX_WIDTH = 22.0            # wider headers wrap onto more lines
 NUM_HEAD_MAX = 12.0         # ... and over a column of numbers, wider than 12
 MAX_BODY = 40.0             # text values (indicator names) are shown whole up to this width
@@ -102,6 +104,8 @@ class Book:
         f = self._formats.get(key)
         if f is None:
             props: dict[str, Any] = {"num_format": FORMATS.get(kind, kind)}
+            if kind == "textc":
+                props["align"] = "center"
             if head:
                 props.update({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1,
                               "text_wrap": True, "valign": "vcenter", "align": "center"})
@@ -177,7 +181,7 @@ class Page:
 
         room = room_for(nrows) if grows and not scalar else nrows
         self.book.anchors[(self.name, r0, col)] = key
-        head_kind = "text" if kind(0) == "text" else "gen"  # a blank header cell behind IF() reads 0
+        head_kind = "text" if kind(0) in ("text", "textc") else "gen"  # a blank header cell behind IF() reads 0
         first = self.book.fmt(head_kind, head=True) if header and not scalar else self.book.fmt(kind(0))
         if scalar:
             self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
@@ -191,9 +195,11 @@ class Page:
                                             self.book.fmt(head_kind if head_row else kind(j), head=head_row))
         for j in range(ncols):
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
-            body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text") else 0.0)
+            body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text", "textc") else 0.0)
+            if kind(j) in ("text", "textc"):
+                body = min(body, MAX_TEXT)
             head = text_width(m.header[j]) * 1.1 + 1 if j < len(m.header) and header else 0.0
-            numeric = kind(j) not in ("gen", "text")
+            numeric = kind(j) not in ("gen", "text", "textc")
             self._need(col + j, body + 1, head, r0 if header and not scalar else None,
                        min(head_max, NUM_HEAD_MAX) if numeric else head_max)
         self.last_col = max(self.last_col, col + ncols - 1)

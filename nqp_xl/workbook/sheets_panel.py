@@ -128,16 +128,18 @@ def equations_sheet(ctx: Ctx) -> Page:
     none = '"' + ctx.t("eq_none") + '"'
 
     def guarded(formula: str) -> str:
-        return f'IF(NQP_EQUATIONS="",{none},{formula})'
+        """Without equations at hand, a note instead of an error; with them the formula alone
+        (IF() would pass the answer's blanks on as zeros)."""
+        return formula if ctx.equations else f'IF(NQP_EQUATIONS="",{none},{formula})'
 
     n_eq = max(1, ctx.equations.count(";") + 1) if ctx.equations else 1
     rows = n_eq * 12 + 2
     page.heading(ctx.t("eq_methods"))
-    page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text",))
+    page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text", "textc"))
     if ctx.has_group and ctx.panel:  # a cross-section has too few rows per group for a system
         page.heading(ctx.t("eq_groups"))
         page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
-                   (rows, ctx.n_groups + 1), ("text",))
+                   (rows, ctx.n_groups + 1), ("text", "textc"))
     page.heading(ctx.t("eq_detail"))
     page.block("eq.detail", guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})'), (rows, 6),
                ("text", "text", "num3", "num3", "num3", "p"))
@@ -261,5 +263,6 @@ def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> Non
         chart.add_series({"name": [page.name, kd.row, kd.col + k],
                           "categories": [page.name, kd.row + 1, kd.col, kd.end, kd.col],
                           "values": [page.name, kd.row + 1, kd.col + k, kd.end, kd.col + k]})
-    chart.set_legend({"position": "right"})
+    # the columns without a year yet have no legend entry (LibreOffice would name them "Column I")
+    chart.set_legend({"position": "right", "delete_series": list(range(years, k))})
     page.chart(chart, col=col, width_px=620, height_px=360, row=row)
