@@ -241,3 +241,33 @@ def test_region_year_table_with_id_cols_2(tmp_path):
         ws = wb[sheet]
         assert (ws.cell(r + 1, c).value, ws.cell(r + 1, c + 1).value) == ("北京", 2016)
         assert (ws.cell(r + 32, c).value, ws.cell(r + 32, c + 1).value) == ("北京", 2017)
+
+
+def test_settings_and_subsystem_row_drive_the_sheets(panel, tmp_path):
+    """Edit the year analysed and the Subsystem row (as a user would, in any program), refresh:
+    the factor analysis is of that year and the U columns follow the new subsystems."""
+    import nqp_udfs
+
+    src, _out, _pub, _proc = panel
+    wb = openpyxl.load_workbook(src, keep_vba=True)
+    s = wb["Settings"]
+    row = next(r for r in range(4, 40) if s.cell(r, 4).value == "NQP_YEAR_CHOSEN")
+    s.cell(row, 2).value = 2020
+    inputs = wb["Inputs"]
+    heads = [inputs.cell(3, c).value for c in range(1, inputs.max_column + 1)]
+    for name in ("rd_expenditure", "rd_intensity"):  # two NQP indicators join a fourth subsystem
+        inputs.cell(2, heads.index(name) + 1).value = "Funding"
+    edited = tmp_path / "edited.xlsm"
+    wb.save(edited)
+    out = tmp_path / "edited.refreshed.xlsm"
+    nqp("refresh", edited, "-o", out, "-q")
+    v = openpyxl.load_workbook(out, data_only=True)
+    assert v["Factor analysis"]["A1"].value == "Factor analysis of 2020"
+    data = _data(out)
+    year = nqp_udfs.NQP_SELECT(data, "year", 2020)
+    r, c = anchor(src, "Factor analysis", "NQP_KMO(")
+    assert math.isclose(v["Factor analysis"].cell(r, c).value, nqp_udfs.NQP_KMO(year, id_cols=4), rel_tol=1e-12)
+    r, c = anchor(src, "Coupling", "NQP_SUBINDEX(")
+    assert [v["Coupling"].cell(r, c + j).value for j in range(4)] == ["NQP", "Funding", "Knowledge", "Manufacturing"]
+    bad = [(ws.title, c.coordinate) for ws, c in _all_cells(v) if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not bad, bad[:5]

@@ -45,11 +45,14 @@ def coupling_sheet(ctx: Ctx) -> Page:
     if ctx.panel:
         page.labels("cp.years", YEARS, n + 1, col=1, row=head, kind="int")
         col = 2
-    sub = page.block("cp.sub", ctx.subindex, (n + 1, s), ("num",), row=head, col=col, advance=False)
+    # C, T, D, level, grade, type first and the U of each subsystem last: a subsystem added on
+    # the Subsystem row widens that answer, which then has room to its right
     cp = page.block("cp.coupling", ctx.coupling, (n + 1, 6), ("num", "num", "num", "int", "gen", "gen"),
-                    row=head, col=sub.col + sub.cols, advance=False)
+                    row=head, col=col, advance=False)
+    sub = page.block("cp.sub", ctx.subindex, (n + 1, s), ("num",), row=head, col=cp.col + max(cp.cols, 6),
+                     advance=False)
     if not ctx.panel:
-        _d_by_region_chart(ctx, page, cp, head, cp.col + cp.cols + 1)
+        _d_by_region_chart(ctx, page, cp, head, sub.col + sub.cols + 2)
     page.row = cp.last_row + 2
     page.finish(repeat_rows=(head, head))
     return page
