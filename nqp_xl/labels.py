@@ -105,6 +105,25 @@ ZH: dict[str, str] = {
     "ireg3": "迭代3SLS",
     "Standard errors in parentheses; * p<0.1, ** p<0.05, *** p<0.01":
         "括号内为标准误；* p<0.1, ** p<0.05, *** p<0.01",
+    # dynamics and spatial (NQP_KDENSITY, NQP_CONVERGENCE, NQP_MARKOV, NQP_MORAN, NQP_LISA)
+    "x": "x",
+    "Density": "核密度",
+    "Year": "年份",
+    "CV": "变异系数",
+    "Statistic": "统计量",
+    "β": "β",
+    "Speed λ": "收敛速度 λ",
+    "Half-life": "半生命周期",
+    "Class": "类型",
+    "Lower bound": "下限",
+    "Upper bound": "上限",
+    "I": "莫兰指数 I",
+    "E[I]": "期望 E[I]",
+    "Var[I]": "方差 Var[I]",
+    "P": "P 值",
+    "Ii": "局部莫兰指数 Ii",
+    "Pseudo P": "伪 P 值",
+    "Quadrant": "象限",
 }
 
 LANGS = ("en", "zh")

@@ -70,5 +70,5 @@ def test_demo_on_a_fresh_folder(tmp_path):
     out = tmp_path / "nqp-demo"
     assert sorted(p.name for p in out.iterdir()) == ["nqp-demo.published.xlsx", "nqp-demo.refreshed.xlsm",
                                                      "nqp-demo.xlsm"]
-    assert "2022" in proc.stdout and "Top regions" in proc.stdout
+    assert "Year analysed: 2023" in proc.stdout and "Top regions" in proc.stdout
     assert "Traceback" not in proc.stderr

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from workbook_helpers import (DATA, assert_valid_ooxml, differences, lo_convert, nqp, parts, sheet_values,
+from workbook_helpers import (DATA, anchor, assert_valid_ooxml, differences, lo_convert, nqp, parts, sheet_values,
                               soffice)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -174,8 +174,12 @@ def test_single_quotes_blanks_cdata_inline_rich_strings(base, tmp_path):
     src = base[0]
     variant = tmp_path / "odd.xlsm"
     _odd_variant(src, variant)
-    sheet = parts(variant)["xl/worksheets/sheet4.xml"].decode()
-    assert "r = 'I4'" in sheet and "<![CDATA[NQP_INDEX(" in sheet and "</c >" in sheet and "<v >" in sheet
+    from openpyxl.utils import get_column_letter
+
+    sheet = parts(variant)["xl/worksheets/sheet5.xml"].decode()  # Composite index
+    r, c = anchor(src, "Composite index", "NQP_INDEX(")
+    assert f"r = '{get_column_letter(c)}{r}'" in sheet and "<![CDATA[NQP_INDEX(" in sheet
+    assert "</c >" in sheet and "<v >" in sheet
     assert "inlineStr" in parts(variant)["xl/worksheets/sheet2.xml"].decode()
     _check(variant, base, tmp_path)
     # the phonetic run is not part of the text

@@ -36,7 +36,7 @@ def test_no_macros_and_plain_xlsx(published):
     assert "macroEnabled" not in ct and "vbaProject" not in ct
     assert "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml" in ct
     assert b"vbaProject" not in p["xl/_rels/workbook.xml.rels"]
-    assert sum(n.startswith("xl/charts/chart") for n in p) == 3  # charts kept
+    assert sum(n.startswith("xl/charts/chart") for n in p) >= 4  # charts kept
     wb = openpyxl.load_workbook(out)  # opens as a normal workbook
     assert "Methods" in wb.sheetnames
 
@@ -71,9 +71,10 @@ def test_formula_injection_text_stays_text(published):
         assert c.value == text and c.data_type == "s"
     # and the labels the formulas echoed are text as well
     ci = wb["Composite index"]
-    for i, text in enumerate(INJECTIONS):
-        c = ci.cell(5 + i, 7)
-        assert c.value == text and c.data_type == "s", (c.coordinate, c.value)
+    echoed = {c.value: c for row in ci.iter_rows() for c in row if c.value in INJECTIONS}
+    assert set(echoed) == set(INJECTIONS)
+    for text, c in echoed.items():
+        assert c.data_type == "s", (c.coordinate, c.value)
 
 
 def test_methods_sheet_records_version_settings_digest(published):

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from workbook_helpers import DATA, cell_element, digest, lo_sheets, nqp, nqp_udfs_has, parts, soffice
+from workbook_helpers import DATA, anchor, cell_element, digest, lo_sheets, nqp, nqp_udfs_has, parts, soffice
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,8 @@ def test_refresh_stores_values_that_match_the_udfs(book):
               for c in row] for row in inputs[tref]]
     id_cols = wb["Settings"]["B5"].value
     expected = nqp_udfs.NQP_INDEX(table, "entropy", None, "en", float(id_cols))
-    got = [ws.cell(4 + i, 9).value for i in range(len(expected))]
+    r0, c0 = anchor(out, "Composite index", "NQP_INDEX(")
+    got = [ws.cell(r0 + i, c0).value for i in range(len(expected))]
     assert got[0] == expected[0][0]
     for e, g in zip(expected[1:], got[1:]):
         if e[0] is None:
@@ -61,10 +62,13 @@ def test_refresh_stores_values_that_match_the_udfs(book):
         else:
             assert math.isclose(g, e[0], rel_tol=1e-12, abs_tol=1e-15)
     # the dynamic array's range was sized from the answer
-    anchor = cell_element(out, "xl/worksheets/sheet4.xml", "I4")
-    f = anchor.find("{*}f")
-    assert f.get("t") == "array" and f.get("ref") == f"I4:I{3 + len(expected)}"
-    assert cell_element(out, "xl/worksheets/sheet4.xml", "J4").get("cm") == "1"
+    from openpyxl.utils import get_column_letter
+
+    sheet = "xl/worksheets/sheet5.xml"  # Composite index, the fifth tab
+    col = get_column_letter(c0)
+    f = cell_element(out, sheet, f"{col}{r0}").find("{*}f")
+    assert f.get("t") == "array" and f.get("ref") == f"{col}{r0}:{col}{r0 + len(expected) - 1}"
+    assert cell_element(out, sheet, f"{get_column_letter(c0 + 1)}{r0}").get("cm") == "1"  # TOPSIS beside it
     assert "xl/metadata.xml" in parts(out) and "xl/vbaProject.bin" in parts(out)
 
 
@@ -86,7 +90,8 @@ def test_in_place_keeps_a_backup(book, tmp_path):
     assert backup.exists() and digest(backup) == before
     assert digest(work) != before
     wb = openpyxl.load_workbook(work, data_only=True)
-    assert isinstance(wb["Composite index"]["I5"].value, float)
+    r0, c0 = anchor(work, "Composite index", "NQP_INDEX(")
+    assert isinstance(wb["Composite index"].cell(r0 + 1, c0).value, float)
 
 
 def _data_sheet(wb) -> None:
@@ -186,9 +191,10 @@ def test_libreoffice_shows_the_refreshed_workbooks_single_value_formulas(book, t
     _src, out, _proc = book
     lo = lo_sheets(out, tmp_path)
     wb = openpyxl.load_workbook(out, data_only=True)
-    kmo = wb["Factor analysis"]["B3"].value
+    r, c = anchor(out, "Factor analysis", "NQP_KMO(")
+    kmo = wb["Factor analysis"].cell(r, c).value
     assert isinstance(kmo, float) and 0 < kmo < 1
-    assert math.isclose(float(lo["Factor analysis"][2][1]), kmo, rel_tol=1e-12)
+    assert math.isclose(float(lo["Factor analysis"][r - 1][c - 1]), kmo, rel_tol=1e-12)
     assert lo["Methods"][2][1] == wb["Methods"]["B3"].value
 
 

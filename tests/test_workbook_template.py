@@ -7,10 +7,12 @@ import zipfile
 import openpyxl
 import pytest
 
-from workbook_helpers import ROOT, nqp, parts
+from workbook_helpers import ROOT, anchor, nqp, parts
 
-SHEETS = ["Settings", "Inputs", "Factor analysis", "Composite index", "Coupling", "Grades",
-          "Disparity", "Methods", "xlwings.conf"]
+SHEETS = ["Settings", "Inputs", "Factor analysis", "Grades", "Composite index", "Obstacle degree", "Coupling", "Disparity",
+          "Equations", "Dynamics", "Weights", "Methods", "xlwings.conf"]
+SHEETS_ZH = ["设置", "输入数据", "因子分析", "等级划分", "综合指数", "障碍度", "耦合协调", "区域差异", "联立方程", "动态演进",
+             "空间权重", "方法说明", "xlwings.conf"]
 
 
 @pytest.fixture(scope="module")
@@ -55,28 +57,52 @@ def test_tabs_and_active_xlwings_conf(fresh):
     assert conf["A1"].value == "UDF Modules" and conf["B1"].value == "nqp_udfs"
 
 
+def _formulas(path):
+    wb = openpyxl.load_workbook(path)
+    out = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                text = getattr(c.value, "text", c.value)
+                if isinstance(text, str) and "NQP_" in text and text.startswith("="):
+                    out.append((ws.title, c.coordinate, text))
+    return out
+
+
 def test_formulas_refer_to_the_table_through_names(fresh):
     p = parts(fresh)
     wb_xml = p["xl/workbook.xml"].decode()
     assert "<definedName name=\"NQP_DATA\">Data[#All]</definedName>" in wb_xml
-    assert re.search(r'<definedName name="NQP_SUB1">Data\[\[#All\],\[[^]]+\]:\[[^]]+\]\]</definedName>', wb_xml)
-    wb = openpyxl.load_workbook(fresh)
-    formulas = []
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                v = c.value
-                text = getattr(v, "text", v)
-                if isinstance(text, str) and "NQP_" in text and text.startswith("="):
-                    formulas.append((ws.title, c.coordinate, text))
-    assert len(formulas) >= 20
+    assert re.search(r'<definedName name="NQP_SUBSYSTEMS">Inputs!\$E\$2:\$[A-Z]+\$2</definedName>', wb_xml)
+    assert '<definedName name="NQP_YEARS">INDEX(NQP_DATA,0,NQP_YEAR_NUM)</definedName>' in wb_xml
+    formulas = _formulas(fresh)
+    assert len(formulas) >= 40
     for sheet, cell, text in formulas:
         # no A1 references into Inputs: a year with more regions needs no formula edits
         assert "Inputs!" not in text, (sheet, cell, text)
     texts = " ".join(t for _s, _c, t in formulas)
     for fn in ["NQP_KMO", "NQP_BARTLETT", "NQP_VARIANCE", "NQP_LOADINGS", "NQP_FACTORS", "NQP_WEIGHTS",
-               "NQP_INDEX", "NQP_TOPSIS", "NQP_COUPLING", "NQP_CLUSTER", "NQP_GINI", "NQP_THEIL", "NQP_VERSION"]:
+               "NQP_INDEX", "NQP_TOPSIS", "NQP_COUPLING", "NQP_CLUSTER", "NQP_GINI", "NQP_THEIL", "NQP_VERSION",
+               "NQP_SELECT", "NQP_SUBINDEX", "NQP_PIVOT", "NQP_LEVEL", "NQP_RANK", "NQP_CORR", "NQP_COMMUNALITIES",
+               "NQP_DESCRIBE", "NQP_MSA", "NQP_OBSTACLE", "NQP_REGTABLE", "NQP_3SLS", "NQP_KDENSITY",
+               "NQP_CONVERGENCE", "NQP_MARKOV", "NQP_MORAN", "NQP_LISA"]:
         assert fn + "(" in texts, fn
+
+
+def test_year_analysed_feeds_the_cross_section_sheets(fresh):
+    """Factor analysis and Grades take the rows of the year analysed, never the pooled panel."""
+    for sheet, cell, text in _formulas(fresh):
+        if sheet in ("Factor analysis", "Grades") and re.search(r"NQP_(KMO|FACTORS|SCORE|LOADINGS)\(", text):
+            assert "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR)" in text, (sheet, cell, text)
+        if sheet == "Disparity" and "NQP_GINI(" in text:
+            assert ",NQP_GROUPS,NQP_YEARS," in text  # grouped by region, one row per year
+    wb = openpyxl.load_workbook(fresh)
+    s = wb["Settings"]
+    names = {s.cell(r, 4).value: s.cell(r, 2).value for r in range(4, 40) if s.cell(r, 4).value}
+    assert names["NQP_REGION_COL"] == "province_en" and names["NQP_YEAR_COL"] == "year"
+    assert names["NQP_GROUP_COL"] == "region"
+    assert names["NQP_YEAR_CHOSEN"] is None  # blank: the latest year
+    assert "MAX(NQP_YEARS)" in names["NQP_YEAR"]
 
 
 def test_dynamic_array_metadata(fresh):
@@ -84,9 +110,13 @@ def test_dynamic_array_metadata(fresh):
     assert "xl/metadata.xml" in p and b"XLDAPR" in p["xl/metadata.xml"]
     sheet = p["xl/worksheets/sheet3.xml"].decode()  # Factor analysis
     anchors = re.findall(r'<c r="([A-Z]+[0-9]+)"[^>]*cm="1"[^>]*><f t="array" ref="[^"]+">NQP_', sheet)
-    assert "A6" in anchors and "A10" in anchors  # Bartlett and variance tables spill
+    assert len(anchors) >= 10
     # KMO answers one number: an ordinary formula, so LibreOffice keeps its cached value
-    assert re.search(r'<c r="B3"[^>]*><f>NQP_KMO\(', sheet) and 'r="B3" cm=' not in sheet
+    r, c = anchor(fresh, "Factor analysis", "NQP_KMO(")
+    from openpyxl.utils import get_column_letter
+
+    ref = f"{get_column_letter(c)}{r}"
+    assert re.search(rf'<c r="{ref}"[^>]*><f>NQP_KMO\(', sheet) and f'r="{ref}" cm=' not in sheet
 
 
 def test_inputs_table_with_direction_and_subsystem_rows(fresh):
@@ -97,18 +127,22 @@ def test_inputs_table_with_direction_and_subsystem_rows(fresh):
     assert ref.startswith("A3:")
     first_indicator = wb["Settings"]["B5"].value + 1  # NQP_ID_COLS
     assert ws.cell(1, first_indicator).value in ("+", "-")
-    assert ws.cell(2, first_indicator).value
-    assert len(wb.charts if hasattr(wb, "charts") else []) >= 0
-    assert sum(1 for n in parts(fresh) if n.startswith("xl/charts/chart")) == 3
+    assert ws.cell(2, first_indicator).value == "NQP"
+    assert sum(1 for n in parts(fresh) if n.startswith("xl/charts/chart")) >= 5
 
 
 def test_chinese_labels(tmp_path):
     path = tmp_path / "zh.xlsm"
     nqp("template", "-o", path, "--lang", "zh")
     wb = openpyxl.load_workbook(path)
-    assert wb["Settings"]["B4"].value == "zh"
-    assert wb["Settings"]["A4"].value == "语言"
-    assert "因子分析" in wb["Factor analysis"]["A1"].value
+    assert wb.sheetnames == SHEETS_ZH
+    assert wb["设置"]["B4"].value == "zh"
+    assert wb["设置"]["A4"].value == "语言"
+    assert "因子分析" in wb["因子分析"]["A1"].value
+    assert wb["输入数据"].cell(2, 5).value == "新质生产力"
+    charts = [v.decode("utf-8") for n, v in parts(path).items() if n.startswith("xl/charts/chart")]
+    titles = [re.findall(r"<a:t>([^<]+)</a:t>", c) for c in charts]
+    assert all(t and all(re.search(r"[\u4e00-\u9fff]", x) for x in t[:1]) for t in titles), titles
 
 
 def test_template_refuses_a_non_xlsm_name(tmp_path):

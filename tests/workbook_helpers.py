@@ -59,6 +59,20 @@ def nqp_udfs_has(*names: str) -> bool:
     return all(callable(getattr(nqp_udfs, n, None)) for n in names)
 
 
+def anchor(path, sheet: str, call: str) -> tuple[int, int]:
+    """(row, column), 1-based, of the first cell of ``sheet`` whose formula starts with ``=call``
+    (e.g. "NQP_INDEX("): the template places answers by their measured sizes, not at fixed cells."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[sheet]
+    for row in ws.iter_rows():
+        for c in row:
+            text = getattr(c.value, "text", c.value)
+            if isinstance(text, str) and text.lstrip("=").startswith(call):
+                return c.row, c.column
+    raise AssertionError(f"no formula ={call}... on {sheet}")
+
+
 def assert_valid_ooxml(path) -> None:
     """The file passes an independent OOXML validator (openxml-audit: schema and package rules)."""
     from openxml_audit import OpenXmlValidator

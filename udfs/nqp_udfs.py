@@ -746,4 +746,147 @@ def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=
     return _answer(compute, "NQP_REGTABLE")
 
 
+# ----------------------------------------------------------------------------- dynamics and spatial
+# (NQP_KDENSITY, NQP_CONVERGENCE, NQP_MARKOV, NQP_MORAN, NQP_LISA)
+
+_DYN_VALUES_DOC = "one column of values (e.g. the composite index), optional header and region/year label columns"
+_DYN_IDS_DOC = "the region of each row, aligned with values; blank: the first label column of values"
+_DYN_YEARS_DOC = "the year of each row (numbers), aligned with values"
+_DYN_BY_DOC = "optional: the group of each row (e.g. the year), aligned with values; one answer per value, ascending"
+_DYN_WEIGHTS_DOC = "a square spatial weights range: region names across the first row and down the first column, blank = 0"
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
+@xw.arg("by", ndim=2, doc=_DYN_BY_DOC)
+@xw.arg("points", doc="number of grid points (rows), default 100")
+@xw.arg("bandwidth", doc='"nrd0" (default, R bw.nrd0), "scott" (R bw.nrd) or a positive number')
+def NQP_KDENSITY(values, by=None, points=100, bandwidth="nrd0", lang=None, id_cols=None, missing=None):
+    """Gaussian kernel density curves of values, one column per by value (e.g. year) on one common grid: header x, then the densities.
+
+    Grid: points values from min(x - 3h) to max(x + 3h) over the groups; f(x) = (1/nh) sum phi((x - x_i)/h),
+    evaluated exactly (R density's kernel, without FFT binning). h per group: "nrd0" =
+    0.9 min(sd, IQR/1.34) n^-1/5 (R bw.nrd0, type-7 quartiles), "scott" = 1.06 min(sd, IQR/1.34) n^-1/5.
+    """
+    def compute():
+        from nqp_xl.dynamics import kernel_density
+
+        res = kernel_density(values, by, points, bandwidth, id_cols=id_cols, missing=missing)
+        header = [text("x", lang)] + (list(res.groups) if by is not None else [text("Density", lang)])
+        return [header] + np.column_stack([res.grid, res.density]).tolist()
+
+    return _answer(compute, "NQP_KDENSITY")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
+@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
+@xw.arg("kind", doc='"sigma" (default): dispersion by year; "beta": absolute beta-convergence first to last year')
+def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_cols=None, missing=None):
+    """Sigma-convergence (Year, N, Mean, Std. Dev., CV by year) or absolute beta-convergence (beta, Std. Err., t, P, R-squared, N, speed, half-life).
+
+    sigma: sd with n-1, CV = sd/mean. beta: (ln y_T - ln y_0)/T = a + b ln y_0 by OLS over the regions
+    observed in the first and last year, T their difference; speed = -ln(1 + bT)/T and half-life
+    ln 2/speed, blank unless b < 0. Source: Barro and Sala-i-Martin (1992).
+    """
+    def compute():
+        from nqp_xl import dynamics
+        from nqp_xl.options import choice
+
+        how = choice(kind, "kind", ("sigma", "beta"), "sigma")
+        if how == "sigma":
+            res = dynamics.sigma_convergence(values, ids, years, id_cols=id_cols, missing=missing)
+            header = [text(h, lang) for h in ("Year", "N", "Mean", "Std. Dev.", "CV")]
+            rows = [[yr, float(n), float(m), float(s), None if np.isnan(c) else float(c)]
+                    for yr, n, m, s, c in zip(res.years, res.n, res.mean, res.sd, res.cv)]
+            return [header] + rows
+        res = dynamics.beta_convergence(values, ids, years, id_cols=id_cols, missing=missing)
+        r2 = None if np.isnan(res.r2) else res.r2
+        stats = (("β", res.beta), ("Std. Err.", res.se), ("t", res.t), ("P>|t|", res.p), ("R-squared", r2),
+                 ("N", float(res.n)), ("Speed λ", res.speed), ("Half-life", res.half_life))
+        return [[text("Statistic", lang), text("Value", lang)]] + [[text(k, lang), v] for k, v in stats]
+
+    return _answer(compute, "NQP_CONVERGENCE")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
+@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
+@xw.arg("k", doc="number of quantile classes, default 4")
+def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
+    """Markov transition matrix between k quantile classes of all values over consecutive years of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
+
+    Classes: type-7 quantiles q_0..q_k of all values, class c = (q_c-1, q_c], the lowest value in class 1
+    (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over moves from one year
+    of the panel to the next; N = n_a. Source: Quah (1993).
+    """
+    def compute():
+        from nqp_xl.dynamics import markov
+
+        res = markov(values, ids, years, k, id_cols=id_cols, missing=missing)
+        classes = [float(c) for c in range(1, res.k + 1)]
+        rows = [[text("Class", lang)] + classes + [text("N", lang)]]
+        for c, (probs, n) in enumerate(zip(res.probabilities.tolist(), res.n.tolist())):
+            rows.append([classes[c]] + [None if np.isnan(p) else p for p in probs] + [float(n)])
+        rows.append([text("Lower bound", lang)] + res.bounds[:-1].tolist() + [None])
+        rows.append([text("Upper bound", lang)] + res.bounds[1:].tolist() + [None])
+        return rows
+
+    return _answer(compute, "NQP_MARKOV")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
+@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
+@xw.arg("by", ndim=2, doc=_DYN_BY_DOC)
+@xw.arg("assumption", doc='"randomization" (default) or "normality", as spdep moran.test')
+@xw.arg("style", doc='"W" (default): row-standardised weights; "B": the weights as given')
+def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="W", lang=None, id_cols=None, missing=None):
+    """Global Moran's I of values on a spatial weights matrix, one row per by value (e.g. year): By, I, E[I], Var[I], z, P (two-sided), as R spdep moran.test.
+
+    I = (n/S0) z'Wz/z'z, E[I] = -1/(n-1); Var[I] under randomisation (with the kurtosis K) or
+    normality (Cliff and Ord 1981). Regions are matched to the weights' names (北京/北京市/Beijing);
+    each year uses the regions with a value, rows re-standardised for style "W".
+    """
+    def compute():
+        from nqp_xl.spatial import moran
+
+        res = moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing)
+        first = res.by_header or text("By", lang)
+        header = [first] + [text(h, lang) for h in ("I", "E[I]", "Var[I]", "z", "P")]
+        block = np.column_stack([res.I, res.expected, res.variance, res.z, res.p]).tolist()
+        return [header] + [[g] + row for g, row in zip(res.groups, block)]
+
+    return _answer(compute, "NQP_MORAN")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of values of one year, optional header and region label columns")
+@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
+@xw.arg("permutations", doc="conditional permutations for the pseudo P, default 999")
+@xw.arg("seed", doc="random seed of the permutations (a whole number), default 1")
+@xw.arg("style", doc='"W" (default): row-standardised weights; "B": the weights as given')
+def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=None, id_cols=None, missing=None):
+    """Local Moran's I (LISA) of each region beside the table: Ii, z, pseudo P from seeded conditional permutations, and Quadrant (HH, LH, LL, HL).
+
+    Ii = (z_i/m2) sum_j w_ij z_j, m2 = sum z^2/n; z = (Ii - E)/sqrt(Var) as R spdep localmoran
+    (conditional); pseudo P = (min(#perm >= Ii, R - #) + 1)/(R + 1) (PySAL esda p_sim). Quadrant:
+    the value above/below the mean, then its neighbours' spatial lag. Source: Anselin (1995).
+    """
+    def compute():
+        from nqp_xl.spatial import local_moran
+
+        res = local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing)
+        header = [text(h, lang) for h in ("Ii", "z", "Pseudo P", "Quadrant")]
+        rows = [[float(i), None if np.isnan(z) else float(z), float(p), q]
+                for i, z, p, q in zip(res.Ii, res.z, res.p, res.quadrant_names())]
+        return res.keyed.aligned(rows, header)
+
+    return _answer(compute, "NQP_LISA")
+
+
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))

@@ -48,12 +48,12 @@ def cmd_template(args) -> int:
     return 0
 
 
-def _build_atomic(output: str, table, lang: str) -> None:
+def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> None:
     from . import template
     from .package import real_target, temp_beside
 
     with temp_beside(real_target(output), ".tmp.xlsm") as tmp:
-        template.build(tmp, table, lang=lang)
+        template.build(tmp, table, lang=lang, columns=columns, equations=equations)
         os.replace(tmp, real_target(output))
 
 
@@ -64,9 +64,27 @@ def cmd_new(args) -> int:
     if os.path.exists(args.output) and not args.force:
         raise UserError(f"{args.output} exists; give another name or --force to replace it")
     table = template.read_table(args.data, args.id_cols)
-    _build_atomic(args.output, table, args.lang)
+    if args.subsystem:
+        table.subsystems = template.parse_subsystems(args.subsystem, table)
+    cols = template.choose_columns(table, args.lang)
+    labels = table.headers[:table.id_cols]
+    for attr in ("region", "year", "group"):
+        given = getattr(args, f"{attr}_col")
+        if given is None:
+            continue
+        if given and given not in labels:
+            raise UserError(f'--{attr}-col "{given}" is not one of the label columns ({", ".join(labels) or "none"}); '
+                            "give --id-cols to make more leading columns labels")
+        setattr(cols, attr, given or None)
+    if cols.region is None and table.id_cols:
+        raise UserError("no label column names each row once; give --region-col")
+    _build_atomic(args.output, table, args.lang, cols, args.equations)
+    subs = list(dict.fromkeys(s for s in table.subsystems if s))
     print(f"wrote {args.output}: {len(table.rows)} rows, {table.id_cols} label columns, "
           f"{len(table.indicators)} indicators")
+    print(f"columns: region = {cols.region or '(none)'}, year = {cols.year or '(none: a cross-section)'}, "
+          f"group = {cols.group or '(none)'} (change them on the Settings sheet)")
+    print(f"subsystems: {', '.join(subs)} (row 2 of Inputs)")
     return 0
 
 
@@ -140,22 +158,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     s = sub.add_parser("template", help="write the empty workbook template (.xlsm)",
-                       description="Write the workbook template: Settings, Inputs (an Excel table), Factor analysis, "
-                       "Composite index, Coupling, Grades, Disparity, Methods and the xlwings.conf sheet, with the "
-                       "xlwings VBA of the installed xlwings. The Inputs table holds the bundled 2022 example.")
+                       description="Write the workbook template: Settings, Inputs (an Excel table), Factor analysis, Grades, "
+                       "Composite index, Coupling, Disparity, Equations, Dynamics, Methods and the xlwings.conf sheet, "
+                       "with the xlwings VBA of the installed xlwings. The Inputs table holds the bundled provincial panel.")
     s.add_argument("-o", "--output", required=True, metavar="FILE.xlsm", help="where to write the template")
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
     s.set_defaults(func=cmd_template)
 
     s = sub.add_parser("new", help="a fresh template holding your table (.csv or .xlsx)",
                        description="Put a table into a fresh template. The first row holds the column names; "
-                       "leading text columns are labels (region, ...); every other column is an indicator.")
+                       "leading text columns (and a year column) are labels (region, year, group); every other column "
+                       "is an indicator. Prints the region, year and group columns it chose.")
     s.add_argument("data", metavar="DATA.csv|DATA.xlsx", help="the table: CSV (UTF-8 or GB18030) or the first sheet of a workbook")
     s.add_argument("-o", "--output", required=True, metavar="FILE.xlsm", help="the workbook to write")
     s.add_argument("--id-cols", type=_whole, default=None, metavar="N",
                    help="number of leading label columns (default: the leading text columns; give it for panels "
                    "whose year column is numeric, e.g. --id-cols 2 for Region | Year)")
-    s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
+    s.add_argument("--subsystem", action="append", metavar="NAME=col1,col2,...",
+                   help="a subsystem of the coupling and its indicator columns (repeat for each; at least two). "
+                   "Default: the indicators split in two halves")
+    s.add_argument("--equations", metavar='"y ~ x1 + x2; x1 ~ y + x3"',
+                   help="the system of simultaneous equations for the Equations sheet (y ~ ..., y = ... or Stata's "
+                   "(y x1 x2); ln() allowed)")
+    s.add_argument("--region-col", metavar="HEADER", help="the label column naming the regions (default: chosen)")
+    s.add_argument("--year-col", metavar="HEADER", help='the year column (default: a label column headed year/年份; "" for none)')
+    s.add_argument("--group-col", metavar="HEADER", help='the column grouping regions for Gini/Theil (default: chosen; "" for none)')
+    s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of sheet names, labels and results (default en)")
     s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists")
     s.set_defaults(func=cmd_new)
 
@@ -198,8 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="run the whole chain on the bundled provincial panel",
                        description="Write a template filled with the bundled panel (31 provinces × 2016-2023), its "
-                       "refreshed copy and its published copy, and print the 2022 factor analysis and the top "
-                       "regions with their grades.")
+                       "refreshed copy and its published copy, and print what the workbook shows for the latest year: the "
+                       "factor analysis, the top regions with their grades, the Gini and the mean coupling degree D.")
     s.add_argument("-o", "--output", default="nqp-demo", metavar="DIR", help="folder for the files (default ./nqp-demo)")
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")

@@ -36,10 +36,13 @@ def tokens(text: str) -> list[Token]:
 
 
 def _strip_prefix(value: str) -> str:
-    up = value.upper()
-    for p in PREFIXES:
-        if up.startswith(p):
-            return value[len(p):]
+    """Every leading prefix: Excel writes FILTER and SORT as ``_xlfn._xlws.FILTER``."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for p in PREFIXES:
+            if value.upper().startswith(p):
+                value, stripped = value[len(p):], True
     return value
 
 

@@ -74,6 +74,44 @@ def drop_macros(pkg: Package) -> None:
     pkg.touch("[Content_Types].xml")
 
 
+CONF_SHEET = "xlwings.conf"
+
+
+def drop_sheet(pkg: Package, name: str) -> bool:
+    """Remove a worksheet nothing refers to (the xlwings.conf sheet: the published copy has
+    no macros, so no xlwings settings): its tab, relationship, part and content type; local
+    defined names of later sheets keep their indices right."""
+    names = pkg.sheet_names
+    if name not in names:
+        return False
+    idx = names.index(name)
+    part = pkg.sheet_order[idx][1]
+    wb = pkg.tree(pkg.workbook_part)
+    rid = None
+    for el in list(wb.iter(f"{{{pkg.ns}}}sheet")):
+        if el.get("name") == name:
+            rid = next((v for k, v in el.attrib.items() if local(k) == "id"), None)
+            el.getparent().remove(el)
+    for el in list(wb.iter(f"{{{pkg.ns}}}definedName")):
+        lid = el.get("localSheetId")
+        if lid is not None and lid.isdigit():
+            if int(lid) == idx:
+                el.getparent().remove(el)
+            elif int(lid) > idx:
+                el.set("localSheetId", str(int(lid) - 1))
+    for el in wb.iter(f"{{{pkg.ns}}}workbookView"):
+        for key in ("activeTab", "firstSheet"):
+            if el.get(key) is not None and el.get(key).isdigit() and int(el.get(key)) >= idx > 0:
+                el.set(key, str(int(el.get(key)) - 1))
+    pkg.touch(pkg.workbook_part)
+    pkg.drop_rels(pkg.workbook_part, lambda r: r.id != rid)
+    pkg.remove(part)
+    pkg.set_override(part, None)
+    pkg.sheet_order.pop(idx)
+    pkg.names = [d for d in pkg.names if d.local_sheet != idx]
+    return True
+
+
 def drop_calc_chain(pkg: Package) -> None:
     """Without formulas the calculation chain points at nothing: Excel would repair the file."""
     for rel in pkg.rels(pkg.workbook_part):
@@ -220,6 +258,7 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     if progress:
         progress(f"replaced {n} formulas by their values")
     drop_macros(pkg)
+    drop_sheet(pkg, CONF_SHEET)
     drop_calc_chain(pkg)
     record_methods(pkg, digest, setting_values)
     write_atomic(output, pkg.to_bytes())

@@ -252,7 +252,9 @@ def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers
             last_old = old_headers[a[3] - c1] if 0 <= a[3] - c1 < len(old_headers) else None
             if first_old is None or last_old is None:
                 continue
-            whole = a[1] - c1 == n_id and a[3] - c1 == len(old_headers) - 1
+            # over every indicator (from the first indicator, or from the table's first column as
+            # NQP_ROW_DIRECTIONS is) to the last: it takes the new indicators too
+            whole = a[1] - c1 <= n_id and a[3] - c1 == len(old_headers) - 1
             start = pos.get(first_old.lower())
             end = c1 + len(headers) - 1 if whole else pos.get(last_old.lower())
             if start is None or end is None or end < start:

@@ -1,0 +1,115 @@
+"""What every sheet writer of the template needs: the table, the language, the chosen
+columns, the defined names the formulas use, and first guesses of the answers' sizes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .input_table import InputTable, ReportColumns
+from .layout import Book
+from .texts import sheet_name, t
+
+TABLE_NAME = "Data"
+
+# Defined names the formulas use (besides the Settings cells, see sheets_setup.SETTINGS)
+D, L_, I_ = "NQP_DATA", "NQP_LANG", "NQP_ID_COLS"
+REGIONS = "NQP_REGIONS"   # INDEX(NQP_DATA,0,NQP_REGION_NUM): the Region column, header first
+YEARS = "NQP_YEARS"
+GROUPS = "NQP_GROUPS"
+
+
+@dataclass
+class Ctx:
+    book: Book
+    table: InputTable
+    lang: str
+    cols: ReportColumns
+    equations: str
+
+    # -- shape of the data (first guesses of answer sizes; the measuring pass knows better)
+    @property
+    def panel(self) -> bool:
+        return self.cols.year is not None
+
+    @property
+    def has_group(self) -> bool:
+        return self.cols.group is not None
+
+    @property
+    def n_all(self) -> int:
+        return len(self.table.rows)
+
+    @property
+    def n_year(self) -> int:
+        if not self.panel:
+            return self.n_all
+        j = self.table.headers.index(self.cols.year)
+        years = [r[j] for r in self.table.rows if isinstance(r[j], float)]
+        return sum(1 for y in years if y == max(years)) if years else self.n_all
+
+    @property
+    def p(self) -> int:
+        return len(self.table.indicators)
+
+    @property
+    def n_years(self) -> int:
+        if not self.panel:
+            return 1
+        j = self.table.headers.index(self.cols.year)
+        return len({r[j] for r in self.table.rows})
+
+    @property
+    def n_groups(self) -> int:
+        if not self.has_group:
+            return 1
+        j = self.table.headers.index(self.cols.group)
+        return len({r[j] for r in self.table.rows})
+
+    @property
+    def n_subsystems(self) -> int:
+        return len({s for s in self.table.subsystems if s})
+
+    # -- texts
+    def t(self, key: str) -> str:
+        return t(key, self.lang)
+
+    def sheet(self, key: str) -> str:
+        return sheet_name(key, self.lang)
+
+    # -- formula pieces
+    @property
+    def year_data(self) -> str:
+        """The Data table's rows of the year analysed (all rows of a cross-section)."""
+        return "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR)" if self.panel else D
+
+    @property
+    def year_regions(self) -> str:
+        return f"INDEX({self.year_data},0,NQP_REGION_NUM)"
+
+    def year_title(self, key: str) -> str:
+        """A title formula naming the year analysed: ="Factor analysis of "&NQP_YEAR."""
+        text = self.t(key)
+        if not self.panel:
+            return ""
+        if self.lang == "zh":
+            return f'"{text}"&NQP_YEAR&"年"'
+        return f'"{text} "&NQP_YEAR'
+
+    @property
+    def index(self) -> str:
+        return f"NQP_INDEX({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"
+
+    @property
+    def subindex(self) -> str:
+        return f"NQP_SUBINDEX({D},NQP_SUBSYSTEMS,NQP_WEIGHTS_METHOD,NQP_ROW_DIRECTIONS,{L_},{I_})"
+
+    @property
+    def coupling(self) -> str:
+        return f"NQP_COUPLING({self.subindex},,NQP_COUPLING_MODEL,{L_})"
+
+    @property
+    def fa_args(self) -> str:
+        return f"{self.year_data},NQP_N_FACTORS,NQP_MIN_CUMVAR"
+
+    @property
+    def score(self) -> str:
+        return f"NQP_SCORE({self.fa_args},{L_},{I_})"

@@ -1,0 +1,285 @@
+"""The user's table as it goes into the Data table: reading CSV/xlsx, label columns, subsystems.
+
+``read_table(path, id_cols)`` gives an :class:`InputTable` (headers, rows of float/str/None,
+the number of leading label columns); ``choose_columns`` names the Region, Year and Group
+columns the report uses (by header), and ``parse_subsystems`` reads ``--subsystem NAME=a,b``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Sequence
+
+INPUT_HEADER_ROW = 3  # 1-based row of the table header on Inputs (row 1 directions, row 2 subsystems)
+DEMO_CSV = "china_province_panel.csv"
+INPUT_SHEET_NAMES = ("Inputs", "输入数据")  # the Inputs tab in en and zh workbooks
+
+# The bundled panel's natural split (nqp_xl/data/README.md): the first nine indicators are
+# new quality productive forces, the ind_* and hitech_* columns manufacturing upgrading.
+BUNDLED_SUB1 = ("rd_personnel_fte", "rd_expenditure", "rd_intensity", "gov_sci_tech_spending",
+                "gov_education_spending", "basic_research_spending", "invention_patent_applications",
+                "valid_invention_patents", "tech_market_outflow")
+
+
+class InputError(ValueError):
+    """A problem with the user's file, in the user's words (the CLI shows it on one line)."""
+
+
+# --------------------------------------------------------------------------- the input table
+
+@dataclass
+class InputTable:
+    """Headers and rows as they go into the Data table (floats, None for blanks, str)."""
+
+    headers: list[str]
+    rows: list[list[Any]]
+    id_cols: int
+    directions: list[str] = field(default_factory=list)
+    subsystems: list[str] = field(default_factory=list)
+
+    @property
+    def indicators(self) -> list[str]:
+        return self.headers[self.id_cols:]
+
+
+def _cell(text: str) -> Any:
+    s = text.strip()
+    if s == "":
+        return None
+    try:
+        x = float(s)
+    except ValueError:
+        return text
+    if math.isfinite(x):
+        return x
+    return text
+
+
+YEAR_HEADERS = ("year", "years", "yr", "年份", "年", "年度")
+GROUP_HEADERS = ("region", "group", "area", "zone", "区域", "地区分组", "分组", "地带", "四大区域", "经济区")
+
+
+def _is_year_column(header: str, cells: list[Any]) -> bool:
+    """A column of whole numbers 1800..2200 headed like a year (year, 年份, ...)."""
+    if str(header).strip().lower() not in YEAR_HEADERS:
+        return False
+    vals = [v for v in cells if v is not None]
+    return bool(vals) and all(isinstance(v, float) and v == int(v) and 1800 <= v <= 2200 for v in vals)
+
+
+def _detect_id_cols(headers: list[str], rows: list[list[Any]], width: int) -> int:
+    """Leading text columns are labels, and so is a year column among or right after them."""
+    n = 0
+    for c in range(width - 1):
+        cells = [r[c] for r in rows if r[c] is not None]
+        if cells and (all(isinstance(v, str) for v in cells) or _is_year_column(headers[c], cells)):
+            n += 1
+        else:
+            break
+    return n
+
+
+def _finish_table(headers: list[Any], rows: list[list[Any]], id_cols: int | None, source: str) -> InputTable:
+    if not headers:
+        raise InputError(f"{source} is empty")
+    headers = ["" if h is None else str(h).strip() for h in headers]
+    width = len(headers)
+    for j, h in enumerate(headers):
+        if not h:
+            raise InputError(f"{source}: column {j + 1} has no header; every column needs a name")
+    seen: dict[str, int] = {}
+    for j, h in enumerate(headers):
+        if h.lower() in seen:
+            raise InputError(f'{source}: the header "{h}" appears twice (columns {seen[h.lower()] + 1} and {j + 1})')
+        seen[h.lower()] = j
+    rows = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
+    rows = [r for r in rows if any(v is not None for v in r)]
+    if not rows:
+        raise InputError(f"{source} has a header but no data rows")
+    n_id = _detect_id_cols(headers, rows, width) if id_cols is None else id_cols
+    if n_id < 0 or n_id >= width:
+        raise InputError(f"--id-cols {n_id} leaves no indicator columns in {source} ({width} columns)")
+    table = InputTable(headers, rows, n_id)
+    table.directions = ["+"] * len(table.indicators)
+    table.subsystems = default_subsystems(table.indicators)
+    return table
+
+
+def default_subsystems(indicators: Sequence[str]) -> list[str]:
+    """Two subsystems: the bundled panel's split, else the first and second half of the indicators."""
+    p = len(indicators)
+    if p >= 2 and indicators[0] in BUNDLED_SUB1:
+        n1 = 0
+        while n1 < p and indicators[n1] in BUNDLED_SUB1:
+            n1 += 1
+        if 0 < n1 < p:
+            return ["NQP"] * n1 + ["Manufacturing"] * (p - n1)
+    n1 = max(1, (p + 1) // 2)
+    return ["S1"] * n1 + ["S2"] * (p - n1)
+
+
+def read_csv(path: str, id_cols: int | None = None) -> InputTable:
+    try:
+        with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        try:
+            with open(path, "r", encoding="gb18030", newline="") as fh:
+                text = fh.read()
+        except UnicodeDecodeError:
+            raise InputError(f"{path} is neither UTF-8 nor GB18030 text; save it as CSV UTF-8") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    records = list(csv.reader(io.StringIO(text), dialect))
+    if not records:
+        raise InputError(f"{path} is empty")
+    headers = records[0]
+    rows = [[_cell(v) for v in r] for r in records[1:]]
+    return _finish_table(headers, rows, id_cols, os.path.basename(path))
+
+
+def read_xlsx(path: str, id_cols: int | None = None) -> InputTable:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is a user error
+        raise InputError(f"cannot read {os.path.basename(path)} as an Excel workbook ({type(err).__name__})") from None
+    try:
+        ws = next((wb[n] for n in INPUT_SHEET_NAMES if n in wb.sheetnames), wb.worksheets[0])
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    # the Inputs tab of an nqp-xl workbook: the table starts at the header row
+    if ws.title in INPUT_SHEET_NAMES and len(rows) >= INPUT_HEADER_ROW:
+        rows = rows[INPUT_HEADER_ROW - 1:]
+    rows = [[(float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else
+              (None if v is None or (isinstance(v, str) and not v.strip()) else v)) for v in r] for r in rows]
+    while rows and all(v is None for v in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise InputError(f"{os.path.basename(path)} has no data on its first sheet")
+    headers = rows[0]
+    while headers and headers[-1] is None:
+        headers = headers[:-1]
+    return _finish_table(list(headers), rows[1:], id_cols, os.path.basename(path))
+
+
+def read_table(path: str, id_cols: int | None = None) -> InputTable:
+    if not os.path.exists(path):
+        raise InputError(f"{path} does not exist")
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".txt", ".tsv"):
+        return read_csv(path, id_cols)
+    if ext in (".xlsx", ".xlsm"):
+        return read_xlsx(path, id_cols)
+    raise InputError(f"{path}: give a .csv or .xlsx file")
+
+
+def bundled_panel_path() -> str:
+    return str(resources.files("nqp_xl") / "data" / DEMO_CSV)
+
+
+def example_table() -> InputTable:
+    """The template's example: the bundled panel (31 provinces × 2016-2023), without the
+    indicators that are blank for every province in some year (they would blank that whole
+    year of every panel table: the hitech_* columns in 2017)."""
+    table = read_csv(bundled_panel_path())
+    year = table.headers.index("year")
+    years = sorted({r[year] for r in table.rows})
+    drop = [j for j in range(table.id_cols, len(table.headers))
+            if any(all(r[j] is None for r in table.rows if r[year] == y) for y in years)]
+    keep = [j for j in range(len(table.headers)) if j not in drop]
+    out = InputTable([table.headers[j] for j in keep], [[r[j] for j in keep] for r in table.rows], table.id_cols)
+    out.directions = ["+"] * len(out.indicators)
+    out.subsystems = default_subsystems(out.indicators)
+    return out
+
+
+# --------------------------------------------------------------------------- columns the report uses
+
+@dataclass
+class ReportColumns:
+    """Headers (of the Data table) of the Region, Year and Group columns; None: no such column."""
+
+    region: str | None
+    year: str | None
+    group: str | None
+
+
+def _values(table: InputTable, c: int) -> list[Any]:
+    return [r[c] for r in table.rows]
+
+
+def choose_columns(table: InputTable, lang: str = "en") -> ReportColumns:
+    """The label columns the report shows and groups by, chosen from the headers and values.
+
+    Year: a label column headed year/年份/... (whole numbers), else none (a cross-section).
+    Region: among the other label columns, one naming each row once within a year; in an
+    English report an ASCII one (e.g. province_en) before a Chinese one.  Group: a column headed
+    region/group/区域/..., else another label column with 2 to n/2 distinct values."""
+    heads, n_id = table.headers, table.id_cols
+    labels = list(range(n_id))
+    year = next((c for c in labels if _is_year_column(heads[c], _values(table, c))), None)
+    if year is None:
+        year = next((c for c in labels if str(heads[c]).strip().lower() in YEAR_HEADERS), None)
+    years = _values(table, year) if year is not None else [None] * len(table.rows)
+    n_year = max((years.count(y) for y in set(years)), default=0)
+
+    def unique_within_year(c: int) -> bool:
+        keys = [(y, v) for y, v in zip(years, _values(table, c))]
+        return len(set(keys)) == len(keys)
+
+    candidates = [c for c in labels if c != year and unique_within_year(c)]
+    if lang == "en":
+        ascii_ = [c for c in candidates if all(str(v).isascii() for v in _values(table, c) if v is not None)]
+        candidates = ascii_ + [c for c in candidates if c not in ascii_]
+    region = candidates[0] if candidates else next((c for c in labels if c != year), None)
+    group = next((c for c in labels if c not in (year, region) and str(heads[c]).strip().lower() in GROUP_HEADERS), None)
+    if group is None:
+        for c in labels:
+            distinct = len({str(v) for v in _values(table, c)})
+            if c not in (year, region) and 2 <= distinct <= max(2, n_year // 2):
+                group = c
+                break
+
+    def name(c: int | None) -> str | None:
+        return None if c is None else heads[c]
+
+    return ReportColumns(name(region), name(year), name(group))
+
+
+def parse_subsystems(specs: Sequence[str], table: InputTable) -> list[str]:
+    """``--subsystem NAME=col1,col2`` (repeatable) as one subsystem name per indicator ("" = none)."""
+    out = [""] * len(table.indicators)
+    lookup = {h.lower(): j for j, h in enumerate(table.indicators)}
+    names: list[str] = []
+    for spec in specs:
+        name, sep, cols = spec.partition("=")
+        name = name.strip()
+        if not sep or not name or not cols.strip():
+            raise InputError(f'--subsystem "{spec}": write NAME=column1,column2,...')
+        if name in names:
+            raise InputError(f'--subsystem "{name}" is given twice; list all its columns in one option')
+        names.append(name)
+        for col in (c.strip() for c in cols.split(",")):
+            if not col:
+                continue
+            j = lookup.get(col.lower())
+            if j is None:
+                label = col.lower() in {h.lower() for h in table.headers[:table.id_cols]}
+                why = "is a label column" if label else "is not a column of the table"
+                raise InputError(f'--subsystem {name}: "{col}" {why}; indicators are '
+                                 + ", ".join(table.indicators[:8]) + (" ..." if len(table.indicators) > 8 else ""))
+            if out[j]:
+                raise InputError(f'--subsystem: "{col}" is in both {out[j]} and {name}')
+            out[j] = name
+    if len(names) < 2:
+        raise InputError("give at least two subsystems (--subsystem A=col1,col2 --subsystem B=col3,col4)")
+    return out

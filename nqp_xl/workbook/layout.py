@@ -1,0 +1,300 @@
+"""Placing answers on the report's sheets: blocks, formats by meaning, widths, print setup.
+
+A *block* is one formula whose answer spills (or one cell).  The template is written twice:
+a first pass places every block far apart and is computed in memory by the refresh engine,
+which tells each block's real size, header texts and widest value; the second pass places
+the blocks one below the other (or side by side) with exactly that much room, formats each
+column by what it holds (counts and ranks ``0``, p-values ``<0.001``, indices ``0.0000``),
+sizes the columns so that no header is cut (wrapping long ones) and sets up the printed page:
+A4, fit to one page wide, title and table headers repeated, page breaks between blocks so
+that a table or chart is not split when it fits on one page.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+FORMATS = {
+    "num": "0.0000",      # indices, scores, loadings, D, Gini
+    "num3": "0.000",      # statistics printed with three decimals (KMO, chi-square, coefficients)
+    "r": "0.000",         # correlations (narrow columns)
+    "int": "0",           # counts, ranks, levels, years, df
+    "p": '[<0.001]"<0.001";0.000',
+    "pct": "0.00",        # percentages
+    "big": "#,##0.00",    # raw indicator values (descriptives)
+    "change": "+0;-0;0",  # change of rank
+    "gen": "General",     # text columns
+    "text": '0;-0;;@',    # text columns of an answer behind IF(): a blank there reads 0, shown blank
+    "textc": '0;-0;;@',   # the same, centred (coefficients with stars, standard errors)
+}
+WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "big": 14.0, "change": 6.0, "gen": 10.0, "text": 10.0, "textc": 10.0}
+MAX_TEXT = 30.0             # a text column of an answer (a long footnote overflows to the right)
+MAX_WIDTH = 22.0            # wider headers wrap onto more lines
+NUM_HEAD_MAX = 12.0         # ... and over a column of numbers, wider than 12
+MAX_BODY = 40.0             # text values (indicator names) are shown whole up to this width
+ROW_PT = 14.25          # every row of a report sheet (stored, so Excel and LibreOffice agree)
+PX_PER_ROW = 20
+GAP = 2                     # blank rows between blocks
+SPARE = 5                   # rows an answer can grow by before it reaches what is below it
+# printable area of A4 with 0.5" side and 0.6" top/bottom margins, in points
+# (measured from LibreOffice's PDF of A4 pages with these margins and a footer)
+PAGE = {"landscape": (766.0, 525.0), "portrait": (523.0, 770.0)}
+PT_PER_CHAR = 5.25          # one unit of column width (Calibri 11) in points ...
+PT_PER_COL = 3.75           # ... plus the cell padding of each column
+
+
+def text_width(text: Any) -> float:
+    """Width of a text in column-width units: East Asian wide characters count two."""
+    s = "" if text is None else str(text)
+    return float(sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s))
+
+
+@dataclass
+class Measured:
+    """What the engine computed for one block: its size, header row and column widths."""
+
+    rows: int
+    cols: int
+    header: list[str]
+    widths: list[float]
+
+
+@dataclass
+class Placed:
+    row: int
+    col: int
+    rows: int       # the answer's rows now (header included)
+    cols: int
+    header: list[str] = field(default_factory=list)
+    room: int = 0   # rows kept free for it: the answer may grow (a new year, region or indicator)
+
+    @property
+    def end(self) -> int:
+        """Last row of the answer as computed now (charts use it; refresh stretches them)."""
+        return self.row + self.rows - 1
+
+    @property
+    def last_row(self) -> int:
+        """Last row kept for the answer: what is placed below starts after it."""
+        return self.row + max(self.rows, self.room) - 1
+
+
+def room_for(rows: int) -> int:
+    """Rows kept for an answer of ``rows`` rows that may grow: at least SPARE more, rounded up
+    to a multiple of ten (so one more year or region rarely moves anything below it)."""
+    return int(math.ceil((rows + SPARE) / 10.0) * 10)
+
+
+class Book:
+    """The workbook being written, its formats and what the first pass measured."""
+
+    def __init__(self, wb, lang: str, sizes: dict[str, Measured] | None, spacing: int = 0):
+        self.wb = wb
+        self.lang = lang
+        self.sizes = sizes or {}
+        self.spacing = spacing          # first pass: rows every block gets at least
+        self.anchors: dict[tuple[str, int, int], str] = {}
+        self._formats: dict[tuple, Any] = {}
+        self.pages: list[Page] = []
+
+    def fmt(self, kind: str = "gen", head: bool = False, **extra):
+        key = (kind, head, tuple(sorted(extra.items())))
+        f = self._formats.get(key)
+        if f is None:
+            props: dict[str, Any] = {"num_format": FORMATS.get(kind, kind)}
+            if kind == "textc":
+                props["align"] = "center"
+            if head:
+                props.update({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1,
+                              "text_wrap": True, "valign": "vcenter", "align": "center"})
+            props.update(extra)
+            f = self.wb.add_format(props)
+            self._formats[key] = f
+        return f
+
+
+class Page:
+    """One sheet of the report: a cursor moving down, blocks, charts, widths and print setup."""
+
+    def __init__(self, book: Book, name: str, landscape: bool = True):
+        self.book = book
+        self.name = name
+        self.ws = book.wb.add_worksheet(name)
+        self.row = 0
+        self.landscape = landscape
+        self.widths: dict[int, float] = {}
+        self.heights: dict[int, float] = {}
+        self.items: list[tuple[int, int]] = []   # (first row, last row) kept on one page if possible
+        self.charts: list[tuple[int, int, int, int]] = []  # (row, col, height in rows, width in px)
+        self.last_col = 0
+        self.repeat: tuple[int, int] | None = None
+        book.pages.append(self)
+
+    # -- text
+    def title(self, text: str, formula: str | None = None) -> None:
+        f = self.book.fmt("gen", bold=True, font_size=14)
+        if formula:
+            self.ws.write_formula(self.row, 0, "=" + formula, f, text)
+        else:
+            self.ws.write_string(self.row, 0, text, f)
+        self.heights[self.row] = 21.0  # 14-point text
+        self.row += 1
+
+    def note(self, text: str) -> None:
+        self.ws.write_string(self.row, 0, text, self.book.fmt("gen", italic=True, font_color="#595959"))
+        self.row += 1
+
+    def heading(self, text: str, row: int | None = None, col: int = 0) -> None:
+        r = self.row if row is None else row
+        self.ws.write_string(r, col, text, self.book.fmt("gen", bold=True, font_size=12))
+        self.heights[r] = max(self.heights.get(r, ROW_PT), 18.0)  # 12-point text
+        if row is None:
+            self.row += 1
+
+    def skip(self, n: int = GAP) -> None:
+        self.row += n
+
+    # -- blocks
+    def size(self, key: str, guess: tuple[int, int]) -> Measured:
+        m = self.book.sizes.get(key)
+        if m is not None:
+            return m
+        rows = max(guess[0], self.book.spacing)
+        return Measured(rows, guess[1], [], [])
+
+    def block(self, key: str, formula: str, guess: tuple[int, int],
+              kinds: Callable[[int, int], str] | Sequence[str] = ("num",), row: int | None = None,
+              col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False,
+              head_max: float = MAX_WIDTH, grows: bool = True) -> Placed:
+        """The answer of ``formula`` at (row, col) (default: the cursor), formatted by column:
+        ``kinds(j, ncols)`` or a list whose last kind repeats."""
+        m = self.size(key, guess)
+        r0 = self.row if row is None else row
+        nrows, ncols = (1, 1) if scalar else (m.rows, m.cols)
+
+        def kind(j: int) -> str:
+            if callable(kinds):
+                return kinds(j, ncols)
+            return kinds[min(j, len(kinds) - 1)]
+
+        room = room_for(nrows) if grows and not scalar else nrows
+        self.book.anchors[(self.name, r0, col)] = key
+        head_kind = "text" if kind(0) in ("text", "textc") else "gen"  # a blank header cell behind IF() reads 0
+        first = self.book.fmt(head_kind, head=True) if header and not scalar else self.book.fmt(kind(0))
+        if scalar:
+            self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
+        else:
+            self.ws.write_dynamic_array_formula(r0, col, r0, col, "=" + formula, first, "")
+            for i in range(room):  # the rows kept for growth carry the formats too
+                for j in range(ncols):
+                    if (i, j) != (0, 0):
+                        head_row = header and i == 0
+                        self.ws.write_blank(r0 + i, col + j, None,
+                                            self.book.fmt(head_kind if head_row else kind(j), head=head_row))
+        for j in range(ncols):
+            body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
+            body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text", "textc") else 0.0)
+            if kind(j) in ("text", "textc"):
+                body = min(body, MAX_TEXT)
+            head = text_width(m.header[j]) * 1.1 + 1 if j < len(m.header) and header else 0.0
+            numeric = kind(j) not in ("gen", "text", "textc")
+            self._need(col + j, body + 1, head, r0 if header and not scalar else None,
+                       min(head_max, NUM_HEAD_MAX) if numeric else head_max)
+        self.last_col = max(self.last_col, col + ncols - 1)
+        placed = Placed(r0, col, nrows, ncols, list(m.header), room)
+        self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above
+        if advance:
+            self.row = r0 + room + GAP
+        return placed
+
+    def labels(self, key: str, formula: str, guess_rows: int, col: int, row: int | None = None,
+               kind: str = "gen", grows: bool = True) -> Placed:
+        """A label column (region names, years) beside an aligned answer."""
+        return self.block(key, formula, (guess_rows, 1), (kind,), row=row, col=col, advance=False, grows=grows)
+
+    def _need(self, col: int, body: float, head: float, header_row: int | None, head_max: float = MAX_WIDTH) -> None:
+        width = max(self.widths.get(col, 0.0), min(max(body, 6.0), MAX_BODY))
+        if head > width and head > head_max:
+            width = max(width, head_max)
+        elif head > width:
+            width = head
+        self.widths[col] = width
+        if header_row is not None and head > width:
+            lines = math.ceil(head / width)
+            self.heights[header_row] = max(self.heights.get(header_row, ROW_PT), ROW_PT * lines)
+
+    def width(self, col: int, width: float) -> None:
+        self.widths[col] = max(self.widths.get(col, 0.0), width)
+        self.last_col = max(self.last_col, col)
+
+    # -- charts
+    def chart(self, chart, col: int = 0, width_px: int = 720, height_px: int = 360, row: int | None = None) -> None:
+        r0 = self.row if row is None else row
+        chart.set_size({"width": width_px, "height": height_px})
+        self.ws.insert_chart(r0, col, chart, {"x_offset": 4, "y_offset": 4, "object_position": 1})
+        rows = math.ceil((height_px + 8) / PX_PER_ROW)
+        self.items.append((r0, r0 + rows))
+        self.charts.append((r0, col, rows, width_px))
+        if row is None:
+            self.row = r0 + rows + GAP
+
+    # -- finishing
+    def finish(self, repeat_rows: tuple[int, int] | None = None) -> None:
+        ws = self.ws
+        for _r, col, _rows, width_px in self.charts:  # the print area takes in every chart whole
+            c, px = col, 0.0
+            while px < width_px + 8:
+                px += self.widths.get(c, 8.43) * 7 + 5
+                c += 1
+            self.last_col = max(self.last_col, c - 1)
+        for col, w in sorted(self.widths.items()):
+            ws.set_column(col, col, round(w, 1))
+        for row, h in sorted(self.heights.items()):
+            ws.set_row(row, h)
+        last_row = max([self.row] + [b for _a, b in self.items])
+        ws.set_default_row(ROW_PT)  # stored, so that every program lays the rows out alike
+        ws.set_paper(9)
+        ws.set_landscape() if self.landscape else ws.set_portrait()
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.print_area(0, 0, last_row, max(self.last_col, 0))
+        if repeat_rows:
+            ws.repeat_rows(*repeat_rows)
+        ws.set_footer("&C" + ("第 &P 页，共 &N 页" if self.book.lang == "zh" else "Page &P of &N"))
+        ws.set_h_pagebreaks(self.breaks(repeat_rows))
+
+    def breaks(self, repeat_rows: tuple[int, int] | None) -> list[int]:
+        """Rows before which a new page starts, so that an item that fits on one page is not split."""
+        width_pt = sum(self.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(self.last_col + 1))
+        page_w, page_h = PAGE["landscape" if self.landscape else "portrait"]
+        scale = min(1.0, page_w / width_pt) if width_pt else 1.0
+        repeated = 0.0
+        if repeat_rows:
+            repeated = sum(self.heights.get(r, ROW_PT) for r in range(repeat_rows[0], repeat_rows[1] + 1))
+        room = page_h / scale - repeated
+
+        def height(a: int, b: int) -> float:
+            return sum(self.heights.get(r, ROW_PT) for r in range(a, b + 1))
+
+        merged: list[list[int]] = []
+        for a, b in sorted(self.items):
+            if merged and a <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        out: list[int] = []
+        used, prev_end = 0.0, -1
+        for a, b in merged:
+            used += height(prev_end + 1, a - 1) if a > prev_end + 1 else 0.0
+            need = height(a, b)
+            if used + need > room and used > 0 and a > 0 and (need <= room or used > room * 0.6):
+                out.append(a)
+                used = 0.0
+            used += need
+            while used > room:  # a table longer than a page: the program breaks it where the page is full
+                used -= room
+            prev_end = b
+        return out

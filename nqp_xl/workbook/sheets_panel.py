@@ -1,0 +1,271 @@
+"""The sheets over all rows of the panel: Coupling, Disparity, Equations, Dynamics."""
+from __future__ import annotations
+
+import math
+
+from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
+from .layout import ROW_PT, Page, Placed
+from .sheets_year import _chart
+
+
+def coupling_sheet(ctx: Ctx) -> Page:
+    """The tables over years (seed 003's Tables 5 and 6) and their chart first, then the long
+    table of every row (its header repeated on each printed page)."""
+    page = Page(ctx.book, ctx.sheet("coupling"), landscape=True)
+    page.title(ctx.t("cp_title"))
+    page.note(ctx.t("cp_note"))
+    page.skip(1)
+    n, s = ctx.n_all, max(ctx.n_subsystems, 2)
+    d_col = f"INDEX({ctx.coupling},0,3)"
+    if ctx.panel:
+        top = page.row
+        page.heading(ctx.t("d_by_year"), row=top)
+        cap = ctx.book.fmt("gen", bold=True, align="center")
+        for j, name in ((1, "D"), (4, "C"), (5, "T")):  # the pivots' headers say only "Mean"
+            page.ws.write_string(top + 1, j, name, cap)
+        by_year = f'NQP_PIVOT({d_col},{YEARS},,"mean",{L_})'
+        py = page.block("cp.d_year", by_year, (ctx.n_years + 1, 2), ("int", "num"), row=top + 2, advance=False)
+        page.block("cp.d_year_level", f"NQP_LEVEL(INDEX({by_year},0,2),{L_})", (ctx.n_years + 1, 2), ("int", "gen"),
+                   row=top + 2, col=2, advance=False)
+        for k, (key, j) in enumerate((("cp.c_year", 1), ("cp.t_year", 2))):  # seed 003 Table 5: C and T too
+            page.block(key, f'INDEX(NQP_PIVOT(INDEX({ctx.coupling},0,{j}),{YEARS},,"mean",{L_}),0,2)',
+                       (ctx.n_years + 1, 1), ("num",), row=top + 2, col=4 + k, advance=False)
+        page.row = py.last_row + 3
+        if ctx.has_group:
+            top = page.row
+            page.heading(ctx.t("d_by_group"), row=top)
+            pg = page.block("cp.d_group", f'NQP_PIVOT({d_col},{YEARS},{GROUPS},"mean",{L_})',
+                            (ctx.n_years + 1, ctx.n_groups + 1), ("int", "num"), row=top + 1, advance=False)
+            _d_by_group_chart(ctx, page, pg, top, max(pg.cols, 6) + 1)
+            page.row = max(pg.last_row, top + 16) + 3
+    page.heading(ctx.t("cp_table"))
+    head = page.row
+    page.labels("cp.regions", REGIONS, n + 1, col=0, row=head)
+    col = 1
+    if ctx.panel:
+        page.labels("cp.years", YEARS, n + 1, col=1, row=head, kind="int")
+        col = 2
+    # C, T, D, level, grade, type first and the U of each subsystem last: a subsystem added on
+    # the Subsystem row widens that answer, which then has room to its right
+    cp = page.block("cp.coupling", ctx.coupling, (n + 1, 6), ("num", "num", "num", "int", "gen", "gen"),
+                    row=head, col=col, advance=False)
+    sub = page.block("cp.sub", ctx.subindex, (n + 1, s), ("num",), row=head, col=cp.col + max(cp.cols, 6),
+                     advance=False)
+    if not ctx.panel:
+        _d_by_region_chart(ctx, page, cp, head, sub.col + sub.cols + 2)
+    page.row = cp.last_row + 2
+    page.finish(repeat_rows=(head, head))
+    return page
+
+
+def _d_by_group_chart(ctx: Ctx, page: Page, pg: Placed, row: int, col: int) -> None:
+    chart = _chart(ctx, "line", ctx.t("chart_d_group"))
+    for k in range(1, max(pg.cols, 2)):
+        chart.add_series({"name": [page.name, pg.row, pg.col + k],
+                          "categories": [page.name, pg.row + 1, pg.col, pg.end, pg.col],
+                          "values": [page.name, pg.row + 1, pg.col + k, pg.end, pg.col + k],
+                          "marker": {"type": "circle", "size": 4}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_y_axis({"name": "D", "major_gridlines": {"visible": True}})
+    page.chart(chart, col=col, width_px=520, height_px=300, row=row)
+
+
+def _d_by_region_chart(ctx: Ctx, page: Page, cp: Placed, head: int, col: int) -> None:
+    chart = _chart(ctx, "column", ctx.t("chart_coupling"))
+    d = cp.col + 2
+    chart.add_series({"name": [page.name, cp.row, d], "categories": [page.name, cp.row + 1, 0, cp.end, 0],
+                      "values": [page.name, cp.row + 1, d, cp.end, d]})
+    chart.set_legend({"none": True})
+    page.chart(chart, col=col, width_px=620, height_px=320, row=head)
+
+
+def _gini_kinds(j: int, n: int) -> str:
+    return "int" if j == 0 else ("pct" if j in (5, 6, 7) else "num")
+
+
+def _theil_kinds(j: int, n: int) -> str:
+    return "int" if j == 0 else ("pct" if j in (4, 5) else "num")
+
+
+def disparity_sheet(ctx: Ctx) -> Page:
+    page = Page(ctx.book, ctx.sheet("disparity"), landscape=True)
+    page.title(ctx.t("ds_title"))
+    page.note(ctx.t("ds_note") if ctx.has_group else ctx.t("no_groups"))
+    page.skip(1)
+    values = f"INDEX({ctx.index},0,1)"
+    groups = GROUPS if ctx.has_group else ""
+    g = ctx.n_groups
+    if ctx.panel:
+        page.heading(ctx.t("gini"))
+        gini = page.block("ds.gini", f"NQP_GINI({values},{groups},{YEARS},{L_})",
+                          (ctx.n_years + 1, 8 + g + g * (g - 1) // 2), _gini_kinds)
+        _gini_chart(ctx, page, gini)
+        page.heading(ctx.t("theil"))
+        page.block("ds.theil", f"NQP_THEIL({values},{groups},{YEARS},{L_})", (ctx.n_years + 1, 6 + g), _theil_kinds)
+    else:
+        page.heading(ctx.t("gini"))
+        page.block("ds.gini", f"NQP_GINI({values},{groups},,{L_})", (5 + g, 3), ("gen", "num", "pct"))
+        page.heading(ctx.t("theil"))
+        page.block("ds.theil", f"NQP_THEIL({values},{groups},,{L_})", (4 + g, 3), ("gen", "num", "pct"))
+    page.finish(repeat_rows=(0, 0))
+    return page
+
+
+def _gini_chart(ctx: Ctx, page: Page, gini: Placed) -> None:
+    chart = _chart(ctx, "line", ctx.t("chart_gini"))
+    for k in range(1, min(5, max(gini.cols, 2))):
+        chart.add_series({"name": [page.name, gini.row, gini.col + k],
+                          "categories": [page.name, gini.row + 1, gini.col, gini.end, gini.col],
+                          "values": [page.name, gini.row + 1, gini.col + k, gini.end, gini.col + k],
+                          "marker": {"type": "circle", "size": 4}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_y_axis({"major_gridlines": {"visible": True}})
+    page.chart(chart, width_px=640, height_px=300)
+
+
+def equations_sheet(ctx: Ctx) -> Page:
+    page = Page(ctx.book, ctx.sheet("equations"), landscape=False)
+    page.title(ctx.t("eq_title"))
+    page.note(ctx.t("eq_note"))
+    page.skip(1)
+    none = '"' + ctx.t("eq_none") + '"'
+
+    def guarded(formula: str) -> str:
+        """Without equations at hand, a note instead of an error; with them the formula alone
+        (IF() would pass the answer's blanks on as zeros)."""
+        return formula if ctx.equations else f'IF(NQP_EQUATIONS="",{none},{formula})'
+
+    n_eq = max(1, ctx.equations.count(";") + 1) if ctx.equations else 1
+    rows = n_eq * 12 + 2
+    page.heading(ctx.t("eq_methods"))
+    page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text", "textc"))
+    if ctx.has_group and ctx.panel:  # a cross-section has too few rows per group for a system
+        page.heading(ctx.t("eq_groups"))
+        page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
+                   (rows, ctx.n_groups + 1), ("text", "textc"))
+    page.heading(ctx.t("eq_detail"))
+    page.block("eq.detail", guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})'), (rows, 6),
+               ("text", "text", "num3", "num3", "num3", "p"))
+    page.finish(repeat_rows=(0, 0))
+    return page
+
+
+def regions_in_weights(ctx: Ctx) -> bool:
+    """Every region of the table is a province of the bundled weights (by any of its names)."""
+    from ..provinces import bundled_weights, region_key
+
+    if ctx.cols.region is None:
+        return False
+    known = {region_key(n) for n in bundled_weights("contiguity", "zh")[0][1:]}
+    j = ctx.table.headers.index(ctx.cols.region)
+    return all(region_key(r[j]) in known for r in ctx.table.rows)
+
+
+def weights_sheet(ctx: Ctx) -> Page:
+    """The bundled 31-province contiguity matrix (replaceable by the user's own)."""
+    from ..provinces import bundled_weights
+
+    page = Page(ctx.book, ctx.sheet("weights_w"), landscape=True)
+    rows = bundled_weights("contiguity", ctx.lang)
+    ws = page.ws
+    head = ctx.book.fmt("gen", head=True)
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if i == 0 or j == 0:
+                ws.write_string(i, j, str(v), head if (i, j) != (0, 0) else ctx.book.fmt("gen"))
+            else:
+                ws.write_number(i, j, float(v), ctx.book.fmt("int"))
+    n = len(rows)
+    ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
+    from .sheets_setup import _q
+    from .cells import col_letters
+
+    ctx.book.wb.define_name("NQP_SPATIAL", f"={_q(page.name)}!$A$1:${col_letters(n)}${n}")
+    page.width(0, 16 if ctx.lang == "en" else 9)
+    for j in range(1, n):
+        page.width(j, 4 if ctx.lang == "zh" else 5)
+    page.heights[0] = ROW_PT * (3 if ctx.lang == "zh" else 6)
+    page.ws.set_row(0, page.heights[0], ctx.book.fmt("gen", text_wrap=True, rotation=90 if ctx.lang == "en" else 0))
+    page.row = n + 2
+    page.items.append((0, page.row))
+    page.finish()
+    return page
+
+
+def _sigma_kinds(j: int, n: int) -> str:
+    return "int" if j in (0, 1) else "num"
+
+
+def dynamics_sheet(ctx: Ctx) -> Page:
+    page = Page(ctx.book, ctx.sheet("dynamics"), landscape=True)
+    page.title(ctx.t("dy_title"))
+    if not ctx.panel:
+        page.note(ctx.t("no_year"))
+        page.width(0, 60)
+        page.items.append((0, page.row))
+        page.finish(repeat_rows=(0, 0))
+        return page
+    page.skip(1)
+    values = f"INDEX({ctx.index},0,1)"
+    top = page.row
+    page.heading(ctx.t("sigma"), row=top)
+    sig = page.block("dy.sigma", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"sigma",{L_})',
+                     (ctx.n_years + 1, 5), _sigma_kinds, row=top + 1, advance=False)
+    page.heading(ctx.t("beta"), row=top, col=6)
+    beta = page.block("dy.beta", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"beta",{L_})', (9, 2),
+                      ("gen", "num"), row=top + 1, col=6, advance=False, grows=False)
+    page.row = max(sig.last_row, beta.last_row) + 2
+    _sigma_chart(ctx, page, sig)
+    page.heading(ctx.t("markov"))
+    page.block("dy.markov", f"NQP_MARKOV({values},{REGIONS},{YEARS},4,{L_})", (8, 6),
+               lambda j, n: "int" if j in (0, n - 1) else "num", grows=False)
+    page.heading(ctx.t("moran"))
+    if regions_in_weights(ctx):
+        page.block("dy.moran", f"NQP_MORAN({values},{REGIONS},NQP_SPATIAL,{YEARS},,,{L_})", (ctx.n_years + 1, 6),
+                   ("int", "num", "num", "num", "num", "p"))
+        year_rows = f"NQP_SELECT(CHOOSE({{1,2,3}},{REGIONS},{YEARS},{values}),2,NQP_YEAR)"
+        page.ws.write_formula(page.row, 0, "=" + ctx.year_title("lisa"), ctx.book.fmt("gen", bold=True, font_size=12), "")
+        page.heights[page.row] = 18.0
+        page.row += 1
+        top = page.row
+        page.labels("dy.lisa_labels", f"INDEX({year_rows},0,1)", ctx.n_year + 1, col=0, row=top)
+        page.block("dy.lisa", f"NQP_LISA(INDEX({year_rows},0,3),INDEX({year_rows},0,1),NQP_SPATIAL,999,1,,{L_})",
+                   (ctx.n_year + 1, 4), ("num", "num", "p", "gen"), row=top, col=1)
+    else:
+        page.note(ctx.t("weights_missing"))
+        page.skip(1)
+    # the density curves: the chart first, the 100 grid points below it
+    m = page.size("dy.kdensity", (51, ctx.n_years + 1))
+    chart_row = page.row
+    page.row += 20
+    page.heading(ctx.t("kdensity"))
+    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},50,,{L_})", (m.rows, m.cols), ("num",))
+    _kdensity_chart(ctx, page, kd, row=chart_row, col=0)
+    page.finish(repeat_rows=(0, 0))
+    return page
+
+
+def _sigma_chart(ctx: Ctx, page: Page, sig: Placed) -> None:
+    chart = _chart(ctx, "line", ctx.t("chart_sigma"))
+    k = sig.col + max(sig.cols - 1, 1)
+    chart.add_series({"name": [page.name, sig.row, k],
+                      "categories": [page.name, sig.row + 1, sig.col, sig.end, sig.col],
+                      "values": [page.name, sig.row + 1, k, sig.end, k], "marker": {"type": "circle", "size": 4}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"major_gridlines": {"visible": True}})
+    page.chart(chart, width_px=560, height_px=280)
+
+
+def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> None:
+    chart = ctx.book.wb.add_chart({"type": "scatter", "subtype": "smooth"})
+    chart.set_title({"name": ctx.t("chart_kdensity"), "name_font": {"size": 12, "bold": True}})
+    # one series per year, and room for the years still to come: refresh stretches a series'
+    # rows but cannot add series, so a year added later (nqp-xl update) is drawn too
+    years = max(kd.cols - 1, 1)
+    for k in range(1, int(math.ceil((years + 1) / 5.0) * 5) + 1):
+        chart.add_series({"name": [page.name, kd.row, kd.col + k],
+                          "categories": [page.name, kd.row + 1, kd.col, kd.end, kd.col],
+                          "values": [page.name, kd.row + 1, kd.col + k, kd.end, kd.col + k]})
+    # the columns without a year yet have no legend entry (LibreOffice would name them "Column I")
+    chart.set_legend({"position": "right", "delete_series": list(range(years, k))})
+    page.chart(chart, col=col, width_px=620, height_px=360, row=row)

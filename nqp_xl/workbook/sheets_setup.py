@@ -1,0 +1,242 @@
+"""The Settings, Inputs, Methods and xlwings.conf sheets of the template."""
+from __future__ import annotations
+
+from .context import TABLE_NAME, Ctx
+from .input_table import INPUT_HEADER_ROW
+from .layout import Page
+
+COMPUTED = "computed"  # a setting whose cell holds a formula (the year analysed in use)
+
+# (name, en label, zh label, default, meaning en, meaning zh, allowed values); the defaults of the
+# column settings and the equations come from `nqp-xl new`.
+SETTINGS = [
+    ("NQP_LANG", "Language", "语言", "en", "Header language of all results: en or zh", "结果表头语言：en 或 zh", ["en", "zh"]),
+    ("NQP_ID_COLS", "Label columns", "标签列数", 1, "How many leading columns of the Data table are labels (region, year, ...)",
+     "Data 表最前面的标签列数（地区、年份等）", None),
+    ("NQP_REGION_COL", "Region column", "地区列", None, "Header of the column naming the regions (labels of result rows)",
+     "地区名称所在列的列名（结果行的标签）", None),
+    ("NQP_YEAR_COL", "Year column", "年份列", None, "Header of the year column; blank for a cross-section",
+     "年份所在列的列名；截面数据留空", None),
+    ("NQP_GROUP_COL", "Group column", "分组列", None, "Header of the column grouping regions (e.g. East/Central/West) for Gini, Theil, D by group",
+     "地区分组列的列名（如东中西部），用于基尼、泰尔分解与分区域 D", None),
+    ("NQP_YEAR_CHOSEN", "Year analysed", "分析年份", None, "Year of the factor analysis, grades, obstacle degree and LISA; blank = the latest",
+     "因子分析、等级、障碍度与 LISA 所用年份；留空 = 最新年份", None),
+    ("NQP_YEAR", "Year analysed (in use)", "实际分析年份", COMPUTED, "The year the sheets use (computed from the two cells above)",
+     "各表实际使用的年份（由上两格计算）", None),
+    ("NQP_N_FACTORS", "Number of factors", "因子个数", None,
+     "Blank: by the minimum cumulative variance, or eigenvalue > 1 when both are blank", "留空则按累计方差或特征值 > 1 确定", None),
+    ("NQP_MIN_CUMVAR", "Minimum cumulative variance", "最低累计方差", None,
+     "A fraction such as 0.85; used when the number of factors is blank", "分数，如 0.85；因子个数留空时使用", None),
+    ("NQP_K", "Number of grades k", "等级数 k", 4, "k-means clusters of the composite factor score", "对综合因子得分做 k 均值聚类的类别数", None),
+    ("NQP_GRADE_NAMES", "Grade names", "等级名称", None, "Comma list, best first; blank = Excellent,Good,Medium,Poor (优,良,中,差)",
+     "逗号分隔，最好者在前；留空 = 优,良,中,差", None),
+    ("NQP_WEIGHTS_METHOD", "Weights method", "赋权方法", "entropy", "entropy, critic, cv or equal", "entropy、critic、cv 或 equal",
+     ["entropy", "critic", "cv", "equal"]),
+    ("NQP_COUPLING_MODEL", "Coupling model", "耦合模型", "standard", "standard, or wang (Wang Shujia et al. 2021 corrected C)",
+     "standard 或 wang（王淑佳等 2021 修正模型）", ["standard", "wang"]),
+    ("NQP_EQUATIONS", "Equations", "方程组", None, "The simultaneous equations, separated by ; (y ~ x1 + x2, y = x1 + x2 or (y x1 x2); ln() allowed)",
+     "联立方程，以 ; 分隔（y ~ x1 + x2、y = x1 + x2 或 (y x1 x2)；可用 ln()）", None),
+    ("NQP_EQ_METHODS", "Estimators compared", "对比的估计方法", "ols,2sls,3sls", "Columns of the regression table: ols, 2sls, 3sls, ireg3",
+     "回归表的列：ols、2sls、3sls、ireg3", None),
+]
+SETTINGS_FIRST_ROW = 3  # 0-based row of the first setting
+
+
+def settings_sheet(ctx: Ctx) -> Page:
+    from .layout import ROW_PT, text_width
+
+    page = Page(ctx.book, ctx.sheet("settings"), landscape=True)
+    ws, book = page.ws, ctx.book
+    page.title(ctx.t("settings_title"))
+    page.skip(1)
+    head = book.fmt("gen", head=True)
+    for j, key in enumerate(("setting", "value", "meaning", "name")):
+        ws.write_string(2, j, ctx.t(key), head)
+    values = {"NQP_LANG": ctx.lang, "NQP_ID_COLS": ctx.table.id_cols, "NQP_REGION_COL": ctx.cols.region,
+              "NQP_YEAR_COL": ctx.cols.year, "NQP_GROUP_COL": ctx.cols.group, "NQP_EQUATIONS": ctx.equations or None}
+    inp = book.fmt("gen", bg_color="#FFF2CC", border=1)
+    inp_int = book.fmt("int", bg_color="#FFF2CC", border=1)
+    wrap = book.fmt("gen", text_wrap=True, valign="top")
+    for i, (name, en, zh, default, m_en, m_zh, allowed) in enumerate(SETTINGS):
+        r = SETTINGS_FIRST_ROW + i
+        ws.write_string(r, 0, zh if ctx.lang == "zh" else en, book.fmt("gen", bold=True))
+        v = values.get(name, default)
+        if v == COMPUTED:
+            formula = "IF(NQP_YEAR_CHOSEN=\"\",MAX(NQP_YEARS),NQP_YEAR_CHOSEN)" if ctx.panel else '""'
+            ws.write_formula(r, 1, "=" + formula, book.fmt("int", bold=True), "")
+        elif v is None:
+            ws.write_blank(r, 1, None, inp)
+        elif isinstance(v, str):
+            ws.write_string(r, 1, v, inp)
+        else:
+            ws.write_number(r, 1, v, inp_int)
+        if allowed:
+            ws.data_validation(r, 1, r, 1, {"validate": "list", "source": allowed})
+        meaning = m_zh if ctx.lang == "zh" else m_en
+        ws.write_string(r, 2, meaning, wrap)
+        if text_width(meaning) > 66:  # two lines in the 70-wide column
+            page.heights[r] = ROW_PT * 2
+        ws.write_string(r, 3, name, book.fmt("gen", italic=True, font_color="#595959"))
+        book.wb.define_name(name, f"={_q(page.name)}!$B${r + 1}")
+    page.row = SETTINGS_FIRST_ROW + len(SETTINGS)
+    page.width(0, 30 if ctx.lang == "en" else 22)
+    page.width(1, 40)
+    page.width(2, 70)
+    page.width(3, 20)
+    page.items.append((0, page.row))
+    page.finish()
+    return page
+
+
+def _q(name: str) -> str:
+    """A sheet name as a formula writes it."""
+    if all(ch.isalnum() or ch == "_" for ch in name) and name.isascii():
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+def inputs_sheet(ctx: Ctx) -> Page:
+    from .layout import ROW_PT, text_width
+    from .cells import col_letters
+
+    table = ctx.table
+    page = Page(ctx.book, ctx.sheet("inputs"), landscape=True)
+    ws, book = page.ws, ctx.book
+    n, p, n_id = len(table.rows), len(table.indicators), table.id_cols
+    h = INPUT_HEADER_ROW - 1
+    bold = book.fmt("gen", bold=True)
+    inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center")
+    ws.write_string(0, 0, ctx.t("direction"), bold)
+    ws.write_string(1, 0, ctx.t("subsystem"), bold)
+    if n_id > 1:
+        ws.write_string(0, 1, ctx.t("inputs_note"), book.fmt("gen", italic=True, font_color="#595959"))
+    for j in range(p):
+        ws.write_string(0, n_id + j, table.directions[j], inp)
+        if table.subsystems[j]:
+            ws.write_string(1, n_id + j, table.subsystems[j], inp)
+        else:
+            ws.write_blank(1, n_id + j, None, inp)
+    for i, row in enumerate(table.rows):
+        for j, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, str):
+                ws.write_string(h + 1 + i, j, v)  # text stays text, even "=..." (no formula injection)
+            elif isinstance(v, bool):
+                ws.write_boolean(h + 1 + i, j, v)
+            else:
+                ws.write_number(h + 1 + i, j, float(v))
+    ws.add_table(h, 0, h + n, n_id + p - 1, {
+        "name": TABLE_NAME, "style": "Table Style Light 9",
+        "columns": [{"header": c, "header_format": book.fmt("gen", text_wrap=True, bold=True, valign="top")}
+                    for c in table.headers]})
+    ws.freeze_panes(h + 1, n_id)
+    for j, head in enumerate(table.headers):
+        vals = [r[j] for r in table.rows]
+        widest = max([text_width(v) for v in vals if isinstance(v, str)] + [8.0])
+        page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
+    page.heights[h] = ROW_PT * 3
+    name = _q(page.name)
+    last = col_letters(n_id + p)
+    book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
+    book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
+    book.wb.define_name("NQP_DIRECTIONS", f"={name}!${col_letters(n_id + 1)}$1:${last}$1")
+    book.wb.define_name("NQP_SUBSYSTEMS", f"={name}!${col_letters(n_id + 1)}$2:${last}$2")
+    book.wb.define_name("NQP_ROW_DIRECTIONS", f"={name}!$A$1:${last}$1")  # one per column of the table
+    book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")
+    book.wb.define_name("NQP_REGIONS", "=INDEX(NQP_DATA,0,NQP_REGION_NUM)")
+    if ctx.panel:
+        book.wb.define_name("NQP_YEAR_NUM", "=MATCH(NQP_YEAR_COL,NQP_HEADERS,0)")
+        book.wb.define_name("NQP_YEARS", "=INDEX(NQP_DATA,0,NQP_YEAR_NUM)")
+    if ctx.has_group:
+        book.wb.define_name("NQP_GROUP_NUM", "=MATCH(NQP_GROUP_COL,NQP_HEADERS,0)")
+        book.wb.define_name("NQP_GROUPS", "=INDEX(NQP_DATA,0,NQP_GROUP_NUM)")
+    page.row = h + n + 1
+    page.last_col = n_id + p - 1
+    page.items.append((h, h))
+    page.finish(repeat_rows=(h, h))
+    return page
+
+
+# Methods sheet: (sheet key, figure en, figure zh, meaning en, meaning zh, formula)
+METHODS = [
+    ("factor", "Descriptives, correlations", "描述统计、相关矩阵", "Of the year analysed, over complete rows (listwise)",
+     "分析年份的完整样本（成列剔除）", "r = Pearson correlation"),
+    ("factor", "KMO, MSA", "KMO、MSA", "Kaiser-Meyer-Olkin adequacy; above 0.6 factor analysis is reasonable",
+     "KMO 取样适切性，> 0.6 适合因子分析", "KMO = Σr²ij / (Σr²ij + Σa²ij), a = anti-image correlations"),
+    ("factor", "Bartlett", "Bartlett 检验", "Test that the correlation matrix is not the identity",
+     "检验相关矩阵是否为单位阵", "χ² = -(n - 1 - (2p+5)/6) ln|R|, df = p(p-1)/2"),
+    ("factor", "Communalities", "公因子方差", "Share of each indicator's variance the kept factors explain",
+     "保留因子解释的各指标方差比例", "h²j = Σk a²jk"),
+    ("factor", "Total variance explained", "总方差解释", "Eigenvalues of R and the share of variance of each component",
+     "相关矩阵特征值及各成分方差贡献", "λ1 ≥ … ≥ λp; % = 100 λ / p"),
+    ("factor", "Loadings", "载荷", "Correlation of each indicator with each factor, before and after rotation",
+     "各指标与因子的相关（旋转前、后）", "A = V√λ, varimax with Kaiser normalization"),
+    ("factor", "Score coefficients", "得分系数", "Weights turning z-scores into factor scores",
+     "由标准化数据计算因子得分的系数", "B = R⁻¹A"),
+    ("factor", "F, Rank", "F、排名", "Composite factor score and its rank (1 = highest)",
+     "综合因子得分及排名（1 = 最高）", "F = Σ (SSi / ΣSS) Fi"),
+    ("grades", "Grade", "等级", "k-means classes of F, best first; centre = mean F of a class",
+     "对 F 的 k 均值分类，最好者在前；中心 = 类内 F 均值", "exact one-dimensional k-means (dynamic programming)"),
+    ("composite", "Weight", "权重", "Objective weight of each indicator, pooled over all rows", "各指标客观权重（全部行）",
+     "entropy: e = -(1/ln m) Σ p ln p, d = 1 - e, w = d / Σd"),
+    ("composite", "Index", "综合指数", "Weighted sum of min-max normalised indicators, in [0, 1]",
+     "极差标准化指标的加权和，位于 [0, 1]", "x' = (x - min)/(max - min) (or (max - x)/(max - min) for -), I = Σ w x'"),
+    ("composite", "TOPSIS C", "TOPSIS 贴近度 C", "Relative closeness to the ideal solution", "与理想解的相对贴近度",
+     "C = D- / (D+ + D-)"),
+    ("composite", "Rank, Change", "排名、变化", "Rank within the year; change = last year's rank minus this year's (+ = up)",
+     "年内排名；变化 = 上年排名 − 本年排名（正 = 上升）", "rank 1 = highest"),
+    ("obstacle", "Obstacle degree", "障碍度", "Share (%) of each indicator in the distance from the ideal, year analysed",
+     "各指标对偏离理想值的贡献（%），分析年份", "O = w (1 - x') / Σ w (1 - x') × 100"),
+    ("coupling", "U", "U", "Composite index of each subsystem (Inputs row 2), weights within the subsystem",
+     "各子系统综合指数（输入数据第 2 行），子系统内赋权", "U = Σ w x'"),
+    ("coupling", "C, T, D", "C、T、D", "Coupling degree, coordination index and coupling coordination degree",
+     "耦合度、综合协调指数、耦合协调度", "C = n(ΠU)^(1/n) / ΣU, T = Σ a U, D = √(C T)"),
+    ("coupling", "Level, Grade", "协调等级", "Ten classes of D from extreme imbalance to quality coordination",
+     "按 D 划分的十个协调等级", "D in [0,0.1) → 1 … [0.9,1] → 10"),
+    ("disparity", "Gini", "基尼系数", "Dagum Gini by year: total, within groups, between groups, transvariation",
+     "逐年 Dagum 基尼系数：总体、组内、组间、超变密度", "G = Gw + Gnb + Gt"),
+    ("disparity", "Theil", "泰尔指数", "Theil index by year: total, within and between groups", "逐年泰尔指数：总体、组内、组间",
+     "T = (1/n) Σ (y/ȳ) ln(y/ȳ)"),
+    ("equations", "OLS, 2SLS, 3SLS", "OLS、2SLS、3SLS", "Each dependent variable endogenous; all exogenous variables instrument every equation",
+     "各因变量为内生变量；全部外生变量作为每个方程的工具变量", "Stata reg3; * p<0.1, ** p<0.05, *** p<0.01"),
+]
+
+
+def methods_sheet(ctx: Ctx) -> Page:
+    page = Page(ctx.book, ctx.sheet("methods"), landscape=True)
+    ws, book = page.ws, ctx.book
+    page.title(ctx.t("me_title"))
+    page.skip(1)
+    bold = book.fmt("gen", bold=True)
+    ws.write_string(2, 0, ctx.t("version"), bold)
+    ws.write_formula(2, 1, "=NQP_VERSION()", None, "")
+    ws.write_string(3, 0, ctx.t("digest"), bold)
+    ws.write_string(3, 1, ctx.t("digest_note"), book.fmt("gen", italic=True, font_color="#595959"))
+    # where ``nqp-xl publish`` records the input digest and the version/settings block
+    book.wb.define_name("NQP_METHODS_DIGEST", f"={_q(page.name)}!$B$4")
+    book.wb.define_name("NQP_METHODS_RECORD", f"={_q(page.name)}!$F$3")
+    head = book.fmt("gen", head=True)
+    for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
+        ws.write_string(5, j, ctx.t(key), head)
+    wrap = book.fmt("gen", text_wrap=True, valign="top")
+    for i, (sheet, f_en, f_zh, m_en, m_zh, formula) in enumerate(METHODS):
+        ws.write_string(6 + i, 0, ctx.sheet(sheet), wrap)
+        ws.write_string(6 + i, 1, f_zh if ctx.lang == "zh" else f_en, wrap)
+        ws.write_string(6 + i, 2, m_zh if ctx.lang == "zh" else m_en, wrap)
+        ws.write_string(6 + i, 3, formula, wrap)
+        ws.set_row(6 + i, 30)
+        page.heights[6 + i] = 30
+    page.row = 6 + len(METHODS)
+    for col, w in ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 30)):
+        page.width(col, w)
+    page.items.append((0, page.row))
+    page.finish(repeat_rows=(5, 5))
+    return page
+
+
+def conf_sheet(ctx: Ctx) -> None:
+    ws = ctx.book.wb.add_worksheet("xlwings.conf")  # active (no leading underscore): xlwings reads it
+    ws.write_string(0, 0, "UDF Modules")
+    ws.write_string(0, 1, "nqp_udfs")
+    ws.set_column(0, 1, 16)

@@ -1,0 +1,144 @@
+"""Every text the workbook template writes (sheet names, titles, notes, chart titles), in
+English and Chinese.  ``t(key, lang)`` looks one up; the functions' own headers come from
+``nqp_xl.labels``."""
+from __future__ import annotations
+
+# Sheet keys in workbook order, with their tab names.  xlwings.conf keeps its name in every
+# language (xlwings looks for it by name).
+SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "settings": ("Settings", "设置"),
+    "inputs": ("Inputs", "输入数据"),
+    "factor": ("Factor analysis", "因子分析"),
+    "grades": ("Grades", "等级划分"),
+    "composite": ("Composite index", "综合指数"),
+    "obstacle": ("Obstacle degree", "障碍度"),
+    "coupling": ("Coupling", "耦合协调"),
+    "disparity": ("Disparity", "区域差异"),
+    "equations": ("Equations", "联立方程"),
+    "dynamics": ("Dynamics", "动态演进"),
+    "weights_w": ("Weights", "空间权重"),
+    "methods": ("Methods", "方法说明"),
+    "conf": ("xlwings.conf", "xlwings.conf"),
+}
+
+TEXT: dict[str, tuple[str, str]] = {
+    # Settings
+    "settings_title": ("nqp-xl settings: these cells drive every sheet", "nqp-xl 设置：以下单元格驱动所有工作表"),
+    "setting": ("Setting", "设置项"),
+    "value": ("Value", "取值"),
+    "meaning": ("Meaning", "说明"),
+    "name": ("Name", "名称"),
+    # Inputs
+    "inputs_note": ("Paste the table over the Data table (label columns first, then one column per indicator). "
+                    "Row 1: direction (+ more is better, - less is better); row 2: subsystem (blank = none).",
+                    "将数据粘贴到 Data 表中（先标签列，后每列一个指标）。第 1 行：指标方向（+ 正向，- 负向）；"
+                    "第 2 行：所属子系统（留空 = 不属于任何子系统）。"),
+    "direction": ("Direction", "方向"),
+    "subsystem": ("Subsystem", "子系统"),
+    # Factor analysis
+    "fa_title": ("Factor analysis of", "因子分析："),
+    "fa_sub": ("principal components, varimax with Kaiser normalization (as SPSS FACTOR)",
+               "主成分提取，Kaiser 标准化最大方差旋转（同 SPSS FACTOR）"),
+    "year_word": ("", "年"),
+    "n_analysed": ("N analysed", "分析样本数"),
+    "left_out": ("Left out (blank cells)", "剔除（含空值）"),
+    "none": ("none", "无"),
+    "kmo": ("KMO measure of sampling adequacy", "KMO 取样适切性量数"),
+    "bartlett": ("Bartlett's test of sphericity", "Bartlett 球形度检验"),
+    "describe": ("Descriptive statistics", "描述统计"),
+    "corr": ("Correlation matrix", "相关系数矩阵"),
+    "msa": ("Measures of sampling adequacy (anti-image diagonal)", "各指标取样适切性（反映像相关对角线）"),
+    "communalities": ("Communalities", "公因子方差"),
+    "variance": ("Total variance explained", "总方差解释"),
+    "component_matrix": ("Component matrix (unrotated)", "成分矩阵（未旋转）"),
+    "loadings": ("Rotated component matrix", "旋转后的成分矩阵"),
+    "scorecoef": ("Component score coefficient matrix", "成分得分系数矩阵"),
+    "factors": ("Factor scores, composite F and rank", "因子得分、综合得分 F 与排名"),
+    "chart_scree": ("Scree plot", "碎石图"),
+    "chart_loadings": ("Rotated loadings", "旋转后载荷"),
+    "chart_scores": ("Composite factor score F by region", "各地区综合因子得分 F"),
+    "eigenvalue": ("Eigenvalue", "特征值"),
+    # Grades
+    "gr_title": ("Grades: k-means on the composite factor score F,", "等级划分：综合因子得分 F 的 k 均值聚类，"),
+    "grades": ("Grade of each region", "各地区等级"),
+    "centres": ("Cluster centres (mean F) and counts", "聚类中心（F 均值）与个数"),
+    "count": ("Count", "个数"),
+    # Composite index
+    "ci_title": ("Composite index: weights, index, TOPSIS, rank within the year and change",
+                 "综合指数：权重、指数、TOPSIS、年内排名及变化"),
+    "ci_note": ("Weights and min-max bounds pooled over every row of the Data table, so years are comparable.",
+                "权重与极差标准化的上下限取自 Data 表全部行（混合截面），不同年份可比。"),
+    "weights": ("Indicator weights", "指标权重"),
+    "topsis_caption": ("TOPSIS (rank among all rows)", "TOPSIS（全部行中的排名）"),
+    "rank_caption": ("Rank in the year", "年内排名"),
+    "index": ("Composite index, TOPSIS, rank within the year and change", "综合指数、TOPSIS、年内排名及变化"),
+    "index_cs": ("Composite index and TOPSIS", "综合指数与 TOPSIS"),
+    "obstacle": ("Obstacle degree (%) of each indicator in", "各指标障碍度（%）："),
+    "obstacle_note": ("The share of each indicator in the region's distance from the ideal, with the weights of the "
+                      "Composite index settings, over the regions of the year analysed.",
+                      "各指标在该地区与理想值差距中所占比重；权重同综合指数设置，样本为分析年份的各地区。"),
+    "chart_index": ("Composite index by region", "各地区综合指数"),
+    # Coupling
+    "cp_title": ("Coupling coordination of the subsystems", "子系统耦合协调度"),
+    "cp_note": ("U: composite index of each subsystem (row 2 of Inputs names the subsystems); C, T, D, level, grade, type.",
+                "U：各子系统综合指数（由输入数据第 2 行指定子系统）；C、T、D、协调等级、类型。"),
+    "cp_table": ("Subsystem indices and coupling coordination of every row", "各行子系统指数与耦合协调度"),
+    "d_by_year": ("Mean D by year with its level, mean C and T", "各年 D 均值及协调等级、C 与 T 均值"),
+    "d_by_group": ("Mean D by group and year", "各区域各年 D 均值"),
+    "chart_d_group": ("Mean coupling coordination degree D by group", "各区域耦合协调度 D 均值"),
+    "chart_coupling": ("Coupling coordination degree D by region", "各地区耦合协调度 D"),
+    # Disparity
+    "ds_title": ("Regional disparity of the composite index", "综合指数的区域差异"),
+    "ds_note": ("Groups: the Group column named in Settings; one row per year.",
+                "分组：设置中指定的分组列；每年一行。"),
+    "gini": ("Dagum Gini coefficient and its decomposition", "Dagum 基尼系数及其分解"),
+    "theil": ("Theil index and its decomposition", "泰尔指数及其分解"),
+    "chart_gini": ("Dagum Gini decomposition over the years", "Dagum 基尼系数分解的演变"),
+    "no_groups": ("(no Group column: name one in Settings to decompose by groups)", "（无分组列：请在设置中指定分组列）"),
+    # Equations
+    "eq_title": ("Simultaneous equations (as Stata reg3)", "联立方程模型（同 Stata reg3）"),
+    "eq_note": ("The system is the Equations setting; y ~ x1 + x2, y = x1 + x2 or Stata's (y x1 x2), ln() allowed.",
+                "方程组见设置中的“方程组”；可写 y ~ x1 + x2、y = x1 + x2 或 Stata 的 (y x1 x2)，可用 ln()。"),
+    "eq_methods": ("OLS, 2SLS and 3SLS side by side", "OLS、2SLS 与 3SLS 对比"),
+    "eq_groups": ("3SLS by group", "分区域 3SLS"),
+    "eq_detail": ("3SLS in detail", "3SLS 详细结果"),
+    "eq_none": ("No equations: write the system in Settings (Equations), then refresh.",
+                "未设定方程：请在设置的“方程组”中写出方程，然后刷新。"),
+    # Dynamics
+    "dy_title": ("Dynamic evolution and spatial correlation of the composite index", "综合指数的动态演进与空间相关"),
+    "dy_wait": ("This sheet is kept for kernel density, convergence, Markov chains and Moran's I.",
+                "本表预留给核密度、收敛、马尔可夫链与 Moran's I。"),
+    "kdensity": ("Kernel density by year", "各年核密度"),
+    "sigma": ("σ-convergence", "σ 收敛"),
+    "beta": ("Absolute β-convergence", "绝对 β 收敛"),
+    "markov": ("Markov transition matrix", "马尔可夫转移概率矩阵"),
+    "moran": ("Global Moran's I by year", "各年全局 Moran's I"),
+    "lisa": ("Local Moran (LISA) of", "局部 Moran（LISA）："),
+    "chart_kdensity": ("Kernel density of the composite index", "综合指数核密度"),
+    "chart_sigma": ("Coefficient of variation over the years", "变异系数的演变"),
+    "weights_note": ("Spatial weights: first row and column name the regions; replace with your own matrix.",
+                     "空间权重：首行首列为地区名；可替换为自己的矩阵。"),
+    "weights_missing": ("The regions are not all in the Weights sheet: paste your own square weights matrix there "
+                        "(region names in its first row and column), then refresh.",
+                        "部分地区不在“空间权重”表中：请将自己的方阵权重矩阵（首行首列为地区名）粘贴到该表，然后刷新。"),
+    "no_year": ("(a cross-section: no Year column, so no tables over years)", "（截面数据：无年份列，故无逐年表格）"),
+    # Methods
+    "me_title": ("Methods: what each figure means", "方法说明：各项结果的含义"),
+    "version": ("nqp-xl version", "nqp-xl 版本"),
+    "digest": ("SHA-256 of the input table", "输入表 SHA-256 摘要"),
+    "digest_note": ("(written by nqp-xl publish)", "（由 nqp-xl publish 写入）"),
+    "sheet": ("Sheet", "工作表"),
+    "figure": ("Figure", "结果"),
+    "formula": ("Formula", "公式"),
+    "page": ("Page &P of &N", "第 &P 页，共 &N 页"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    en, zh = TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def sheet_name(key: str, lang: str) -> str:
+    en, zh = SHEET_NAMES[key]
+    return zh if lang == "zh" else en

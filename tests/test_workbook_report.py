@@ -1,0 +1,273 @@
+"""The panel report: nqp-xl new on a panel CSV with --subsystem and --equations, refreshed and
+published, read back as a user (and a printer) sees it."""
+from __future__ import annotations
+
+import csv
+import math
+import unicodedata
+
+import openpyxl
+import pytest
+
+from workbook_helpers import ROOT, anchor, nqp, parts
+
+PANEL = ROOT / "nqp_xl" / "data" / "china_province_panel.csv"
+NQP = "rd_personnel_fte,rd_expenditure,rd_intensity,gov_sci_tech_spending,valid_invention_patents"
+MANU = "ind_rd_personnel_fte,ind_rd_expenditure,ind_new_product_dev_spending"
+DIGI = "gov_education_spending,basic_research_spending,invention_patent_applications"
+EQS = "ln(rd_expenditure) ~ ln(ind_rd_expenditure) + ln(gov_sci_tech_spending); " \
+      "ln(ind_rd_expenditure) = ln(rd_expenditure) + ln(ind_rd_personnel_fte)"
+REPORT = ["Factor analysis", "Grades", "Composite index", "Obstacle degree", "Coupling", "Disparity", "Equations", "Dynamics", "Methods"]
+
+
+def _all_cells(wb):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                yield ws, c
+
+
+@pytest.fixture(scope="module")
+def panel(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    src = d / "panel.xlsm"
+    proc = nqp("new", PANEL, "-o", src, "--subsystem", f"NQP={NQP}", "--subsystem", f"Manufacturing={MANU}",
+               "--subsystem", f"Knowledge={DIGI}", "--equations", EQS)
+    out = d / "panel.refreshed.xlsm"
+    nqp("refresh", src, "-o", out, "-q")
+    pub = d / "panel.xlsx"
+    nqp("publish", out, "-o", pub, "-q")
+    return src, out, pub, proc
+
+
+def _data(path):
+    ws = openpyxl.load_workbook(path, data_only=True)["Inputs"]
+    ref = openpyxl.load_workbook(path)["Inputs"].tables["Data"].ref
+    return [[(float(c.value) if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) else c.value)
+             for c in row] for row in ws[ref]]
+
+
+def _block(ws, r0, c0, rows, cols):
+    return [[ws.cell(r0 + i, c0 + j).value for j in range(cols)] for i in range(rows)]
+
+
+def test_new_prints_its_choice_of_columns(panel):
+    _src, _out, _pub, proc = panel
+    assert "region = province_en, year = year, group = region" in proc.stdout
+    assert "subsystems: NQP, Knowledge, Manufacturing" in proc.stdout  # in order of first appearance
+
+
+def test_refresh_leaves_no_nqp_error(panel):
+    _src, out, _pub, _proc = panel
+    wb = openpyxl.load_workbook(out, data_only=True)
+    bad = [(ws.title, c.coordinate, c.value) for ws, c in _all_cells(wb)
+           if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not bad, bad[:5]
+
+
+def test_figures_match_the_functions(panel):
+    """Each block equals its function called on the Data table (the year analysed: 2023)."""
+    import nqp_udfs
+
+    src, out, _pub, _proc = panel
+    data = _data(out)
+    wb = openpyxl.load_workbook(out, data_only=True)
+    year = nqp_udfs.NQP_SELECT(data, "year", 2023)
+    assert {r[3] for r in year[1:]} == {2023.0} and len(year) == 32
+    r, c = anchor(src, "Factor analysis", "NQP_KMO(")
+    assert math.isclose(wb["Factor analysis"].cell(r, c).value, nqp_udfs.NQP_KMO(year, id_cols=4), rel_tol=1e-12)
+    # subsystem indices: three subsystems from the Subsystem row, columns not contiguous
+    subs = ["NQP"] * 5 + ["Manufacturing"] * 3 + ["Knowledge"] * 3
+    cols = NQP.split(",") + MANU.split(",") + DIGI.split(",")
+    row2 = [next((s for s, name in zip(subs, cols) if name == h), None) for h in data[0][4:]]
+    expected = nqp_udfs.NQP_SUBINDEX(data, [row2], "entropy", None, "en", 4)
+    r, c = anchor(src, "Coupling", "NQP_SUBINDEX(")
+    got = _block(wb["Coupling"], r, c, len(expected), 3)
+    assert got[0] == ["NQP", "Knowledge", "Manufacturing"]
+    for e, g in zip(expected[1:], got[1:]):
+        for a, b in zip(e, g):
+            assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-12)
+    # mean D by year (Table 5) and by group x year (Table 6)
+    cp = nqp_udfs.NQP_COUPLING(expected, None, "standard", "en")
+    d = [[row[2]] for row in cp]
+    years = [[row[3]] for row in data]
+    groups = [[row[2]] for row in data]
+    r, c = anchor(src, "Coupling", "NQP_PIVOT(")
+    e5 = nqp_udfs.NQP_PIVOT(d, years, None, "mean", "en")
+    assert _block(wb["Coupling"], r, c, len(e5), 2)[1:] == [list(x) for x in e5[1:]]
+    # Gini by year, grouped by region (East/Central/West/Northeast), not by year
+    r, c = anchor(src, "Disparity", "NQP_GINI(")
+    index = nqp_udfs.NQP_INDEX(data, "entropy", None, "en", 4)
+    gini = nqp_udfs.NQP_GINI(index, groups, years, "en")
+    got = _block(wb["Disparity"], r, c, len(gini), len(gini[0]))
+    assert got[0] == gini[0] and "G (East)" in " ".join(map(str, got[0]))
+    for e, g in zip(gini[1:], got[1:]):
+        assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(e, g) if a is not None)
+    # the regression table: OLS, 2SLS, 3SLS side by side
+    r, c = anchor(src, "Equations", "NQP_REGTABLE(")
+    table = nqp_udfs.NQP_REGTABLE(data, EQS, "ols,2sls,3sls", None, "en", 4)
+    got = _block(wb["Equations"], r, c, len(table), 4)
+    def shown(rows):  # a text table: blanks (which IF() passes on as 0, shown blank) as ""
+        return [[("" if v in (None, 0) else v) for v in row] for row in rows]
+
+    assert shown(got) == shown(table)
+
+
+def test_rows_show_region_and_year(panel):
+    src, out, _pub, _proc = panel
+    wb = openpyxl.load_workbook(out, data_only=True)
+    ws = wb["Composite index"]
+    r, c = anchor(src, "Composite index", "NQP_REGIONS")
+    labels = [(ws.cell(r + i, c).value, ws.cell(r + i, c + 1).value) for i in range(1, 249)]
+    assert labels[0] == ("Beijing", 2016) and labels[-1] == ("Heilongjiang", 2023)
+    assert len(set(labels)) == 248  # every region-year once
+    r, c = anchor(src, "Composite index", "NQP_RANK(")
+    ranks = [ws.cell(r + i, c).value for i in range(1, 249)]
+    assert max(x for x in ranks if x is not None) <= 31  # ranked within the year, not 1-248
+
+
+def test_left_out_regions_are_named(panel):
+    src, out, _pub, _proc = panel
+    ws = openpyxl.load_workbook(out, data_only=True)["Factor analysis"]
+    values = [ws.cell(r, 2).value for r in range(1, 8)]
+    assert 29 in values and "Tibet, Xinjiang" in values
+
+
+def test_published_copy_prints_well(panel):
+    """Print setup, number formats by meaning and headers that fit, as the published copy holds them."""
+    _src, out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    assert "xlwings.conf" not in wb.sheetnames
+    assert not any("xlwings.conf" in n for n in parts(pub)["xl/workbook.xml"].decode().split('"'))
+    for name in REPORT:
+        ws = wb[name]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0, name
+        assert ws.page_setup.paperSize in (9, "9"), name
+        assert ws.print_area, name
+        assert ws.print_title_rows, name
+    # number formats by meaning
+    formats = {}
+    for ws, c in _all_cells(wb):
+        if isinstance(c.value, str) and c.fill.fgColor.rgb in ("FFDDEBF7", "00DDEBF7"):
+            below = ws.cell(c.row + 1, c.column)
+            formats.setdefault((ws.title, c.value), below.number_format)
+    assert formats[("Composite index", "Rank")] == "0"
+    assert formats[("Composite index", "Change")] == "+0;-0;0"
+    assert formats[("Coupling", "Level")] == "0"
+    assert formats[("Factor analysis", "Sig.")] == '[<0.001]"<0.001";0.000'
+    assert formats[("Disparity", "G")] == "0.0000"
+    assert formats[("Dynamics", "P")] == '[<0.001]"<0.001";0.000'
+    # no cut headers: a header's width fits its column, on as many lines as its row is high
+    for ws, c in _all_cells(wb):
+        if not (isinstance(c.value, str) and c.fill.fgColor.rgb in ("FFDDEBF7", "00DDEBF7")):
+            continue
+        letter = c.column_letter
+        width = ws.column_dimensions[letter].width if letter in ws.column_dimensions else 8.43
+        height = ws.row_dimensions[c.row].height or 15
+        lines = max(1, round(height / 15))
+        need = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in c.value)
+        assert need <= width * lines + 1, (ws.title, c.coordinate, c.value, width, lines)
+
+
+def test_chinese_report(tmp_path):
+    src = tmp_path / "zh.xlsm"
+    nqp("new", PANEL, "-o", src, "--lang", "zh")
+    out = tmp_path / "zh.xlsx"
+    nqp("publish", src, "-o", out, "-q")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["设置", "输入数据", "因子分析"] and "xlwings.conf" not in wb.sheetnames
+    ws = wb["耦合协调"]
+    heads = [c.value for row in ws.iter_rows(max_row=6) for c in row if isinstance(c.value, str)]
+    assert any("耦合协调" in h for h in heads)
+    assert wb["因子分析"]["A1"].value == "因子分析：2023年"
+    methods = [c.value for row in wb["方法说明"].iter_rows(min_row=7, max_row=10, max_col=3) for c in row
+               if c.column != 2]  # sheet and meaning (figure names may be KMO, MSA)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in v) for v in methods if isinstance(v, str))
+
+
+def test_cross_section_gets_no_panel_tables(tmp_path):
+    """A table without a year column: the cross-section report, without errors."""
+    rows = list(csv.reader(open(PANEL, encoding="utf-8")))
+    data = tmp_path / "cs.csv"
+    with open(data, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([h for j, h in enumerate(rows[0]) if j != 3])
+        for r in rows[1:]:
+            if r[3] == "2022":
+                w.writerow([v for j, v in enumerate(r) if j != 3])
+    src = tmp_path / "cs.xlsm"
+    proc = nqp("new", data, "-o", src)
+    assert "year = (none: a cross-section)" in proc.stdout
+    out = tmp_path / "cs.r.xlsm"
+    nqp("refresh", src, "-o", out, "-q")
+    wb = openpyxl.load_workbook(out, data_only=True)
+    bad = [(ws.title, c.coordinate, c.value) for ws, c in _all_cells(wb)
+           if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not bad, bad[:5]
+    texts = " ".join(str(getattr(c.value, "text", c.value)) for _ws, c in _all_cells(openpyxl.load_workbook(src))
+                     if str(getattr(c.value, "text", c.value)).startswith("="))
+    assert "NQP_SELECT" not in texts
+    assert "NQP_YEARS" not in texts
+
+
+def test_subsystem_option_errors(tmp_path):
+    proc = nqp("new", PANEL, "-o", tmp_path / "x.xlsm", "--subsystem", "A=rd_expenditure,nope",
+               "--subsystem", "B=rd_intensity", check=False)
+    assert proc.returncode == 1 and '"nope" is not a column' in proc.stderr and "Traceback" not in proc.stderr
+    proc = nqp("new", PANEL, "-o", tmp_path / "x.xlsm", "--subsystem", "A=rd_expenditure", check=False)
+    assert proc.returncode == 1 and "at least two subsystems" in proc.stderr
+
+
+def test_region_year_table_with_id_cols_2(tmp_path):
+    """Region | Year | indicators with --id-cols 2: result rows show region and year."""
+    rows = list(csv.reader(open(PANEL, encoding="utf-8")))
+    data = tmp_path / "ry.csv"
+    with open(data, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        for r in rows:
+            w.writerow([r[0], r[3]] + r[4:13])
+    src = tmp_path / "ry.xlsm"
+    proc = nqp("new", data, "-o", src, "--id-cols", "2")
+    assert "region = province, year = year, group = (none)" in proc.stdout
+    out = tmp_path / "ry.r.xlsm"
+    nqp("refresh", src, "-o", out, "-q")
+    wb = openpyxl.load_workbook(out, data_only=True)
+    bad = [(ws.title, c.coordinate, c.value) for ws, c in _all_cells(wb)
+           if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not bad, bad[:5]
+    for sheet in ("Composite index", "Coupling"):
+        r, c = anchor(src, sheet, "NQP_REGIONS")
+        ws = wb[sheet]
+        assert (ws.cell(r + 1, c).value, ws.cell(r + 1, c + 1).value) == ("北京", 2016)
+        assert (ws.cell(r + 32, c).value, ws.cell(r + 32, c + 1).value) == ("北京", 2017)
+
+
+def test_settings_and_subsystem_row_drive_the_sheets(panel, tmp_path):
+    """Edit the year analysed and the Subsystem row (as a user would, in any program), refresh:
+    the factor analysis is of that year and the U columns follow the new subsystems."""
+    import nqp_udfs
+
+    src, _out, _pub, _proc = panel
+    wb = openpyxl.load_workbook(src, keep_vba=True)
+    s = wb["Settings"]
+    row = next(r for r in range(4, 40) if s.cell(r, 4).value == "NQP_YEAR_CHOSEN")
+    s.cell(row, 2).value = 2020
+    inputs = wb["Inputs"]
+    heads = [inputs.cell(3, c).value for c in range(1, inputs.max_column + 1)]
+    for name in ("rd_expenditure", "rd_intensity"):  # two NQP indicators join a fourth subsystem
+        inputs.cell(2, heads.index(name) + 1).value = "Funding"
+    edited = tmp_path / "edited.xlsm"
+    wb.save(edited)
+    out = tmp_path / "edited.refreshed.xlsm"
+    nqp("refresh", edited, "-o", out, "-q")
+    v = openpyxl.load_workbook(out, data_only=True)
+    assert v["Factor analysis"]["A1"].value == "Factor analysis of 2020"
+    data = _data(out)
+    year = nqp_udfs.NQP_SELECT(data, "year", 2020)
+    r, c = anchor(src, "Factor analysis", "NQP_KMO(")
+    assert math.isclose(v["Factor analysis"].cell(r, c).value, nqp_udfs.NQP_KMO(year, id_cols=4), rel_tol=1e-12)
+    r, c = anchor(src, "Coupling", "NQP_SUBINDEX(")
+    assert [v["Coupling"].cell(r, c + j).value for j in range(4)] == ["NQP", "Funding", "Knowledge", "Manufacturing"]
+    bad = [(ws.title, c.coordinate) for ws, c in _all_cells(v) if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not bad, bad[:5]
