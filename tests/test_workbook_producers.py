@@ -345,16 +345,25 @@ def _set_number(src: Path, dst: Path, sheet_part: str, ref: str, value: float) -
     _rewrite(src, dst, change)
 
 
+def _defined_cell(path: Path, name: str) -> str:
+    """The cell a workbook-level defined name points to on the Settings sheet (openpyxl)."""
+    wb = openpyxl.load_workbook(path, read_only=False, keep_vba=True)
+    (sheet, ref), = wb.defined_names[name].destinations
+    assert sheet == "Settings", sheet
+    return ref.replace("$", "")
+
+
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
 def test_a_changed_setting_after_a_libreoffice_round_trip_is_not_cut(base, tmp_path):
     """n_factors raised in a LibreOffice-saved refreshed workbook: the loadings grow past the
     area LibreOffice stored, as they do in the original (issue 7: answers were cut silently)."""
     src, ref, _expected = base
     variant = lo_convert(ref, tmp_path / "lo", "xlsm", tmp_path)
-    # NQP_N_FACTORS is Settings!B9 (sheet1): blank (the Kaiser rule) -> 4 factors
+    # NQP_N_FACTORS (a Settings cell, sheet1): blank (the Kaiser rule) -> 4 factors
+    ref = _defined_cell(src, "NQP_N_FACTORS")
     a, b = tmp_path / "orig4.xlsm", tmp_path / "lo4.xlsm"
-    _set_number(src, a, "xl/worksheets/sheet1.xml", "B9", 4.0)
-    _set_number(variant, b, "xl/worksheets/sheet1.xml", "B9", 4.0)
+    _set_number(src, a, "xl/worksheets/sheet1.xml", ref, 4.0)
+    _set_number(variant, b, "xl/worksheets/sheet1.xml", ref, 4.0)
     ra, rb = tmp_path / "orig4.refreshed.xlsm", tmp_path / "lo4.refreshed.xlsm"
     nqp("refresh", a, "-o", ra, "-q")
     nqp("refresh", b, "-o", rb, "-q")
