@@ -60,7 +60,7 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
-from .options import _blank, _scalar, choice, directions as parse_directions, flatten, nonnegative
+from .options import choice, directions as parse_directions, flatten, is_blank, nonnegative, unwrap
 from .ranks import rank_desc
 from .table import Table, check_table
 
@@ -339,7 +339,7 @@ def _given_weights(spec: Any, table: Table, dirs: np.ndarray) -> Weights:
                            f" ({len(found)} of {p} indicators found by name)")
         cells = [found[n] for n in names]
     else:
-        cells = [c for c in flatten(rows) if not _blank(c)]
+        cells = [c for c in flatten(rows) if not is_blank(c)]
         # a header cell above a column of weights is allowed
         cells = [c for c in cells if not (isinstance(c, str) and c.strip() in ("Weight", "权重", "weight"))]
     if len(cells) != p:
@@ -367,8 +367,8 @@ def _resolve_weights(spec: Any, table: Table, dirs: np.ndarray, shift: Any) -> W
     elif hasattr(spec, "items") and hasattr(spec, "index"):  # a pandas Series
         spec = [[str(k), v] for k, v in spec.items()] if any(str(k) in table.names for k in spec.index) \
             else list(spec.to_numpy())
-    value = _scalar(spec)
-    if _blank(value) or isinstance(value, str):
+    value = unwrap(spec)
+    if is_blank(value) or isinstance(value, str):
         if isinstance(value, str) and value.strip().lower() not in WEIGHT_METHODS:
             raise NQPError(f'weights="{value}" is not known; use "entropy", "critic", "cv", "equal" '
                            "or one weight per indicator")

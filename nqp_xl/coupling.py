@@ -47,7 +47,7 @@ import numpy as np
 
 from .errors import NQPError
 from .labels import resolve_lang, text
-from .options import _blank, choice, flatten
+from .options import choice, flatten, is_blank
 from .table import Table, check_table
 
 MODELS = ("standard", "wang")
@@ -141,7 +141,7 @@ def _system_weights(weights: Any, table: Table) -> np.ndarray:
     n = table.values.shape[1]
     if isinstance(weights, np.ndarray):
         weights = weights.tolist()
-    cells = [c for c in flatten(weights) if not _blank(c)]
+    cells = [c for c in flatten(weights) if not is_blank(c)]
     if not cells:
         return np.full(n, 1.0 / n)
     if len(cells) != n:

@@ -14,15 +14,11 @@ import numpy as np
 from .errors import NQPError
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """An omitted argument or an empty cell (None, "", NaN)."""
     return value is None or (isinstance(value, str) and not value.strip()) or (
         isinstance(value, float) and math.isnan(value)
     )
-
-
-def is_blank(value: Any) -> bool:
-    """An omitted argument or an empty cell (None, "", NaN)."""
-    return _blank(value)
 
 
 def one_cell(value: Any) -> Any:
@@ -33,10 +29,10 @@ def one_cell(value: Any) -> Any:
 
 def is_empty(value: Any) -> bool:
     """An omitted range argument or a range of blank cells only."""
-    return value is None or all(_blank(c) for c in flatten(value))
+    return value is None or all(is_blank(c) for c in flatten(value))
 
 
-def _scalar(value: Any) -> Any:
+def unwrap(value: Any) -> Any:
     """A 1×1 range arrives as [[v]]: unwrap it."""
     while isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
@@ -52,7 +48,7 @@ def flatten(value: Any) -> list:
 
 def _number(value: Any, name: str, what: str) -> float | None:
     """A cell's number (``None`` when blank), or an error saying what ``name`` must be."""
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         raise NQPError(f"{name} must be {what}, not {str(value).upper()}")
@@ -65,7 +61,7 @@ def _number(value: Any, name: str, what: str) -> float | None:
 def whole_number(value: Any, name: str, low: int | None = None, high: int | None = None,
                  default: int | None = None) -> int | None:
     """An optional whole number within [low, high]."""
-    value = _scalar(value)
+    value = unwrap(value)
     x = _number(value, name, "a whole number")
     if x is None:
         return default
@@ -81,7 +77,7 @@ def whole_number(value: Any, name: str, low: int | None = None, high: int | None
 
 def fraction(value: Any, name: str, default: float | None = None, *, open_low: bool = True) -> float | None:
     """An optional fraction in (0, 1]; "85%" and 85 are refused with a hint."""
-    value = _scalar(value)
+    value = unwrap(value)
     x = _number(value, name, "a fraction such as 0.85")
     if x is None:
         return default
@@ -94,7 +90,7 @@ def fraction(value: Any, name: str, default: float | None = None, *, open_low: b
 
 def nonnegative(value: Any, name: str, example: str, default: float = 0.0) -> float:
     """An optional number >= 0 (e.g. the entropy ``shift``)."""
-    x = _number(_scalar(value), name, f"a non-negative number such as {example}")
+    x = _number(unwrap(value), name, f"a non-negative number such as {example}")
     if x is None:
         return default
     if not math.isfinite(x) or x < 0:
@@ -104,8 +100,8 @@ def nonnegative(value: Any, name: str, example: str, default: float = 0.0) -> fl
 
 def flag(value: Any, name: str, default: bool) -> bool:
     """TRUE/FALSE, 1/0 or "yes"/"no"."""
-    value = _scalar(value)
-    if _blank(value):
+    value = unwrap(value)
+    if is_blank(value):
         return default
     if isinstance(value, bool):
         return value
@@ -120,8 +116,8 @@ def flag(value: Any, name: str, default: bool) -> bool:
 
 def choice(value: Any, name: str, allowed: Sequence[str], default: str) -> str:
     """One of a few method names, case-insensitive."""
-    value = _scalar(value)
-    if _blank(value):
+    value = unwrap(value)
+    if is_blank(value):
         return default
     text = str(value).strip().lower()
     if text not in allowed:
@@ -137,7 +133,7 @@ def directions(value: Any, names: Sequence[str]) -> np.ndarray:
     """
     p = len(names)
     cells = flatten(value)
-    if all(_blank(c) for c in cells):
+    if all(is_blank(c) for c in cells):
         return np.ones(p)
     if len(cells) == 1 and isinstance(cells[0], str) and "," in cells[0]:
         cells = [c.strip() for c in cells[0].split(",")]
