@@ -271,3 +271,112 @@ def test_settings_and_subsystem_row_drive_the_sheets(panel, tmp_path):
     assert [v["Coupling"].cell(r, c + j).value for j in range(4)] == ["NQP", "Funding", "Knowledge", "Manufacturing"]
     bad = [(ws.title, c.coordinate) for ws, c in _all_cells(v) if isinstance(c.value, str) and c.value.startswith("#")]
     assert not bad, bad[:5]
+
+
+def _rule_formats(ws):
+    """{criteria formula: number format} of the sheet's conditional formats."""
+    out = {}
+    for rng in ws.conditional_formatting:
+        for rule in rng.rules:
+            if rule.dxf is not None and rule.dxf.numFmt is not None:
+                out[rule.formula[0]] = (str(rng.sqref), rule.dxf.numFmt.formatCode)
+    return out
+
+
+def test_count_rows_print_as_integers(panel, tmp_path):
+    """N of the detailed 3SLS and of β-convergence is a count among coefficients: a
+    conditional format by the row's label gives it "0" (and β's P>|t| the p-value format),
+    so it prints 242, not 242.000, wherever the rows fall after an edit."""
+    from workbook_helpers import lo_sheets, soffice
+
+    _src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    eq = _rule_formats(wb["Equations"])
+    n_rule = [v for k, v in eq.items() if k.endswith('="N"')]
+    assert n_rule and n_rule[0][1] == "0", eq
+    dy = _rule_formats(wb["Dynamics"])
+    assert [v[1] for k, v in dy.items() if k.endswith('="N"')] == ["0"], dy
+    assert [v[1] for k, v in dy.items() if k.endswith('="P>|t|"')] == ['[<0.001]"<0.001";0.000'], dy
+    if not soffice():
+        return
+    shown = lo_sheets(pub, tmp_path)
+    eq_rows = [r for r in shown["Equations"] if len(r) > 2 and r[1] == "N"]
+    assert eq_rows and all(r[2].isdigit() for r in eq_rows), eq_rows  # 248, not 248.000
+    beta = [r for r in shown["Dynamics"] if "N" in r]
+    assert any(r[r.index("N") + 1] == "29" for r in beta), beta
+    coef = [r for r in shown["Equations"] if len(r) > 2 and r[1] == "_cons"]
+    assert coef and all("." in r[2] for r in coef)  # coefficients keep their decimals
+
+
+def test_long_tables_repeat_their_header_and_inputs_repeat_the_labels(panel):
+    """The factor scores and the kernel density grid (the last tables of their sheets) repeat
+    their header row on the pages they continue on; Inputs repeats its label columns."""
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    r, _c = anchor(src, "Factor analysis", "NQP_FACTORS(")
+    assert wb["Factor analysis"].print_title_rows == f"${r}:${r}"
+    r, _c = anchor(src, "Dynamics", "NQP_KDENSITY(")
+    assert wb["Dynamics"].print_title_rows == f"${r}:${r}"
+    assert wb["Inputs"].print_title_cols == "$A:$D"  # province, province_en, region, year
+    assert wb["Settings"].max_row <= 25 and wb["Settings"].page_setup.fitToHeight in (0, None)
+
+
+def test_markov_classes_are_a_setting(panel, tmp_path):
+    """The Markov matrix's k is the Settings cell NQP_MARKOV_K (4), and the answer has room to
+    grow: k = 5 gives a 5-class matrix without a spill error."""
+    src, _out, _pub, _proc = panel
+    wb = openpyxl.load_workbook(src, keep_vba=True)
+    s = wb["Settings"]
+    row = next(r for r in range(4, 40) if s.cell(r, 4).value == "NQP_MARKOV_K")
+    assert s.cell(row, 2).value == 4
+    r, c = anchor(src, "Dynamics", "NQP_MARKOV(")
+    s.cell(row, 2).value = 5
+    edited = tmp_path / "k5.xlsm"
+    wb.save(edited)
+    out = tmp_path / "k5.r.xlsm"
+    nqp("refresh", edited, "-o", out, "-q")
+    ws = openpyxl.load_workbook(out, data_only=True)["Dynamics"]
+    assert [ws.cell(r, c + j).value for j in range(7)][1:] == [1, 2, 3, 4, 5, "N"]
+    bad = [(w.title, x.coordinate) for w, x in _all_cells(openpyxl.load_workbook(out, data_only=True))
+           if isinstance(x.value, str) and x.value.startswith("#")]
+    assert not bad, bad[:5]
+
+
+def test_methods_sheet_describes_dynamics_and_spatial_figures(panel, tmp_path):
+    """Kernel density (nrd0), σ/β convergence, Markov, Moran and LISA have rows on Methods, in
+    English and in Chinese; the published record of settings is in the workbook's language."""
+    _src, _out, pub, _proc = panel
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(pub)["Methods"].iter_rows(max_col=4)]
+    dyn = [r for r in rows if r[0] == "Dynamics"]
+    text_all = " ".join(str(v) for r in dyn for v in r)
+    for needle in ("nrd0", "σ-convergence", "β-convergence", "half-life", "Markov", "Moran", "LISA", "spdep"):
+        assert needle in text_all, needle
+    zh = tmp_path / "zh.xlsm"
+    nqp("new", PANEL, "-o", zh, "--lang", "zh")
+    zpub = tmp_path / "zh.xlsx"
+    nqp("publish", zh, "-o", zpub, "-q")
+    ws = openpyxl.load_workbook(zpub)["方法说明"]
+    zrows = [[c.value for c in r] for r in ws.iter_rows(max_col=7)]
+    zdyn = [r for r in zrows if r[0] == "动态演进"]
+    assert len(zdyn) == len(dyn) == 6
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r[2]) for r in zdyn)
+    record = " ".join(str(r[5]) for r in zrows if r[5])
+    assert "设置" in record and "Published" not in record and "马尔可夫类型数 k (NQP_MARKOV_K)" in record
+
+
+def test_headings_at_the_right_print_whole_and_weights_names_run_upwards(panel):
+    """The β-convergence heading (beside the σ table) lies inside the print area, whose last
+    column reaches past its text; the English province names across the Weights matrix are
+    rotated rather than broken inside 5-wide columns ("Beijin|g")."""
+    from openpyxl.utils import column_index_from_string
+
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    ws = wb["Dynamics"]
+    r, c = next((x.row, x.column) for row in ws.iter_rows() for x in row if x.value == "Absolute β-convergence")
+    heading = ws.cell(r, c).value
+    last = column_index_from_string(ws.print_area.split(":")[-1].split("$")[1])
+    widths = sum(ws.column_dimensions[ws.cell(1, k).column_letter].width for k in range(c, last + 1))
+    assert widths >= len(heading) * 1.2, (widths, last)
+    w = wb["Weights"]
+    assert w["B1"].value == "Beijing" and w["B1"].alignment.textRotation == 90

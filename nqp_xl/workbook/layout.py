@@ -130,6 +130,7 @@ class Page:
         self.charts: list[tuple[int, int, int, int]] = []  # (row, col, height in rows, width in px)
         self.last_col = 0
         self.repeat: tuple[int, int] | None = None
+        self.headings: list[tuple[int, float]] = []  # (column, width of its text) of headings at the right
         book.pages.append(self)
 
     # -- text
@@ -150,6 +151,8 @@ class Page:
         r = self.row if row is None else row
         self.ws.write_string(r, col, text, self.book.fmt("gen", bold=True, font_size=12))
         self.heights[r] = max(self.heights.get(r, ROW_PT), 18.0)  # 12-point text
+        if col:  # a heading over a table at the right: the print area takes it in whole
+            self.headings.append((col, text_width(text) * 1.25 + 1))
         if row is None:
             self.row += 1
 
@@ -209,6 +212,24 @@ class Page:
             self.row = r0 + room + GAP
         return placed
 
+    def row_formats(self, placed: Placed, label_col: int, kinds: dict[str, str], first_col: int) -> None:
+        """Formats by row where a column holds numbers of different meanings (N under
+        coefficients): a conditional format on the cells from ``first_col`` to the answer's
+        right edge, in every row kept for it, whose label in ``label_col`` (columns counted
+        from the answer's left) is one of ``kinds`` (label -> kind).  Conditional, so the
+        format follows the label when the answer's rows move (other equations, a new year);
+        Excel and LibreOffice both apply it."""
+        from xlsxwriter.utility import xl_rowcol_to_cell
+
+        r0 = placed.row + 1
+        r1 = placed.row + max(placed.rows, placed.room) - 1
+        c0, c1 = placed.col + first_col, placed.col + max(placed.cols, first_col + 1) - 1
+        ref = xl_rowcol_to_cell(r0, placed.col + label_col, col_abs=True)
+        for label, kind in kinds.items():
+            text = label.replace('"', '""')
+            self.ws.conditional_format(r0, c0, r1, c1, {"type": "formula", "criteria": f'={ref}="{text}"',
+                                                        "format": self.book.fmt(kind)})
+
     def labels(self, key: str, formula: str, guess_rows: int, col: int, row: int | None = None,
                kind: str = "gen", grows: bool = True) -> Placed:
         """A label column (region names, years) beside an aligned answer."""
@@ -247,6 +268,12 @@ class Page:
             c, px = col, 0.0
             while px < width_px + 8:
                 px += self.widths.get(c, 8.43) * 7 + 5
+                c += 1
+            self.last_col = max(self.last_col, c - 1)
+        for col, need in self.headings:  # 12-point bold text overflowing into the columns to its right
+            c, have = col, 0.0
+            while have < need:
+                have += self.widths.get(c, 8.43)
                 c += 1
             self.last_col = max(self.last_col, c - 1)
         for col, w in sorted(self.widths.items()):

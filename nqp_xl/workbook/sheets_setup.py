@@ -38,6 +38,8 @@ SETTINGS = [
      "联立方程，以 ; 分隔（y ~ x1 + x2、y = x1 + x2 或 (y x1 x2)；可用 ln()）", None),
     ("NQP_EQ_METHODS", "Estimators compared", "对比的估计方法", "ols,2sls,3sls", "Columns of the regression table: ols, 2sls, 3sls, ireg3",
      "回归表的列：ols、2sls、3sls、ireg3", None),
+    ("NQP_MARKOV_K", "Markov classes k", "马尔可夫类型数 k", 4,
+     "Quantile classes of the Markov transition matrix (Dynamics sheet), usually 4", "动态演进表中马尔可夫转移矩阵的分位数类型数，通常为 4", None),
 ]
 SETTINGS_FIRST_ROW = 3  # 0-based row of the first setting
 
@@ -155,6 +157,8 @@ def inputs_sheet(ctx: Ctx) -> Page:
     page.last_col = n_id + p - 1
     page.items.append((h, h))
     page.finish(repeat_rows=(h, h))
+    if n_id:
+        ws.repeat_columns(0, n_id - 1)  # a page of the table's right part still names its rows
     return page
 
 
@@ -201,6 +205,26 @@ METHODS = [
     ("equations", "OLS, 2SLS, 3SLS", "OLS、2SLS、3SLS", "Each dependent variable endogenous; all exogenous variables instrument every equation",
      "各因变量为内生变量；全部外生变量作为每个方程的工具变量", "Stata reg3; * p<0.1, ** p<0.05, *** p<0.01"),
 ]
+# the Dynamics sheet's rows (a panel only): the composite index over the years
+METHODS_DYNAMICS = [
+    ("dynamics", "σ-convergence", "σ 收敛", "Dispersion of the index across regions in each year; a falling CV is σ-convergence",
+     "各年地区间离散程度；变异系数下降即 σ 收敛", "CV = s / ȳ, s with n - 1"),
+    ("dynamics", "β-convergence", "β 收敛", "Absolute β-convergence: do regions that start low grow faster? (OLS over the regions of the first and last year)",
+     "绝对 β 收敛：初始水平低的地区是否增长更快（首末年均有数据的地区，OLS）",
+     "(ln y_iT - ln y_i0)/T = α + β ln y_i0 + ε; λ = -ln(1 + βT)/T, half-life = ln 2 / λ"),
+    ("dynamics", "Markov matrix", "马尔可夫转移矩阵", "Probability that a region in class a moves to class b the next year; classes are k quantile intervals of all values (Settings: Markov classes k)",
+     "某类地区下一年转入各类的概率；类型为全部取值的 k 个分位数区间（设置：马尔可夫类型数 k）",
+     "P_ab = n_ab / n_a; bounds = type-7 quantiles (R cut)"),
+    ("dynamics", "Moran's I", "全局 Moran's I", "Global spatial autocorrelation of the index in each year, on the Weights sheet's matrix (row-standardised), as R spdep moran.test",
+     "各年综合指数的全局空间自相关，用空间权重表的矩阵（行标准化），同 R spdep moran.test",
+     "I = (n/S0) z'Wz / z'z, E[I] = -1/(n-1), z = (I - E)/√Var (randomisation)"),
+    ("dynamics", "LISA", "局部 Moran（LISA）", "Local Moran of each region in the year analysed; P by 999 seeded conditional permutations; quadrant HH, LH, LL, HL",
+     "分析年份各地区的局部 Moran；P 值由 999 次条件置换（固定种子）得到；象限 HH、LH、LL、HL",
+     "I_i = (z_i / m2) Σ_j w_ij z_j, m2 = Σ z² / n"),
+    ("dynamics", "Kernel density", "核密度", "Distribution of the index across regions in each year (Gaussian kernel, bandwidth nrd0 as R density)",
+     "各年综合指数的地区分布（高斯核，带宽 nrd0，同 R density）",
+     "f(x) = (1/nh) Σ φ((x - x_i)/h), h = 0.9 min(s, IQR/1.34) n^(-1/5)"),
+]
 
 
 def methods_sheet(ctx: Ctx) -> Page:
@@ -220,14 +244,15 @@ def methods_sheet(ctx: Ctx) -> Page:
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)
     wrap = book.fmt("gen", text_wrap=True, valign="top")
-    for i, (sheet, f_en, f_zh, m_en, m_zh, formula) in enumerate(METHODS):
+    rows = METHODS + (METHODS_DYNAMICS if ctx.panel else [])
+    for i, (sheet, f_en, f_zh, m_en, m_zh, formula) in enumerate(rows):
         ws.write_string(6 + i, 0, ctx.sheet(sheet), wrap)
         ws.write_string(6 + i, 1, f_zh if ctx.lang == "zh" else f_en, wrap)
         ws.write_string(6 + i, 2, m_zh if ctx.lang == "zh" else m_en, wrap)
         ws.write_string(6 + i, 3, formula, wrap)
         ws.set_row(6 + i, 30)
         page.heights[6 + i] = 30
-    page.row = 6 + len(METHODS)
+    page.row = 6 + len(rows)
     for col, w in ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 30)):
         page.width(col, w)
     page.items.append((0, page.row))

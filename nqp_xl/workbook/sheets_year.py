@@ -69,7 +69,9 @@ def factor_sheet(ctx: Ctx) -> Page:
     ws.write_dynamic_array_formula(info + 1, 1, info + 1, 1,
                                    f'=_xlfn.TEXTJOIN(", ",TRUE,_xlfn._xlws.FILTER({labels},({labels}<>"")*'
                                    f'NOT(ISNUMBER(${fcol}${rows})),"{none}"))', None, "")
-    page.finish(repeat_rows=(0, 0))
+    # the scores (one row per region: many pages for a table of cities or counties) are the
+    # last table: their header repeats on the pages they continue on
+    page.finish(repeat_rows=(top, top))
     return page
 
 
