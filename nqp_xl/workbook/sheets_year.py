@@ -52,11 +52,15 @@ def factor_sheet(ctx: Ctx) -> Page:
     _loadings_chart(ctx, page, rot)
     page.heading(ctx.t("scorecoef"))
     page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"))
+    # the chart of F first, the scores below it: the scores are the sheet's last table, and
+    # their header repeats on the pages they continue on (a table of many cities)
+    chart_row = page.row
+    page.row += 20  # the chart's 18 rows (340 px) and a gap
     page.heading(ctx.t("factors"))
     top = page.row
     page.labels("fa.labels", ctx.year_regions, n + 1, col=0, row=top)
     fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), _last_int, row=top, col=1)
-    _scores_chart(ctx, page, fac)
+    _scores_chart(ctx, page, fac, row=chart_row)
     # N analysed and the regions left out, counted from the F column of the scores
     from .cells import col_letters
 
@@ -112,15 +116,16 @@ def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
     page.chart(chart, width_px=720, height_px=max(320, 18 * (rot.rows - 1) + 90))
 
 
-def _scores_chart(ctx: Ctx, page: Page, fac: Placed) -> None:
+def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
     chart = _chart(ctx, "column", ctx.t("chart_scores"))
     col = fac.col + max(fac.cols - 2, 0)
     chart.add_series({"name": [page.name, fac.row, col],
                       "categories": [page.name, fac.row + 1, 0, fac.end, 0],
                       "values": [page.name, fac.row + 1, col, fac.end, col]})
     chart.set_legend({"none": True})
-    chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}})
-    page.chart(chart, width_px=900, height_px=340)
+    # region names below the plot, not over the bars of negative scores
+    chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}, "label_position": "low"})
+    page.chart(chart, width_px=900, height_px=340, row=row)
 
 
 def grades_sheet(ctx: Ctx) -> Page:
