@@ -380,3 +380,21 @@ def test_headings_at_the_right_print_whole_and_weights_names_run_upwards(panel):
     assert widths >= len(heading) * 1.2, (widths, last)
     w = wb["Weights"]
     assert w["B1"].value == "Beijing" and w["B1"].alignment.textRotation == 90
+
+
+def test_settings_and_inputs_print_whole(panel):
+    """The Equations setting wraps in its cell (its row tall enough for every line), and the
+    Inputs note sits wrapped in the label columns beside Direction/Subsystem rather than
+    running under the direction cells (where print cut it off)."""
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    s = wb["Settings"]
+    row = next(r for r in range(4, 40) if s.cell(r, 4).value == "NQP_EQUATIONS")
+    cell = s.cell(row, 2)
+    assert cell.value == EQS and cell.alignment.wrap_text
+    lines = math.ceil(len(EQS) * 1.1 / 38)
+    assert s.row_dimensions[row].height >= 14.25 * lines - 0.01
+    ws = wb["Inputs"]
+    assert "B1:D2" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws["B1"].alignment.wrap_text and "Row 1" in ws["B1"].value
+    assert ws["D4"].value == 2016 and ws["D4"].alignment.horizontal == "center"

@@ -68,6 +68,11 @@ def settings_sheet(ctx: Ctx) -> Page:
             ws.write_formula(r, 1, "=" + formula, book.fmt("int", bold=True), "")
         elif v is None:
             ws.write_blank(r, 1, None, inp)
+        elif isinstance(v, str) and text_width(v) > 38:  # the equations: wrapped, whole
+            import math
+
+            ws.write_string(r, 1, v, book.fmt("gen", bg_color="#FFF2CC", border=1, text_wrap=True, valign="top"))
+            page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * math.ceil(text_width(v) * 1.1 / 38))
         elif isinstance(v, str):
             ws.write_string(r, 1, v, inp)
         else:
@@ -77,7 +82,7 @@ def settings_sheet(ctx: Ctx) -> Page:
         meaning = m_zh if ctx.lang == "zh" else m_en
         ws.write_string(r, 2, meaning, wrap)
         if text_width(meaning) > 66:  # two lines in the 70-wide column
-            page.heights[r] = ROW_PT * 2
+            page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * 2)
         ws.write_string(r, 3, name, book.fmt("gen", italic=True, font_color="#595959"))
         book.wb.define_name(name, f"={_q(page.name)}!$B${r + 1}")
     page.row = SETTINGS_FIRST_ROW + len(SETTINGS)
@@ -110,14 +115,13 @@ def inputs_sheet(ctx: Ctx) -> Page:
     inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center")
     ws.write_string(0, 0, ctx.t("direction"), bold)
     ws.write_string(1, 0, ctx.t("subsystem"), bold)
-    if n_id > 1:
-        ws.write_string(0, 1, ctx.t("inputs_note"), book.fmt("gen", italic=True, font_color="#595959"))
     for j in range(p):
         ws.write_string(0, n_id + j, table.directions[j], inp)
         if table.subsystems[j]:
             ws.write_string(1, n_id + j, table.subsystems[j], inp)
         else:
             ws.write_blank(1, n_id + j, None, inp)
+    centred = book.fmt("int", align="center")
     for i, row in enumerate(table.rows):
         for j, v in enumerate(row):
             if v is None:
@@ -126,6 +130,8 @@ def inputs_sheet(ctx: Ctx) -> Page:
                 ws.write_string(h + 1 + i, j, v)  # text stays text, even "=..." (no formula injection)
             elif isinstance(v, bool):
                 ws.write_boolean(h + 1 + i, j, v)
+            elif j < n_id:  # a year among the labels: centred, clear of the names beside it
+                ws.write_number(h + 1 + i, j, float(v), centred)
             else:
                 ws.write_number(h + 1 + i, j, float(v))
     ws.add_table(h, 0, h + n, n_id + p - 1, {
@@ -138,6 +144,16 @@ def inputs_sheet(ctx: Ctx) -> Page:
         widest = max([text_width(v) for v in vals if isinstance(v, str)] + [8.0])
         page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
     page.heights[h] = ROW_PT * 3
+    if n_id > 1:  # the note beside "Direction" and "Subsystem", wrapped within the label columns
+        import math
+
+        note = ctx.t("inputs_note")
+        room = sum(page.widths.get(j, 8.43) for j in range(1, n_id))
+        lines = max(2, math.ceil(text_width(note) * 0.8 / max(room - 1, 1.0)))  # 8-point text
+        f = book.fmt("gen", italic=True, font_color="#595959", font_size=8, text_wrap=True, valign="top")
+        ws.merge_range(0, 1, 1, n_id - 1, note, f)
+        for r in (0, 1):
+            page.heights[r] = max(ROW_PT, math.ceil(lines / 2) * 11.0)
     name = _q(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
