@@ -398,3 +398,27 @@ def test_settings_and_inputs_print_whole(panel):
     assert "B1:D2" in {str(m) for m in ws.merged_cells.ranges}
     assert ws["B1"].alignment.wrap_text and "Row 1" in ws["B1"].value
     assert ws["D4"].value == 2016 and ws["D4"].alignment.horizontal == "center"
+
+
+def test_methods_rows_are_tall_enough_and_headers_keep_short_words_whole(panel):
+    """Each Methods row is as tall as its longest text needs; a short header word such as the
+    subsystem name "Manufacturing" widens its column rather than breaking inside."""
+    from nqp_xl.workbook.layout import text_width
+
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    ws = wb["Methods"]
+    for r in range(7, ws.max_row + 1):
+        texts = [ws.cell(r, c).value for c in range(1, 5)]
+        if not isinstance(texts[2], str):
+            continue
+        for c, t in enumerate(texts, start=1):
+            width = ws.column_dimensions[ws.cell(1, c).column_letter].width
+            lines = math.ceil(text_width(t) / (width - 1))
+            assert (ws.row_dimensions[r].height or 15) >= 14.25 * lines - 0.01, (r, t)
+    cp = wb["Coupling"]
+    r, c = anchor(src, "Coupling", "NQP_SUBINDEX(")
+    for j in range(3):
+        head = cp.cell(r, c + j).value
+        width = cp.column_dimensions[cp.cell(r, c + j).column_letter].width
+        assert len(head) <= width, (head, width)

@@ -33,6 +33,7 @@ WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "b
 MAX_TEXT = 30.0             # a text column of an answer (a long footnote overflows to the right)
 MAX_WIDTH = 22.0            # wider headers wrap onto more lines
 NUM_HEAD_MAX = 12.0         # ... and over a column of numbers, wider than 12
+WORD_MAX = 16.0             # a single header word up to this wide widens its column rather than break
 MAX_BODY = 40.0             # text values (indicator names) are shown whole up to this width
 ROW_PT = 14.25          # every row of a report sheet (stored, so Excel and LibreOffice agree)
 PX_PER_ROW = 20
@@ -49,6 +50,14 @@ def text_width(text: Any) -> float:
     """Width of a text in column-width units: East Asian wide characters count two."""
     s = "" if text is None else str(text)
     return float(sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s))
+
+
+def longest_word(text: Any) -> float:
+    """Width (as a bold header needs it) of the longest run of Latin letters, digits and
+    ``_`` in ``text``: a column narrower than that would break the word ("Manufacturin|g").
+    CJK text may break anywhere, so it does not count."""
+    words = [w for w in str(text or "").split() if w.isascii()]
+    return max((len(w) * 1.1 + 1 for w in words), default=0.0)
 
 
 @dataclass
@@ -104,8 +113,8 @@ class Book:
         f = self._formats.get(key)
         if f is None:
             props: dict[str, Any] = {"num_format": FORMATS.get(kind, kind)}
-            if kind == "textc":
-                props["align"] = "center"
+            if kind in ("textc", "int", "change"):  # counts, ranks, levels, years: centred, clear
+                props["align"] = "center"            # of a text column beside them ("3中度失调")
             if head:
                 props.update({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1,
                               "text_wrap": True, "valign": "vcenter", "align": "center"})
@@ -205,6 +214,12 @@ class Page:
             numeric = kind(j) not in ("gen", "text", "textc")
             self._need(col + j, body + 1, head, r0 if header and not scalar else None,
                        min(head_max, NUM_HEAD_MAX) if numeric else head_max)
+            if j < len(m.header) and header and head_max >= MAX_WIDTH:
+                # a header wraps between words, not inside a short one ("Manufacturin|g");
+                # long identifiers (rd_personnel_fte) over columns of numbers still wrap
+                word = longest_word(m.header[j])
+                if self.widths[col + j] < word <= WORD_MAX:
+                    self.widths[col + j] = word
         self.last_col = max(self.last_col, col + ncols - 1)
         placed = Placed(r0, col, nrows, ncols, list(m.header), room)
         self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above

@@ -259,17 +259,32 @@ def methods_sheet(ctx: Ctx) -> Page:
     head = book.fmt("gen", head=True)
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)
+    import math
+
+    from .layout import ROW_PT, text_width
+
     wrap = book.fmt("gen", text_wrap=True, valign="top")
+    widths = ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 40))
     rows = METHODS + (METHODS_DYNAMICS if ctx.panel else [])
     for i, (sheet, f_en, f_zh, m_en, m_zh, formula) in enumerate(rows):
-        ws.write_string(6 + i, 0, ctx.sheet(sheet), wrap)
-        ws.write_string(6 + i, 1, f_zh if ctx.lang == "zh" else f_en, wrap)
-        ws.write_string(6 + i, 2, m_zh if ctx.lang == "zh" else m_en, wrap)
-        ws.write_string(6 + i, 3, formula, wrap)
-        ws.set_row(6 + i, 30)
-        page.heights[6 + i] = 30
-    page.row = 6 + len(rows)
-    for col, w in ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 30)):
+        texts = (ctx.sheet(sheet), f_zh if ctx.lang == "zh" else f_en, m_zh if ctx.lang == "zh" else m_en, formula)
+        lines = 2
+        for j, t in enumerate(texts):
+            ws.write_string(6 + i, j, t, wrap)
+            lines = max(lines, math.ceil(text_width(t) * 1.25 / (widths[j][1] - 1)))  # CJK prints wider
+        page.heights[6 + i] = ROW_PT * lines  # every line of the longest text shows
+    # ``nqp-xl publish`` writes the version and the settings in F3:G…: wrapped there, the
+    # equations on as many lines as they need
+    n_set = len(SETTINGS) + 3
+    for r in range(2, 2 + n_set):
+        ws.write_blank(r, 5, None, wrap)
+        ws.write_blank(r, 6, None, wrap)
+    if ctx.equations:
+        r = 2 + 3 + [s[0] for s in SETTINGS].index("NQP_EQUATIONS")
+        need = ROW_PT * math.ceil(text_width(ctx.equations) * 1.05 / (widths[6][1] - 1))
+        page.heights[r] = max(page.heights.get(r, ROW_PT), need)
+    page.row = max(6 + len(rows), 2 + n_set)
+    for col, w in widths:
         page.width(col, w)
     page.items.append((0, page.row))
     page.finish(repeat_rows=(5, 5))
