@@ -422,3 +422,29 @@ def test_methods_rows_are_tall_enough_and_headers_keep_short_words_whole(panel):
         head = cp.cell(r, c + j).value
         width = cp.column_dimensions[cp.cell(r, c + j).column_letter].width
         assert len(head) <= width, (head, width)
+
+
+def test_answers_that_widen_keep_their_formats(panel):
+    """One more factor (next year's data) moves Rank right and adds a score column; a new year
+    adds a kernel-density column.  Rank is formatted by its header (a conditional format), so
+    the composite F never prints as a whole number, and the columns kept at the right of the
+    scores, loadings and densities carry number formats (a new column does not print
+    2.611709351) and are inside the print area."""
+    from openpyxl.utils import column_index_from_string
+
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    fa = wb["Factor analysis"]
+    rules = _rule_formats(fa)
+    assert [v[1] for k, v in rules.items() if k.endswith('="Rank"')] == ["0"], rules
+    r, c = anchor(src, "Factor analysis", "NQP_FACTORS(")
+    width = next(j for j in range(c, c + 20) if fa.cell(r, j).value is None) - c  # F1.., F, Rank
+    for j in range(c, c + width + 3):
+        assert fa.cell(r + 1, j).number_format == "0.0000", (j, fa.cell(r + 1, j).number_format)
+    last = column_index_from_string(fa.print_area.split(":")[-1].split("$")[1])
+    assert last >= c + width + 2
+    dy = wb["Dynamics"]
+    r, c = anchor(src, "Dynamics", "NQP_KDENSITY(")
+    width = next(j for j in range(c, c + 30) if dy.cell(r, j).value is None) - c
+    for j in range(c + width, c + width + 2):
+        assert dy.cell(r + 1, j).number_format == "0.0000"

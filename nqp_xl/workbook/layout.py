@@ -179,9 +179,11 @@ class Page:
     def block(self, key: str, formula: str, guess: tuple[int, int],
               kinds: Callable[[int, int], str] | Sequence[str] = ("num",), row: int | None = None,
               col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False,
-              head_max: float = MAX_WIDTH, grows: bool = True) -> Placed:
+              head_max: float = MAX_WIDTH, grows: bool = True, grow_cols: int = 0) -> Placed:
         """The answer of ``formula`` at (row, col) (default: the cursor), formatted by column:
-        ``kinds(j, ncols)`` or a list whose last kind repeats."""
+        ``kinds(j, ncols)`` or a list whose last kind repeats.  ``grow_cols``: columns at the
+        right kept formatted (and printed) for an answer that widens (a new year, one more
+        factor), their header cells styled once they hold a header."""
         m = self.size(key, guess)
         r0 = self.row if row is None else row
         nrows, ncols = (1, 1) if scalar else (m.rows, m.cols)
@@ -205,6 +207,23 @@ class Page:
                         head_row = header and i == 0
                         self.ws.write_blank(r0 + i, col + j, None,
                                             self.book.fmt(head_kind if head_row else kind(j), head=head_row))
+        if grow_cols and not scalar:
+            for i in range(1, room):
+                for j in range(ncols, ncols + grow_cols):
+                    self.ws.write_blank(r0 + i, col + j, None, self.book.fmt(kind(j)))
+            if header:  # the header style appears with the header text
+                from xlsxwriter.utility import xl_rowcol_to_cell
+
+                for j in range(ncols, ncols + grow_cols):
+                    self.ws.write_blank(r0, col + j, None, self.book.fmt("gen", align="center", valign="vcenter"))
+
+                first = xl_rowcol_to_cell(r0, col + ncols, row_abs=True)
+                self.ws.conditional_format(r0, col + ncols, r0, col + ncols + grow_cols - 1, {
+                    "type": "formula", "criteria": f'=LEN({first})>0',
+                    "format": self.book.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1})})
+            for j in range(ncols, ncols + grow_cols):
+                self.widths[col + j] = max(self.widths.get(col + j, 0.0), WIDTH.get(kind(j), 9.0))
+            self.last_col = max(self.last_col, col + ncols + grow_cols - 1)
         for j in range(ncols):
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
             body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text", "textc") else 0.0)
@@ -240,6 +259,21 @@ class Page:
         r1 = placed.row + max(placed.rows, placed.room) - 1
         c0, c1 = placed.col + first_col, placed.col + max(placed.cols, first_col + 1) - 1
         ref = xl_rowcol_to_cell(r0, placed.col + label_col, col_abs=True)
+        for label, kind in kinds.items():
+            text = label.replace('"', '""')
+            self.ws.conditional_format(r0, c0, r1, c1, {"type": "formula", "criteria": f'={ref}="{text}"',
+                                                        "format": self.book.fmt(kind)})
+
+    def column_formats(self, placed: Placed, kinds: dict[str, str], grow_cols: int = 0) -> None:
+        """Formats by column header where a column's place moves when the answer widens (Rank
+        after the factors: one more factor moves it right): a conditional format on the body
+        of every column, applied where its header cell is one of ``kinds`` (label -> kind)."""
+        from xlsxwriter.utility import xl_rowcol_to_cell
+
+        r0 = placed.row + 1
+        r1 = placed.row + max(placed.rows, placed.room) - 1
+        c0, c1 = placed.col, placed.col + placed.cols + grow_cols - 1
+        ref = xl_rowcol_to_cell(placed.row, c0, row_abs=True)
         for label, kind in kinds.items():
             text = label.replace('"', '""')
             self.ws.conditional_format(r0, c0, r1, c1, {"type": "formula", "criteria": f'={ref}="{text}"',

@@ -51,7 +51,7 @@ def coupling_sheet(ctx: Ctx) -> Page:
     cp = page.block("cp.coupling", ctx.coupling, (n + 1, 6), ("num", "num", "num", "int", "gen", "gen"),
                     row=head, col=col, advance=False)
     sub = page.block("cp.sub", ctx.subindex, (n + 1, s), ("num",), row=head, col=cp.col + max(cp.cols, 6),
-                     advance=False)
+                     advance=False, grow_cols=2)
     if not ctx.panel:
         _d_by_region_chart(ctx, page, cp, head, sub.col + sub.cols + 2)
     page.row = cp.last_row + 2
@@ -245,7 +245,8 @@ def dynamics_sheet(ctx: Ctx) -> Page:
     chart_row = page.row
     page.row += 20
     page.heading(ctx.t("kdensity"))
-    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},50,,{L_})", (m.rows, m.cols), ("num",))
+    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},50,,{L_})", (m.rows, m.cols), ("num",),
+                    grow_cols=2)  # a column per year: next year's data adds one
     _kdensity_chart(ctx, page, kd, row=chart_row, col=0)
     # the long grid of densities is the sheet's last table: its header row repeats on the
     # pages it continues on (print titles repeat from the page where they first appear)

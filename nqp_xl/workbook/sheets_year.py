@@ -1,6 +1,7 @@
 """The sheets of the year analysed (Factor analysis, Grades) and the Composite index sheet."""
 from __future__ import annotations
 
+from ..labels import text
 from .context import D, I_, L_, REGIONS, YEARS, Ctx
 from .layout import Page, Placed, text_width
 
@@ -45,13 +46,15 @@ def factor_sheet(ctx: Ctx) -> Page:
     var = page.block("fa.variance", f"NQP_VARIANCE({ctx.fa_args},{L_},{I_})", (p + 1, 10), _variance_kinds)
     _scree_chart(ctx, page, var)
     page.heading(ctx.t("component_matrix"))
-    page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"))
+    page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+               grow_cols=3)
     page.heading(ctx.t("loadings"))
     rot = page.block("fa.loadings", f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_})", (p + 1, 3),
-                     _first_gen("num3"))
+                     _first_gen("num3"), grow_cols=3)
     _loadings_chart(ctx, page, rot)
     page.heading(ctx.t("scorecoef"))
-    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"))
+    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+               grow_cols=3)
     # the chart of F first, the scores below it: the scores are the sheet's last table, and
     # their header repeats on the pages they continue on (a table of many cities)
     chart_row = page.row
@@ -59,7 +62,11 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("factors"))
     top = page.row
     page.labels("fa.labels", ctx.year_regions, n + 1, col=0, row=top)
-    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), _last_int, row=top, col=1)
+    # Rank is last: one more factor (another year's data) moves it right, so it is formatted
+    # by its header; the columns kept at the right take the scores of more factors
+    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), ("num",), row=top, col=1,
+                     grow_cols=3)
+    page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
     _scores_chart(ctx, page, fac, row=chart_row)
     # N analysed and the regions left out, counted from the F column of the scores
     from .cells import col_letters
