@@ -448,3 +448,20 @@ def test_answers_that_widen_keep_their_formats(panel):
     width = next(j for j in range(c, c + 30) if dy.cell(r, j).value is None) - c
     for j in range(c + width, c + width + 2):
         assert dy.cell(r + 1, j).number_format == "0.0000"
+
+
+def test_obstacle_headers_run_upwards_whole(panel):
+    """One column per indicator: the long indicator names stand upright in a header row tall
+    enough for the longest, instead of breaking into pieces in 9-wide columns."""
+    from nqp_xl.workbook.layout import text_width
+
+    src, _out, pub, _proc = panel
+    ws = openpyxl.load_workbook(pub)["Obstacle degree"]
+    r, c = anchor(src, "Obstacle degree", "NQP_OBSTACLE(")
+    heads = [ws.cell(r, j) for j in range(c, c + 20) if ws.cell(r, j).value]
+    assert len(heads) == 20 and all(h.alignment.textRotation == 90 for h in heads)
+    longest = max(text_width(h.value) for h in heads)
+    assert ws.row_dimensions[r].height >= min(longest * 1.1 * 6.5, 220) - 1
+    gr = openpyxl.load_workbook(pub)["Grades"]
+    r, c = anchor(src, "Grades", "NQP_CLUSTER(")
+    assert gr.cell(r + 1, c).alignment.horizontal == "center"  # grade names clear of the F beside them

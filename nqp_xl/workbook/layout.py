@@ -33,7 +33,7 @@ WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "b
 MAX_TEXT = 30.0             # a text column of an answer (a long footnote overflows to the right)
 MAX_WIDTH = 22.0            # wider headers wrap onto more lines
 NUM_HEAD_MAX = 12.0         # ... and over a column of numbers, wider than 12
-WORD_MAX = 16.0             # a single header word up to this wide widens its column rather than break
+WORD_MAX = 18.0             # a single header word up to this wide widens its column rather than break
 MAX_BODY = 40.0             # text values (indicator names) are shown whole up to this width
 ROW_PT = 14.25          # every row of a report sheet (stored, so Excel and LibreOffice agree)
 PX_PER_ROW = 20
@@ -57,7 +57,7 @@ def longest_word(text: Any) -> float:
     ``_`` in ``text``: a column narrower than that would break the word ("Manufacturin|g").
     CJK text may break anywhere, so it does not count."""
     words = [w for w in str(text or "").split() if w.isascii()]
-    return max((len(w) * 1.1 + 1 for w in words), default=0.0)
+    return max((len(w) * 1.3 + 1 for w in words), default=0.0)  # bold, in the substitute fonts of LibreOffice too
 
 
 @dataclass
@@ -179,11 +179,13 @@ class Page:
     def block(self, key: str, formula: str, guess: tuple[int, int],
               kinds: Callable[[int, int], str] | Sequence[str] = ("num",), row: int | None = None,
               col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False,
-              head_max: float = MAX_WIDTH, grows: bool = True, grow_cols: int = 0) -> Placed:
+              head_max: float = MAX_WIDTH, grows: bool = True, grow_cols: int = 0,
+              rotate_from: int | None = None) -> Placed:
         """The answer of ``formula`` at (row, col) (default: the cursor), formatted by column:
         ``kinds(j, ncols)`` or a list whose last kind repeats.  ``grow_cols``: columns at the
         right kept formatted (and printed) for an answer that widens (a new year, one more
-        factor), their header cells styled once they hold a header."""
+        factor), their header cells styled once they hold a header.  ``rotate_from``: the headers
+        from this column on run upwards (a matrix of many long indicator names)."""
         m = self.size(key, guess)
         r0 = self.row if row is None else row
         nrows, ncols = (1, 1) if scalar else (m.rows, m.cols)
@@ -196,7 +198,13 @@ class Page:
         room = room_for(nrows) if grows and not scalar else nrows
         self.book.anchors[(self.name, r0, col)] = key
         head_kind = "text" if kind(0) in ("text", "textc") else "gen"  # a blank header cell behind IF() reads 0
-        first = self.book.fmt(head_kind, head=True) if header and not scalar else self.book.fmt(kind(0))
+        up = {"rotation": 90, "text_wrap": False, "valign": "bottom"}
+
+        def rotated(j: int) -> bool:
+            return rotate_from is not None and j >= rotate_from
+
+        first = (self.book.fmt(head_kind, head=True, **(up if rotated(0) else {})) if header and not scalar
+                 else self.book.fmt(kind(0)))
         if scalar:
             self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
         else:
@@ -206,7 +214,8 @@ class Page:
                     if (i, j) != (0, 0):
                         head_row = header and i == 0
                         self.ws.write_blank(r0 + i, col + j, None,
-                                            self.book.fmt(head_kind if head_row else kind(j), head=head_row))
+                                            self.book.fmt(head_kind if head_row else kind(j), head=head_row,
+                                                          **(up if head_row and rotated(j) else {})))
         if grow_cols and not scalar:
             for i in range(1, room):
                 for j in range(ncols, ncols + grow_cols):
@@ -230,10 +239,13 @@ class Page:
             if kind(j) in ("text", "textc"):
                 body = min(body, MAX_TEXT)
             head = text_width(m.header[j]) * 1.1 + 1 if j < len(m.header) and header else 0.0
+            if rotated(j) and header:  # the text runs upwards: the row is as tall as the longest header
+                self.heights[r0] = max(self.heights.get(r0, ROW_PT), min(head * 6.5, 220.0))
+                head = 0.0
             numeric = kind(j) not in ("gen", "text", "textc")
             self._need(col + j, body + 1, head, r0 if header and not scalar else None,
                        min(head_max, NUM_HEAD_MAX) if numeric else head_max)
-            if j < len(m.header) and header and head_max >= MAX_WIDTH:
+            if j < len(m.header) and header and head_max >= MAX_WIDTH and not rotated(j):
                 # a header wraps between words, not inside a short one ("Manufacturin|g");
                 # long identifiers (rd_personnel_fte) over columns of numbers still wrap
                 word = longest_word(m.header[j])

@@ -146,7 +146,7 @@ def grades_sheet(ctx: Ctx) -> Page:
     lab = page.labels("gr.labels", ctx.year_regions, n + 1, col=0, row=top + 1)
     page.block("gr.score", ctx.score, (n + 1, 1), ("num",), row=top + 1, col=1, advance=False)
     cluster = f"NQP_CLUSTER({ctx.score},NQP_K,NQP_GRADE_NAMES,,{L_})"
-    page.block("gr.cluster", cluster, (n + 1, 2), ("gen", "int"), row=top + 1, col=2, advance=False)
+    page.block("gr.cluster", cluster, (n + 1, 2), ("textc", "int"), row=top + 1, col=2, advance=False)  # grade names centred, clear of F
     page.heading(ctx.t("centres"), row=top, col=5)
     key = f"INDEX({cluster},0,2)"
     cen = page.block("gr.centres", f'NQP_PIVOT({ctx.score},{key},,"mean",{L_})', (5, 2), ("int", "num"),
@@ -172,7 +172,7 @@ def obstacle_sheet(ctx: Ctx) -> Page:
     top = page.row
     page.labels("ob.labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
     page.block("ob.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
-               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9)
+               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9, rotate_from=0)  # names upwards
     page.finish(repeat_rows=(top, top))
     return page
 
