@@ -175,6 +175,17 @@ def inputs_sheet(ctx: Ctx) -> Page:
     page.finish(repeat_rows=(h, h))
     if n_id:
         ws.repeat_columns(0, n_id - 1)  # a page of the table's right part still names its rows
+    # the raw table of many indicators: as many pages wide as keep its print readable (about
+    # 80 % of full size, the label columns repeated on each), not one page at 40 %
+    import math
+
+    from .layout import PAGE, PT_PER_CHAR, PT_PER_COL
+
+    width_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id + p))
+    label_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id))
+    usable = PAGE["landscape"][0] / 0.8 - label_pt
+    wide = max(1, math.ceil((width_pt - label_pt) / usable)) if usable > 0 else 1
+    ws.fit_to_pages(wide, 0)
     return page
 
 
