@@ -467,3 +467,19 @@ def test_obstacle_headers_run_upwards_whole(panel):
     gr = openpyxl.load_workbook(pub)["Grades"]
     r, c = anchor(src, "Grades", "NQP_CLUSTER(")
     assert gr.cell(r + 1, c).alignment.horizontal == "center"  # grade names clear of the F beside them
+
+
+def test_new_names_text_cells_before_anyone_refreshes(tmp_path):
+    """A text such as 暂缺 ("not available") in an indicator column: `new` says which cell, and
+    that a blank is how to mark a missing value, instead of leaving the user to meet a sheet
+    full of #NQP! after refresh."""
+    rows = list(csv.reader(open(PANEL, encoding="utf-8")))
+    data = tmp_path / "t.csv"
+    rows[9][6] = "暂缺"
+    with open(data, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    proc = nqp("new", data, "-o", tmp_path / "t.xlsm")
+    assert 'indicator "rd_intensity", region "Guangdong" 2016: "暂缺"' in proc.stderr
+    assert "blank for a missing value" in proc.stderr
+    clean = nqp("new", PANEL, "-o", tmp_path / "c.xlsm")
+    assert "note:" not in clean.stderr
