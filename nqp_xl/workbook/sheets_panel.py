@@ -236,7 +236,7 @@ def dynamics_sheet(ctx: Ctx) -> Page:
         top = page.row
         page.labels("dy.lisa_labels", f"INDEX({year_rows},0,1)", ctx.n_year + 1, col=0, row=top)
         page.block("dy.lisa", f"NQP_LISA(INDEX({year_rows},0,3),INDEX({year_rows},0,1),NQP_SPATIAL,999,1,,{L_})",
-                   (ctx.n_year + 1, 4), ("num", "num", "p", "gen"), row=top, col=1)
+                   (ctx.n_year + 1, 4), ("num", "num", "p", "textc"), row=top, col=1)  # quadrant clear of P
     else:
         page.note(ctx.t("weights_missing"))
         page.skip(1)
