@@ -226,9 +226,9 @@ class Page:
                 for j in range(ncols, ncols + grow_cols):
                     self.ws.write_blank(r0, col + j, None, self.book.fmt("gen", align="center", valign="vcenter"))
 
-                first = xl_rowcol_to_cell(r0, col + ncols, row_abs=True)
+                extra = xl_rowcol_to_cell(r0, col + ncols, row_abs=True)
                 self.ws.conditional_format(r0, col + ncols, r0, col + ncols + grow_cols - 1, {
-                    "type": "formula", "criteria": f'=LEN({first})>0',
+                    "type": "formula", "criteria": f'=LEN({extra})>0',
                     "format": self.book.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1})})
             for j in range(ncols, ncols + grow_cols):
                 self.widths[col + j] = max(self.widths.get(col + j, 0.0), WIDTH.get(kind(j), 9.0))
