@@ -118,7 +118,9 @@ def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
         chart.add_series({"name": [page.name, rot.row, rot.col + k],
                           "categories": [page.name, r1, rot.col, r2, rot.col],
                           "values": [page.name, r1, rot.col + k, r2, rot.col + k]})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "label_position": "low"})  # names at the left edge, not over the bars
+    chart.set_x_axis({"min": -1, "max": 1, "major_unit": 0.5,  # loadings lie in [-1, 1]
+                      "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
     page.chart(chart, width_px=720, height_px=max(320, 18 * (rot.rows - 1) + 90))
 
