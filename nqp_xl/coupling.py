@@ -32,9 +32,12 @@ of the indices) is the difference rule most of the literature uses; with a heade
 names replace U1 / U2.
 
 Refused, naming the region and the system: a U outside [0, 1] (beyond 1e-9 of rounding noise,
-which is clipped); a row whose U are all zero (C is
-0/0); fewer than two systems; non-numeric cells (by :func:`nqp_xl.table.check_table`).
-A single zero U (with others positive) is allowed: C = 0 and D = 0 in both models.
+which is clipped); fewer than two systems; non-numeric cells (by :func:`nqp_xl.table.check_table`).
+A single zero U (with others positive) is allowed: C = 0 and D = 0 in both models.  A row whose
+U are all zero (C = 0/0) answers C = 0, T = 0, D = 0 (level 1): D ≤ √T = 0 whatever C is, and
+C = 0 is its value as any one U reaches 0 first.  Such rows are common in a panel, whose
+min-max normalisation gives the region lowest on every indicator of a subsystem in the first
+year U = 0 in each.
 """
 from __future__ import annotations
 
@@ -75,15 +78,19 @@ def grade(lvl: Any, lang: str | None = "en") -> list[str]:
 
 
 def coupling_degree(u: np.ndarray, model: str = "standard") -> np.ndarray:
-    """C for each row of ``u`` (m × n, values in [0, 1], no row all zero)."""
+    """C for each row of ``u`` (m × n, values in [0, 1]); 0 for a row all zero (0/0)."""
     u = np.asarray(u, dtype=float)
     n = u.shape[1]
+    zero = ~(u > 0).any(axis=1)
+    safe = np.where(zero[:, None], 1.0, u)  # any positive row: its C is replaced below
     if model == "standard":
-        return n * np.prod(u, axis=1) ** (1.0 / n) / u.sum(axis=1)
-    i, j = np.triu_indices(n, 1)
-    spread = np.abs(u[:, i] - u[:, j]).sum(axis=1) / (n * (n - 1) / 2.0)
-    ratio = np.prod(u / u.max(axis=1, keepdims=True), axis=1) ** (1.0 / (n - 1))
-    return np.sqrt(np.clip(1.0 - spread, 0.0, None) * ratio)
+        c = n * np.prod(safe, axis=1) ** (1.0 / n) / safe.sum(axis=1)
+    else:
+        i, j = np.triu_indices(n, 1)
+        spread = np.abs(safe[:, i] - safe[:, j]).sum(axis=1) / (n * (n - 1) / 2.0)
+        ratio = np.prod(safe / safe.max(axis=1, keepdims=True), axis=1) ** (1.0 / (n - 1))
+        c = np.sqrt(np.clip(1.0 - spread, 0.0, None) * ratio)
+    return np.where(zero, 0.0, c)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,11 +188,6 @@ def coupling(systems: Any, weights: Any = None, model: Any = "standard", *, id_c
                        "subsystem indices must lie in [0, 1] (make them with NQP_INDEX)")
     if ((u < 0) | (u > 1)).any():  # rounding noise of an index computed elsewhere
         u = np.clip(u, 0.0, 1.0)
-    zero = ~(u > 0).any(axis=1)
-    if zero.any():
-        i = int(np.flatnonzero(zero)[0])
-        raise NQPError(f"{_where(t, i)} has U = 0 in every subsystem; the coupling degree C "
-                       "is undefined (0/0) there")
     a = _system_weights(weights, t)
     c = coupling_degree(u, how)
     tt = u @ a

@@ -233,9 +233,6 @@ def test_bad_input_is_named():
     neg = [r[:] for r in good]
     neg[1][1] = -0.2
     nqp_error(udf.NQP_COUPLING(neg), 'subsystem "NQP"', 'region "Beijing"')
-    zero = [r[:] for r in good]
-    zero[2][1:] = [0.0, 0.0]
-    nqp_error(udf.NQP_COUPLING(zero), 'region "Hebei"', "every subsystem", "undefined")
     nqp_error(udf.NQP_COUPLING([r[:2] for r in good]), "at least 2 subsystem", "has 1")
     text = [r[:] for r in good]
     text[1][2] = "40%"
@@ -245,7 +242,6 @@ def test_bad_input_is_named():
     nqp_error(udf.NQP_COUPLING(good, [[0.0, 0.0]]), "all zero")
     nqp_error(udf.NQP_COUPLING(good, None, "fan"), 'model="fan"', '"standard"', '"wang"')
     nqp_error(udf.NQP_COUPLING(good, None, None, "de"), 'lang "de"')
-    nqp_error(udf.NQP_COUPLING([[0.5, 0.2], [0.0, 0.0]]), "row 2", "undefined")
     with pytest.raises(NQPError):
         coupling([[1.2, 0.3]])
 
@@ -260,3 +256,18 @@ def test_relative_type_falls_back_to_u1_u2_when_headers_repeat():
 
     out = nqp_udfs.NQP_COUPLING([["Index", "Index"], [0.8, 0.2], [0.5, 0.5]])
     assert out[1][-1] == "U2 lagging" and out[2][-1] == "Synchronous"
+
+
+def test_all_zero_row_is_extreme_imbalance_not_an_error():
+    """A panel's weakest region in the first year has U = 0 in every subsystem (min-max
+    normalisation): D <= sqrt(T) = 0, so C = T = D = 0, level 1, in both models."""
+    rows = [["Region", "NQP", "MFG", "GRN"], ["Beijing", 0.5, 0.4, 0.6], ["Xizang", 0.0, 0.0, 0.0],
+            ["Hebei", 0.3, 0.0, 0.2]]
+    for model in ("standard", "wang"):
+        res = coupling(rows, model=model)
+        assert res.C[1] == 0.0 and res.T[1] == 0.0 and res.D[1] == 0.0
+        assert res.level[1] == 1
+        assert res.C[2] == 0.0 and res.C[0] > 0.5
+        assert np.isfinite(res.C).all()
+    answer = udf.NQP_COUPLING([r[:3] for r in rows])
+    assert answer[2][:5] == [0.0, 0.0, 0.0, 1.0, "Extreme imbalance"]

@@ -67,3 +67,32 @@ def test_worked_examples_are_up_to_date(script):
     proc = subprocess.run([sys.executable, str(DOCS / "examples" / script), "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr or proc.stdout
+
+
+@pytest.mark.parametrize("guide", ["guide.en.md", "guide.zh.md"])
+def test_the_guides_new_command_works_as_shown(guide, tmp_path):
+    """Section 2's `nqp-xl new` command, run as written (on the bundled panel): it prints the
+    lines the guide shows, and the refreshed workbook has no #NQP! (or other error) cell.
+    (It once translated the user's subsystem names, and refused a region-year whose U are
+    all zero.)"""
+    import shlex
+
+    import openpyxl
+
+    from workbook_helpers import nqp
+
+    text = (DOCS / guide).read_text(encoding="utf-8")
+    blocks = re.findall(r"```bat\n(nqp-xl new .*?)```", text, re.S)
+    assert blocks, "the guide shows no nqp-xl new command"
+    args = shlex.split(blocks[0].replace("^\n", " "))[2:]
+    args[0] = str(ROOT / "nqp_xl" / "data" / "china_province_panel.csv")
+    out = tmp_path / "report.xlsm"
+    args[args.index("-o") + 1] = str(out)
+    proc = nqp("new", *args)
+    shown = re.search(r"```text\n(columns: .*?)```", text, re.S).group(1).strip().splitlines()
+    assert proc.stdout.strip().splitlines()[1:] == shown
+    nqp("refresh", out, "--in-place", "-q")
+    wb = openpyxl.load_workbook(out, data_only=True)
+    bad = [(ws.title, c.coordinate, c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+           if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not bad, bad[:3]

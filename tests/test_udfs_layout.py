@@ -61,3 +61,22 @@ def test_weights_and_variance_layouts_hold_plain_cells():
     assert len(v) == 6 and all(len(r) == 10 for r in v)
     assert v[1][4] is not None and v[3][4] is None and v[3][7] is None  # blank past the kept factors
     assert all(c is None or type(c) is float for r in v[1:] for c in r)
+
+
+def test_a_failed_inner_answer_is_passed_on_not_reported_as_no_complete_row():
+    """NQP_RANK(INDEX(NQP_INDEX(...),0,1), ...) over data with a text cell: the outer function
+    repeats the inner message (naming the cell), as Excel passes an error on; an argument that
+    is a single Excel error (INDEX of a failed answer gives #REF!) is named as such."""
+    import nqp_udfs as udf
+
+    bad = udf.NQP_INDEX([["r", "a", "b"], ["x", 1, "暂缺"], ["y", 2, 3]])
+    assert bad.startswith("#NQP! ") and "暂缺" in bad
+    assert udf.NQP_RANK([[bad]], [[2020]], [["x"]]) == bad
+    assert udf.NQP_PIVOT(bad, [[2020]]) == bad
+    assert udf.NQP_COUPLING([[bad]]) == bad
+    ref = udf.NQP_PIVOT([["#REF!"]], [[2020], [2021]])
+    assert ref.startswith("#NQP! ") and "#REF!" in ref and "inner formula" in ref
+    # a working call is untouched, and a failure of the outer function itself keeps its own message
+    assert udf.NQP_PIVOT([[1.0], [2.0]], [[2020], [2021]])[1] == [2020.0, 1.0]
+    own = udf.NQP_PIVOT([[1.0], [2.0]], [[2020]])
+    assert own.startswith("#NQP! ") and "#REF!" not in own

@@ -271,3 +271,215 @@ def test_settings_and_subsystem_row_drive_the_sheets(panel, tmp_path):
     assert [v["Coupling"].cell(r, c + j).value for j in range(4)] == ["NQP", "Funding", "Knowledge", "Manufacturing"]
     bad = [(ws.title, c.coordinate) for ws, c in _all_cells(v) if isinstance(c.value, str) and c.value.startswith("#")]
     assert not bad, bad[:5]
+
+
+def _rule_formats(ws):
+    """{criteria formula: number format} of the sheet's conditional formats."""
+    out = {}
+    for rng in ws.conditional_formatting:
+        for rule in rng.rules:
+            if rule.dxf is not None and rule.dxf.numFmt is not None:
+                out[rule.formula[0]] = (str(rng.sqref), rule.dxf.numFmt.formatCode)
+    return out
+
+
+def test_count_rows_print_as_integers(panel, tmp_path):
+    """N of the detailed 3SLS and of β-convergence is a count among coefficients: a
+    conditional format by the row's label gives it "0" (and β's P>|t| the p-value format),
+    so it prints 242, not 242.000, wherever the rows fall after an edit."""
+    from workbook_helpers import lo_sheets, soffice
+
+    _src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    eq = _rule_formats(wb["Equations"])
+    n_rule = [v for k, v in eq.items() if k.endswith('="N"')]
+    assert n_rule and n_rule[0][1] == "0", eq
+    dy = _rule_formats(wb["Dynamics"])
+    assert [v[1] for k, v in dy.items() if k.endswith('="N"')] == ["0"], dy
+    assert [v[1] for k, v in dy.items() if k.endswith('="P>|t|"')] == ['[<0.001]"<0.001";0.000'], dy
+    if not soffice():
+        return
+    shown = lo_sheets(pub, tmp_path)
+    eq_rows = [r for r in shown["Equations"] if len(r) > 2 and r[1] == "N"]
+    assert eq_rows and all(r[2].isdigit() for r in eq_rows), eq_rows  # 248, not 248.000
+    beta = [r for r in shown["Dynamics"] if "N" in r]
+    assert any(r[r.index("N") + 1] == "29" for r in beta), beta
+    coef = [r for r in shown["Equations"] if len(r) > 2 and r[1] == "_cons"]
+    assert coef and all("." in r[2] for r in coef)  # coefficients keep their decimals
+
+
+def test_long_tables_repeat_their_header_and_inputs_repeat_the_labels(panel):
+    """The factor scores and the kernel density grid (the last tables of their sheets) repeat
+    their header row on the pages they continue on; Inputs repeats its label columns."""
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    r, _c = anchor(src, "Factor analysis", "NQP_FACTORS(")
+    assert wb["Factor analysis"].print_title_rows == f"${r}:${r}"
+    r, _c = anchor(src, "Dynamics", "NQP_KDENSITY(")
+    assert wb["Dynamics"].print_title_rows == f"${r}:${r}"
+    assert wb["Inputs"].print_title_cols == "$A:$D"  # province, province_en, region, year
+    # 24 columns: two pages wide (about 80 % of full size), not one page at 40 %
+    assert wb["Inputs"].page_setup.fitToWidth == 2 and wb["Inputs"].page_setup.fitToHeight == 0
+    assert wb["Settings"].max_row <= 25 and wb["Settings"].page_setup.fitToHeight in (0, None)
+
+
+def test_markov_classes_are_a_setting(panel, tmp_path):
+    """The Markov matrix's k is the Settings cell NQP_MARKOV_K (4), and the answer has room to
+    grow: k = 5 gives a 5-class matrix without a spill error."""
+    src, _out, _pub, _proc = panel
+    wb = openpyxl.load_workbook(src, keep_vba=True)
+    s = wb["Settings"]
+    row = next(r for r in range(4, 40) if s.cell(r, 4).value == "NQP_MARKOV_K")
+    assert s.cell(row, 2).value == 4
+    r, c = anchor(src, "Dynamics", "NQP_MARKOV(")
+    s.cell(row, 2).value = 5
+    edited = tmp_path / "k5.xlsm"
+    wb.save(edited)
+    out = tmp_path / "k5.r.xlsm"
+    nqp("refresh", edited, "-o", out, "-q")
+    ws = openpyxl.load_workbook(out, data_only=True)["Dynamics"]
+    assert [ws.cell(r, c + j).value for j in range(7)][1:] == [1, 2, 3, 4, 5, "N"]
+    bad = [(w.title, x.coordinate) for w, x in _all_cells(openpyxl.load_workbook(out, data_only=True))
+           if isinstance(x.value, str) and x.value.startswith("#")]
+    assert not bad, bad[:5]
+
+
+def test_methods_sheet_describes_dynamics_and_spatial_figures(panel, tmp_path):
+    """Kernel density (nrd0), σ/β convergence, Markov, Moran and LISA have rows on Methods, in
+    English and in Chinese; the published record of settings is in the workbook's language."""
+    _src, _out, pub, _proc = panel
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(pub)["Methods"].iter_rows(max_col=4)]
+    dyn = [r for r in rows if r[0] == "Dynamics"]
+    text_all = " ".join(str(v) for r in dyn for v in r)
+    for needle in ("nrd0", "σ-convergence", "β-convergence", "half-life", "Markov", "Moran", "LISA", "spdep"):
+        assert needle in text_all, needle
+    zh = tmp_path / "zh.xlsm"
+    nqp("new", PANEL, "-o", zh, "--lang", "zh")
+    zpub = tmp_path / "zh.xlsx"
+    nqp("publish", zh, "-o", zpub, "-q")
+    ws = openpyxl.load_workbook(zpub)["方法说明"]
+    zrows = [[c.value for c in r] for r in ws.iter_rows(max_col=7)]
+    zdyn = [r for r in zrows if r[0] == "动态演进"]
+    assert len(zdyn) == len(dyn) == 6
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r[2]) for r in zdyn)
+    record = " ".join(str(r[5]) for r in zrows if r[5])
+    assert "设置" in record and "Published" not in record and "马尔可夫类型数 k (NQP_MARKOV_K)" in record
+
+
+def test_headings_at_the_right_print_whole_and_weights_names_run_upwards(panel):
+    """The β-convergence heading (beside the σ table) lies inside the print area, whose last
+    column reaches past its text; the English province names across the Weights matrix are
+    rotated rather than broken inside 5-wide columns ("Beijin|g")."""
+    from openpyxl.utils import column_index_from_string
+
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    ws = wb["Dynamics"]
+    r, c = next((x.row, x.column) for row in ws.iter_rows() for x in row if x.value == "Absolute β-convergence")
+    heading = ws.cell(r, c).value
+    last = column_index_from_string(ws.print_area.split(":")[-1].split("$")[1])
+    widths = sum(ws.column_dimensions[ws.cell(1, k).column_letter].width for k in range(c, last + 1))
+    assert widths >= len(heading) * 1.2, (widths, last)
+    w = wb["Weights"]
+    assert w["B1"].value == "Beijing" and w["B1"].alignment.textRotation == 90
+
+
+def test_settings_and_inputs_print_whole(panel):
+    """The Equations setting wraps in its cell (its row tall enough for every line), and the
+    Inputs note sits wrapped in the label columns beside Direction/Subsystem rather than
+    running under the direction cells (where print cut it off)."""
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    s = wb["Settings"]
+    row = next(r for r in range(4, 40) if s.cell(r, 4).value == "NQP_EQUATIONS")
+    cell = s.cell(row, 2)
+    assert cell.value == EQS and cell.alignment.wrap_text
+    lines = math.ceil(len(EQS) * 1.1 / 38)
+    assert s.row_dimensions[row].height >= 14.25 * lines - 0.01
+    ws = wb["Inputs"]
+    assert "B1:D2" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws["B1"].alignment.wrap_text and "Row 1" in ws["B1"].value
+    assert ws["D4"].value == 2016 and ws["D4"].alignment.horizontal == "center"
+
+
+def test_methods_rows_are_tall_enough_and_headers_keep_short_words_whole(panel):
+    """Each Methods row is as tall as its longest text needs; a short header word such as the
+    subsystem name "Manufacturing" widens its column rather than breaking inside."""
+    from nqp_xl.workbook.layout import text_width
+
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    ws = wb["Methods"]
+    for r in range(7, ws.max_row + 1):
+        texts = [ws.cell(r, c).value for c in range(1, 5)]
+        if not isinstance(texts[2], str):
+            continue
+        for c, t in enumerate(texts, start=1):
+            width = ws.column_dimensions[ws.cell(1, c).column_letter].width
+            lines = math.ceil(text_width(t) / (width - 1))
+            assert (ws.row_dimensions[r].height or 15) >= 14.25 * lines - 0.01, (r, t)
+    cp = wb["Coupling"]
+    r, c = anchor(src, "Coupling", "NQP_SUBINDEX(")
+    for j in range(3):
+        head = cp.cell(r, c + j).value
+        width = cp.column_dimensions[cp.cell(r, c + j).column_letter].width
+        assert len(head) <= width, (head, width)
+
+
+def test_answers_that_widen_keep_their_formats(panel):
+    """One more factor (next year's data) moves Rank right and adds a score column; a new year
+    adds a kernel-density column.  Rank is formatted by its header (a conditional format), so
+    the composite F never prints as a whole number, and the columns kept at the right of the
+    scores, loadings and densities carry number formats (a new column does not print
+    2.611709351) and are inside the print area."""
+    from openpyxl.utils import column_index_from_string
+
+    src, _out, pub, _proc = panel
+    wb = openpyxl.load_workbook(pub)
+    fa = wb["Factor analysis"]
+    rules = _rule_formats(fa)
+    assert [v[1] for k, v in rules.items() if k.endswith('="Rank"')] == ["0"], rules
+    r, c = anchor(src, "Factor analysis", "NQP_FACTORS(")
+    width = next(j for j in range(c, c + 20) if fa.cell(r, j).value is None) - c  # F1.., F, Rank
+    for j in range(c, c + width + 3):
+        assert fa.cell(r + 1, j).number_format == "0.0000", (j, fa.cell(r + 1, j).number_format)
+    last = column_index_from_string(fa.print_area.split(":")[-1].split("$")[1])
+    assert last >= c + width + 2
+    dy = wb["Dynamics"]
+    r, c = anchor(src, "Dynamics", "NQP_KDENSITY(")
+    width = next(j for j in range(c, c + 30) if dy.cell(r, j).value is None) - c
+    for j in range(c + width, c + width + 2):
+        assert dy.cell(r + 1, j).number_format == "0.0000"
+
+
+def test_obstacle_headers_run_upwards_whole(panel):
+    """One column per indicator: the long indicator names stand upright in a header row tall
+    enough for the longest, instead of breaking into pieces in 9-wide columns."""
+    from nqp_xl.workbook.layout import text_width
+
+    src, _out, pub, _proc = panel
+    ws = openpyxl.load_workbook(pub)["Obstacle degree"]
+    r, c = anchor(src, "Obstacle degree", "NQP_OBSTACLE(")
+    heads = [ws.cell(r, j) for j in range(c, c + 20) if ws.cell(r, j).value]
+    assert len(heads) == 20 and all(h.alignment.textRotation == 90 for h in heads)
+    longest = max(text_width(h.value) for h in heads)
+    assert ws.row_dimensions[r].height >= min(longest * 1.1 * 6.5, 220) - 1
+    gr = openpyxl.load_workbook(pub)["Grades"]
+    r, c = anchor(src, "Grades", "NQP_CLUSTER(")
+    assert gr.cell(r + 1, c).alignment.horizontal == "center"  # grade names clear of the F beside them
+
+
+def test_new_names_text_cells_before_anyone_refreshes(tmp_path):
+    """A text such as 暂缺 ("not available") in an indicator column: `new` says which cell, and
+    that a blank is how to mark a missing value, instead of leaving the user to meet a sheet
+    full of #NQP! after refresh."""
+    rows = list(csv.reader(open(PANEL, encoding="utf-8")))
+    data = tmp_path / "t.csv"
+    rows[9][6] = "暂缺"
+    with open(data, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    proc = nqp("new", data, "-o", tmp_path / "t.xlsm")
+    assert 'indicator "rd_intensity", region "Guangdong" 2016: "暂缺"' in proc.stderr
+    assert "blank for a missing value" in proc.stderr
+    clean = nqp("new", PANEL, "-o", tmp_path / "c.xlsm")
+    assert "note:" not in clean.stderr

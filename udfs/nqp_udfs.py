@@ -90,6 +90,35 @@ def _to_excel(result: Any) -> Any:
     return _clean(result)
 
 
+def _inner_error(compute: Callable[[], Any]) -> str | None:
+    """The ``#NQP!`` answer of an inner formula that one of the arguments holds (a single
+    cell, as ``INDEX(NQP_INDEX(...),0,1)`` of a failed answer is), or None.
+
+    A function given a failed inner answer repeats its message, as Excel passes an error on,
+    rather than saying "no row is complete" about the one text cell it received.  Looked at
+    only when the outer function fails; the arguments are the free variables of ``compute``.
+    An argument that is one Excel error (``#REF!`` from ``INDEX`` of a failed answer) is named
+    as such."""
+    from nqp_xl.table import is_error_value
+
+    excel_error = None
+    for cell in compute.__closure__ or ():
+        try:
+            v = cell.cell_contents
+        except ValueError:  # an empty closure cell
+            continue
+        while isinstance(v, (list, tuple)) and len(v) == 1:
+            v = v[0]
+        if isinstance(v, str) and v.startswith("#NQP! "):
+            return v
+        if excel_error is None and isinstance(v, (str, int)) and not isinstance(v, bool) and is_error_value(v):
+            excel_error = v if isinstance(v, str) else "an error value"
+    if excel_error is not None:
+        return as_cell_text(f"an argument is the single error {excel_error}, not a range of values: an inner "
+                            "formula failed (another NQP cell of the sheet shows why) or a reference is wrong")
+    return None
+
+
 def _answer(compute: Callable[[], Any], function: str) -> Any:
     """Run ``compute`` and answer its value, or a ``#NQP!`` text; never a traceback.
 
@@ -101,7 +130,7 @@ def _answer(compute: Callable[[], Any], function: str) -> Any:
     try:
         return _to_excel(compute())
     except NQPError as err:
-        return err.as_cell()
+        return _inner_error(compute) or err.as_cell()
     except FloatingPointError:
         return as_cell_text(f"{function} could not compute a finite result for this data; "
                             "check for constant or collinear indicators")

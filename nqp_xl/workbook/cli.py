@@ -85,6 +85,13 @@ def cmd_new(args) -> int:
     print(f"columns: region = {cols.region or '(none)'}, year = {cols.year or '(none: a cross-section)'}, "
           f"group = {cols.group or '(none)'} (change them on the Settings sheet)")
     print(f"subsystems: {', '.join(subs)} (row 2 of Inputs)")
+    from .input_table import text_in_indicators
+
+    n_text, cells = text_in_indicators(table, cols.region, cols.year)
+    if n_text:
+        print(f"note: {n_text} indicator cell{'s' if n_text > 1 else ''} hold{'' if n_text > 1 else 's'} text, not a "
+              f"number: {'; '.join(cells)}{' ...' if n_text > len(cells) else ''}. The report answers #NQP! until "
+              "each is a number, or blank for a missing value (that region-year is left out)", file=sys.stderr)
     return 0
 
 

@@ -255,6 +255,31 @@ def choose_columns(table: InputTable, lang: str = "en") -> ReportColumns:
     return ReportColumns(name(region), name(year), name(group))
 
 
+def text_in_indicators(table: InputTable, region: str | None = None, year: str | None = None,
+                       limit: int = 5) -> tuple[int, list[str]]:
+    """Cells of indicator columns holding text ("暂缺", "1,234"): how many, and the first
+    ``limit`` as 'indicator "x", region "r" year: "text"'.  The functions refuse such a
+    table (a number stored as text is a mistake they name); ``new`` says so before anyone
+    refreshes."""
+    r = table.headers.index(region) if region in table.headers else (0 if table.id_cols else None)
+    y = table.headers.index(year) if year in table.headers else None
+    found: list[str] = []
+    count = 0
+    for row in table.rows:
+        for j in range(table.id_cols, len(table.headers)):
+            v = row[j] if j < len(row) else None
+            if isinstance(v, str) and v.strip():
+                count += 1
+                if len(found) < limit:
+                    where = "" if r is None else f', region "{row[r]}"' + ("" if y is None else f" {_year_text(row[y])}")
+                    found.append(f'indicator "{table.headers[j]}"{where}: "{v}"')
+    return count, found
+
+
+def _year_text(v: Any) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def parse_subsystems(specs: Sequence[str], table: InputTable) -> list[str]:
     """``--subsystem NAME=col1,col2`` (repeatable) as one subsystem name per indicator ("" = none)."""
     out = [""] * len(table.indicators)

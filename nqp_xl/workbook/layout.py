@@ -33,6 +33,7 @@ WIDTH = {"r": 6.3, "num": 9.0, "num3": 9.0, "int": 6.0, "p": 7.0, "pct": 8.0, "b
 MAX_TEXT = 30.0             # a text column of an answer (a long footnote overflows to the right)
 MAX_WIDTH = 22.0            # wider headers wrap onto more lines
 NUM_HEAD_MAX = 12.0         # ... and over a column of numbers, wider than 12
+WORD_MAX = 18.0             # a single header word up to this wide widens its column rather than break
 MAX_BODY = 40.0             # text values (indicator names) are shown whole up to this width
 ROW_PT = 14.25          # every row of a report sheet (stored, so Excel and LibreOffice agree)
 PX_PER_ROW = 20
@@ -49,6 +50,14 @@ def text_width(text: Any) -> float:
     """Width of a text in column-width units: East Asian wide characters count two."""
     s = "" if text is None else str(text)
     return float(sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s))
+
+
+def longest_word(text: Any) -> float:
+    """Width (as a bold header needs it) of the longest run of Latin letters, digits and
+    ``_`` in ``text``: a column narrower than that would break the word ("Manufacturin|g").
+    CJK text may break anywhere, so it does not count."""
+    words = [w for w in str(text or "").split() if w.isascii()]
+    return max((len(w) * 1.3 + 1 for w in words), default=0.0)  # bold, in the substitute fonts of LibreOffice too
 
 
 @dataclass
@@ -104,8 +113,8 @@ class Book:
         f = self._formats.get(key)
         if f is None:
             props: dict[str, Any] = {"num_format": FORMATS.get(kind, kind)}
-            if kind == "textc":
-                props["align"] = "center"
+            if kind in ("textc", "int", "change"):  # counts, ranks, levels, years: centred, clear
+                props["align"] = "center"            # of a text column beside them ("3中度失调")
             if head:
                 props.update({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1,
                               "text_wrap": True, "valign": "vcenter", "align": "center"})
@@ -130,6 +139,7 @@ class Page:
         self.charts: list[tuple[int, int, int, int]] = []  # (row, col, height in rows, width in px)
         self.last_col = 0
         self.repeat: tuple[int, int] | None = None
+        self.headings: list[tuple[int, float]] = []  # (column, width of its text) of headings at the right
         book.pages.append(self)
 
     # -- text
@@ -150,6 +160,8 @@ class Page:
         r = self.row if row is None else row
         self.ws.write_string(r, col, text, self.book.fmt("gen", bold=True, font_size=12))
         self.heights[r] = max(self.heights.get(r, ROW_PT), 18.0)  # 12-point text
+        if col:  # a heading over a table at the right: the print area takes it in whole
+            self.headings.append((col, text_width(text) * 1.25 + 1))
         if row is None:
             self.row += 1
 
@@ -167,9 +179,13 @@ class Page:
     def block(self, key: str, formula: str, guess: tuple[int, int],
               kinds: Callable[[int, int], str] | Sequence[str] = ("num",), row: int | None = None,
               col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False,
-              head_max: float = MAX_WIDTH, grows: bool = True) -> Placed:
+              head_max: float = MAX_WIDTH, grows: bool = True, grow_cols: int = 0,
+              rotate_from: int | None = None) -> Placed:
         """The answer of ``formula`` at (row, col) (default: the cursor), formatted by column:
-        ``kinds(j, ncols)`` or a list whose last kind repeats."""
+        ``kinds(j, ncols)`` or a list whose last kind repeats.  ``grow_cols``: columns at the
+        right kept formatted (and printed) for an answer that widens (a new year, one more
+        factor), their header cells styled once they hold a header.  ``rotate_from``: the headers
+        from this column on run upwards (a matrix of many long indicator names)."""
         m = self.size(key, guess)
         r0 = self.row if row is None else row
         nrows, ncols = (1, 1) if scalar else (m.rows, m.cols)
@@ -182,7 +198,13 @@ class Page:
         room = room_for(nrows) if grows and not scalar else nrows
         self.book.anchors[(self.name, r0, col)] = key
         head_kind = "text" if kind(0) in ("text", "textc") else "gen"  # a blank header cell behind IF() reads 0
-        first = self.book.fmt(head_kind, head=True) if header and not scalar else self.book.fmt(kind(0))
+        up = {"rotation": 90, "text_wrap": False, "valign": "bottom"}
+
+        def rotated(j: int) -> bool:
+            return rotate_from is not None and j >= rotate_from
+
+        first = (self.book.fmt(head_kind, head=True, **(up if rotated(0) else {})) if header and not scalar
+                 else self.book.fmt(kind(0)))
         if scalar:
             self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
         else:
@@ -192,22 +214,82 @@ class Page:
                     if (i, j) != (0, 0):
                         head_row = header and i == 0
                         self.ws.write_blank(r0 + i, col + j, None,
-                                            self.book.fmt(head_kind if head_row else kind(j), head=head_row))
+                                            self.book.fmt(head_kind if head_row else kind(j), head=head_row,
+                                                          **(up if head_row and rotated(j) else {})))
+        if grow_cols and not scalar:
+            for i in range(1, room):
+                for j in range(ncols, ncols + grow_cols):
+                    self.ws.write_blank(r0 + i, col + j, None, self.book.fmt(kind(j)))
+            if header:  # the header style appears with the header text
+                from xlsxwriter.utility import xl_rowcol_to_cell
+
+                for j in range(ncols, ncols + grow_cols):
+                    self.ws.write_blank(r0, col + j, None, self.book.fmt("gen", align="center", valign="vcenter"))
+
+                extra = xl_rowcol_to_cell(r0, col + ncols, row_abs=True)
+                self.ws.conditional_format(r0, col + ncols, r0, col + ncols + grow_cols - 1, {
+                    "type": "formula", "criteria": f'=LEN({extra})>0',
+                    "format": self.book.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1})})
+            for j in range(ncols, ncols + grow_cols):
+                self.widths[col + j] = max(self.widths.get(col + j, 0.0), WIDTH.get(kind(j), 9.0))
+            self.last_col = max(self.last_col, col + ncols + grow_cols - 1)
         for j in range(ncols):
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
             body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text", "textc") else 0.0)
             if kind(j) in ("text", "textc"):
                 body = min(body, MAX_TEXT)
             head = text_width(m.header[j]) * 1.1 + 1 if j < len(m.header) and header else 0.0
+            if rotated(j) and header:  # the text runs upwards: the row is as tall as the longest header
+                self.heights[r0] = max(self.heights.get(r0, ROW_PT), min(head * 6.5, 220.0))
+                head = 0.0
             numeric = kind(j) not in ("gen", "text", "textc")
             self._need(col + j, body + 1, head, r0 if header and not scalar else None,
                        min(head_max, NUM_HEAD_MAX) if numeric else head_max)
+            if j < len(m.header) and header and head_max >= MAX_WIDTH and not rotated(j):
+                # a header wraps between words, not inside a short one ("Manufacturin|g");
+                # long identifiers (rd_personnel_fte) over columns of numbers still wrap
+                word = longest_word(m.header[j])
+                if self.widths[col + j] < word <= WORD_MAX:
+                    self.widths[col + j] = word
         self.last_col = max(self.last_col, col + ncols - 1)
         placed = Placed(r0, col, nrows, ncols, list(m.header), room)
         self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above
         if advance:
             self.row = r0 + room + GAP
         return placed
+
+    def row_formats(self, placed: Placed, label_col: int, kinds: dict[str, str], first_col: int) -> None:
+        """Formats by row where a column holds numbers of different meanings (N under
+        coefficients): a conditional format on the cells from ``first_col`` to the answer's
+        right edge, in every row kept for it, whose label in ``label_col`` (columns counted
+        from the answer's left) is one of ``kinds`` (label -> kind).  Conditional, so the
+        format follows the label when the answer's rows move (other equations, a new year);
+        Excel and LibreOffice both apply it."""
+        from xlsxwriter.utility import xl_rowcol_to_cell
+
+        r0 = placed.row + 1
+        r1 = placed.row + max(placed.rows, placed.room) - 1
+        c0, c1 = placed.col + first_col, placed.col + max(placed.cols, first_col + 1) - 1
+        ref = xl_rowcol_to_cell(r0, placed.col + label_col, col_abs=True)
+        for label, kind in kinds.items():
+            text = label.replace('"', '""')
+            self.ws.conditional_format(r0, c0, r1, c1, {"type": "formula", "criteria": f'={ref}="{text}"',
+                                                        "format": self.book.fmt(kind)})
+
+    def column_formats(self, placed: Placed, kinds: dict[str, str], grow_cols: int = 0) -> None:
+        """Formats by column header where a column's place moves when the answer widens (Rank
+        after the factors: one more factor moves it right): a conditional format on the body
+        of every column, applied where its header cell is one of ``kinds`` (label -> kind)."""
+        from xlsxwriter.utility import xl_rowcol_to_cell
+
+        r0 = placed.row + 1
+        r1 = placed.row + max(placed.rows, placed.room) - 1
+        c0, c1 = placed.col, placed.col + placed.cols + grow_cols - 1
+        ref = xl_rowcol_to_cell(placed.row, c0, row_abs=True)
+        for label, kind in kinds.items():
+            text = label.replace('"', '""')
+            self.ws.conditional_format(r0, c0, r1, c1, {"type": "formula", "criteria": f'={ref}="{text}"',
+                                                        "format": self.book.fmt(kind)})
 
     def labels(self, key: str, formula: str, guess_rows: int, col: int, row: int | None = None,
                kind: str = "gen", grows: bool = True) -> Placed:
@@ -247,6 +329,12 @@ class Page:
             c, px = col, 0.0
             while px < width_px + 8:
                 px += self.widths.get(c, 8.43) * 7 + 5
+                c += 1
+            self.last_col = max(self.last_col, c - 1)
+        for col, need in self.headings:  # 12-point bold text overflowing into the columns to its right
+            c, have = col, 0.0
+            while have < need:
+                have += self.widths.get(c, 8.43)
                 c += 1
             self.last_col = max(self.last_col, c - 1)
         for col, w in sorted(self.widths.items()):

@@ -27,6 +27,12 @@ DIGEST_NAME = "NQP_METHODS_DIGEST"   # the cell that receives the input table's 
 RECORD_NAME = "NQP_METHODS_RECORD"   # top-left cell of the "published with / settings" block
 DIGEST_NOTE = ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
                "UTF-8")
+# the record's words in the workbook's language (its NQP_LANG setting)
+RECORD_TEXT = {
+    "en": {"published": "Published with nqp-xl", "settings": "Settings", "digest": "Input SHA-256", "note": DIGEST_NOTE},
+    "zh": {"published": "发布所用 nqp-xl 版本", "settings": "设置", "digest": "输入表 SHA-256",
+           "note": "Data 表（表头和数据行）的 SHA-256：单元格以制表符分隔，行以换行分隔，UTF-8 编码"},
+}
 MAX_NAMED = 10
 
 
@@ -195,17 +201,27 @@ def _named_cell(pkg: Package, name: str) -> tuple[str, int, int] | None:
     return (sheet, row, col) if sheet and pkg.has_sheet(sheet) and pkg.is_worksheet(sheet) else None
 
 
+def workbook_lang(pkg: Package) -> str:
+    """The workbook's language setting (NQP_LANG): "zh" or "en"."""
+    at = _named_cell(pkg, "NQP_LANG")
+    v = pkg.sheet(at[0]).value(at[1], at[2]) if at is not None else None
+    return "zh" if isinstance(v, str) and v.strip().lower() == "zh" else "en"
+
+
 def settings(pkg: Package) -> list[tuple[str, Any]]:
     out = []
-    for name, en, _zh, _d, _m, _mz, _a in SETTINGS:
+    zh_book = workbook_lang(pkg) == "zh"
+    for name, en, zh, _d, _m, _mz, _a in SETTINGS:
         at = _named_cell(pkg, name)
         if at is not None:
-            out.append((f"{en} ({name})", pkg.sheet(at[0]).value(at[1], at[2])))
+            out.append((f"{zh if zh_book else en} ({name})", pkg.sheet(at[0]).value(at[1], at[2])))
     return out
 
 
 def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[str, Any]]) -> None:
-    """Write the version, the settings and the digest where the Methods names point."""
+    """Write the version, the settings and the digest where the Methods names point (in the
+    workbook's language)."""
+    words = RECORD_TEXT[workbook_lang(pkg)]
     at_digest = _named_cell(pkg, DIGEST_NAME)
     at_record = _named_cell(pkg, RECORD_NAME)
     if at_record is None:
@@ -217,18 +233,18 @@ def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[
             at_digest = ("Methods", sh.last_row + 2 + 3 + len(setting_values), 2)
     sheet, row, col = at_record
     sh = pkg.sheet(sheet)
-    sh.set(row, col, "Published with nqp-xl")
+    sh.set(row, col, words["published"])
     sh.set(row, col + 1, __version__)
-    sh.set(row + 2, col, "Settings")
+    sh.set(row + 2, col, words["settings"])
     for i, (label, value) in enumerate(setting_values):
         sh.set(row + 3 + i, col, label)
         sh.set(row + 3 + i, col + 1, value)
     if at_digest is not None and digest:
         dsh = pkg.sheet(at_digest[0])
         if at_digest[2] > 1 and dsh.value(at_digest[1], at_digest[2] - 1) is None:
-            dsh.set(at_digest[1], at_digest[2] - 1, "Input SHA-256")
+            dsh.set(at_digest[1], at_digest[2] - 1, words["digest"])
         dsh.set(at_digest[1], at_digest[2], digest)
-        dsh.set(at_digest[1], at_digest[2] + 1, DIGEST_NOTE)
+        dsh.set(at_digest[1], at_digest[2] + 1, words["note"])
 
 
 def publish(path: str, output: str, progress: Callable[[str], None] | None = None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from ..labels import text
 from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
 from .layout import ROW_PT, Page, Placed
 from .sheets_year import _chart
@@ -50,7 +51,7 @@ def coupling_sheet(ctx: Ctx) -> Page:
     cp = page.block("cp.coupling", ctx.coupling, (n + 1, 6), ("num", "num", "num", "int", "gen", "gen"),
                     row=head, col=col, advance=False)
     sub = page.block("cp.sub", ctx.subindex, (n + 1, s), ("num",), row=head, col=cp.col + max(cp.cols, 6),
-                     advance=False)
+                     advance=False, grow_cols=2)
     if not ctx.panel:
         _d_by_region_chart(ctx, page, cp, head, sub.col + sub.cols + 2)
     page.row = cp.last_row + 2
@@ -144,8 +145,9 @@ def equations_sheet(ctx: Ctx) -> Page:
         page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
                    (rows, ctx.n_groups + 1), ("text", "textc"))
     page.heading(ctx.t("eq_detail"))
-    page.block("eq.detail", guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})'), (rows, 6),
-               ("text", "text", "num3", "num3", "num3", "p"))
+    detail = page.block("eq.detail", guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})'), (rows, 6),
+                        ("text", "text", "num3", "num3", "num3", "p"))
+    page.row_formats(detail, 1, {text("N", ctx.lang): "int"}, first_col=2)  # N = 242, not 242.000
     page.finish(repeat_rows=(0, 0))
     return page
 
@@ -169,10 +171,12 @@ def weights_sheet(ctx: Ctx) -> Page:
     rows = bundled_weights("contiguity", ctx.lang)
     ws = page.ws
     head = ctx.book.fmt("gen", head=True)
+    # the names across the top run upwards in English (a 5-wide column would break "Beijing")
+    top_head = ctx.book.fmt("gen", head=True, rotation=90, text_wrap=False) if ctx.lang == "en" else head
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
             if i == 0 or j == 0:
-                ws.write_string(i, j, str(v), head if (i, j) != (0, 0) else ctx.book.fmt("gen"))
+                ws.write_string(i, j, str(v), (top_head if i == 0 else head) if (i, j) != (0, 0) else ctx.book.fmt("gen"))
             else:
                 ws.write_number(i, j, float(v), ctx.book.fmt("int"))
     n = len(rows)
@@ -185,7 +189,7 @@ def weights_sheet(ctx: Ctx) -> Page:
     for j in range(1, n):
         page.width(j, 4 if ctx.lang == "zh" else 5)
     page.heights[0] = ROW_PT * (3 if ctx.lang == "zh" else 6)
-    page.ws.set_row(0, page.heights[0], ctx.book.fmt("gen", text_wrap=True, rotation=90 if ctx.lang == "en" else 0))
+    page.ws.set_row(0, page.heights[0])
     page.row = n + 2
     page.items.append((0, page.row))
     page.finish()
@@ -214,11 +218,13 @@ def dynamics_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("beta"), row=top, col=6)
     beta = page.block("dy.beta", f'NQP_CONVERGENCE({values},{REGIONS},{YEARS},"beta",{L_})', (9, 2),
                       ("gen", "num"), row=top + 1, col=6, advance=False, grows=False)
-    page.row = max(sig.last_row, beta.last_row) + 2
-    _sigma_chart(ctx, page, sig)
+    page.row_formats(beta, 0, {text("N", ctx.lang): "int", text("P>|t|", ctx.lang): "p"}, first_col=1)
+    # the CV chart beside the two tables (below them it would fall on a page of its own)
+    rows = _sigma_chart(ctx, page, sig, row=top, col=beta.col + 3)
+    page.row = max(sig.last_row, beta.last_row, top + rows) + 2
     page.heading(ctx.t("markov"))
-    page.block("dy.markov", f"NQP_MARKOV({values},{REGIONS},{YEARS},4,{L_})", (8, 6),
-               lambda j, n: "int" if j in (0, n - 1) else "num", grows=False)
+    page.block("dy.markov", f"NQP_MARKOV({values},{REGIONS},{YEARS},NQP_MARKOV_K,{L_})", (8, 6),
+               lambda j, n: "int" if j in (0, n - 1) else "num")  # room for a larger Markov k
     page.heading(ctx.t("moran"))
     if regions_in_weights(ctx):
         page.block("dy.moran", f"NQP_MORAN({values},{REGIONS},NQP_SPATIAL,{YEARS},,,{L_})", (ctx.n_years + 1, 6),
@@ -230,7 +236,7 @@ def dynamics_sheet(ctx: Ctx) -> Page:
         top = page.row
         page.labels("dy.lisa_labels", f"INDEX({year_rows},0,1)", ctx.n_year + 1, col=0, row=top)
         page.block("dy.lisa", f"NQP_LISA(INDEX({year_rows},0,3),INDEX({year_rows},0,1),NQP_SPATIAL,999,1,,{L_})",
-                   (ctx.n_year + 1, 4), ("num", "num", "p", "gen"), row=top, col=1)
+                   (ctx.n_year + 1, 4), ("num", "num", "p", "textc"), row=top, col=1)  # quadrant clear of P
     else:
         page.note(ctx.t("weights_missing"))
         page.skip(1)
@@ -239,13 +245,16 @@ def dynamics_sheet(ctx: Ctx) -> Page:
     chart_row = page.row
     page.row += 20
     page.heading(ctx.t("kdensity"))
-    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},50,,{L_})", (m.rows, m.cols), ("num",))
+    kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},50,,{L_})", (m.rows, m.cols), ("num",),
+                    grow_cols=2)  # a column per year: next year's data adds one
     _kdensity_chart(ctx, page, kd, row=chart_row, col=0)
-    page.finish(repeat_rows=(0, 0))
+    # the long grid of densities is the sheet's last table: its header row repeats on the
+    # pages it continues on (print titles repeat from the page where they first appear)
+    page.finish(repeat_rows=(kd.row, kd.row))
     return page
 
 
-def _sigma_chart(ctx: Ctx, page: Page, sig: Placed) -> None:
+def _sigma_chart(ctx: Ctx, page: Page, sig: Placed, row: int, col: int) -> int:
     chart = _chart(ctx, "line", ctx.t("chart_sigma"))
     k = sig.col + max(sig.cols - 1, 1)
     chart.add_series({"name": [page.name, sig.row, k],
@@ -253,7 +262,8 @@ def _sigma_chart(ctx: Ctx, page: Page, sig: Placed) -> None:
                       "values": [page.name, sig.row + 1, k, sig.end, k], "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"none": True})
     chart.set_y_axis({"major_gridlines": {"visible": True}})
-    page.chart(chart, width_px=560, height_px=280)
+    page.chart(chart, width_px=480, height_px=260, row=row, col=col)
+    return page.charts[-1][2]
 
 
 def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> None:

@@ -38,6 +38,8 @@ SETTINGS = [
      "联立方程，以 ; 分隔（y ~ x1 + x2、y = x1 + x2 或 (y x1 x2)；可用 ln()）", None),
     ("NQP_EQ_METHODS", "Estimators compared", "对比的估计方法", "ols,2sls,3sls", "Columns of the regression table: ols, 2sls, 3sls, ireg3",
      "回归表的列：ols、2sls、3sls、ireg3", None),
+    ("NQP_MARKOV_K", "Markov classes k", "马尔可夫类型数 k", 4,
+     "Quantile classes of the Markov transition matrix (Dynamics sheet), usually 4", "动态演进表中马尔可夫转移矩阵的分位数类型数，通常为 4", None),
 ]
 SETTINGS_FIRST_ROW = 3  # 0-based row of the first setting
 
@@ -66,6 +68,11 @@ def settings_sheet(ctx: Ctx) -> Page:
             ws.write_formula(r, 1, "=" + formula, book.fmt("int", bold=True), "")
         elif v is None:
             ws.write_blank(r, 1, None, inp)
+        elif isinstance(v, str) and text_width(v) > 38:  # the equations: wrapped, whole
+            import math
+
+            ws.write_string(r, 1, v, book.fmt("gen", bg_color="#FFF2CC", border=1, text_wrap=True, valign="top"))
+            page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * math.ceil(text_width(v) * 1.1 / 38))
         elif isinstance(v, str):
             ws.write_string(r, 1, v, inp)
         else:
@@ -75,7 +82,7 @@ def settings_sheet(ctx: Ctx) -> Page:
         meaning = m_zh if ctx.lang == "zh" else m_en
         ws.write_string(r, 2, meaning, wrap)
         if text_width(meaning) > 66:  # two lines in the 70-wide column
-            page.heights[r] = ROW_PT * 2
+            page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * 2)
         ws.write_string(r, 3, name, book.fmt("gen", italic=True, font_color="#595959"))
         book.wb.define_name(name, f"={_q(page.name)}!$B${r + 1}")
     page.row = SETTINGS_FIRST_ROW + len(SETTINGS)
@@ -108,14 +115,13 @@ def inputs_sheet(ctx: Ctx) -> Page:
     inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center")
     ws.write_string(0, 0, ctx.t("direction"), bold)
     ws.write_string(1, 0, ctx.t("subsystem"), bold)
-    if n_id > 1:
-        ws.write_string(0, 1, ctx.t("inputs_note"), book.fmt("gen", italic=True, font_color="#595959"))
     for j in range(p):
         ws.write_string(0, n_id + j, table.directions[j], inp)
         if table.subsystems[j]:
             ws.write_string(1, n_id + j, table.subsystems[j], inp)
         else:
             ws.write_blank(1, n_id + j, None, inp)
+    centred = book.fmt("int", align="center")
     for i, row in enumerate(table.rows):
         for j, v in enumerate(row):
             if v is None:
@@ -124,6 +130,8 @@ def inputs_sheet(ctx: Ctx) -> Page:
                 ws.write_string(h + 1 + i, j, v)  # text stays text, even "=..." (no formula injection)
             elif isinstance(v, bool):
                 ws.write_boolean(h + 1 + i, j, v)
+            elif j < n_id:  # a year among the labels: centred, clear of the names beside it
+                ws.write_number(h + 1 + i, j, float(v), centred)
             else:
                 ws.write_number(h + 1 + i, j, float(v))
     ws.add_table(h, 0, h + n, n_id + p - 1, {
@@ -136,6 +144,16 @@ def inputs_sheet(ctx: Ctx) -> Page:
         widest = max([text_width(v) for v in vals if isinstance(v, str)] + [8.0])
         page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
     page.heights[h] = ROW_PT * 3
+    if n_id > 1:  # the note beside "Direction" and "Subsystem", wrapped within the label columns
+        import math
+
+        note = ctx.t("inputs_note")
+        room = sum(page.widths.get(j, 8.43) for j in range(1, n_id))
+        lines = max(2, math.ceil(text_width(note) * 0.8 / max(room - 1, 1.0)))  # 8-point text
+        f = book.fmt("gen", italic=True, font_color="#595959", font_size=8, text_wrap=True, valign="top")
+        ws.merge_range(0, 1, 1, n_id - 1, note, f)
+        for r in (0, 1):
+            page.heights[r] = max(ROW_PT, math.ceil(lines / 2) * 11.0)
     name = _q(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
@@ -155,6 +173,19 @@ def inputs_sheet(ctx: Ctx) -> Page:
     page.last_col = n_id + p - 1
     page.items.append((h, h))
     page.finish(repeat_rows=(h, h))
+    if n_id:
+        ws.repeat_columns(0, n_id - 1)  # a page of the table's right part still names its rows
+    # the raw table of many indicators: as many pages wide as keep its print readable (about
+    # 80 % of full size, the label columns repeated on each), not one page at 40 %
+    import math
+
+    from .layout import PAGE, PT_PER_CHAR, PT_PER_COL
+
+    width_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id + p))
+    label_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id))
+    usable = PAGE["landscape"][0] / 0.8 - label_pt
+    wide = max(1, math.ceil((width_pt - label_pt) / usable)) if usable > 0 else 1
+    ws.fit_to_pages(wide, 0)
     return page
 
 
@@ -201,6 +232,26 @@ METHODS = [
     ("equations", "OLS, 2SLS, 3SLS", "OLS、2SLS、3SLS", "Each dependent variable endogenous; all exogenous variables instrument every equation",
      "各因变量为内生变量；全部外生变量作为每个方程的工具变量", "Stata reg3; * p<0.1, ** p<0.05, *** p<0.01"),
 ]
+# the Dynamics sheet's rows (a panel only): the composite index over the years
+METHODS_DYNAMICS = [
+    ("dynamics", "σ-convergence", "σ 收敛", "Dispersion of the index across regions in each year; a falling CV is σ-convergence",
+     "各年地区间离散程度；变异系数下降即 σ 收敛", "CV = s / ȳ, s with n - 1"),
+    ("dynamics", "β-convergence", "β 收敛", "Absolute β-convergence: do regions that start low grow faster? (OLS over the regions of the first and last year)",
+     "绝对 β 收敛：初始水平低的地区是否增长更快（首末年均有数据的地区，OLS）",
+     "(ln y_iT - ln y_i0)/T = α + β ln y_i0 + ε; λ = -ln(1 + βT)/T, half-life = ln 2 / λ"),
+    ("dynamics", "Markov matrix", "马尔可夫转移矩阵", "Probability that a region in class a moves to class b the next year; classes are k quantile intervals of all values (Settings: Markov classes k)",
+     "某类地区下一年转入各类的概率；类型为全部取值的 k 个分位数区间（设置：马尔可夫类型数 k）",
+     "P_ab = n_ab / n_a; bounds = type-7 quantiles (R cut)"),
+    ("dynamics", "Moran's I", "全局 Moran's I", "Global spatial autocorrelation of the index in each year, on the Weights sheet's matrix (row-standardised), as R spdep moran.test",
+     "各年综合指数的全局空间自相关，用空间权重表的矩阵（行标准化），同 R spdep moran.test",
+     "I = (n/S0) z'Wz / z'z, E[I] = -1/(n-1), z = (I - E)/√Var (randomisation)"),
+    ("dynamics", "LISA", "局部 Moran（LISA）", "Local Moran of each region in the year analysed; P by 999 seeded conditional permutations; quadrant HH, LH, LL, HL",
+     "分析年份各地区的局部 Moran；P 值由 999 次条件置换（固定种子）得到；象限 HH、LH、LL、HL",
+     "I_i = (z_i / m2) Σ_j w_ij z_j, m2 = Σ z² / n"),
+    ("dynamics", "Kernel density", "核密度", "Distribution of the index across regions in each year (Gaussian kernel, bandwidth nrd0 as R density)",
+     "各年综合指数的地区分布（高斯核，带宽 nrd0，同 R density）",
+     "f(x) = (1/nh) Σ φ((x - x_i)/h), h = 0.9 min(s, IQR/1.34) n^(-1/5)"),
+]
 
 
 def methods_sheet(ctx: Ctx) -> Page:
@@ -219,16 +270,32 @@ def methods_sheet(ctx: Ctx) -> Page:
     head = book.fmt("gen", head=True)
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)
+    import math
+
+    from .layout import ROW_PT, text_width
+
     wrap = book.fmt("gen", text_wrap=True, valign="top")
-    for i, (sheet, f_en, f_zh, m_en, m_zh, formula) in enumerate(METHODS):
-        ws.write_string(6 + i, 0, ctx.sheet(sheet), wrap)
-        ws.write_string(6 + i, 1, f_zh if ctx.lang == "zh" else f_en, wrap)
-        ws.write_string(6 + i, 2, m_zh if ctx.lang == "zh" else m_en, wrap)
-        ws.write_string(6 + i, 3, formula, wrap)
-        ws.set_row(6 + i, 30)
-        page.heights[6 + i] = 30
-    page.row = 6 + len(METHODS)
-    for col, w in ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 30)):
+    widths = ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 40))
+    rows = METHODS + (METHODS_DYNAMICS if ctx.panel else [])
+    for i, (sheet, f_en, f_zh, m_en, m_zh, formula) in enumerate(rows):
+        texts = (ctx.sheet(sheet), f_zh if ctx.lang == "zh" else f_en, m_zh if ctx.lang == "zh" else m_en, formula)
+        lines = 2
+        for j, t in enumerate(texts):
+            ws.write_string(6 + i, j, t, wrap)
+            lines = max(lines, math.ceil(text_width(t) * 1.25 / (widths[j][1] - 1)))  # CJK prints wider
+        page.heights[6 + i] = ROW_PT * lines  # every line of the longest text shows
+    # ``nqp-xl publish`` writes the version and the settings in F3:G…: wrapped there, the
+    # equations on as many lines as they need
+    n_set = len(SETTINGS) + 3
+    for r in range(2, 2 + n_set):
+        ws.write_blank(r, 5, None, wrap)
+        ws.write_blank(r, 6, None, wrap)
+    if ctx.equations:
+        r = 2 + 3 + [s[0] for s in SETTINGS].index("NQP_EQUATIONS")
+        need = ROW_PT * math.ceil(text_width(ctx.equations) * 1.05 / (widths[6][1] - 1))
+        page.heights[r] = max(page.heights.get(r, ROW_PT), need)
+    page.row = max(6 + len(rows), 2 + n_set)
+    for col, w in widths:
         page.width(col, w)
     page.items.append((0, page.row))
     page.finish(repeat_rows=(5, 5))

@@ -1,6 +1,7 @@
 """The sheets of the year analysed (Factor analysis, Grades) and the Composite index sheet."""
 from __future__ import annotations
 
+from ..labels import text
 from .context import D, I_, L_, REGIONS, YEARS, Ctx
 from .layout import Page, Placed, text_width
 
@@ -45,18 +46,28 @@ def factor_sheet(ctx: Ctx) -> Page:
     var = page.block("fa.variance", f"NQP_VARIANCE({ctx.fa_args},{L_},{I_})", (p + 1, 10), _variance_kinds)
     _scree_chart(ctx, page, var)
     page.heading(ctx.t("component_matrix"))
-    page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"))
+    page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+               grow_cols=3)
     page.heading(ctx.t("loadings"))
     rot = page.block("fa.loadings", f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_})", (p + 1, 3),
-                     _first_gen("num3"))
+                     _first_gen("num3"), grow_cols=3)
     _loadings_chart(ctx, page, rot)
     page.heading(ctx.t("scorecoef"))
-    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"))
+    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+               grow_cols=3)
+    # the chart of F first, the scores below it: the scores are the sheet's last table, and
+    # their header repeats on the pages they continue on (a table of many cities)
+    chart_row = page.row
+    page.row += 20  # the chart's 18 rows (340 px) and a gap
     page.heading(ctx.t("factors"))
     top = page.row
     page.labels("fa.labels", ctx.year_regions, n + 1, col=0, row=top)
-    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), _last_int, row=top, col=1)
-    _scores_chart(ctx, page, fac)
+    # Rank is last: one more factor (another year's data) moves it right, so it is formatted
+    # by its header; the columns kept at the right take the scores of more factors
+    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), ("num",), row=top, col=1,
+                     grow_cols=3)
+    page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
+    _scores_chart(ctx, page, fac, row=chart_row)
     # N analysed and the regions left out, counted from the F column of the scores
     from .cells import col_letters
 
@@ -69,7 +80,9 @@ def factor_sheet(ctx: Ctx) -> Page:
     ws.write_dynamic_array_formula(info + 1, 1, info + 1, 1,
                                    f'=_xlfn.TEXTJOIN(", ",TRUE,_xlfn._xlws.FILTER({labels},({labels}<>"")*'
                                    f'NOT(ISNUMBER(${fcol}${rows})),"{none}"))', None, "")
-    page.finish(repeat_rows=(0, 0))
+    # the scores (one row per region: many pages for a table of cities or counties) are the
+    # last table: their header repeats on the pages they continue on
+    page.finish(repeat_rows=(top, top))
     return page
 
 
@@ -105,20 +118,23 @@ def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
         chart.add_series({"name": [page.name, rot.row, rot.col + k],
                           "categories": [page.name, r1, rot.col, r2, rot.col],
                           "values": [page.name, r1, rot.col + k, r2, rot.col + k]})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "label_position": "low"})  # names at the left edge, not over the bars
+    chart.set_x_axis({"min": -1, "max": 1, "major_unit": 0.5,  # loadings lie in [-1, 1]
+                      "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
     page.chart(chart, width_px=720, height_px=max(320, 18 * (rot.rows - 1) + 90))
 
 
-def _scores_chart(ctx: Ctx, page: Page, fac: Placed) -> None:
+def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
     chart = _chart(ctx, "column", ctx.t("chart_scores"))
     col = fac.col + max(fac.cols - 2, 0)
     chart.add_series({"name": [page.name, fac.row, col],
                       "categories": [page.name, fac.row + 1, 0, fac.end, 0],
                       "values": [page.name, fac.row + 1, col, fac.end, col]})
     chart.set_legend({"none": True})
-    chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}})
-    page.chart(chart, width_px=900, height_px=340)
+    # region names below the plot, not over the bars of negative scores
+    chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}, "label_position": "low"})
+    page.chart(chart, width_px=900, height_px=340, row=row)
 
 
 def grades_sheet(ctx: Ctx) -> Page:
@@ -132,7 +148,7 @@ def grades_sheet(ctx: Ctx) -> Page:
     lab = page.labels("gr.labels", ctx.year_regions, n + 1, col=0, row=top + 1)
     page.block("gr.score", ctx.score, (n + 1, 1), ("num",), row=top + 1, col=1, advance=False)
     cluster = f"NQP_CLUSTER({ctx.score},NQP_K,NQP_GRADE_NAMES,,{L_})"
-    page.block("gr.cluster", cluster, (n + 1, 2), ("gen", "int"), row=top + 1, col=2, advance=False)
+    page.block("gr.cluster", cluster, (n + 1, 2), ("textc", "int"), row=top + 1, col=2, advance=False)  # grade names centred, clear of F
     page.heading(ctx.t("centres"), row=top, col=5)
     key = f"INDEX({cluster},0,2)"
     cen = page.block("gr.centres", f'NQP_PIVOT({ctx.score},{key},,"mean",{L_})', (5, 2), ("int", "num"),
@@ -158,7 +174,7 @@ def obstacle_sheet(ctx: Ctx) -> Page:
     top = page.row
     page.labels("ob.labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
     page.block("ob.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
-               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9)
+               (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9, rotate_from=0)  # names upwards
     page.finish(repeat_rows=(top, top))
     return page
 

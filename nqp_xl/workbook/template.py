@@ -66,7 +66,8 @@ def build(path: str, table: InputTable | None = None, lang: str = "en", columns:
     if lang not in ("en", "zh"):
         raise InputError(f'language "{lang}" is not known; use en or zh')
     table = table or example_table()
-    if lang == "zh":
+    if lang == "zh" and table.subsystems == default_subsystems(table.indicators):
+        # the default names only: names the user gave (--subsystem) stay as written
         table.subsystems = [ZH_SUBSYSTEMS.get(s, s) for s in table.subsystems]
     cols = columns or choose_columns(table, lang)
     eqs = default_equations(table) if equations is None else equations

@@ -29,10 +29,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "meaning": ("Meaning", "说明"),
     "name": ("Name", "名称"),
     # Inputs
-    "inputs_note": ("Paste the table over the Data table (label columns first, then one column per indicator). "
-                    "Row 1: direction (+ more is better, - less is better); row 2: subsystem (blank = none).",
-                    "将数据粘贴到 Data 表中（先标签列，后每列一个指标）。第 1 行：指标方向（+ 正向，- 负向）；"
-                    "第 2 行：所属子系统（留空 = 不属于任何子系统）。"),
+    "inputs_note": ("Row 1: + more is better, - less is better. Row 2: subsystem (blank = none).",
+                    "第 1 行：+ 正向，- 负向；第 2 行：所属子系统（留空 = 不属于任何子系统）"),
     "direction": ("Direction", "方向"),
     "subsystem": ("Subsystem", "子系统"),
     # Factor analysis
