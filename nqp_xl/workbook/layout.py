@@ -386,3 +386,21 @@ class Page:
                 used -= room
             prev_end = b
         return out
+
+
+def new_chart(ctx: Any, kind: str, title: str, subtype: str | None = None):
+    """An XlsxWriter chart of ``kind`` in the report's title style (``ctx`` a sheet context)."""
+    opts = {"type": kind}
+    if subtype:
+        opts["subtype"] = subtype
+    chart = ctx.book.wb.add_chart(opts)
+    chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}})
+    return chart
+
+
+def formula_sheet_name(name: str) -> str:
+    """A sheet name as the template writes it in a formula: quoted unless plain ASCII letters,
+    digits and _ (a Chinese sheet name is always quoted, which every office program reads)."""
+    if all(ch.isalnum() or ch == "_" for ch in name) and name.isascii():
+        return name
+    return "'" + name.replace("'", "''") + "'"

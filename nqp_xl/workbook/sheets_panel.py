@@ -5,8 +5,7 @@ import math
 
 from ..labels import text
 from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
-from .layout import ROW_PT, Page, Placed
-from .sheets_year import _chart
+from .layout import ROW_PT, Page, Placed, new_chart, formula_sheet_name
 
 
 def coupling_sheet(ctx: Ctx) -> Page:
@@ -60,7 +59,7 @@ def coupling_sheet(ctx: Ctx) -> Page:
 
 
 def _d_by_group_chart(ctx: Ctx, page: Page, pg: Placed, row: int, col: int) -> None:
-    chart = _chart(ctx, "line", ctx.t("chart_d_group"))
+    chart = new_chart(ctx, "line", ctx.t("chart_d_group"))
     for k in range(1, max(pg.cols, 2)):
         chart.add_series({"name": [page.name, pg.row, pg.col + k],
                           "categories": [page.name, pg.row + 1, pg.col, pg.end, pg.col],
@@ -72,7 +71,7 @@ def _d_by_group_chart(ctx: Ctx, page: Page, pg: Placed, row: int, col: int) -> N
 
 
 def _d_by_region_chart(ctx: Ctx, page: Page, cp: Placed, head: int, col: int) -> None:
-    chart = _chart(ctx, "column", ctx.t("chart_coupling"))
+    chart = new_chart(ctx, "column", ctx.t("chart_coupling"))
     d = cp.col + 2
     chart.add_series({"name": [page.name, cp.row, d], "categories": [page.name, cp.row + 1, 0, cp.end, 0],
                       "values": [page.name, cp.row + 1, d, cp.end, d]})
@@ -113,7 +112,7 @@ def disparity_sheet(ctx: Ctx) -> Page:
 
 
 def _gini_chart(ctx: Ctx, page: Page, gini: Placed) -> None:
-    chart = _chart(ctx, "line", ctx.t("chart_gini"))
+    chart = new_chart(ctx, "line", ctx.t("chart_gini"))
     for k in range(1, min(5, max(gini.cols, 2))):
         chart.add_series({"name": [page.name, gini.row, gini.col + k],
                           "categories": [page.name, gini.row + 1, gini.col, gini.end, gini.col],
@@ -181,10 +180,9 @@ def weights_sheet(ctx: Ctx) -> Page:
                 ws.write_number(i, j, float(v), ctx.book.fmt("int"))
     n = len(rows)
     ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
-    from .sheets_setup import _q
     from .cells import col_letters
 
-    ctx.book.wb.define_name("NQP_SPATIAL", f"={_q(page.name)}!$A$1:${col_letters(n)}${n}")
+    ctx.book.wb.define_name("NQP_SPATIAL", f"={formula_sheet_name(page.name)}!$A$1:${col_letters(n)}${n}")
     page.width(0, 16 if ctx.lang == "en" else 9)
     for j in range(1, n):
         page.width(j, 4 if ctx.lang == "zh" else 5)
@@ -255,7 +253,7 @@ def dynamics_sheet(ctx: Ctx) -> Page:
 
 
 def _sigma_chart(ctx: Ctx, page: Page, sig: Placed, row: int, col: int) -> int:
-    chart = _chart(ctx, "line", ctx.t("chart_sigma"))
+    chart = new_chart(ctx, "line", ctx.t("chart_sigma"))
     k = sig.col + max(sig.cols - 1, 1)
     chart.add_series({"name": [page.name, sig.row, k],
                       "categories": [page.name, sig.row + 1, sig.col, sig.end, sig.col],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .context import TABLE_NAME, Ctx
 from .input_table import INPUT_HEADER_ROW
-from .layout import Page
+from .layout import Page, formula_sheet_name
 
 COMPUTED = "computed"  # a setting whose cell holds a formula (the year analysed in use)
 
@@ -84,7 +84,7 @@ def settings_sheet(ctx: Ctx) -> Page:
         if text_width(meaning) > 66:  # two lines in the 70-wide column
             page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * 2)
         ws.write_string(r, 3, name, book.fmt("gen", italic=True, font_color="#595959"))
-        book.wb.define_name(name, f"={_q(page.name)}!$B${r + 1}")
+        book.wb.define_name(name, f"={formula_sheet_name(page.name)}!$B${r + 1}")
     page.row = SETTINGS_FIRST_ROW + len(SETTINGS)
     page.width(0, 30 if ctx.lang == "en" else 22)
     page.width(1, 40)
@@ -93,13 +93,6 @@ def settings_sheet(ctx: Ctx) -> Page:
     page.items.append((0, page.row))
     page.finish()
     return page
-
-
-def _q(name: str) -> str:
-    """A sheet name as a formula writes it."""
-    if all(ch.isalnum() or ch == "_" for ch in name) and name.isascii():
-        return name
-    return "'" + name.replace("'", "''") + "'"
 
 
 def inputs_sheet(ctx: Ctx) -> Page:
@@ -154,7 +147,7 @@ def inputs_sheet(ctx: Ctx) -> Page:
         ws.merge_range(0, 1, 1, n_id - 1, note, f)
         for r in (0, 1):
             page.heights[r] = max(ROW_PT, math.ceil(lines / 2) * 11.0)
-    name = _q(page.name)
+    name = formula_sheet_name(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
     book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
@@ -265,8 +258,8 @@ def methods_sheet(ctx: Ctx) -> Page:
     ws.write_string(3, 0, ctx.t("digest"), bold)
     ws.write_string(3, 1, ctx.t("digest_note"), book.fmt("gen", italic=True, font_color="#595959"))
     # where ``nqp-xl publish`` records the input digest and the version/settings block
-    book.wb.define_name("NQP_METHODS_DIGEST", f"={_q(page.name)}!$B$4")
-    book.wb.define_name("NQP_METHODS_RECORD", f"={_q(page.name)}!$F$3")
+    book.wb.define_name("NQP_METHODS_DIGEST", f"={formula_sheet_name(page.name)}!$B$4")
+    book.wb.define_name("NQP_METHODS_RECORD", f"={formula_sheet_name(page.name)}!$F$3")
     head = book.fmt("gen", head=True)
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)

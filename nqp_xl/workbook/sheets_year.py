@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..labels import text
 from .context import D, I_, L_, REGIONS, YEARS, Ctx
-from .layout import Page, Placed, text_width
+from .layout import Page, Placed, new_chart, text_width
 
 SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
 
@@ -90,17 +90,8 @@ def _variance_kinds(j: int, n: int) -> str:
     return "int" if j == 0 else ("num3" if j in (1, 4, 7) else "pct")
 
 
-def _chart(ctx: Ctx, kind: str, title: str, subtype: str | None = None):
-    opts = {"type": kind}
-    if subtype:
-        opts["subtype"] = subtype
-    chart = ctx.book.wb.add_chart(opts)
-    chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}})
-    return chart
-
-
 def _scree_chart(ctx: Ctx, page: Page, var: Placed) -> None:
-    chart = _chart(ctx, "line", ctx.t("chart_scree"))
+    chart = new_chart(ctx, "line", ctx.t("chart_scree"))
     r1, r2 = var.row + 1, var.end
     chart.add_series({"name": ctx.t("eigenvalue"), "categories": [page.name, r1, var.col, r2, var.col],
                       "values": [page.name, r1, var.col + 1, r2, var.col + 1],
@@ -112,7 +103,7 @@ def _scree_chart(ctx: Ctx, page: Page, var: Placed) -> None:
 
 
 def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
-    chart = _chart(ctx, "bar", ctx.t("chart_loadings"))
+    chart = new_chart(ctx, "bar", ctx.t("chart_loadings"))
     r1, r2 = rot.row + 1, rot.end
     for k in range(1, max(rot.cols, 2)):
         chart.add_series({"name": [page.name, rot.row, rot.col + k],
@@ -126,7 +117,7 @@ def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
 
 
 def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
-    chart = _chart(ctx, "column", ctx.t("chart_scores"))
+    chart = new_chart(ctx, "column", ctx.t("chart_scores"))
     col = fac.col + max(fac.cols - 2, 0)
     chart.add_series({"name": [page.name, fac.row, col],
                       "categories": [page.name, fac.row + 1, 0, fac.end, 0],
