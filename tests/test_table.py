@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nqp_xl import cell_values
 from nqp_xl.errors import NQPError, as_cell_text
 from nqp_xl.table import Table, cell_name, check_table, column_letter, is_error_value, parse_text_list
 
@@ -251,7 +252,7 @@ def test_blanks_and_errors_everywhere_convert_without_the_cell_by_cell_path(n, m
     import nqp_xl.table as table
 
     rows, expect = _mixed_range(n)
-    monkeypatch.setattr(table, "_convert_slow", lambda *a: pytest.fail("cell-by-cell path taken"))
+    monkeypatch.setattr(cell_values, "_convert_slow", lambda *a: pytest.fail("cell-by-cell path taken"))
     t = check_table(rows)
     complete = ~np.isnan(expect).any(axis=1)
     assert 0 < complete.sum() < n
@@ -363,7 +364,7 @@ def test_a_lone_blank_far_down_is_found_by_the_count(monkeypatch):
     rows[0] = ["unit"] + [f"x{j}" for j in range(30)]
     rows[650][7] = None  # past the first rows looked at
     rows[660][9] = "#N/A"
-    monkeypatch.setattr(table, "_convert_slow", lambda *a: pytest.fail("cell-by-cell path taken"))
+    monkeypatch.setattr(cell_values, "_convert_slow", lambda *a: pytest.fail("cell-by-cell path taken"))
     t = check_table(rows)
     assert t.n_kept == 698 and not t.keep[649] and not t.keep[659]
     rows[670][3] = True
