@@ -29,7 +29,7 @@ import numpy as np
 from . import formula_text
 from .cells import Error, FormulaCell, Sheet, col_letters, dynamic_cm, parse_range, quote_sheet, range_ref
 from .formula_text import OMITTED, VOLATILE
-from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, fast_rows, from_engine, to_engine, unknown_function
+from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, clear_caches, from_engine, to_engine, unknown_function
 from .package import Package, WorkbookError, local
 
 
@@ -123,7 +123,7 @@ class Engine:
         t0 = time.perf_counter()
         total = sum(len(v) for v in self.formulas.values())
         self.progress(f"evaluating {total} formulas")
-        UDF_ROWS.clear()
+        clear_caches()
         try:
             for name, items in self.formulas.items():
                 if not items:
@@ -134,7 +134,7 @@ class Engine:
                 n_nqp = sum(f.nqp for f in items)
                 self.progress(f"  {name}: {len(items)} formulas, {n_nqp} NQP ({time.perf_counter() - t:.2f} s)")
         finally:
-            UDF_ROWS.clear()
+            clear_caches()
             self._ranges.clear()
         self.report.seconds = time.perf_counter() - t0
         return self.report
@@ -279,7 +279,7 @@ class Engine:
         if errors:
             out = np.vectorize(to_engine, otypes=[object])(out)
         self._ranges[key] = out
-        UDF_ROWS[id(out)] = fast_rows(out)
+        # its rows for the NQP functions are converted when one first takes it (functions.udf_rows)
         return out
 
     def _settle(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> None:

@@ -72,6 +72,71 @@ def to_udf(value: Any) -> Any:
 
 UDF_ROWS: dict[int, list[list[Any]]] = {}  # id(range array) -> its rows as xlwings gives them
 
+# One refresh computes many formulas that share sub-expressions (``NQP_SELECT(NQP_DATA, ...)``,
+# ``NQP_INDEX(NQP_DATA, ...)``, ``INDEX(NQP_DATA,0,NQP_YEAR_NUM)``) over the same range arrays.
+# Answers are remembered by function and argument identity (an array by ``id``, a scalar or
+# one-cell array by value) for the length of one refresh, so each is computed once and its
+# rows converted once.  Every array whose ``id`` is used as a key is kept alive in ``_KEPT``
+# until :func:`clear_caches`, so an ``id`` is never reused for another array meanwhile.
+_MEMO: dict[tuple, Any] = {}
+_KEPT: list[Any] = []
+
+
+def clear_caches() -> None:
+    """Forget the converted rows and remembered answers of one refresh."""
+    UDF_ROWS.clear()
+    _MEMO.clear()
+    _KEPT.clear()
+
+
+def _arg_key(a: Any) -> tuple:
+    if isinstance(a, np.ndarray):
+        if a.size == 1:
+            v = a.ravel()[0]
+            try:
+                hash(v)
+                return ("v", type(v), v, a.shape)
+            except TypeError:
+                pass
+        _KEPT.append(a)
+        return ("id", id(a))
+    try:
+        hash(a)
+        return ("v", type(a), a)
+    except TypeError:
+        _KEPT.append(a)
+        return ("id", id(a))
+
+
+def memo_key(name: str, args: tuple) -> tuple:
+    """The key under which a call's answer is remembered (see ``_MEMO``)."""
+    return (name,) + tuple(_arg_key(a) for a in args)
+
+
+def remembered(name: str, func: Callable) -> Callable:
+    """``func`` answering a repeated call with the same arguments from ``_MEMO``."""
+    def call(*args):
+        key = memo_key(name, args)
+        hit = _MEMO.get(key, _MEMO)
+        if hit is not _MEMO:
+            return hit
+        value = func(*args)
+        _MEMO[key] = value
+        return value
+
+    call.__name__ = getattr(func, "__name__", name)
+    return call
+
+
+def udf_rows(a: np.ndarray) -> list[list[Any]]:
+    """An array's rows as xlwings gives them, converted once per refresh (see ``UDF_ROWS``)."""
+    rows = UDF_ROWS.get(id(a))
+    if rows is None:
+        rows = fast_rows(a if a.ndim == 2 else np.atleast_2d(a))
+        UDF_ROWS[id(a)] = rows
+        _KEPT.append(a)
+    return rows
+
 
 def fast_rows(arr: np.ndarray) -> list[list[Any]]:
     import schedula as sh
@@ -115,12 +180,7 @@ def udf_adapter(name: str, func: Callable) -> Callable:
                 values.append(p.default if p is not None and p.default is not inspect.Parameter.empty else None)
                 continue
             if isinstance(a, np.ndarray):
-                rows = UDF_ROWS.get(id(a))
-                if rows is None:
-                    arr = a if a.ndim == 2 else np.atleast_2d(a)
-                    rows = [[to_udf(v) for v in r] for r in arr.tolist()]
-                else:
-                    rows = list(map(list, rows))  # a fresh copy: a UDF may change its argument
+                rows = list(map(list, udf_rows(a)))  # a fresh copy: a UDF may change its argument
                 if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
                     values.append(rows)
                 else:
@@ -137,7 +197,7 @@ def udf_adapter(name: str, func: Callable) -> Callable:
         return result_array(result)
 
     call.__name__ = name
-    return call
+    return remembered(name, call)
 
 
 def result_array(result: Any) -> Any:
@@ -276,7 +336,7 @@ def register(functions: dict[str, Callable] | None = None, used: set[str] | None
     for target in (FUNCTIONS, table):
         for name, f in functions.items():
             target[name.upper()] = wrap_func(udf_adapter(name, f))
-        target["INDEX"] = wrap_func(excel_index)
+        target["INDEX"] = wrap_func(remembered("INDEX", excel_index))
         target[OMITTED] = lambda *a: OMITTED_VALUE
     for name, f in functions.items():
         REGISTERED[name.upper()] = f
