@@ -301,6 +301,9 @@ def load_builtins(names: set[str]) -> dict:
     need = [m for m in ff.SUBMODULES if keys[m] & wanted]
     if any(not any(n in k for k in keys.values()) for n in wanted - {"ARRAY", "ARRAYROW"}):
         need = list(ff.SUBMODULES)
+    light = ".stat" in need and ".stat" not in LOADED and keys[".stat"] & wanted <= set(LIGHT_STAT)
+    if light:  # the template's MAX and COUNT: not worth scipy.stats
+        need.remove(".stat")
     if ff.get_functions.cache_info().currsize == 0:
         saved = list(ff.SUBMODULES)
         try:
@@ -310,6 +313,8 @@ def load_builtins(names: set[str]) -> dict:
             ff.SUBMODULES[:] = saved
     else:
         table = ff.get_functions()
+    if light:
+        table.update({k: v for k, v in light_stat().items() if k not in table})
     for mod in need:
         if mod not in LOADED:
             table.update(importlib.import_module(mod, ff.__name__).FUNCTIONS)
@@ -318,6 +323,30 @@ def load_builtins(names: set[str]) -> dict:
 
 
 LOADED: set[str] = set()
+LIGHT_STAT = ("MAX", "MIN", "COUNT", "COUNTA")
+
+
+def light_stat() -> dict[str, Callable]:
+    """MAX, MIN, COUNT and COUNTA exactly as ``formulas.functions.stat`` defines them (its
+    ``xfunc`` over the package's own helpers), without importing that module: it imports
+    scipy.stats and scipy.interpolate when loaded, half a second of every refresh whose
+    workbook needs no other statistical function.  A workbook that does loads the module."""
+    import functools
+
+    from formulas.functions import _convert_args, flatten, is_not_empty, is_number, raise_errors, wrap_func
+
+    def xfunc(*args, func=max, check=is_number, default=0, _raise=True):
+        _raise and raise_errors(args)
+        it = flatten(map(_convert_args, args), check=check)
+        return func(list(it) or ([] if default is None else [default]))
+
+    return {
+        "MAX": wrap_func(xfunc),
+        "MIN": wrap_func(functools.partial(xfunc, func=min)),
+        "COUNT": wrap_func(functools.partial(xfunc, func=len, _raise=False, default=None,
+                                             check=functools.partial(is_number, xl_return=False))),
+        "COUNTA": wrap_func(functools.partial(xfunc, check=is_not_empty, func=len, _raise=False, default=None)),
+    }
 
 
 def function_names(texts) -> set[str]:
