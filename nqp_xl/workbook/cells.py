@@ -335,25 +335,30 @@ class Sheet:
                 xf.write_declaration(standalone=True)
                 stack = []
                 inner: set[str] = set()  # elements that only occur inside a row: nothing to do
-                for ev, el in iterparse(self.data, events=("start", "end")):
+                # "end" events only (half the events of a cell-heavy part): the root and
+                # sheetData are opened in the output when their first child is finished.
+                for _ev, el in iterparse(self.data):
                     if el.tag in inner:
                         continue
-                    if ev == "start":
-                        if root is None:
-                            root = el
-                            ns = ns_of(el)
-                            q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension",
-                                                               "sheetData")}
-                            q["nsmap"] = {el.prefix: ns}  # type: ignore[assignment]
-                            inner = {f"{{{ns}}}{n}" for n in ("c", "v", "f", "is", "t", "r", "rPr", "rPh")}
-                            stack.append(xf.element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap))
-                            stack[-1].__enter__()
-                        elif el.tag == q["sheetData"] and el.getparent() is root:
-                            sheet_data = el
-                            stack.append(xf.element(el.tag, attrib=dict(el.attrib)))
-                            stack[-1].__enter__()
-                        continue
                     parent = el.getparent()
+                    if root is None:
+                        root = el
+                        while root.getparent() is not None:
+                            root = root.getparent()
+                        ns = ns_of(root)
+                        q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension", "sheetData")}
+                        q["nsmap"] = {root.prefix: ns}  # type: ignore[assignment]
+                        inner = {f"{{{ns}}}{n}" for n in ("c", "v", "f", "is", "t", "r", "rPr", "rPh")}
+                        if el.tag in inner:
+                            continue
+                        stack.append(xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap))
+                        stack[-1].__enter__()
+                    if sheet_data is None and (el.tag == q["sheetData"] and parent is root or
+                                               el.tag == q["row"] and parent is not None and
+                                               parent.tag == q["sheetData"] and parent.getparent() is root):
+                        sheet_data = el if el.tag == q["sheetData"] else parent
+                        stack.append(xf.element(sheet_data.tag, attrib=dict(sheet_data.attrib)))
+                        stack[-1].__enter__()
                     if el is root:
                         stack.pop().__exit__(None, None, None)
                     elif el is sheet_data:
@@ -457,6 +462,14 @@ class Sheet:
 def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | None) -> None:
     """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula); other children
     (``extLst``) and attributes (style) stay."""
+    if f is None and type(value) is float and not len(el):  # most answer cells: a number into a blank
+        attrib = el.attrib
+        if "t" in attrib:
+            del attrib["t"]
+        if "cm" in attrib:
+            del attrib["cm"]
+        etree.SubElement(el, q["v"]).text = number_text(value)
+        return
     old_f = None
     if len(el):
         for child in list(el):
