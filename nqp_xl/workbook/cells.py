@@ -172,15 +172,14 @@ class Sheet:
         row_no, col_no, row_el = 0, 0, None
         first_row = first_col = 1 << 30
         last_row = last_col = 0
-        v_tag = f_tag = is_tag = None
+        v_tag = f_tag = is_tag = c_tag = None
         for _ev, el in iterparse(self.data, tags=("{*}c", "{*}row", "{*}col")):
             tag = el.tag
             if v_tag is None:
                 check_no_dtd(el, f"{self.source} ({self.path})")
                 ns = tag[:tag.rfind("}") + 1]
-                v_tag, f_tag, is_tag = ns + "v", ns + "f", ns + "is"
-            name = tag[tag.rfind("}") + 1:]
-            if name == "c":
+                v_tag, f_tag, is_tag, c_tag = ns + "v", ns + "f", ns + "is", ns + "c"
+            if tag == c_tag or tag[tag.rfind("}") + 1:] == "c":
                 ref = el.get("r")
                 if ref:
                     row, col = cell_of(ref)
@@ -219,7 +218,7 @@ class Sheet:
                     if f_el is not None:
                         formulas[(row, col)] = FormulaCell(row, col, f_el.text or "", dict(f_el.attrib), el.get("cm"),
                                                            values.get((row, col)))
-                    el.clear(keep_tail=True)
+                    # (its row is cleared when it ends)
                 if row > last_row:
                     last_row = row
                 if row < first_row:
@@ -228,7 +227,9 @@ class Sheet:
                     last_col = col
                 if col < first_col:
                     first_col = col
-            elif name == "row":
+                continue
+            name = tag[tag.rfind("}") + 1:]
+            if name == "row":
                 r = el.get("r")
                 rno = int(r) if r else (row_no if row_el is el else row_no + 1)
                 if el.get("customFormat") in ("1", "true") and el.get("s"):
@@ -283,6 +284,31 @@ class Sheet:
         if col < self.first_col:
             self.first_col = col
 
+    def set_area(self, row: int, col: int, block: list[list[Any]]) -> None:
+        """:meth:`set` with ``keep_formula=False`` for every cell of ``block`` placed at
+        (row, col) but its first (the anchor of a spilled answer), all at once."""
+        keys = [(row + i, col + j) for i in range(len(block)) for j in range(len(block[i]))]
+        flat = [v for r in block for v in r]
+        del keys[0], flat[0]
+        if not keys:
+            return
+        values, formulas = self.values, self.formula_cells
+        given = {k: v for k, v in zip(keys, flat) if v is not None}
+        values.update(given)
+        if len(given) != len(keys):
+            for k in keys:
+                if k not in given:
+                    values.pop(k, None)
+        if formulas:
+            for k in keys:
+                formulas.pop(k, None)
+        self.dirty.update(keys)
+        self.changed = True
+        last_row, last_col = keys[-1]
+        last_col = max(last_col, col + max(map(len, block)) - 1)
+        self.last_row, self.last_col = max(self.last_row, last_row), max(self.last_col, last_col)
+        self.first_row, self.first_col = min(self.first_row, row), min(self.first_col, col)
+
     def set_formula(self, row: int, col: int, text: str, f_attrs: dict[str, str] | None = None,
                     cm: str | None = None) -> FormulaCell:
         key = (row, col)
@@ -335,25 +361,28 @@ class Sheet:
                 xf.write_declaration(standalone=True)
                 stack = []
                 inner: set[str] = set()  # elements that only occur inside a row: nothing to do
-                for ev, el in iterparse(self.data, events=("start", "end")):
+                # "end" events only (half the events of a cell-heavy part): the root and
+                # sheetData are opened in the output when their first child is finished.
+                for _ev, el in iterparse(self.data):
+                    if root is None:
+                        root = el
+                        while root.getparent() is not None:
+                            root = root.getparent()
+                        ns = ns_of(root)
+                        q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension", "sheetData")}
+                        q["nsmap"] = {root.prefix: ns}  # type: ignore[assignment]
+                        inner = {f"{{{ns}}}{n}" for n in ("c", "v", "f", "is", "t", "r", "rPr", "rPh")}
+                        stack.append(xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap))
+                        stack[-1].__enter__()
                     if el.tag in inner:
                         continue
-                    if ev == "start":
-                        if root is None:
-                            root = el
-                            ns = ns_of(el)
-                            q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension",
-                                                               "sheetData")}
-                            q["nsmap"] = {el.prefix: ns}  # type: ignore[assignment]
-                            inner = {f"{{{ns}}}{n}" for n in ("c", "v", "f", "is", "t", "r", "rPr", "rPh")}
-                            stack.append(xf.element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap))
-                            stack[-1].__enter__()
-                        elif el.tag == q["sheetData"] and el.getparent() is root:
-                            sheet_data = el
-                            stack.append(xf.element(el.tag, attrib=dict(el.attrib)))
-                            stack[-1].__enter__()
-                        continue
                     parent = el.getparent()
+                    if sheet_data is None and (el.tag == q["sheetData"] and parent is root or
+                                               el.tag == q["row"] and parent is not None and
+                                               parent.tag == q["sheetData"] and parent.getparent() is root):
+                        sheet_data = el if el.tag == q["sheetData"] else parent
+                        stack.append(xf.element(sheet_data.tag, attrib=dict(sheet_data.attrib)))
+                        stack[-1].__enter__()
                     if el is root:
                         stack.pop().__exit__(None, None, None)
                     elif el is sheet_data:
@@ -457,6 +486,14 @@ class Sheet:
 def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | None) -> None:
     """Rewrite one ``<c>`` for ``value`` and formula ``f`` (None: no formula); other children
     (``extLst``) and attributes (style) stay."""
+    if f is None and type(value) is float and not len(el):  # most answer cells: a number into a blank
+        attrib = el.attrib
+        if "t" in attrib:
+            del attrib["t"]
+        if "cm" in attrib:
+            del attrib["cm"]
+        etree.SubElement(el, q["v"]).text = number_text(value)
+        return
     old_f = None
     if len(el):
         for child in list(el):

@@ -29,7 +29,7 @@ import numpy as np
 from . import formula_text
 from .cells import Error, FormulaCell, Sheet, col_letters, dynamic_cm, parse_range, quote_sheet, range_ref
 from .formula_text import OMITTED, VOLATILE
-from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, fast_rows, from_engine, to_engine, unknown_function
+from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, clear_caches, from_engine, to_engine, unknown_function
 from .package import Package, WorkbookError, local
 
 
@@ -123,7 +123,7 @@ class Engine:
         t0 = time.perf_counter()
         total = sum(len(v) for v in self.formulas.values())
         self.progress(f"evaluating {total} formulas")
-        UDF_ROWS.clear()
+        clear_caches()
         try:
             for name, items in self.formulas.items():
                 if not items:
@@ -134,7 +134,7 @@ class Engine:
                 n_nqp = sum(f.nqp for f in items)
                 self.progress(f"  {name}: {len(items)} formulas, {n_nqp} NQP ({time.perf_counter() - t:.2f} s)")
         finally:
-            UDF_ROWS.clear()
+            clear_caches()
             self._ranges.clear()
         self.report.seconds = time.perf_counter() - t0
         return self.report
@@ -259,27 +259,17 @@ class Engine:
             return hit
         import schedula as sh_
 
-        empty = sh_.EMPTY
-        values = sh.values
-        rows = []
-        errors = False
-        for r in range(r1, r2 + 1):
-            row = []
-            for c in range(c1, c2 + 1):
-                v = values.get((r, c))
-                if v is None:
-                    row.append(empty)
-                else:
-                    if type(v) is Error:
-                        errors = True
-                    row.append(v)
-            rows.append(row)
+        get = sh.values.get
+        cols = range(c1, c2 + 1)
+        rows = [[get((r, c)) for c in cols] for r in range(r1, r2 + 1)]  # as xlwings gives them
         out = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
-        out[:] = rows if rows and rows[0] else out
-        if errors:
-            out = np.vectorize(to_engine, otypes=[object])(out)
+        out[:] = rows
+        out[np.equal(out, None)] = sh_.EMPTY
         self._ranges[key] = out
-        UDF_ROWS[id(out)] = fast_rows(out)
+        if any(type(v) is Error for row in rows for v in row):
+            out = self._ranges[key] = np.vectorize(to_engine, otypes=[object])(out)
+        else:  # the rows are already what the NQP functions take (functions.udf_rows)
+            UDF_ROWS[id(out)] = rows
         return out
 
     def _settle(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> None:
@@ -339,25 +329,22 @@ class Engine:
             block = [[block[0][0]]]
             nrows = ncols = 1
             f.new_area = (row, col, row, col)
-        for i in range(nrows):
-            for j in range(ncols):
-                v = block[i][j]
-                if i == 0 and j == 0:
-                    sh.set(row, col, v)
-                else:
-                    sh.set(row + i, col + j, v, keep_formula=False)
+        sh.set(row, col, block[0][0])
+        if nrows > 1 or ncols > 1:
+            sh.set_area(row, col, [r[:ncols] for r in block[:nrows]])
 
     def _blocker(self, sh: Sheet, f: Formula, area) -> str | None:
         old = f.array_ref
-        for r in range(area[0], area[2] + 1):
-            for c in range(area[1], area[3] + 1):
-                if (r, c) == (f.cell.row, f.cell.col) or (old and _inside(old, r, c)):
-                    continue
-                if not sh.occupied(r, c):
-                    continue
-                if (r, c) not in sh.formula_cells and self._stale_spill(sh.name, r, c, f):
-                    continue
-                return range_ref(r, c, r, c)
+        values, formula_cells = sh.values, sh.formula_cells
+        # the occupied cells of the area first (in C-speed comprehensions), then the rules
+        taken = [(r, c) for r in range(area[0], area[2] + 1) for c in range(area[1], area[3] + 1)]
+        taken = [k for k in taken if k in formula_cells or values.get(k) is not None]
+        for r, c in taken:
+            if (r, c) == (f.cell.row, f.cell.col) or (old and _inside(old, r, c)):
+                continue
+            if (r, c) not in formula_cells and self._stale_spill(sh.name, r, c, f):
+                continue
+            return range_ref(r, c, r, c)
         return None
 
     def _stale_spill(self, sheet: str, r: int, c: int, me: Formula) -> bool:

@@ -72,6 +72,71 @@ def to_udf(value: Any) -> Any:
 
 UDF_ROWS: dict[int, list[list[Any]]] = {}  # id(range array) -> its rows as xlwings gives them
 
+# One refresh computes many formulas that share sub-expressions (``NQP_SELECT(NQP_DATA, ...)``,
+# ``NQP_INDEX(NQP_DATA, ...)``, ``INDEX(NQP_DATA,0,NQP_YEAR_NUM)``) over the same range arrays.
+# Answers are remembered by function and argument identity (an array by ``id``, a scalar or
+# one-cell array by value) for the length of one refresh, so each is computed once and its
+# rows converted once.  Every array whose ``id`` is used as a key is kept alive in ``_KEPT``
+# until :func:`clear_caches`, so an ``id`` is never reused for another array meanwhile.
+_MEMO: dict[tuple, Any] = {}
+_KEPT: list[Any] = []
+
+
+def clear_caches() -> None:
+    """Forget the converted rows and remembered answers of one refresh."""
+    UDF_ROWS.clear()
+    _MEMO.clear()
+    _KEPT.clear()
+
+
+def _arg_key(a: Any) -> tuple:
+    if isinstance(a, np.ndarray):
+        if a.size == 1:
+            v = a.ravel()[0]
+            try:
+                hash(v)
+                return ("v", type(v), v, a.shape)
+            except TypeError:
+                pass
+        _KEPT.append(a)
+        return ("id", id(a))
+    try:
+        hash(a)
+        return ("v", type(a), a)
+    except TypeError:
+        _KEPT.append(a)
+        return ("id", id(a))
+
+
+def memo_key(name: str, args: tuple) -> tuple:
+    """The key under which a call's answer is remembered (see ``_MEMO``)."""
+    return (name,) + tuple(_arg_key(a) for a in args)
+
+
+def remembered(name: str, func: Callable) -> Callable:
+    """``func`` answering a repeated call with the same arguments from ``_MEMO``."""
+    def call(*args):
+        key = memo_key(name, args)
+        hit = _MEMO.get(key, _MEMO)
+        if hit is not _MEMO:
+            return hit
+        value = func(*args)
+        _MEMO[key] = value
+        return value
+
+    call.__name__ = getattr(func, "__name__", name)
+    return call
+
+
+def udf_rows(a: np.ndarray) -> list[list[Any]]:
+    """An array's rows as xlwings gives them, converted once per refresh (see ``UDF_ROWS``)."""
+    rows = UDF_ROWS.get(id(a))
+    if rows is None:
+        rows = fast_rows(a if a.ndim == 2 else np.atleast_2d(a))
+        UDF_ROWS[id(a)] = rows
+        _KEPT.append(a)
+    return rows
+
 
 def fast_rows(arr: np.ndarray) -> list[list[Any]]:
     import schedula as sh
@@ -115,12 +180,7 @@ def udf_adapter(name: str, func: Callable) -> Callable:
                 values.append(p.default if p is not None and p.default is not inspect.Parameter.empty else None)
                 continue
             if isinstance(a, np.ndarray):
-                rows = UDF_ROWS.get(id(a))
-                if rows is None:
-                    arr = a if a.ndim == 2 else np.atleast_2d(a)
-                    rows = [[to_udf(v) for v in r] for r in arr.tolist()]
-                else:
-                    rows = list(map(list, rows))  # a fresh copy: a UDF may change its argument
+                rows = list(map(list, udf_rows(a)))  # a fresh copy: a UDF may change its argument
                 if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
                     values.append(rows)
                 else:
@@ -137,7 +197,7 @@ def udf_adapter(name: str, func: Callable) -> Callable:
         return result_array(result)
 
     call.__name__ = name
-    return call
+    return remembered(name, call)
 
 
 def result_array(result: Any) -> Any:
@@ -241,6 +301,9 @@ def load_builtins(names: set[str]) -> dict:
     need = [m for m in ff.SUBMODULES if keys[m] & wanted]
     if any(not any(n in k for k in keys.values()) for n in wanted - {"ARRAY", "ARRAYROW"}):
         need = list(ff.SUBMODULES)
+    light = ".stat" in need and ".stat" not in LOADED and keys[".stat"] & wanted <= set(LIGHT_STAT)
+    if light:  # the template's MAX and COUNT: not worth scipy.stats
+        need.remove(".stat")
     if ff.get_functions.cache_info().currsize == 0:
         saved = list(ff.SUBMODULES)
         try:
@@ -250,6 +313,8 @@ def load_builtins(names: set[str]) -> dict:
             ff.SUBMODULES[:] = saved
     else:
         table = ff.get_functions()
+    if light:
+        table.update({k: v for k, v in light_stat().items() if k not in table})
     for mod in need:
         if mod not in LOADED:
             table.update(importlib.import_module(mod, ff.__name__).FUNCTIONS)
@@ -258,6 +323,30 @@ def load_builtins(names: set[str]) -> dict:
 
 
 LOADED: set[str] = set()
+LIGHT_STAT = ("MAX", "MIN", "COUNT", "COUNTA")
+
+
+def light_stat() -> dict[str, Callable]:
+    """MAX, MIN, COUNT and COUNTA exactly as ``formulas.functions.stat`` defines them (its
+    ``xfunc`` over the package's own helpers), without importing that module: it imports
+    scipy.stats and scipy.interpolate when loaded, half a second of every refresh whose
+    workbook needs no other statistical function.  A workbook that does loads the module."""
+    import functools
+
+    from formulas.functions import _convert_args, flatten, is_not_empty, is_number, raise_errors, wrap_func
+
+    def xfunc(*args, func=max, check=is_number, default=0, _raise=True):
+        _raise and raise_errors(args)
+        it = flatten(map(_convert_args, args), check=check)
+        return func(list(it) or ([] if default is None else [default]))
+
+    return {
+        "MAX": wrap_func(xfunc),
+        "MIN": wrap_func(functools.partial(xfunc, func=min)),
+        "COUNT": wrap_func(functools.partial(xfunc, func=len, _raise=False, default=None,
+                                             check=functools.partial(is_number, xl_return=False))),
+        "COUNTA": wrap_func(functools.partial(xfunc, check=is_not_empty, func=len, _raise=False, default=None)),
+    }
 
 
 def function_names(texts) -> set[str]:
@@ -276,7 +365,7 @@ def register(functions: dict[str, Callable] | None = None, used: set[str] | None
     for target in (FUNCTIONS, table):
         for name, f in functions.items():
             target[name.upper()] = wrap_func(udf_adapter(name, f))
-        target["INDEX"] = wrap_func(excel_index)
+        target["INDEX"] = wrap_func(remembered("INDEX", excel_index))
         target[OMITTED] = lambda *a: OMITTED_VALUE
     for name, f in functions.items():
         REGISTERED[name.upper()] = f

@@ -209,7 +209,9 @@ class Page:
             self.ws.write_formula(r0, col, "=" + formula, self.book.fmt(kind(0)), "")
         else:
             self.ws.write_dynamic_array_formula(r0, col, r0, col, "=" + formula, first, "")
-            for i in range(room):  # the rows kept for growth carry the formats too
+            # The rows kept for growth carry the formats too; not in the measuring pass, whose
+            # room (a table's length per block) is only computed in, never shown.
+            for i in range(0 if self.book.spacing else room):
                 for j in range(ncols):
                     if (i, j) != (0, 0):
                         head_row = header and i == 0

@@ -7,7 +7,9 @@ leaves every file as it was.
 """
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,8 +30,31 @@ def default_output(path: str) -> str:
     return f"{stem}.refreshed{ext or '.xlsm'}"
 
 
+@contextmanager
+def gc_paused():
+    """The cyclic garbage collector paused meanwhile.
+
+    A county workbook means about a million cells as small objects (tuples, floats, row
+    lists) that live until the file is written; each automatic collection walks all of them,
+    and collections triggered while they are made cost more than the reading, computing and
+    writing together (a 20,000 × 40 refresh: 16 s with, 8.5 s without).  The objects hold no
+    reference cycles worth collecting meanwhile; the collector runs again afterwards."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def refresh_package(pkg: Package, progress: Callable[[str], None] | None = None) -> tuple[Report, Engine]:
     """Recalculate ``pkg`` in memory (raises RefreshError); answers the report and the engine."""
+    with gc_paused():
+        return _refresh_package(pkg, progress)
+
+
+def _refresh_package(pkg: Package, progress: Callable[[str], None] | None) -> tuple[Report, Engine]:
     engine = Engine(pkg, progress)
     texts = [f.text for items in engine.formulas.values() for f in items]
     texts += [d.text for d in pkg.names]
@@ -80,11 +105,13 @@ def refresh(path: str, output: str | None = None, in_place: bool = False,
         raise RefreshError(f"the folder {folder} does not exist")
     if in_place and os.path.exists(path) and is_read_only(path):
         raise RefreshError(f"{path} is read-only; refresh it to another file with -o OUT")
-    pkg = load(path)
-    check_kind(pkg, path, target)
-    report, engine = refresh_package(pkg, progress)
-    del engine  # its caches are not needed to write the file
-    data = pkg.to_bytes()
+    with gc_paused():
+        pkg = load(path)
+        check_kind(pkg, path, target)
+        report, engine = refresh_package(pkg, progress)
+        del engine  # its caches are not needed to write the file
+        data = pkg.to_bytes()
+        del pkg
     saved = backup(path) if in_place else None
     write_atomic(target, data)
     return RefreshResult(target, report, saved)

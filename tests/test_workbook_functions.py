@@ -1,0 +1,93 @@
+"""The engine's function layer: answers remembered per refresh, ranges converted once, and the
+light MAX/MIN/COUNT/COUNTA that spare a refresh the import of scipy.stats."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import schedula as sh
+from formulas.tokens.operand import XlError
+
+from nqp_xl.workbook import functions
+from nqp_xl.workbook.cells import Sheet
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    functions.clear_caches()
+    yield
+    functions.clear_caches()
+
+
+def test_a_repeated_call_with_the_same_arguments_is_computed_once():
+    calls = []
+
+    def twice(a, k):
+        calls.append(k)
+        return np.asarray(a, dtype=object) * 2
+
+    f = functions.remembered("TWICE", twice)
+    data = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=object)
+    first = f(data, 1.0)
+    assert f(data, 1.0) is first and calls == [1.0]
+    f(data, 2.0)  # another scalar
+    f(data.copy(), 1.0)  # equal content, another range: computed (a range re-read after a write is new)
+    assert calls == [1.0, 2.0, 1.0]
+    one_cell = np.array([[5.0]], dtype=object)
+    f(one_cell, 1.0)
+    f(np.array([[5.0]], dtype=object), 1.0)  # a one-cell range is known by its value
+    assert calls == [1.0, 2.0, 1.0, 1.0]
+    functions.clear_caches()
+    f(data, 1.0)
+    assert calls == [1.0, 2.0, 1.0, 1.0, 1.0]
+
+
+def test_arrays_used_as_keys_stay_alive_so_an_id_is_never_reused():
+    f = functions.remembered("ID", lambda a: float(np.asarray(a, dtype=float).sum()))
+    for i in range(50):  # arrays made and dropped: without the keep-alive ids would repeat
+        assert f(np.full((3, 3), float(i), dtype=object)) == 9.0 * i
+
+
+def test_a_range_is_converted_once_and_each_caller_gets_its_own_copy():
+    arr = np.array([[sh.EMPTY, 1.0], ["x", True]], dtype=object)
+    rows = functions.udf_rows(arr)
+    assert rows == [[None, 1.0], ["x", True]]
+    assert functions.udf_rows(arr) is rows
+    seen = []
+    adapter = functions.udf_adapter("NQP_T", lambda data: seen.append(data) or data.pop())
+    adapter(arr)
+    adapter(arr)  # remembered: not called again
+    assert len(seen) == 1 and functions.udf_rows(arr) == [[None, 1.0], ["x", True]]  # the change stayed local
+
+
+@pytest.mark.parametrize("name", functions.LIGHT_STAT)
+@pytest.mark.parametrize("args", [
+    (np.array([[1.0, "a", True], [sh.EMPTY, -2.5, 7.0]], dtype=object),),
+    (np.array([[sh.EMPTY, "b"]], dtype=object),),
+    (np.array([[1.0, XlError("#N/A")]], dtype=object), 3.0),
+    (4.0, np.array([[2.0], [9.0]], dtype=object), "x"),
+])
+def test_light_statistics_answer_as_the_formulas_package_does(name, args):
+    from formulas.functions import stat
+
+    def shown(v):
+        v = np.asarray(v, dtype=object).ravel().tolist() if isinstance(v, np.ndarray) else [v]
+        return [str(x) if isinstance(x, XlError) else x for x in v]
+
+    assert shown(functions.light_stat()[name](*args)) == shown(stat.FUNCTIONS[name](*args))
+
+
+def test_set_area_is_set_for_every_cell_but_the_anchor():
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+           b'<row r="2"><c r="B2"><f>1+1</f><v>2</v></c><c r="C2"><v>5</v></c></row>'
+           b'<row r="3"><c r="C3"><f>7</f><v>7</v></c></row></sheetData></worksheet>')
+    a, b = Sheet("S", "s.xml", xml, []), Sheet("S", "s.xml", xml, [])
+    block = [[None, 1.0, "t"], [2.0, None, 3.0]]
+    a.set_area(2, 2, block)
+    for i, r in enumerate(block):
+        for j, v in enumerate(r):
+            if (i, j) != (0, 0):
+                b.set(2 + i, 2 + j, v, keep_formula=False)
+    assert a.values == b.values and a.dirty == b.dirty
+    assert set(a.formula_cells) == set(b.formula_cells) == {(2, 2)}
+    assert (a.first_row, a.first_col, a.last_row, a.last_col) == (b.first_row, b.first_col, b.last_row, b.last_col)
+    assert a.to_xml() == b.to_xml()
