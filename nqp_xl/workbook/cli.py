@@ -50,7 +50,7 @@ def cmd_template(args) -> int:
 
 def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> None:
     from . import template
-    from .package import real_target, temp_beside
+    from .files import real_target, temp_beside
     from .refresh import gc_paused
 
     with temp_beside(real_target(output), ".tmp.xlsm") as tmp, gc_paused():  # a million cells: see gc_paused

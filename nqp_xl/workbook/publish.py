@@ -19,7 +19,8 @@ from typing import Any, Callable
 from .. import __version__
 from .cells import Error, number_text, parse_cell
 from .engine import RefreshError, Report
-from .package import XLSM_MAIN, XLSX_MAIN, Package, local, resolve_target, write_atomic
+from .files import write_atomic
+from .package import XLSM_MAIN, XLSX_MAIN, Package, local, resolve_target
 from .refresh import load, refresh_package
 from .template import SETTINGS, TABLE_NAME
 

@@ -15,7 +15,8 @@ from typing import Callable
 
 from .engine import Engine, RefreshError, Report, resize_charts
 from .functions import function_names, register
-from .package import Package, backup, read_package, real_target, write_atomic
+from .files import backup, real_target, write_atomic
+from .package import Package, read_package
 
 
 @dataclass

@@ -21,7 +21,8 @@ from lxml import etree
 
 from .cells import parse_cell, parse_range, quote_sheet, range_ref
 from .engine import RefreshError, Report
-from .package import Package, TableDef, backup, local, ns_of, real_target, write_atomic
+from .files import backup, real_target, write_atomic
+from .package import Package, TableDef, local, ns_of
 from .refresh import check_kind, is_read_only, load, refresh_package
 from .template import TABLE_NAME, read_table
 
