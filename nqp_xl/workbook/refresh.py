@@ -26,9 +26,10 @@ class RefreshResult:
     backup: str | None = None
 
 
-def default_output(path: str) -> str:
+def default_output(path: str, suffix: str = "refreshed") -> str:
+    """``F.refreshed.xlsm`` beside ``F.xlsm`` (``suffix`` names the verb's output)."""
     stem, ext = os.path.splitext(path)
-    return f"{stem}.refreshed{ext or '.xlsm'}"
+    return f"{stem}.{suffix}{ext or '.xlsm'}"
 
 
 @contextmanager
@@ -94,18 +95,29 @@ def check_kind(pkg: Package, path: str, output: str) -> None:
                            "ending in .xlsx")
 
 
-def refresh(path: str, output: str | None = None, in_place: bool = False,
-            progress: Callable[[str], None] | None = None) -> RefreshResult:
+_DONE = {"refresh": "refreshed", "update": "updated"}
+
+
+def output_target(path: str, output: str | None, in_place: bool, verb: str) -> str:
+    """The file a command (``verb``: refresh, update) writes: ``-o OUT``, the input itself with
+    ``--in-place``, else ``F.refreshed.xlsm`` (``F.updated.xlsm``); refused before any work when it would overwrite
+    the input without ``--in-place``, lies in a missing folder, or is read-only."""
     if in_place and output and os.path.abspath(output) != os.path.abspath(path):
         raise RefreshError("give either -o OUT or --in-place, not both")
-    target = path if in_place else (output or default_output(path))
+    target = path if in_place else (output or default_output(path, _DONE[verb]))
     if not in_place and os.path.exists(target) and os.path.exists(path) and os.path.samefile(target, path):
-        raise RefreshError(f"{target} is the input; refresh never overwrites its input unless --in-place")
+        raise RefreshError(f"{target} is the input; {verb} never overwrites its input unless --in-place")
     folder = os.path.dirname(os.path.abspath(real_target(target) if in_place else target))
     if not os.path.isdir(folder):
         raise RefreshError(f"the folder {folder} does not exist")
     if in_place and os.path.exists(path) and is_read_only(path):
-        raise RefreshError(f"{path} is read-only; refresh it to another file with -o OUT")
+        raise RefreshError(f"{path} is read-only; {verb} it {'to' if verb == 'refresh' else 'into'} another file with -o OUT")
+    return target
+
+
+def refresh(path: str, output: str | None = None, in_place: bool = False,
+            progress: Callable[[str], None] | None = None) -> RefreshResult:
+    target = output_target(path, output, in_place, "refresh")
     with gc_paused():
         pkg = load(path)
         check_kind(pkg, path, target)

@@ -21,9 +21,9 @@ from lxml import etree
 
 from .cells import parse_cell, parse_range, quote_sheet, range_ref
 from .engine import RefreshError, Report
-from .files import backup, real_target, write_atomic
+from .files import backup, write_atomic
 from .package import Package, TableDef, local, ns_of
-from .refresh import check_kind, is_read_only, load, refresh_package
+from .refresh import check_kind, load, output_target, refresh_package
 from .template import TABLE_NAME, read_table
 
 JUMP = 10.0       # a value this many times the region's previous year's (or a tenth of it) is reported
@@ -39,11 +39,6 @@ class UpdateResult:
     indicators: int
     notes: list[str] = field(default_factory=list)
     backup: str | None = None
-
-
-def default_output(path: str) -> str:
-    stem, ext = os.path.splitext(path)
-    return f"{stem}.updated{ext or '.xlsm'}"
 
 
 def _setting(pkg: Package, name: str) -> Any:
@@ -83,16 +78,7 @@ def _key(v: Any) -> str:
 
 def update(path: str, data: str, output: str | None = None, append: bool = False, in_place: bool = False,
            id_cols: int | None = None, progress: Callable[[str], None] | None = None) -> UpdateResult:
-    if in_place and output and os.path.abspath(output) != os.path.abspath(path):
-        raise RefreshError("give either -o OUT or --in-place, not both")
-    target = path if in_place else (output or default_output(path))
-    if not in_place and os.path.exists(target) and os.path.exists(path) and os.path.samefile(target, path):
-        raise RefreshError(f"{target} is the input; update never overwrites its input unless --in-place")
-    folder = os.path.dirname(os.path.abspath(real_target(target) if in_place else target))
-    if not os.path.isdir(folder):
-        raise RefreshError(f"the folder {folder} does not exist")
-    if in_place and os.path.exists(path) and is_read_only(path):
-        raise RefreshError(f"{path} is read-only; update it into another file with -o OUT")
+    target = output_target(path, output, in_place, "update")
     pkg = load(path)
     check_kind(pkg, path, target)
     table = pkg.tables.get(TABLE_NAME.upper())
