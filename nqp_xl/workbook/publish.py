@@ -144,26 +144,30 @@ def values_only(pkg: Package) -> int:
 
 def nqp_errors(pkg: Package, engine) -> list[str]:
     """Cells of NQP answers holding a ``#NQP!`` message (``Sheet!A1: message``)."""
-    from .cells import cell_ref, quote_sheet
-
     out = []
     for sheet, items in engine.formulas.items():
         sh = pkg.sheet(sheet)
         for f in items:
             if not f.nqp:
                 continue
-            r1, c1, r2, c2 = f.new_area or (f.cell.row, f.cell.col, f.cell.row, f.cell.col)
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
-                    v = sh.value(r, c)
-                    if isinstance(v, str) and not isinstance(v, Error) and v.startswith("#NQP!"):
-                        out.append(f"{quote_sheet(sheet)}!{cell_ref(r, c)}: {v}")
+            area = f.new_area or (f.cell.row, f.cell.col, f.cell.row, f.cell.col)
+            out += _errors_in(sh, sheet, area)
     return out
+
+
+def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
+    """``Sheet!A1: message`` for each ``#NQP!`` answer in one area of a sheet."""
+    from .cells import cell_ref, quote_sheet
+
+    r1, c1, r2, c2 = area
+    return [f"{quote_sheet(sheet)}!{cell_ref(r, c)}: {v}"
+            for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+            if isinstance(v := sh.value(r, c), str) and not isinstance(v, Error) and v.startswith("#NQP!")]
 
 
 def cached_nqp_errors(pkg: Package) -> list[str]:
     """The same, from the cached values of a workbook not recomputed."""
-    from .cells import cell_ref, parse_range, quote_sheet
+    from .cells import cell_ref, parse_range
     from .formula_text import calls_nqp
 
     out = []
@@ -175,14 +179,10 @@ def cached_nqp_errors(pkg: Package) -> list[str]:
             if not calls_nqp(f.text):
                 continue
             try:
-                r1, c1, r2, c2 = parse_range(f.f_attrs.get("ref") or cell_ref(f.row, f.col))
+                area = parse_range(f.f_attrs.get("ref") or cell_ref(f.row, f.col))
             except ValueError:
-                r1, c1, r2, c2 = f.row, f.col, f.row, f.col
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
-                    v = sh.value(r, c)
-                    if isinstance(v, str) and not isinstance(v, Error) and v.startswith("#NQP!"):
-                        out.append(f"{quote_sheet(name)}!{cell_ref(r, c)}: {v}")
+                area = (f.row, f.col, f.row, f.col)
+            out += _errors_in(sh, name, area)
     return out
 
 
