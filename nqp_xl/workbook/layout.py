@@ -104,6 +104,8 @@ class Book:
         self.lang = lang
         self.sizes = sizes or {}
         self.spacing = spacing          # first pass: rows every block gets at least
+        self.skip_inputs = False        # first pass: the Inputs rows go to the engine directly
+        self.inputs_name = ""
         self.anchors: dict[tuple[str, int, int], str] = {}
         self._formats: dict[tuple, Any] = {}
         self.pages: list[Page] = []

@@ -115,7 +115,9 @@ def inputs_sheet(ctx: Ctx) -> Page:
         else:
             ws.write_blank(1, n_id + j, None, inp)
     centred = book.fmt("int", align="center")
-    for i, row in enumerate(table.rows):
+    # The measuring pass hands the rows to the engine itself (template.fill_inputs), unless
+    # one of them would not come back from the file as it went in.
+    for i, row in enumerate(() if book.skip_inputs else table.rows):
         for j, v in enumerate(row):
             if v is None:
                 continue
