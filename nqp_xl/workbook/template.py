@@ -82,9 +82,12 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
            spacing: int, skip_inputs: bool = False) -> tuple[bytes, Book] | bytes:
     import xlsxwriter
 
+    from .fast_worksheet import FastWorksheet
+
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False, "nan_inf_to_errors": True, "in_memory": True})
+    wb.worksheet_class = FastWorksheet
     wb.set_properties({"title": "nqp-xl workbook", "subject": "New quality productive forces evaluation",
                        "author": "nqp-xl", "company": "", "comments": f"nqp-xl {__version__}",
                        "created": FIXED_TIME})
