@@ -44,3 +44,48 @@ def test_same_bytes_as_xlsxwriter():
 
 def test_same_bytes_with_inline_strings():
     assert _book(True, constant_memory=True) == _book(False, constant_memory=True)
+
+
+def _rows_book(bulk: bool) -> dict[str, bytes]:
+    import math
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    wb.worksheet_class = FastWorksheet
+    wb.set_properties({"created": __import__("datetime").datetime(2024, 1, 1)})
+    ws = wb.add_worksheet("S")
+    centred, bold = wb.add_format({"align": "center"}), wb.add_format({"bold": True})
+    rows = [["a", 2014, 1.5, None, True], ["x", 2015.0, math.nan, -math.inf, 2.0], [None, 1, 2, 3, 4], ["b", 3, 4, 5, None],
+            ["=1+1", None, None, None, "c"]]
+    formats = [centred, centred, None, None, None]
+    blanks = [[bold, centred], [centred, None, bold], [bold]]
+    for i, row in enumerate(rows):
+        if bulk:
+            ws.write_values(i + 2, row, formats)
+        else:
+            for j, v in enumerate(row):
+                if isinstance(v, str):
+                    ws.write_string(i + 2, j, v)
+                elif isinstance(v, bool):
+                    ws.write_boolean(i + 2, j, v)
+                elif v is not None:
+                    ws.write_number(i + 2, j, float(v), formats[j])
+    for i, fmts in enumerate(blanks):
+        if bulk:
+            ws.write_blanks(i + 10, 3, fmts)
+        else:
+            for j, f in enumerate(fmts):
+                ws.write_blank(i + 10, 3 + j, None, f)
+    wb.close()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_rows_stored_at_once_as_cell_by_cell():
+    """write_values / write_blanks: the same cells and dimensions as one call per cell
+    (texts, booleans, NaN and inf as errors, blanks at a row's ends, None formats)."""
+    bulk, single = _rows_book(True), _rows_book(False)
+    assert b"#NUM!" in single["xl/worksheets/sheet1.xml"]
+    assert bulk == single

@@ -41,3 +41,55 @@ class FastWorksheet(Worksheet):
             self.fh.write(f'<c r="{letters}{row + 1}"{s}/>')
         else:  # the shared string's index
             self.fh.write(f'<c r="{letters}{row + 1}"{s} t="s"><v>{cell.string}</v></c>')
+
+    # -- storing many cells at once (what write_number / write_blank do cell by cell)
+    def write_values(self, row: int, values, number_formats) -> None:
+        """``values[j]`` at (row, j) as ``write_string``, ``write_boolean`` and ``write_number``
+        (with ``number_formats[j]``) store it; None is skipped.  Finite numbers are stored
+        directly, the rest go through the worksheet's own methods."""
+        ends = bool(values) and values[0] is not None and values[-1] is not None  # the dimensions
+        cells = self._row_cells(row, len(values) - 1) if ends else None
+        if cells is None:
+            for j, v in enumerate(values):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    self._write_string(row, j, v)
+                elif isinstance(v, bool):
+                    self._write_boolean(row, j, v)
+                else:
+                    self._write_number(row, j, float(v), number_formats[j])
+            return
+        for j, v in enumerate(values):
+            if v is None:
+                continue
+            if isinstance(v, str):
+                self._write_string(row, j, v)
+            elif isinstance(v, bool):
+                self._write_boolean(row, j, v)
+            else:
+                x = float(v)
+                if x - x == 0.0:  # finite
+                    cells[j] = CellNumberTuple(x, number_formats[j])
+                else:
+                    self._write_number(row, j, x, number_formats[j])
+
+    def write_blanks(self, row: int, col: int, formats) -> None:
+        """A formatted blank at (row, col + j) for each ``formats[j]`` (None: nothing)."""
+        cells = self._row_cells(row, col + len(formats) - 1, col) if None not in formats else None
+        if cells is None:
+            for j, f in enumerate(formats):
+                self._write_blank(row, col + j, None, f)
+            return
+        for j, f in enumerate(formats):
+            if f is not None:
+                cells[col + j] = CellBlankTuple(f)
+
+    def _row_cells(self, row: int, last_col: int, first_col: int = 0):
+        """The row's cell dict with the sheet's dimensions grown to (row, first_col..last_col),
+        or None when the cells must go one by one (constant memory, out of bounds, empty)."""
+        if self.constant_memory or last_col < first_col:
+            return None
+        if self._check_dimensions(row, first_col) or self._check_dimensions(row, last_col):
+            return None
+        return self.table[row]
