@@ -224,9 +224,10 @@ class Page:
                 self.ws.write_blanks(r0 + i, col + start, fmts)
                 body = fmts
         if grow_cols and not scalar:
-            for i in range(1, room):
-                for j in range(ncols, ncols + grow_cols):
-                    self.ws.write_blank(r0 + i, col + j, None, self.book.fmt(kind(j)))
+            if room > 1:
+                grown = [self.book.fmt(kind(j)) for j in range(ncols, ncols + grow_cols)]
+                for i in range(1, room):
+                    self.ws.write_blanks(r0 + i, col + ncols, grown)
             if header:  # the header style appears with the header text
                 from xlsxwriter.utility import xl_rowcol_to_cell
 
