@@ -28,6 +28,7 @@ import io
 import math
 import os
 import zipfile
+from itertools import chain, repeat
 
 from .. import __version__
 from .context import TABLE_NAME, Ctx
@@ -149,7 +150,8 @@ def _measure(table: InputTable, lang: str, cols: ReportColumns, eqs: str) -> dic
             if r1 == r2 and c1 == c2 and isinstance(first, str) and first.startswith("#"):
                 continue
             header = ["" if sh.value(r1, c) is None else str(sh.value(r1, c)) for c in range(c1, c2 + 1)]
-            widths = [max([_shown_width(sh.value(r, c)) for r in range(r1 + 1, r2 + 1)] + [0.0])
+            get, rows = sh.values.get, range(r1 + 1, r2 + 1)
+            widths = [max(chain(map(_shown_width, map(get, zip(rows, repeat(c)))), (0.0,)))
                       for c in range(c1, c2 + 1)]
             out[key] = Measured(r2 - r1 + 1, c2 - c1 + 1, header, widths)
     return out
@@ -193,6 +195,8 @@ def fill_inputs(sheet, table: InputTable) -> None:
 
 
 def _shown_width(v) -> float:
+    if type(v) is float:  # most answers: first
+        return len(f"{v:,.2f}") if abs(v) >= 1e5 else len(f"{v:.4f}")
     if v is None:
         return 0.0
     if isinstance(v, bool):
