@@ -128,8 +128,8 @@ def inputs_sheet(ctx: Ctx) -> Page:
                     for c in table.headers]})
     ws.freeze_panes(h + 1, n_id)
     for j, head in enumerate(table.headers):
-        vals = [r[j] for r in table.rows]
-        widest = max([text_width(v) for v in vals if isinstance(v, str)] + [8.0])
+        texts = {r[j] for r in table.rows if isinstance(r[j], str)}  # each label once (a county's ten years)
+        widest = max([text_width(v) for v in texts] + [8.0])
         page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
     page.heights[h] = ROW_PT * 3
     if n_id > 1:  # the note beside "Direction" and "Subsystem", wrapped within the label columns
