@@ -3,10 +3,13 @@
 A county workbook has about two million cells: numbers and labels on Inputs, formatted
 blanks in the rows kept for each answer.  XlsxWriter writes each through a general path
 (attribute lists, escaping checks, a type name compared as text); for a number, a shared
-string or a blank the element is built here in one f-string, exactly as ``Worksheet._write_cell`` builds it
-(``<c r="A1" s="3"><v>1.5</v></c>``, ``%.16G`` numbers), with the same fallback to the row's
-or the column's format.  Every other cell goes the
-general way.  ``tests/test_workbook_template.py`` compares the output with the plain worksheet's.
+string or a blank the element is built here in one f-string, exactly as
+``Worksheet._write_cell`` builds it (``<c r="A1" s="3"><v>1.5</v></c>``, ``%.16G`` numbers),
+with the same fallback to the row's or the column's format.  Every other cell goes the
+general way.  ``write_values`` and ``write_blanks`` store a row's cells at once, as
+``write_number`` / ``write_blank`` would one by one.  This leans on XlsxWriter's internals
+(``table``, ``_write_cell``): ``tests/test_workbook_fast_worksheet.py`` compares the bytes with
+the plain worksheet's, and the committed template with a fresh build.
 """
 from __future__ import annotations
 
