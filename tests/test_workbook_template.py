@@ -149,3 +149,41 @@ def test_template_refuses_a_non_xlsm_name(tmp_path):
     proc = nqp("template", "-o", tmp_path / "t.xlsx", check=False)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def _inputs_of_measuring_pass(table, skip: bool) -> dict:
+    from nqp_xl.workbook import template
+    from nqp_xl.workbook.package import Package
+
+    cols = template.choose_columns(table, "en")
+    data, book = template._write(table, "en", cols, "", {}, spacing=len(table.rows) + 12, skip_inputs=skip)
+    sheet = Package(data).sheet(book.inputs_name)
+    if skip:
+        template.fill_inputs(sheet, table)
+    return {"values": dict(sheet.values), "bounds": (sheet.first_row, sheet.first_col, sheet.last_row, sheet.last_col)}
+
+
+def test_measuring_pass_fills_the_inputs_as_the_file_reads_back():
+    """The measuring pass puts the Data rows into the engine's Inputs sheet directly: the same
+    values (numbers as stored, %.16G), labels, years and bounds as writing and parsing them."""
+    from nqp_xl.workbook import template
+
+    table = template.example_table()
+    table.rows[0][3] = 0.1 + 0.2             # 0.30000000000000004 is stored as 0.3
+    table.rows[1][3] = 1 / 3
+    table.rows[2][3] = 123456789.123456789e10
+    table.rows[3][3] = None                  # a blank cell
+    table.rows[4][0] = " Anhui  (east) "     # spaces kept
+    assert template.round_trips(table)
+    assert _inputs_of_measuring_pass(table, True) == _inputs_of_measuring_pass(table, False)
+
+
+def test_text_that_may_not_read_back_is_written_through_the_file():
+    from nqp_xl.workbook import template
+
+    table = template.example_table()
+    assert template.round_trips(table)
+    table.rows[0][0] = "Anhui_x0041_"
+    assert not template.round_trips(table)
+    table.rows[0][0] = "An\x01hui"
+    assert not template.round_trips(table)

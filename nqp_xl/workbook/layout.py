@@ -104,6 +104,8 @@ class Book:
         self.lang = lang
         self.sizes = sizes or {}
         self.spacing = spacing          # first pass: rows every block gets at least
+        self.skip_inputs = False        # first pass: the Inputs rows go to the engine directly
+        self.inputs_name = ""
         self.anchors: dict[tuple[str, int, int], str] = {}
         self._formats: dict[tuple, Any] = {}
         self.pages: list[Page] = []
@@ -212,16 +214,20 @@ class Page:
             # The rows kept for growth carry the formats too; not in the measuring pass, whose
             # room (a table's length per block) is only computed in, never shown.
             for i in range(0 if self.book.spacing else room):
-                for j in range(ncols):
-                    if (i, j) != (0, 0):
-                        head_row = header and i == 0
-                        self.ws.write_blank(r0 + i, col + j, None,
-                                            self.book.fmt(head_kind if head_row else kind(j), head=head_row,
-                                                          **(up if head_row and rotated(j) else {})))
+                if i > 1:  # the body rows' formats, as the first body row took them
+                    self.ws.write_blanks(r0 + i, col, body)
+                    continue
+                head_row = header and i == 0
+                start = 1 if i == 0 else 0  # not over the formula at (r0, col)
+                fmts = [self.book.fmt(head_kind if head_row else kind(j), head=head_row,
+                                      **(up if head_row and rotated(j) else {})) for j in range(start, ncols)]
+                self.ws.write_blanks(r0 + i, col + start, fmts)
+                body = fmts
         if grow_cols and not scalar:
-            for i in range(1, room):
-                for j in range(ncols, ncols + grow_cols):
-                    self.ws.write_blank(r0 + i, col + j, None, self.book.fmt(kind(j)))
+            if room > 1:
+                grown = [self.book.fmt(kind(j)) for j in range(ncols, ncols + grow_cols)]
+                for i in range(1, room):
+                    self.ws.write_blanks(r0 + i, col + ncols, grown)
             if header:  # the header style appears with the header text
                 from xlsxwriter.utility import xl_rowcol_to_cell
 

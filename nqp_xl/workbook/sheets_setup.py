@@ -115,26 +115,21 @@ def inputs_sheet(ctx: Ctx) -> Page:
         else:
             ws.write_blank(1, n_id + j, None, inp)
     centred = book.fmt("int", align="center")
-    for i, row in enumerate(table.rows):
-        for j, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, str):
-                ws.write_string(h + 1 + i, j, v)  # text stays text, even "=..." (no formula injection)
-            elif isinstance(v, bool):
-                ws.write_boolean(h + 1 + i, j, v)
-            elif j < n_id:  # a year among the labels: centred, clear of the names beside it
-                ws.write_number(h + 1 + i, j, float(v), centred)
-            else:
-                ws.write_number(h + 1 + i, j, float(v))
+    # The measuring pass hands the rows to the engine itself (template.fill_inputs), unless
+    # one of them would not come back from the file as it went in.
+    # text stays text, even "=..." (no formula injection); a year among the labels is centred,
+    # clear of the names beside it
+    number_formats = [centred if j < n_id else None for j in range(max(map(len, table.rows), default=0))]
+    for i, row in enumerate(() if book.skip_inputs else table.rows):
+        ws.write_values(h + 1 + i, row, number_formats)
     ws.add_table(h, 0, h + n, n_id + p - 1, {
         "name": TABLE_NAME, "style": "Table Style Light 9",
         "columns": [{"header": c, "header_format": book.fmt("gen", text_wrap=True, bold=True, valign="top")}
                     for c in table.headers]})
     ws.freeze_panes(h + 1, n_id)
     for j, head in enumerate(table.headers):
-        vals = [r[j] for r in table.rows]
-        widest = max([text_width(v) for v in vals if isinstance(v, str)] + [8.0])
+        texts = {r[j] for r in table.rows if isinstance(r[j], str)}  # each label once (a county's ten years)
+        widest = max([text_width(v) for v in texts] + [8.0])
         page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
     page.heights[h] = ROW_PT * 3
     if n_id > 1:  # the note beside "Direction" and "Subsystem", wrapped within the label columns
