@@ -205,14 +205,19 @@ class Weights:
         return dict(zip(self.names, self.weights.tolist()))
 
 
+_SMALLEST = float(np.finfo(float).smallest_subnormal)
+
+
 def _entropy(x: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = x.shape[0]
     xs = x + shift if shift else x
     total = xs.sum(axis=0)
     # Σ p ln p = Σ (x/S) ln(x/S) = (Σ x ln x)/S − ln S, S = Σ x: no m × p division, and
-    # numpy's vectorised log (0·ln 0 = 0: the log is only taken where x > 0)
-    xlnx = np.zeros_like(xs)
-    np.log(xs, out=xlnx, where=xs > 0)
+    # numpy's vectorised log.  0·ln 0 = 0: x' ≥ 0, and raising it to at least the smallest
+    # subnormal changes only the zeros (every positive double is at least that), whose
+    # ln is then finite (−744.4) and times x = 0 gives 0; one array, no mask
+    xlnx = np.maximum(xs, _SMALLEST)
+    np.log(xlnx, out=xlnx)
     xlnx *= xs
     e = -(xlnx.sum(axis=0) / total - np.log(total)) / math.log(m)
     d = 1.0 - e
