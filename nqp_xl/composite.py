@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -69,7 +69,7 @@ WEIGHT_METHODS = ("entropy", "critic", "cv", "equal")
 
 __all__ = [
     "STANDARDIZE_METHODS", "WEIGHT_METHODS", "Standardized", "Weights", "CompositeIndex",
-    "Topsis", "Obstacle", "standardize", "minmax", "entropy_weights", "critic_weights",
+    "Topsis", "Obstacle", "standardize", "minmax", "minmax_subsets", "entropy_weights", "critic_weights",
     "cv_weights", "equal_weights", "weights", "composite_index", "topsis", "obstacle_degree",
 ]
 
@@ -120,6 +120,32 @@ def _normalized(table: Table, dirs: np.ndarray) -> np.ndarray:
     """x' of the table (cached: every method of this module starts from it)."""
     key = ("composite.minmax", table.digest, dirs.tobytes())
     return cached(key, lambda: _frozen(_minmax_array(table.values, dirs, table.column_min, table.column_max)))
+
+
+def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]]) -> list[Table]:
+    """``table.subset(cols)`` for each group of columns, each subset's x' (by its part of
+    ``directions``) taken from the table's x' rather than computed again: min-max is column
+    by column, so the numbers are the same, and one normalisation serves every subset
+    (e.g. the subsystems of :func:`nqp_xl.panel.subindices`).  Columns side by side give a
+    view of the table's x', no copy.  If the table cannot be normalised (a constant
+    indicator, unreadable directions) the subsets are answered as they are, and the method
+    run on each names the problem."""
+    subsets = [table.subset(cols) for cols in groups]
+    try:
+        t = _table(table, None, None, "the composite index")
+        full = _dirs(directions, t)
+        x = _normalized(t, full)
+    except NQPError:
+        return subsets
+    for sub, cols in zip(subsets, groups):
+        cols = [int(j) for j in cols]
+        if not cols:
+            continue
+        a, b = cols[0], cols[-1] + 1
+        part = x[:, a:b] if cols == list(range(a, b)) else _frozen(x[:, cols])
+        key = ("composite.minmax", sub.digest, full[cols].tobytes())
+        cached(key, lambda part=part: part)
+    return subsets
 
 
 # ----------------------------------------------------------------------------- standardise

@@ -405,3 +405,27 @@ def test_method_names_as_one_cell_ranges_and_missing_error():
     close([x[0] for x in udf.NQP_INDEX(rows, [[None]], dirs)[1:]], r["entropy"])
     panel, pdirs, _, _ = case("panel")
     nqp_error(udf.NQP_INDEX(panel, None, pdirs, None, 2, "error"), "blank", 'indicator "')
+
+
+def test_minmax_subsets_share_the_tables_normalisation():
+    """Each subset's x' is the table's x' for its columns, bit for bit what the subset alone
+    gives; a constant indicator leaves the subsets to name it themselves."""
+    rng = np.random.default_rng(11)
+    data = rng.lognormal(size=(50, 6))
+    dirs = ["+", "-", "+", "+", "-", "-"]
+    groups = [[0, 1, 2], [3, 5], [4]]
+    cache.clear()
+    table = comp.check_table(data)
+    subsets = comp.minmax_subsets(table, dirs, groups)
+    shared = [comp.minmax(s, [dirs[j] for j in g]) for s, g in zip(subsets, groups)]
+    assert np.shares_memory(shared[0], comp.minmax(table, dirs))  # side by side: a view
+    cache.clear()
+    for s, g, x in zip(subsets, groups, shared):
+        alone = comp.minmax(comp.check_table(data[:, g]), [dirs[j] for j in g])
+        assert np.array_equal(x, alone)
+        assert s.names == tuple(table.names[j] for j in g)
+    data[:, 3] = 2.0
+    cache.clear()
+    subsets = comp.minmax_subsets(comp.check_table(data), dirs, groups)
+    with pytest.raises(NQPError, match="X4.*constant"):
+        comp.composite_index(subsets[1], "entropy", [dirs[j] for j in groups[1]])
