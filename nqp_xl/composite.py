@@ -463,12 +463,14 @@ def topsis(data: Any, weights: Any = "entropy", directions: Any = None, *, shift
            id_cols: Any = None, missing: Any = None) -> Topsis:
     """Entropy-weighted (by default) TOPSIS: D⁺, D⁻, C = D⁻/(D⁺ + D⁻), Rank."""
     t, w = _prepare(data, weights, directions, shift, id_cols, missing, "TOPSIS")
+    # x' has column maximum exactly 1 and minimum exactly 0 (fl(hi − lo)/span = 1,
+    # fl(lo − lo) = 0, and rounding is monotone, so no x' exceeds them); w ≥ 0 and
+    # rounding keeps order, so v⁺_j = max_i fl(w_j x'_ij) = w_j and v⁻_j = 0 exactly:
+    # no column reductions, and v itself is the one work array
     v = w.normalized * w.weights
-    gap = np.empty_like(v)  # one work array for both distances
-    np.subtract(v, v.max(axis=0), out=gap)
-    d_plus = np.sqrt(np.einsum("ij,ij->i", gap, gap))
-    np.subtract(v, v.min(axis=0), out=gap)
-    d_minus = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+    d_minus = np.sqrt(np.einsum("ij,ij->i", v, v))
+    v -= w.weights
+    d_plus = np.sqrt(np.einsum("ij,ij->i", v, v))
     total = d_plus + d_minus
     if not (total > 0).all():  # only when every weighted indicator is constant
         raise NQPError("TOPSIS is undefined: every indicator with a positive weight is constant")

@@ -429,3 +429,20 @@ def test_minmax_subsets_share_the_tables_normalisation():
     subsets = comp.minmax_subsets(comp.check_table(data), dirs, groups)
     with pytest.raises(NQPError, match="X4.*constant"):
         comp.composite_index(subsets[1], "entropy", [dirs[j] for j in groups[1]])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_topsis_matches_the_formula_with_ideal_points_taken_from_the_data(seed):
+    """v⁺ and v⁻ are the columns' max and min of w·x' (equal to w and 0: x' spans [0, 1])."""
+    rng = np.random.default_rng(seed)
+    data = np.round(rng.lognormal(size=(200, 7)) * 10.0 ** seed, seed)
+    dirs = ["+" if d else "-" for d in rng.random(7) < 0.5]
+    for w in ("entropy", "critic", rng.random(7).tolist()):
+        cache.clear()
+        t = comp.topsis(data, w, dirs)
+        v = t.weights.normalized * t.weights.weights
+        d_plus = np.sqrt(((v - v.max(axis=0)) ** 2).sum(axis=1))
+        d_minus = np.sqrt(((v - v.min(axis=0)) ** 2).sum(axis=1))
+        close(t.d_plus, d_plus, rtol=1e-14, atol=0)
+        close(t.d_minus, d_minus, rtol=1e-14, atol=0)
+        close(t.closeness, d_minus / (d_plus + d_minus), rtol=1e-14, atol=0)
