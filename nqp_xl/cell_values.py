@@ -79,7 +79,7 @@ def is_text_label(value: Any) -> bool:
 
 def label_column(cells: list) -> list[str]:
     if set(map(type, cells)) == {str}:
-        return [v.strip() for v in cells]
+        return list(map(str.strip, cells))  # no Python step per cell
     return ["" if is_blank_cell(v) else label_text(v) for v in cells]
 
 

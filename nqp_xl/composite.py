@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -69,7 +69,7 @@ WEIGHT_METHODS = ("entropy", "critic", "cv", "equal")
 
 __all__ = [
     "STANDARDIZE_METHODS", "WEIGHT_METHODS", "Standardized", "Weights", "CompositeIndex",
-    "Topsis", "Obstacle", "standardize", "minmax", "entropy_weights", "critic_weights",
+    "Topsis", "Obstacle", "standardize", "minmax", "minmax_subsets", "entropy_weights", "critic_weights",
     "cv_weights", "equal_weights", "weights", "composite_index", "topsis", "obstacle_degree",
 ]
 
@@ -120,6 +120,32 @@ def _normalized(table: Table, dirs: np.ndarray) -> np.ndarray:
     """x' of the table (cached: every method of this module starts from it)."""
     key = ("composite.minmax", table.digest, dirs.tobytes())
     return cached(key, lambda: _frozen(_minmax_array(table.values, dirs, table.column_min, table.column_max)))
+
+
+def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]]) -> list[Table]:
+    """``table.subset(cols)`` for each group of columns, each subset's x' (by its part of
+    ``directions``) taken from the table's x' rather than computed again: min-max is column
+    by column, so the numbers are the same, and one normalisation serves every subset
+    (e.g. the subsystems of :func:`nqp_xl.panel.subindices`).  Columns side by side give a
+    view of the table's x', no copy.  If the table cannot be normalised (a constant
+    indicator, unreadable directions) the subsets are answered as they are, and the method
+    run on each names the problem."""
+    subsets = [table.subset(cols) for cols in groups]
+    try:
+        t = _table(table, None, None, "the composite index")
+        full = _dirs(directions, t)
+        x = _normalized(t, full)
+    except NQPError:
+        return subsets
+    for sub, cols in zip(subsets, groups):
+        cols = [int(j) for j in cols]
+        if not cols:
+            continue
+        a, b = cols[0], cols[-1] + 1
+        part = x[:, a:b] if cols == list(range(a, b)) else _frozen(x[:, cols])
+        key = ("composite.minmax", sub.digest, full[cols].tobytes())
+        cached(key, lambda part=part: part)
+    return subsets
 
 
 # ----------------------------------------------------------------------------- standardise
@@ -205,14 +231,19 @@ class Weights:
         return dict(zip(self.names, self.weights.tolist()))
 
 
+_SMALLEST = float(np.finfo(float).smallest_subnormal)
+
+
 def _entropy(x: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = x.shape[0]
     xs = x + shift if shift else x
     total = xs.sum(axis=0)
     # Σ p ln p = Σ (x/S) ln(x/S) = (Σ x ln x)/S − ln S, S = Σ x: no m × p division, and
-    # numpy's vectorised log (0·ln 0 = 0: the log is only taken where x > 0)
-    xlnx = np.zeros_like(xs)
-    np.log(xs, out=xlnx, where=xs > 0)
+    # numpy's vectorised log.  0·ln 0 = 0: x' ≥ 0, and raising it to at least the smallest
+    # subnormal changes only the zeros (every positive double is at least that), whose
+    # ln is then finite (−744.4) and times x = 0 gives 0; one array, no mask
+    xlnx = np.maximum(xs, _SMALLEST)
+    np.log(xlnx, out=xlnx)
     xlnx *= xs
     e = -(xlnx.sum(axis=0) / total - np.log(total)) / math.log(m)
     d = 1.0 - e
@@ -432,12 +463,14 @@ def topsis(data: Any, weights: Any = "entropy", directions: Any = None, *, shift
            id_cols: Any = None, missing: Any = None) -> Topsis:
     """Entropy-weighted (by default) TOPSIS: D⁺, D⁻, C = D⁻/(D⁺ + D⁻), Rank."""
     t, w = _prepare(data, weights, directions, shift, id_cols, missing, "TOPSIS")
+    # x' has column maximum exactly 1 and minimum exactly 0 (fl(hi − lo)/span = 1,
+    # fl(lo − lo) = 0, and rounding is monotone, so no x' exceeds them); w ≥ 0 and
+    # rounding keeps order, so v⁺_j = max_i fl(w_j x'_ij) = w_j and v⁻_j = 0 exactly:
+    # no column reductions, and v itself is the one work array
     v = w.normalized * w.weights
-    gap = np.empty_like(v)  # one work array for both distances
-    np.subtract(v, v.max(axis=0), out=gap)
-    d_plus = np.sqrt(np.einsum("ij,ij->i", gap, gap))
-    np.subtract(v, v.min(axis=0), out=gap)
-    d_minus = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+    d_minus = np.sqrt(np.einsum("ij,ij->i", v, v))
+    v -= w.weights
+    d_plus = np.sqrt(np.einsum("ij,ij->i", v, v))
     total = d_plus + d_minus
     if not (total > 0).all():  # only when every weighted indicator is constant
         raise NQPError("TOPSIS is undefined: every indicator with a positive weight is constant")

@@ -293,7 +293,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     ``weights``: a method name, or one weight per column of data / per subsystem indicator;
     ``directions`` likewise.
     """
-    from .composite import WEIGHT_METHODS, composite_index
+    from .composite import WEIGHT_METHODS, composite_index, minmax_subsets
 
     frame = hasattr(data, "iloc") and hasattr(data, "columns")  # a DataFrame: rows only if needed
     plain = type(data) is list and bool(data) and type(data[0]) is list  # a range as xlwings hands it
@@ -328,8 +328,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     if isinstance(w, str) and w.strip().lower() not in WEIGHT_METHODS:
         raise NQPError(f'weights="{w}" is not known; use "entropy", "critic", "cv", "equal" or one weight per indicator')
     results = []
-    for s, cols in zip(order, groups):
-        sub = table.subset(cols)
+    for s, cols, sub in zip(order, groups, minmax_subsets(table, dirs, groups)):
         sub_dirs = None if dirs is None else [dirs[a] for a in cols]
         sub_w = w if w_cells is None else [w_cells[a] for a in cols]
         try:

@@ -103,11 +103,17 @@ class Table:
         """The same rows with only some indicators.
 
         Its digest is derived from this table's and the columns taken (no second hash of the
-        numbers), and its column extremes are this table's, so a subset costs one copy.
+        numbers), and its column extremes are this table's, so a subset costs one copy, and
+        columns side by side none: their values are a read-only view of this table's.
         """
         cols = [int(j) for j in columns]
+        if cols and cols == list(range(cols[0], cols[-1] + 1)):
+            values = self.values[:, cols[0]:cols[-1] + 1]
+            values.setflags(write=False)
+        else:
+            values = np.ascontiguousarray(self.values[:, cols])
         sub = Table(
-            values=np.ascontiguousarray(self.values[:, cols]), names=tuple(self.names[j] for j in cols),
+            values=values, names=tuple(self.names[j] for j in cols),
             keep=self.keep, has_header=self.has_header, labels=self.labels,
             label_names=self.label_names, first_col=self.first_col, first_row=self.first_row,
         )

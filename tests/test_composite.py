@@ -405,3 +405,44 @@ def test_method_names_as_one_cell_ranges_and_missing_error():
     close([x[0] for x in udf.NQP_INDEX(rows, [[None]], dirs)[1:]], r["entropy"])
     panel, pdirs, _, _ = case("panel")
     nqp_error(udf.NQP_INDEX(panel, None, pdirs, None, 2, "error"), "blank", 'indicator "')
+
+
+def test_minmax_subsets_share_the_tables_normalisation():
+    """Each subset's x' is the table's x' for its columns, bit for bit what the subset alone
+    gives; a constant indicator leaves the subsets to name it themselves."""
+    rng = np.random.default_rng(11)
+    data = rng.lognormal(size=(50, 6))
+    dirs = ["+", "-", "+", "+", "-", "-"]
+    groups = [[0, 1, 2], [3, 5], [4]]
+    cache.clear()
+    table = comp.check_table(data)
+    subsets = comp.minmax_subsets(table, dirs, groups)
+    shared = [comp.minmax(s, [dirs[j] for j in g]) for s, g in zip(subsets, groups)]
+    assert np.shares_memory(shared[0], comp.minmax(table, dirs))  # side by side: a view
+    cache.clear()
+    for s, g, x in zip(subsets, groups, shared):
+        alone = comp.minmax(comp.check_table(data[:, g]), [dirs[j] for j in g])
+        assert np.array_equal(x, alone)
+        assert s.names == tuple(table.names[j] for j in g)
+    data[:, 3] = 2.0
+    cache.clear()
+    subsets = comp.minmax_subsets(comp.check_table(data), dirs, groups)
+    with pytest.raises(NQPError, match="X4.*constant"):
+        comp.composite_index(subsets[1], "entropy", [dirs[j] for j in groups[1]])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_topsis_matches_the_formula_with_ideal_points_taken_from_the_data(seed):
+    """v⁺ and v⁻ are the columns' max and min of w·x' (equal to w and 0: x' spans [0, 1])."""
+    rng = np.random.default_rng(seed)
+    data = np.round(rng.lognormal(size=(200, 7)) * 10.0 ** seed, seed)
+    dirs = ["+" if d else "-" for d in rng.random(7) < 0.5]
+    for w in ("entropy", "critic", rng.random(7).tolist()):
+        cache.clear()
+        t = comp.topsis(data, w, dirs)
+        v = t.weights.normalized * t.weights.weights
+        d_plus = np.sqrt(((v - v.max(axis=0)) ** 2).sum(axis=1))
+        d_minus = np.sqrt(((v - v.min(axis=0)) ** 2).sum(axis=1))
+        close(t.d_plus, d_plus, rtol=1e-14, atol=0)
+        close(t.d_minus, d_minus, rtol=1e-14, atol=0)
+        close(t.closeness, d_minus / (d_plus + d_minus), rtol=1e-14, atol=0)

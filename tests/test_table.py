@@ -370,3 +370,14 @@ def test_a_lone_blank_far_down_is_found_by_the_count(monkeypatch):
     rows[670][3] = True
     with pytest.raises(NQPError, match=r"\(row 671, column D of the range\) holds the logical value TRUE"):
         check_table(rows)
+
+
+def test_subset_of_side_by_side_columns_is_a_read_only_view():
+    values = np.arange(24.0).reshape(6, 4)
+    t = check_table(values)
+    side = t.subset([1, 2])
+    apart = t.subset([0, 3])
+    assert np.shares_memory(side.values, t.values) and not side.values.flags.writeable
+    assert not np.shares_memory(apart.values, t.values)
+    assert np.array_equal(side.values, values[:, 1:3]) and np.array_equal(apart.values, values[:, [0, 3]])
+    assert side.names == ("X2", "X3") and side.digest != apart.digest != t.digest
