@@ -52,17 +52,6 @@ class FastWorksheet(Worksheet):
         directly, the rest go through the worksheet's own methods."""
         ends = bool(values) and values[0] is not None and values[-1] is not None  # the dimensions
         cells = self._row_cells(row, len(values) - 1) if ends else None
-        if cells is None:
-            for j, v in enumerate(values):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    self._write_string(row, j, v)
-                elif isinstance(v, bool):
-                    self._write_boolean(row, j, v)
-                else:
-                    self._write_number(row, j, float(v), number_formats[j])
-            return
         for j, v in enumerate(values):
             if v is None:
                 continue
@@ -72,7 +61,7 @@ class FastWorksheet(Worksheet):
                 self._write_boolean(row, j, v)
             else:
                 x = float(v)
-                if x - x == 0.0:  # finite
+                if cells is not None and x - x == 0.0:  # finite, and the row's cells at hand
                     cells[j] = CellNumberTuple(x, number_formats[j])
                 else:
                     self._write_number(row, j, x, number_formats[j])
