@@ -22,9 +22,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import NQPError
-from .table import EXCEL_ERROR_CODES, Table, is_error_value
+from .table import EXCEL_ERROR_CODES, Table, check_table, is_error_value
 
-__all__ = ["key_of", "key_text", "key_cells", "aligned_keys", "order_keys",
+__all__ = ["key_of", "key_text", "key_cells", "one_column_table", "aligned_keys", "order_keys",
            "range_rows", "is_text_cell", "label_count", "take_columns"]
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -53,6 +53,16 @@ def key_text(key: float | str) -> str:
     if isinstance(key, float):
         return str(int(key)) if key == int(key) else f"{key:.10g}"
     return key
+
+
+def one_column_table(values: Any, id_cols: Any, missing: Any, select: str) -> Table:
+    """``values`` through check_table, refused unless it holds one numeric column;
+    ``select`` ends the message, e.g. "select the one indicator to compare"."""
+    t = check_table(values, id_cols=id_cols, missing=missing)
+    if t.shape[1] != 1:
+        shown = ", ".join(f'"{n}"' for n in t.names[:4])
+        raise NQPError(f"values must be one column of numbers; the range has {t.shape[1]} ({shown}); {select}")
+    return t
 
 
 def key_cells(arg: Any, what: str) -> list:

@@ -50,7 +50,8 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
-from .table import Table, cell_name, check_table, is_error_value
+from .columns import key_cells, one_column_table
+from .table import Table, cell_name, is_error_value
 
 __all__ = ["dagum_gini", "theil", "DagumGini", "Theil", "grouped_values", "gini_table", "theil_table",
            "share"]
@@ -86,46 +87,17 @@ def _group_text(v: Any) -> str | None:
     return text or None
 
 
-def _group_cells(groups: Any) -> list:
-    """The groups argument as a flat list of cells (one column or one row of a range)."""
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover
-        pd = None
-    if pd is not None and isinstance(groups, (pd.Series, pd.Index)):
-        return groups.tolist()
-    if pd is not None and isinstance(groups, pd.DataFrame):
-        if groups.shape[1] != 1:
-            raise NQPError(f"groups must be one column; it has {groups.shape[1]}")
-        return groups.iloc[:, 0].tolist()
-    if isinstance(groups, np.ndarray):
-        groups = groups.tolist()
-    if not isinstance(groups, (list, tuple)):
-        return [groups]
-    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in groups]
-    widths = {len(r) for r in rows}
-    if widths == {1}:
-        return [r[0] for r in rows]
-    if len(rows) == 1:
-        return rows[0]
-    raise NQPError(f"groups must be one column of group names; it is {len(rows)} rows by {max(widths)} columns")
-
-
 def grouped_values(values: Any, groups: Any, id_cols: Any = None, missing: Any = None,
                    what: str = "the disparity index") -> Grouped:
     """Validate ``values`` (through check_table) and line ``groups`` up with its rows."""
-    table = check_table(values, id_cols=id_cols, missing=missing)
-    if table.shape[1] != 1:
-        shown = ", ".join(f'"{n}"' for n in table.names[:4])
-        raise NQPError(f"values must be one column of numbers; the range has {table.shape[1]} ({shown}); "
-                       "select the one indicator to compare")
+    table = one_column_table(values, id_cols, missing, "select the one indicator to compare")
     n_rows = table.n_rows
     strict = missing is not None and str(missing).strip().lower() == "error"
     rows_idx = np.flatnonzero(table.keep)
     if groups is None:
         labels = None
     else:
-        cells = _group_cells(groups)
+        cells = key_cells(groups, "groups")
         from_range = isinstance(values, (list, tuple))
         height = n_rows + (1 if table.has_header else 0)
         if len(cells) == height and table.has_header:

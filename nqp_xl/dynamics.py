@@ -32,7 +32,8 @@ import numpy as np
 
 from .errors import NQPError
 from .options import flatten, whole_number
-from .table import Table, check_table, is_error_value
+from .columns import key_cells as flat_cells, one_column_table
+from .table import Table, is_error_value
 
 __all__ = [
     "KeyedValues", "keyed_values", "key_cells", "sort_keys", "require_ids",
@@ -51,29 +52,7 @@ MIN_REGIONS = 3
 def key_cells(arg: Any, table: Table, what: str, from_range: bool) -> list:
     """The cells of an aligned argument (one column) for each input data row of ``table``;
     a header cell beside the values' header is skipped."""
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover
-        pd = None
-    if pd is not None and isinstance(arg, (pd.Series, pd.Index)):
-        cells = arg.tolist()
-    elif pd is not None and isinstance(arg, pd.DataFrame):
-        if arg.shape[1] != 1:
-            raise NQPError(f"{what} must be one column; it has {arg.shape[1]}")
-        cells = arg.iloc[:, 0].tolist()
-    else:
-        if isinstance(arg, np.ndarray):
-            arg = arg.tolist()
-        if not isinstance(arg, (list, tuple)):
-            arg = [arg]
-        rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in arg]
-        widths = {len(r) for r in rows}
-        if widths == {1}:
-            cells = [r[0] for r in rows]
-        elif len(rows) == 1:
-            cells = rows[0]
-        else:
-            raise NQPError(f"{what} must be one column; it is {len(rows)} rows by {max(widths)} columns")
+    cells = flat_cells(arg, what)
     height = table.n_rows + (1 if table.has_header else 0)
     if from_range and table.has_header and len(cells) == height:
         return cells[1:]
@@ -144,11 +123,7 @@ def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what:
 
     ``aligned`` maps a name ("by", "ids", "years") to its argument (``None``: absent).
     "years" must hold numbers."""
-    table = check_table(values, id_cols=id_cols, missing=missing)
-    if table.shape[1] != 1:
-        shown = ", ".join(f'"{n}"' for n in table.names[:4])
-        raise NQPError(f"values must be one column of numbers; the range has {table.shape[1]} ({shown}); "
-                       f"select the one indicator for {what}")
+    table = one_column_table(values, id_cols, missing, f"select the one indicator for {what}")
     from_range = isinstance(values, (list, tuple))
     strict = missing is not None and str(missing).strip().lower() == "error"
     keep = table.keep.copy()

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from .columns import (aligned_keys, is_text_cell, key_of, key_text, label_count, order_keys,
+from .columns import (aligned_keys, one_column_table, is_text_cell, key_of, key_text, label_count, order_keys,
                       range_rows, take_columns)
 from .errors import NQPError
 from .options import choice, flatten, is_blank, is_empty, one_cell
@@ -127,15 +127,6 @@ class Pivot:
     cells: list[list]
 
 
-def _one_column(values: Any, id_cols: Any, missing: Any, what: str) -> Table:
-    t = check_table(values, id_cols=id_cols, missing=missing)
-    if t.shape[1] != 1:
-        shown = ", ".join(f'"{n}"' for n in t.names[:4])
-        raise NQPError(f"values must be one column of numbers; the range has {t.shape[1]} ({shown}); "
-                       f"select the one column {what}")
-    return t
-
-
 def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean") -> Pivot:
     """``stat`` of ``values`` by the keys of ``rows`` (and ``columns``); blank values skipped.
 
@@ -143,7 +134,7 @@ def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean") -> Pi
     order of first appearance.  A row whose key is blank drops out.
     """
     how = choice(stat, "stat", PIVOT_STATS, "mean")
-    t = _one_column(values, None, None, "to summarise")
+    t = one_column_table(values, None, None, "select the one column to summarise")
     rkeys, rhead = aligned_keys(rows, t, "rows")
     ckeys = None
     if not is_empty(columns):
@@ -185,7 +176,7 @@ def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
     previous ``by`` value minus its rank now (blank for the first ``by`` value, or when the id's
     value was blank then).  An id with no row at the previous ``by`` value is refused (the panel
     must hold every region in every year); so is an id twice within one ``by`` value."""
-    t = _one_column(values, None, None, "to rank")
+    t = one_column_table(values, None, None, "select the one column to rank")
     n = t.n_rows
     has_by = not is_empty(by)
     bkeys = aligned_keys(by, t, "by")[0] if has_by else [0.0] * n
@@ -240,7 +231,7 @@ def levels(values: Any) -> tuple[Table, np.ndarray]:
     """The coupling-coordination Level (1–10) of D values in [0, 1], as NQP_COUPLING classes them."""
     from .coupling import level
 
-    t = _one_column(values, None, None, "of coupling coordination degrees D")
+    t = one_column_table(values, None, None, "select the one column of coupling coordination degrees D")
     d = t.values[:, 0]
     bad = np.flatnonzero((d < -1e-9) | (d > 1 + 1e-9))
     if bad.size:
