@@ -168,57 +168,59 @@ class Sheet:
             raise WorkbookError(f"{source} ({path}): damaged XML ({err})") from None
 
     def _read(self, shared: list[str]) -> None:
+        """Stream the part a row at a time: each ``<row>`` is handled when it ends (its cells
+        in one Python loop, the row's number known before its first cell), then cleared.
+        Most cells are ``<c r="D5"><v>1.5</v></c>``: the loop's first branch; every other form
+        (no ``r``, inline or rich strings, formulas, errors, booleans) takes the general path."""
         values, formulas = self.values, self.formula_cells
-        row_no, col_no, row_el = 0, 0, None
+        cols_seen, digits = _COLS, _DIGITS
+        row_no = 0
         first_row = first_col = 1 << 30
         last_row = last_col = 0
-        v_tag = f_tag = is_tag = c_tag = None
-        for _ev, el in iterparse(self.data, tags=("{*}c", "{*}row", "{*}col")):
+        v_tag = f_tag = is_tag = c_tag = row_tag = None
+        for _ev, el in iterparse(self.data, tags=("{*}row", "{*}col")):
             tag = el.tag
             if v_tag is None:
                 check_no_dtd(el, f"{self.source} ({self.path})")
                 ns = tag[:tag.rfind("}") + 1]
-                v_tag, f_tag, is_tag, c_tag = ns + "v", ns + "f", ns + "is", ns + "c"
-            if tag == c_tag or tag[tag.rfind("}") + 1:] == "c":
-                ref = el.get("r")
+                v_tag, f_tag, is_tag, c_tag, row_tag = ns + "v", ns + "f", ns + "is", ns + "c", ns + "row"
+            if tag != row_tag:
+                if el.get("style") and tag[tag.rfind("}") + 1:] == "col":
+                    try:
+                        self.col_styles.append((int(el.get("min", "0")), int(el.get("max", "0")), el.get("style")))
+                    except ValueError:
+                        pass
+                continue
+            r = el.get("r")
+            row_no = int(r) if r else row_no + 1
+            if el.get("customFormat") in ("1", "true") and el.get("s"):
+                self.row_styles[row_no] = el.get("s")
+            col_no = 0
+            for c in el:
+                if c.tag != c_tag:
+                    continue
+                ref = c.get("r")
                 if ref:
-                    row, col = cell_of(ref)
+                    letters = ref.rstrip(digits)
+                    col = cols_seen.get(letters)
+                    if col is None or len(letters) == len(ref):
+                        row, col = cell_of(ref)
+                    else:
+                        row = int(ref[len(letters):])
                 else:  # no address: the next cell of its row
-                    parent = el.getparent()
-                    if parent is not row_el:
-                        row_el = parent
-                        pr = parent.get("r") if parent is not None else None
-                        row_no = int(pr) if pr else row_no + 1
-                        col_no = 0
                     row, col = row_no, col_no + 1
                 col_no = col
-                if len(el):
-                    t = el.get("t")
-                    raw = None
-                    f_el = None
-                    for child in el:
-                        ctag = child.tag
-                        if ctag == v_tag:
-                            raw = child.text or ""
-                        elif ctag == f_tag:
-                            f_el = child
-                        elif ctag == is_tag:
-                            raw = rich_text(child)
-                            t = "str"
-                    if raw is not None:
-                        if t is None or t == "n":
-                            try:
-                                values[(row, col)] = float(raw)
-                            except ValueError:
-                                pass
-                        else:
-                            v = _value(t, raw, shared)
-                            if v is not None:
-                                values[(row, col)] = v
-                    if f_el is not None:
-                        formulas[(row, col)] = FormulaCell(row, col, f_el.text or "", dict(f_el.attrib), el.get("cm"),
-                                                           values.get((row, col)))
-                    # (its row is cleared when it ends)
+                n = len(c)
+                if n:
+                    t = c.get("t")
+                    first = c[0]
+                    if n == 1 and t is None and first.tag == v_tag:  # a number: most cells
+                        try:
+                            values[(row, col)] = float(first.text or "")
+                        except ValueError:
+                            pass
+                    else:
+                        self._read_cell(c, row, col, t, shared, v_tag, f_tag, is_tag)
                 if row > last_row:
                     last_row = row
                 if row < first_row:
@@ -227,26 +229,42 @@ class Sheet:
                     last_col = col
                 if col < first_col:
                     first_col = col
-                continue
-            name = tag[tag.rfind("}") + 1:]
-            if name == "row":
-                r = el.get("r")
-                rno = int(r) if r else (row_no if row_el is el else row_no + 1)
-                if el.get("customFormat") in ("1", "true") and el.get("s"):
-                    self.row_styles[rno] = el.get("s")
-                row_no, col_no, row_el = rno, 0, None
-                el.clear(keep_tail=True)
-                parent = el.getparent()
+            el.clear(keep_tail=True)
+            parent = el.getparent()
+            if parent is not None:
                 while el.getprevious() is not None:
                     del parent[0]
-            elif name == "col":
-                if el.get("style"):
-                    try:
-                        self.col_styles.append((int(el.get("min", "0")), int(el.get("max", "0")), el.get("style")))
-                    except ValueError:
-                        pass
         self.last_row, self.last_col = last_row, last_col
         self.first_row, self.first_col = first_row, first_col
+
+    def _read_cell(self, c: etree._Element, row: int, col: int, t: str | None, shared: list[str],
+                   v_tag: str, f_tag: str, is_tag: str) -> None:
+        """One cell in any form but a plain number: its value and formula."""
+        raw = None
+        f_el = None
+        for child in c:
+            ctag = child.tag
+            if ctag == v_tag:
+                raw = child.text or ""
+            elif ctag == f_tag:
+                f_el = child
+            elif ctag == is_tag:
+                raw = rich_text(child)
+                t = "str"
+        values = self.values
+        if raw is not None:
+            if t is None or t == "n":
+                try:
+                    values[(row, col)] = float(raw)
+                except ValueError:
+                    pass
+            else:
+                v = _value(t, raw, shared)
+                if v is not None:
+                    values[(row, col)] = v
+        if f_el is not None:
+            self.formula_cells[(row, col)] = FormulaCell(row, col, f_el.text or "", dict(f_el.attrib), c.get("cm"),
+                                                         values.get((row, col)))
 
     # -- access
     def value(self, row: int, col: int) -> Any:
@@ -343,8 +361,10 @@ class Sheet:
     # -- output
     def to_xml(self) -> bytes:
         """The part with the changed cells patched in, streamed row by row: the original is read
-        with ``iterparse`` and written with ``xmlfile``, so memory stays near one row.  Elements
-        other than the changed cells (and the dimension) are written as the producer wrote them."""
+        with ``iterparse`` (events for ``<row>`` and ``<sheetData>`` only) and written with
+        ``xmlfile``, so memory stays near one row.  The root's other children are written as the
+        producer wrote them (all of them, whatever their namespace): those before ``<sheetData>``
+        when its first row ends, those after it once the part is read (the dimension is updated)."""
         if not self.dirty:
             return self.data
         by_row: dict[int, list[int]] = {}
@@ -359,11 +379,8 @@ class Sheet:
         try:
             with etree.xmlfile(buf, encoding="UTF-8") as xf:
                 xf.write_declaration(standalone=True)
-                stack = []
-                inner: set[str] = set()  # elements that only occur inside a row: nothing to do
-                # "end" events only (half the events of a cell-heavy part): the root and
-                # sheetData are opened in the output when their first child is finished.
-                for _ev, el in iterparse(self.data):
+                root_out = data_out = None
+                for _ev, el in iterparse(self.data, tags=("{*}row", "{*}sheetData")):
                     if root is None:
                         root = el
                         while root.getparent() is not None:
@@ -371,34 +388,29 @@ class Sheet:
                         ns = ns_of(root)
                         q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension", "sheetData")}
                         q["nsmap"] = {root.prefix: ns}  # type: ignore[assignment]
-                        inner = {f"{{{ns}}}{n}" for n in ("c", "v", "f", "is", "t", "r", "rPr", "rPh")}
-                        stack.append(xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap))
-                        stack[-1].__enter__()
-                    if el.tag in inner:
-                        continue
+                        root_out = xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap)
+                        root_out.__enter__()
                     parent = el.getparent()
-                    if sheet_data is None and (el.tag == q["sheetData"] and parent is root or
-                                               el.tag == q["row"] and parent is not None and
-                                               parent.tag == q["sheetData"] and parent.getparent() is root):
-                        sheet_data = el if el.tag == q["sheetData"] else parent
-                        stack.append(xf.element(sheet_data.tag, attrib=dict(sheet_data.attrib)))
-                        stack[-1].__enter__()
-                    if el is root:
-                        stack.pop().__exit__(None, None, None)
-                    elif el is sheet_data:
+                    if sheet_data is None:
+                        if el.tag == q["sheetData"] and parent is root:
+                            sheet_data = el
+                        elif (el.tag == q["row"] and parent is not None and parent.tag == q["sheetData"]
+                              and parent.getparent() is root):
+                            sheet_data = parent
+                        else:  # a row outside sheetData: written with its ancestor
+                            continue
+                        for child in root:
+                            if child is sheet_data:
+                                break
+                            self._write_top(xf, child, q)
+                        data_out = xf.element(sheet_data.tag, attrib=dict(sheet_data.attrib))
+                        data_out.__enter__()
+                    if el is sheet_data:
                         while ni < len(need):
                             xf.write(self._new_row(need[ni], by_row[need[ni]], q))
                             ni += 1
-                        stack.pop().__exit__(None, None, None)
-                        el.clear()
-                    elif parent is root:
-                        if el.tag == q["dimension"] and self.last_row:
-                            el.set("ref", range_ref(min(self.first_row, self.last_row),
-                                                    min(self.first_col, self.last_col), self.last_row, self.last_col))
-                        xf.write(el)
-                        el.clear()
-                        while el.getprevious() is not None:
-                            del root[0]
+                        data_out.__exit__(None, None, None)
+                        el.clear(keep_tail=True)
                     elif parent is sheet_data and el.tag == q["row"]:
                         r = el.get("r")
                         row_no = int(r) if r else row_no + 1
@@ -412,6 +424,14 @@ class Sheet:
                         el.clear()
                         while el.getprevious() is not None:
                             del sheet_data[0]
+                if sheet_data is not None:
+                    after = False
+                    for child in root:
+                        if after:
+                            self._write_top(xf, child, q)
+                        elif child is sheet_data:
+                            after = True
+                    root_out.__exit__(None, None, None)
         except etree.XMLSyntaxError as err:
             raise WorkbookError(f"{self.path}: damaged XML ({err})") from None
         if sheet_data is None:
@@ -419,6 +439,13 @@ class Sheet:
         self.data = buf.getvalue()
         self.dirty = set()
         return self.data
+
+    def _write_top(self, xf, el: etree._Element, q: dict[str, str]) -> None:
+        """One child of the root other than sheetData, as it was (the dimension updated)."""
+        if el.tag == q["dimension"] and self.last_row:
+            el.set("ref", range_ref(min(self.first_row, self.last_row),
+                                    min(self.first_col, self.last_col), self.last_row, self.last_col))
+        xf.write(el)
 
     def _new_cell(self, row: int, col: int, q) -> etree._Element:
         el = etree.Element(q["c"], r=cell_ref(row, col), nsmap=q["nsmap"])
@@ -447,14 +474,19 @@ class Sheet:
         cols: list[int] = []
         els: list[etree._Element] = []
         col_no = 0
+        cols_seen, digits = _COLS, _DIGITS
         for c_el in row_el.iterchildren(q["c"]):
             ref = c_el.get("r")
-            col_no = cell_of(ref)[1] if ref else col_no + 1
-            if not ref:
+            if ref:
+                col = cols_seen.get(ref.rstrip(digits))
+                col_no = col if col is not None else cell_of(ref)[1]
+            else:
+                col_no += 1
                 c_el.set("r", cell_ref(row, col_no))
             cols.append(col_no)
             els.append(c_el)
         values, formula_cells = self.values, self.formula_cells
+        sub, v_tag = etree.SubElement, q["v"]
         added = False
         for col in dirty_cols:
             key = (row, col)
@@ -478,6 +510,11 @@ class Sheet:
                 if style:
                     el.set("s", style)
                 added = True
+            if f is None and type(value) is float and not len(el) and el.get("t") is None and el.get("cm") is None:
+                # a number into a blank cell, most answer cells: _patch's first case, inline
+                sub(el, v_tag).text = (str(int(value)) if value.is_integer() and abs(value) < 1e15
+                                       else repr(value))
+                continue
             _patch(el, q, value, f)
         if added:
             row_el.attrib.pop("spans", None)

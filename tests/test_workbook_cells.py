@@ -1,0 +1,77 @@
+"""The worksheet part reader and writer (nqp_xl/workbook/cells.py) on hand-made parts: every
+child of the root survives a rewrite in its place, whatever its namespace, and cells in every
+form read as they are written."""
+from __future__ import annotations
+
+from lxml import etree
+
+from nqp_xl.workbook.cells import Error, Sheet
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def _part(sheet_data: str, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<{p}worksheet {xmlns} xmlns:mc="{MC}">'
+            f'<{p}sheetPr><{p}pageSetUpPr fitToPage="1"/></{p}sheetPr><{p}dimension ref="A1"/>'
+            f'<!-- a comment before the cells -->'
+            f'{sheet_data}'
+            f'<{p}mergeCells count="1"><{p}mergeCell ref="D1:E1"/></{p}mergeCells>'
+            f'<mc:AlternateContent><mc:Choice Requires="x14"><{p}controls/></mc:Choice></mc:AlternateContent>'
+            f'<{p}pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            f'</{p}worksheet>').encode()
+
+
+def _children(xml: bytes) -> list[str]:
+    root = etree.fromstring(xml)
+    return [etree.QName(el).localname if isinstance(el.tag, str) else "comment" for el in root]
+
+
+def test_rewrite_keeps_every_child_of_the_root_in_place_with_any_prefix():
+    for prefix in ("", "x"):
+        p = f"{prefix}:" if prefix else ""
+        data = _part(f'<{p}sheetData><{p}row r="1"><{p}c r="A1"><{p}v>1.5</{p}v></{p}c></{p}row></{p}sheetData>',
+                     prefix)
+        sh = Sheet("S", "xl/worksheets/sheet1.xml", data, [])
+        assert sh.values == {(1, 1): 1.5}
+        sh.set(3, 2, 7.0)
+        out = sh.to_xml()
+        assert _children(out) == _children(data)
+        again = Sheet("S", "s.xml", out, [])
+        assert again.values == {(1, 1): 1.5, (3, 2): 7.0}
+        root = etree.fromstring(out)
+        dim = root.find(f"{{{MAIN}}}dimension")
+        assert dim.get("ref") == "A1:B3"
+        assert root.find(f"{{{MC}}}AlternateContent") is not None
+
+
+def test_rewrite_of_an_empty_sheet_data():
+    data = _part("<sheetData/>")
+    sh = Sheet("S", "s.xml", data, [])
+    assert sh.values == {}
+    sh.set(2, 1, "text")
+    sh.set(2, 3, 4.0)
+    out = sh.to_xml()
+    assert _children(out) == _children(data)
+    assert Sheet("S", "s.xml", out, []).values == {(2, 1): "text", (2, 3): 4.0}
+
+
+def test_cells_in_every_form_read_as_written():
+    shared = ["zero", "one"]
+    data = _part(
+        '<sheetData>'
+        '<row r="2"><c r="A2" t="s"><v>1</v></c><c><v>2.5</v></c><c r="C2" t="b"><v>1</v></c>'
+        '<c r="D2" t="e"><v>#DIV/0!</v></c><c r="E2" t="inlineStr"><is><r><t>ri</t></r><r><t>ch</t></r></is></c>'
+        '<c r="F2"><f>1+1</f><v>2</v></c><c r="G2" t="str"><f>"a"&amp;"b"</f><v>ab</v></c><c r="H2" s="1"/></row>'
+        '<row><c><v> 3 </v></c></row>'
+        '</sheetData>')
+    sh = Sheet("S", "s.xml", data, shared)
+    assert sh.values == {(2, 1): "one", (2, 2): 2.5, (2, 3): True, (2, 4): Error("#DIV/0!"), (2, 5): "rich",
+                         (2, 6): 2.0, (2, 7): "ab", (3, 1): 3.0}
+    assert type(sh.values[(2, 4)]) is Error
+    assert sorted(sh.formula_cells) == [(2, 6), (2, 7)]
+    assert sh.formula_cells[(2, 7)].text == '"a"&"b"' and sh.formula_cells[(2, 7)].value == "ab"
+    assert (sh.first_row, sh.first_col, sh.last_row, sh.last_col) == (2, 1, 3, 8)
