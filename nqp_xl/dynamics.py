@@ -65,6 +65,8 @@ def key_cells(arg: Any, table: Table, what: str, from_range: bool) -> list:
 def _key(v: Any, numeric_text: bool = True) -> Any:
     """A cell as a key: a float for numbers (and numeric text when ``numeric_text``: years typed
     as text), stripped text, None if blank."""
+    if type(v) is float:  # most cells
+        return None if v != v else v
     if v is None or isinstance(v, bool) or is_error_value(v):
         return None
     if isinstance(v, (int, float, np.integer, np.floating)):

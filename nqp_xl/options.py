@@ -43,7 +43,14 @@ def flatten(value: Any) -> list:
     """A cell, a row, a column or a block of cells as one flat list."""
     if not isinstance(value, (list, tuple)):
         return [value]
-    return list(itertools.chain.from_iterable(flatten(v) for v in value))
+    seq = (list, tuple)
+    if all(isinstance(v, seq) for v in value):  # a block of rows: the common case, in C
+        flat = list(itertools.chain.from_iterable(value))
+    else:
+        flat = [x for v in value for x in (v if isinstance(v, seq) else (v,))]
+    if any(isinstance(x, seq) for x in flat):  # nested deeper
+        return list(itertools.chain.from_iterable(flatten(v) for v in value))
+    return flat
 
 
 def _number(value: Any, name: str, what: str) -> float | None:

@@ -311,12 +311,14 @@ class Sheet:
         if not keys:
             return
         values, formulas = self.values, self.formula_cells
-        given = {k: v for k, v in zip(keys, flat) if v is not None}
-        values.update(given)
-        if len(given) != len(keys):
+        if None in flat:
+            given = {k: v for k, v in zip(keys, flat) if v is not None}
+            values.update(given)
             for k in keys:
                 if k not in given:
                     values.pop(k, None)
+        else:  # a block without blanks: most answers
+            values.update(zip(keys, flat))
         if formulas:
             for k in keys:
                 formulas.pop(k, None)

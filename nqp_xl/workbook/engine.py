@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Callable
 
 import numpy as np
@@ -259,9 +260,9 @@ class Engine:
             return hit
         import schedula as sh_
 
-        get = sh.values.get
+        get, width = sh.values.get, c2 - c1 + 1
         cols = range(c1, c2 + 1)
-        rows = [[get((r, c)) for c in cols] for r in range(r1, r2 + 1)]  # as xlwings gives them
+        rows = [list(map(get, zip(repeat(r, width), cols))) for r in range(r1, r2 + 1)]  # as xlwings gives them
         out = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
         out[:] = rows
         out[np.equal(out, None)] = sh_.EMPTY
