@@ -75,3 +75,26 @@ def test_cells_in_every_form_read_as_written():
     assert sorted(sh.formula_cells) == [(2, 6), (2, 7)]
     assert sh.formula_cells[(2, 7)].text == '"a"&"b"' and sh.formula_cells[(2, 7)].value == "ab"
     assert (sh.first_row, sh.first_col, sh.last_row, sh.last_col) == (2, 1, 3, 8)
+
+
+def test_iso_date_cells_read_as_serial_numbers():
+    data = _part('<sheetData><row r="1"><c r="A1" t="d"><v>2021-03-04T12:00:00Z</v></c>'
+                 '<c r="B1" t="d"><v>2016-01-01</v></c><c r="C1" t="d"><v>not a date</v></c></row></sheetData>')
+    sh = Sheet("S", "s.xml", data, [])
+    assert sh.values == {(1, 1): 44259.5, (1, 2): 42370.0, (1, 3): "not a date"}
+    mac = Sheet("S", "s.xml", data, [], date1904=True)
+    assert mac.values[(1, 2)] == 42370.0 - 1462  # the 1904 calendar starts 1,462 days later
+
+
+def test_comments_and_instructions_around_the_root_survive_a_rewrite():
+    body = _part('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>')
+    decl, rest = body.split(b"\n", 1)
+    data = decl + b"\n<!-- made by hand -->" + b'<?producer name="test"?>' + rest + b"<!-- the end -->"
+    sh = Sheet("S", "s.xml", data, [])
+    sh.set(1, 2, 2.0)
+    out = sh.to_xml()
+    tree = etree.fromstring(out).getroottree()
+    before = [str(x) for x in tree.getroot().itersiblings(preceding=True)][::-1]
+    after = [str(x) for x in tree.getroot().itersiblings()]
+    assert before == ["<!-- made by hand -->", '<?producer name="test"?>'] and after == ["<!-- the end -->"]
+    assert Sheet("S", "s.xml", out, []).values == {(1, 1): 1.0, (1, 2): 2.0}

@@ -126,7 +126,19 @@ class FormulaCell:
         return self.text
 
 
-def _value(t: str | None, raw: str | None, shared: list[str]) -> Any:
+def date_serial(text: str, date1904: bool = False) -> float | str:
+    """An ISO 8601 date cell (``t="d"``, as strict OOXML and some producers store dates) as the
+    serial number Excel shows for it (days since 1899-12-30, or 1904-01-01 in a 1904 workbook),
+    through openpyxl.utils.datetime; text that is not a date stays text."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_ISO8601, to_excel
+
+    try:
+        return float(to_excel(from_ISO8601(text.strip()), CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900))
+    except (ValueError, TypeError, AttributeError):
+        return text
+
+
+def _value(t: str | None, raw: str | None, shared: list[str], date1904: bool = False) -> Any:
     if raw is None:
         return None
     if t == "s":
@@ -134,7 +146,9 @@ def _value(t: str | None, raw: str | None, shared: list[str]) -> Any:
             return shared[int(raw)]
         except (ValueError, IndexError):
             return None
-    if t in ("str", "d"):
+    if t == "d":
+        return date_serial(raw, date1904)
+    if t == "str":
         return raw
     if t == "b":
         return raw.strip() in ("1", "true")
@@ -149,8 +163,10 @@ def _value(t: str | None, raw: str | None, shared: list[str]) -> Any:
 class Sheet:
     """One worksheet part: values and formulas by (row, col), patchable, re-serialisable."""
 
-    def __init__(self, name: str, path: str, data: bytes, shared: list[str], source: str = ""):
+    def __init__(self, name: str, path: str, data: bytes, shared: list[str], source: str = "",
+                 date1904: bool = False):
         self.name = name
+        self.date1904 = date1904
         self.path = path
         self.source = source
         self.data = data
@@ -259,7 +275,7 @@ class Sheet:
                 except ValueError:
                     pass
             else:
-                v = _value(t, raw, shared)
+                v = _value(t, raw, shared, self.date1904)
                 if v is not None:
                     values[(row, col)] = v
         if f_el is not None:
@@ -378,6 +394,7 @@ class Sheet:
         root = sheet_data = None
         q: dict[str, str] = {}
         row_no = 0
+        trailer = b""
         try:
             with etree.xmlfile(buf, encoding="UTF-8") as xf:
                 xf.write_declaration(standalone=True)
@@ -390,6 +407,8 @@ class Sheet:
                         ns = ns_of(root)
                         q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension", "sheetData")}
                         q["nsmap"] = {root.prefix: ns}  # type: ignore[assignment]
+                        for node in reversed(list(root.itersiblings(preceding=True))):  # comments, PIs
+                            xf.write(node)
                         root_out = xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap)
                         root_out.__enter__()
                     parent = el.getparent()
@@ -434,10 +453,14 @@ class Sheet:
                         elif child is sheet_data:
                             after = True
                     root_out.__exit__(None, None, None)
+                    # comments and PIs after the root: xmlfile writes nothing after it, so they
+                    # are serialised by lxml and appended once it has closed
+                    trailer = b"".join(etree.tostring(node) for node in root.itersiblings())
         except etree.XMLSyntaxError as err:
             raise WorkbookError(f"{self.path}: damaged XML ({err})") from None
         if sheet_data is None:
             raise WorkbookError(f"{self.path} has no sheetData")
+        buf.write(trailer)
         self.data = buf.getvalue()
         self.dirty = set()
         return self.data
@@ -655,5 +678,5 @@ def _find_dynamic(root: etree._Element) -> str | None:
     return None
 
 
-__all__ = ["Error", "FormulaCell", "Sheet", "cell_ref", "col_letters", "dynamic_cm", "number_text",
+__all__ = ["Error", "FormulaCell", "Sheet", "cell_ref", "col_letters", "date_serial", "dynamic_cm", "number_text",
            "parse_cell", "parse_range", "quote_sheet", "range_ref", "xml_text", "REL_NS"]

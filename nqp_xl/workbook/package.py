@@ -71,7 +71,9 @@ def iterparse(data: bytes, tags=None, events=("end",)):
 
 
 def to_xml_bytes(root: etree._Element) -> bytes:
-    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    """A part's tree as bytes: our declaration, then the document (comments and processing
+    instructions around the root included, as the producer wrote them)."""
+    return XML_DECLARATION + etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
 
 
 def local(tag) -> str:
@@ -392,9 +394,18 @@ class Package:
                 if sh is None:
                     if path not in self.parts:
                         raise KeyError(name)
-                    sh = self._sheets[n] = Sheet(n, path, self.parts[path], self.shared, self.source)
+                    sh = self._sheets[n] = Sheet(n, path, self.parts[path], self.shared, self.source,
+                                                 date1904=self.date1904)
                 return sh
         raise KeyError(name)
+
+    @property
+    def date1904(self) -> bool:
+        """The workbook counts dates from 1904 (``<workbookPr date1904="1">``)."""
+        if "date1904" not in self.cache:
+            pr = next(self.tree(self.workbook_part).iter(f"{{{self.ns}}}workbookPr"), None)
+            self.cache["date1904"] = pr is not None and pr.get("date1904", "0").strip().lower() in ("1", "true")
+        return bool(self.cache["date1904"])
 
     def has_sheet(self, name: str) -> bool:
         return any(n.upper() == name.upper() for n in self.sheet_names)
