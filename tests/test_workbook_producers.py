@@ -5,6 +5,7 @@ the original, or refused with one line.  The corpus is built here from a fresh `
 * attributes in single quotes, ``r = 'A1'``, blanks before ``>`` (``<v >``, ``</c >``), formulas
   and texts in CDATA, inline rich-text strings with a phonetic run instead of shared strings;
 * a copy saved by openpyxl, and LibreOffice round trips (when ``soffice`` is installed);
+* Strict Open XML (other namespaces for the markup, ``r:id`` and relationship types);
 * a zip bomb, a truncated zip and corrupt deflate data.
 """
 from __future__ import annotations
@@ -370,3 +371,56 @@ def test_a_changed_setting_after_a_libreoffice_round_trip_is_not_cut(base, tmp_p
     va, vb = sheet_values(ra), sheet_values(rb)
     assert not differences(va, vb, skip=("Inputs", "Settings", "xlwings.conf"))[:10]
     assert len(va["Factor analysis"]) > len(base[2]["Factor analysis"])  # the answers did grow
+
+
+# -- Strict Open XML (ISO/IEC 29500 Strict, as Excel's "Strict Open XML Spreadsheet" saves):
+# other namespaces for the main markup, r:id attributes and relationship types.
+STRICT = {MAIN: "http://purl.oclc.org/ooxml/spreadsheetml/main",
+          "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+          "http://purl.oclc.org/ooxml/officeDocument/relationships"}
+
+
+def _renamed(mapping: dict[str, str]):
+    """A part changer that moves elements, attributes and relationship types between namespaces."""
+    def change(name: str, data: bytes) -> bytes:
+        root = etree.fromstring(data)
+        for el in root.iter():
+            if not isinstance(el.tag, str):
+                continue
+            q = etree.QName(el)
+            if q.namespace in mapping:
+                el.tag = f"{{{mapping[q.namespace]}}}{q.localname}"
+            for k in list(el.attrib):
+                ns = etree.QName(k).namespace
+                if ns in mapping:
+                    el.set(f"{{{mapping[ns]}}}{etree.QName(k).localname}", el.attrib.pop(k))
+            kind = el.get("Type", "") if q.localname == "Relationship" else ""
+            for old, new in mapping.items():
+                if kind.startswith(old + "/"):
+                    el.set("Type", new + kind[len(old):])
+        etree.cleanup_namespaces(root)
+        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + etree.tostring(root)
+    return change
+
+
+def test_strict_open_xml(base, tmp_path):
+    src, _ref, expected = base
+    variant = tmp_path / "strict.xlsm"
+    _rewrite(src, variant, _renamed(STRICT))
+    assert STRICT[MAIN].encode() in parts(variant)["xl/workbook.xml"]
+    assert MAIN.encode() not in parts(variant)["xl/worksheets/sheet4.xml"]  # the corpus is what it claims
+    out = tmp_path / "r.xlsm"
+    proc = nqp("refresh", variant, "-o", out, "-q")
+    assert "Traceback" not in proc.stderr
+    assert MAIN.encode() not in parts(out)["xl/worksheets/sheet4.xml"]  # still Strict
+    back = tmp_path / "back.xlsm"  # read by openpyxl, which knows Transitional only
+    _rewrite(out, back, _renamed({v: k for k, v in STRICT.items()}))
+    assert not differences(expected, sheet_values(back), skip=("Inputs", "Settings", "xlwings.conf"))[:10]
+    pub = tmp_path / "p.xlsx"
+    nqp("publish", variant, "-o", pub, "-q")
+    assert _formula_cells(pub) == []
+    pub_back = tmp_path / "p_back.xlsx"
+    _rewrite(pub, pub_back, _renamed({v: k for k, v in STRICT.items()}))
+    published = sheet_values(pub_back)
+    assert not differences({s: expected[s] for s in REFRESHED_SHEETS[:-1]},
+                           {s: published[s] for s in REFRESHED_SHEETS[:-1]})[:10]
