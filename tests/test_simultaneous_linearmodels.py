@@ -24,13 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from linearmodels.system import IV3SLS  # the test extra (pyproject.toml), not a runtime dependency
 from numpy.testing import assert_allclose
 
 from nqp_xl.equations import CONS
 from nqp_xl.simultaneous import SystemFit, three_sls
 from test_simultaneous import EQS, PANEL, SYN, as_range
-
-linearmodels_system = pytest.importorskip("linearmodels.system")
 
 EQUATION_DATA = pd.read_csv(Path(__file__).resolve().parent / "fixtures" / "panel" / "equation_data.csv")
 SYSTEMS = {
@@ -65,7 +64,7 @@ def by_linearmodels(fit: SystemFit) -> dict:
             spec["endog"] = xi[en]
             spec["instruments"] = pd.DataFrame(fit.z[:, excluded], columns=[fit.exogenous[j] for j in excluded])
         eqs[f"eq{i}"] = spec
-    model = linearmodels_system.IV3SLS(eqs)
+    model = IV3SLS(eqs)
     if fit.method in ("ols", "2sls"):
         res = model.fit(method="ols", cov_type="unadjusted", debiased=True)
     elif fit.method == "3sls":
