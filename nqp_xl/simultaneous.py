@@ -58,8 +58,9 @@ the equations use is blank or an error there (listwise over those columns), so t
 Data table can be passed.  Refused: an unknown variable (close names are
 suggested), a duplicate dependent variable, a dependent variable on its own right-hand side,
 an equation that fails the order condition (it says how many instruments are missing) or the
-rank condition, fewer complete rows than instruments or parameters, and a constant or
-collinear variable.
+rank condition, fewer complete rows than instruments or parameters, a constant or
+collinear variable, and (3SLS, ireg3) an equation whose residuals are a linear combination of
+those of the equations before it (S singular).
 """
 from __future__ import annotations
 
@@ -130,6 +131,7 @@ class SystemFit:
         previous, iterations, tol = np.concatenate(params), 0, 0.0
         while True:  # 3SLS is the first step; ireg3 repeats it with S from its residuals
             sigma = eps.T @ eps / n
+            _check_weights(sigma, self.equations)
             beta, rinv = _gls(xhat, self.y, sigma)
             iterations += 1
             if self.method == "3sls":
@@ -213,11 +215,11 @@ class SystemFit:
 
 
 def _least_squares(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The least-squares solution of a b' = b by Householder QR (a = QR, b' = R^-1 Q'b), and
-    R^-1, so that (a'a)^-1 = R^-1 R^-T without forming a'a (whose condition is cond(a)^2)."""
+    """argmin ||a x - b|| by Householder QR (a = QR, R x = Q'b), and R^-1 for the covariance:
+    (a'a)^-1 = R^-1 R^-T, the inverse of the symmetric a'a from its triangular factor, without
+    forming a'a (whose condition number is cond(a)^2)."""
     q, r = np.linalg.qr(a)
-    rinv = np.linalg.solve(r, np.eye(r.shape[0]))
-    return rinv @ (q.T @ b), rinv
+    return np.linalg.solve(r, q.T @ b), np.linalg.solve(r, np.eye(r.shape[0]))
 
 
 def _instrumented(x: Sequence[np.ndarray], z: np.ndarray, equations: Sequence[Equation],
@@ -242,6 +244,21 @@ def _residuals(y: Sequence[np.ndarray], x: Sequence[np.ndarray],
     return np.column_stack([yi - xi @ b for yi, xi, b in zip(y, x, params)])
 
 
+def _check_weights(sigma: np.ndarray, equations: Sequence[Equation]) -> None:
+    """Refuse an S that 3SLS cannot invert: an equation's residuals (almost) a linear combination
+    of those of the equations before it, i.e. 1 - R^2 of them on those (L_ii^2 / S_ii from the
+    Cholesky factor L of the leading block of S) below 1e-12."""
+    for i in range(len(equations)):
+        try:
+            share = np.linalg.cholesky(sigma[:i + 1, :i + 1])[i, i] ** 2 / sigma[i, i]
+        except np.linalg.LinAlgError:
+            share = 0.0
+        if not share >= 1e-12:
+            raise NQPError(f'the residuals of the equation for "{equations[i].dependent}" are a linear '
+                           "combination of those of the equations before it (their covariance is "
+                           'singular), so 3SLS cannot weight the equations; use method "2sls"')
+
+
 def _gls(xhat: Sequence[np.ndarray], y: Sequence[np.ndarray],
          sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """beta = [Xhat'(S^-1 (x) I)Xhat]^-1 Xhat'(S^-1 (x) I)y and R^-1 with V = R^-1 R^-T.
@@ -250,12 +267,7 @@ def _gls(xhat: Sequence[np.ndarray], y: Sequence[np.ndarray],
     the stacked system (C (x) I) Xhat b = (C (x) I) y, solved by QR (Xhat'(S^-1 (x) I)y equals
     Xhat'(S^-1 (x) P_Z)y since Xhat = P_Z X)."""
     m, n = len(xhat), xhat[0].shape[0]
-    try:
-        chol = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError:
-        raise NQPError("the residuals of the equations are linearly dependent (their covariance "
-                       'is singular), so 3SLS cannot weight them; use method "2sls"') from None
-    c = np.linalg.solve(chol, np.eye(m))  # lower triangular
+    c = np.linalg.solve(np.linalg.cholesky(sigma), np.eye(m))  # L^-1, lower triangular
     cols = np.cumsum([0] + [xh.shape[1] for xh in xhat])
     wx = np.zeros((m * n, int(cols[-1])))
     for i in range(m):

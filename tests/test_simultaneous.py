@@ -194,3 +194,16 @@ def test_rank_condition():
     frame = pd.DataFrame({"y1": y1, "y2": y2, "z1": z[:, 0], "z2": z[:, 1]})
     out = nqp_udfs.NQP_3SLS(as_range(frame), "y1 ~ y2 + z1; y2 ~ y1 + z2")
     assert out.startswith("#NQP! ") and 'equation for "y1"' in out and "rank condition" in out and "y2" in out
+
+
+@pytest.mark.parametrize("method", ["3sls", "ireg3"])
+def test_singular_residual_covariance_is_refused(method):
+    """y2 a copy of y1 with the same regressors: the two residual columns are equal, S is
+    singular and 3SLS cannot weight by S^-1 (2SLS, which does not, still answers)."""
+    d = SYN.copy()
+    d["y4"] = d.y1
+    eqs = "y1 ~ y2 + z1 + z2; y4 ~ y2 + z1 + z2; y2 ~ y1 + z3 + z4"
+    out = nqp_udfs.NQP_3SLS(as_range(d), eqs, method)
+    assert out.startswith("#NQP! ") and '"y4"' in out and "singular" in out and '"2sls"' in out, out
+    assert len(out) <= 255
+    assert isinstance(nqp_udfs.NQP_3SLS(as_range(d), eqs, "2sls"), list)
