@@ -8,8 +8,9 @@ tests/fixtures/panel/equation_data.csv, each by OLS, 2SLS, 3SLS and ireg3.
 
 Tolerance 1e-10 (relative, element by element): linearmodels solves the normal equations
 X'(S^-1 (x) I)X b = ... with ``np.linalg.solve``, whose condition number is cond(Xhat)^2; on
-these data its 3SLS coefficients are up to 1.2e-11 away from a 50-digit Decimal computation of
-the same estimator, while ours (QR, no normal equations) are within 2.3e-14.  The largest
+these data its 3SLS coefficients are up to 1.2e-11 away from a 60-digit Decimal computation of
+the same estimator, while ours (QR, no normal equations) are within 1e-14 (held to 1e-13 by
+tests/test_simultaneous.py).  The largest
 differences seen here are 1.2e-11 (a coefficient), 2.0e-12 (a standard error) and 3.6e-11 (an
 off-diagonal of sigma, a covariance small beside the variances, whose relative error the
 residuals' rounding inflates): linearmodels' rounding, which 1e-10 clears by a factor of 3 to 8.
