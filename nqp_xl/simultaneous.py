@@ -40,11 +40,12 @@ ch. 10): Xhat_i = P_Z X_i by the QR basis of Z; each least-squares problem is so
 Householder QR (never the normal equations, whose condition number is squared); 3SLS whitens
 the stacked system with S = LL' (Cholesky), so beta is the QR solution of
 (L^-1 (x) I)Xhat b = (L^-1 (x) I)y, and V = R^-1 R^-T from the same R.  Against a 60-digit
-computation of the panel fixture's 2SLS and 3SLS this is within 1e-14 (relative; the tests hold
-it to 1e-13); linearmodels (which solves the normal equations) was 1.2e-11 off.  tests/test_simultaneous_linearmodels.py keeps
-linearmodels as a second opinion (``IV3SLS`` with every equation instrumented by the full
-exogenous list, ``fit(method="gls", cov_type="unadjusted", debiased=False)`` for 3SLS and
-ireg3, ``fit(method="ols", cov_type="unadjusted", debiased=True)`` for 2SLS and OLS).
+computation of the panel fixture's 2SLS and 3SLS this is within 1e-14 (relative; the tests
+hold it to 1e-13); linearmodels (which solves the normal equations) was 1.2e-11 off.
+tests/test_simultaneous_linearmodels.py keeps linearmodels as a second opinion (``IV3SLS``
+with every equation instrumented by the full exogenous list, ``fit(method="gls",
+cov_type="unadjusted", debiased=False)`` for 3SLS and ireg3, ``fit(method="ols",
+cov_type="unadjusted", debiased=True)`` for 2SLS and OLS; agreement 1e-10).
 R's systemfit reproduces the same figures with ``methodResidCov="noDfCor"`` (3SLS, ireg3)
 and the default ``"geomean"`` (OLS, 2SLS); see tests/oracles/sem_systemfit.R.  ``sigma`` is
 the residual covariance the estimator weighted with: 3SLS, the 2SLS residuals' E'E/n; ireg3,
