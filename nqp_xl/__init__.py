@@ -1,6 +1,6 @@
 """nqp-xl: evaluation of new quality productive forces (新质生产力), as SPSS and the papers do it.
 
-The core library: pure Python on numpy, scipy, pandas, scikit-learn and linearmodels.  It
+The core library: pure Python on numpy, scipy, pandas and scikit-learn.  It
 never imports xlwings; every function accepts a pandas DataFrame, a numpy array or a range
 as xlwings hands it over, through :func:`nqp_xl.table.check_table`.
 """

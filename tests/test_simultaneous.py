@@ -194,3 +194,91 @@ def test_rank_condition():
     frame = pd.DataFrame({"y1": y1, "y2": y2, "z1": z[:, 0], "z2": z[:, 1]})
     out = nqp_udfs.NQP_3SLS(as_range(frame), "y1 ~ y2 + z1; y2 ~ y1 + z2")
     assert out.startswith("#NQP! ") and 'equation for "y1"' in out and "rank condition" in out and "y2" in out
+
+
+@pytest.mark.parametrize("method", ["3sls", "ireg3"])
+def test_singular_residual_covariance_is_refused(method):
+    """y2 a copy of y1 with the same regressors: the two residual columns are equal, S is
+    singular and 3SLS cannot weight by S^-1 (2SLS, which does not, still answers)."""
+    d = SYN.copy()
+    d["y4"] = d.y1
+    eqs = "y1 ~ y2 + z1 + z2; y4 ~ y2 + z1 + z2; y2 ~ y1 + z3 + z4"
+    out = nqp_udfs.NQP_3SLS(as_range(d), eqs, method)
+    assert out.startswith("#NQP! ") and '"y4"' in out and "singular" in out and '"2sls"' in out, out
+    assert len(out) <= 255
+    assert isinstance(nqp_udfs.NQP_3SLS(as_range(d), eqs, "2sls"), list)
+
+
+def _decimal_3sls(fit, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """2SLS or 3SLS of ``fit``'s arrays by the textbook normal equations in 60-digit Decimal
+    arithmetic (Gauss-Jordan with partial pivoting): a reference free of float rounding."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 60
+
+        def mat(a):
+            return [[Decimal(float(v)) for v in row] for row in np.atleast_2d(a)]
+
+        def tr(a):
+            return [list(r) for r in zip(*a)]
+
+        def mul(a, b):
+            bt = tr(b)
+            return [[sum((x * y for x, y in zip(r, c)), Decimal(0)) for c in bt] for r in a]
+
+        def solve(a, b):
+            k = len(a)
+            m = [list(a[i]) + list(b[i]) for i in range(k)]
+            for j in range(k):
+                p = max(range(j, k), key=lambda i: abs(m[i][j]))
+                m[j], m[p] = m[p], m[j]
+                for i in range(k):
+                    if i != j:
+                        f = m[i][j] / m[j][j]
+                        m[i] = [x - f * y for x, y in zip(m[i], m[j])]
+            return [[x / m[i][i] for x in m[i][k:]] for i in range(k)]
+
+        def eye(k):
+            return [[Decimal(int(i == j)) for j in range(k)] for i in range(k)]
+
+        z, xs, ys = mat(fit.z), [mat(x) for x in fit.x], [mat(y[:, None]) for y in fit.y]
+        n, m = len(z), len(xs)
+        pz = mul(solve(mul(tr(z), z), eye(len(z[0]))), tr(z))
+        xh = [mul(z, mul(pz, x)) for x in xs]
+        b2 = [solve(mul(tr(h), h), mul(tr(h), y)) for h, y in zip(xh, ys)]
+        eps = [[yy[0] - ff[0] for yy, ff in zip(y, mul(x, b))] for x, y, b in zip(xs, ys, b2)]
+        if method == "2sls":
+            beta, var = [], []
+            for i, h in enumerate(xh):
+                s_ii = sum((e * e for e in eps[i]), Decimal(0)) / (n - len(h[0]))
+                beta += [r[0] for r in b2[i]]
+                inv = solve(mul(tr(h), h), eye(len(h[0])))
+                var += [s_ii * inv[j][j] for j in range(len(h[0]))]
+        else:
+            si = solve([[sum((a * b for a, b in zip(eps[i], eps[j])), Decimal(0)) / n for j in range(m)]
+                        for i in range(m)], eye(m))
+            big, rhs = [], []
+            for i in range(m):
+                blocks = [mul(tr(xh[i]), xh[j]) for j in range(m)]
+                big += [sum(([si[i][j] * v for v in blocks[j][r]] for j in range(m)), [])
+                        for r in range(len(xh[i][0]))]
+                cross = [mul(tr(xh[i]), ys[j]) for j in range(m)]
+                rhs += [[sum((si[i][j] * cross[j][r][0] for j in range(m)), Decimal(0))]
+                        for r in range(len(xh[i][0]))]
+            beta = [r[0] for r in solve(big, rhs)]
+            inv = solve(big, eye(len(big)))
+            var = [inv[j][j] for j in range(len(big))]
+        return np.array([float(b) for b in beta]), np.array([float(v.sqrt()) for v in var])
+
+
+@pytest.mark.parametrize("method", ["2sls", "3sls"])
+def test_float_rounding_is_small_beside_a_60_digit_computation(method):
+    """QR on the data and on the whitened stacked system (never the normal equations) keeps the
+    estimates within 1e-13 of exact arithmetic; linearmodels, which solved the normal equations,
+    was 1.2e-11 off on this panel."""
+    data, id_cols = data_for("panel")
+    fit = three_sls(data, EQS["panel"], method, id_cols=id_cols)
+    beta, se = _decimal_3sls(fit, method)
+    assert_allclose(np.concatenate(fit.params), beta, rtol=1e-13, atol=0)
+    assert_allclose(np.concatenate(fit.std_errors), se, rtol=1e-13, atol=0)
