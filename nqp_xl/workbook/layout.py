@@ -224,7 +224,7 @@ class Page:
                 self.ws.write_blanks(r0 + i, col + start, fmts)
                 body = fmts
         if grow_cols and not scalar:
-            if room > 1:
+            if room > 1 and not self.book.spacing:  # formats: not in the measuring pass
                 grown = [self.book.fmt(kind(j)) for j in range(ncols, ncols + grow_cols)]
                 for i in range(1, room):
                     self.ws.write_blanks(r0 + i, col + ncols, grown)
@@ -323,7 +323,8 @@ class Page:
     def chart(self, chart, col: int = 0, width_px: int = 720, height_px: int = 360, row: int | None = None) -> None:
         r0 = self.row if row is None else row
         chart.set_size({"width": width_px, "height": height_px})
-        self.ws.insert_chart(r0, col, chart, {"x_offset": 4, "y_offset": 4, "object_position": 1})
+        if not self.book.spacing:  # the measuring pass computes answers only: no charts drawn
+            self.ws.insert_chart(r0, col, chart, {"x_offset": 4, "y_offset": 4, "object_position": 1})
         rows = math.ceil((height_px + 8) / PX_PER_ROW)
         self.items.append((r0, r0 + rows))
         self.charts.append((r0, col, rows, width_px))
