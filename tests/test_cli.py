@@ -72,3 +72,19 @@ def test_demo_on_a_fresh_folder(tmp_path):
                                                      "nqp-demo.xlsm"]
     assert "Year analysed: 2023" in proc.stdout and "Top regions" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_commands_run_numerics_on_one_thread_unless_the_user_chose(monkeypatch):
+    import numpy  # noqa: F401 - the BLAS must be loaded for threadpoolctl to see it
+    from threadpoolctl import threadpool_info
+
+    from nqp_xl.workbook.cli import THREAD_VARIABLES, one_thread
+
+    for v in THREAD_VARIABLES:
+        monkeypatch.delenv(v, raising=False)
+    with one_thread():
+        assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} == {1}
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    before = [p["num_threads"] for p in threadpool_info()]
+    with one_thread():
+        assert [p["num_threads"] for p in threadpool_info()] == before
