@@ -504,5 +504,5 @@ def grade(values: Any, k: Any = 4, names: Any = None, method: Any = None, lang: 
         dropped = table.n_rows - m
         extra = f" ({dropped} rows have blank or error cells and were left out)" if dropped else ""
         raise NQPError(f"k={k} grades need at least {k} complete rows; the range has {m}{extra}")
-    fit = cached(("cluster", table.digest, k, method), lambda: _fit(table, k, method))
+    fit = cached(("cluster", table.key, k, method), lambda: _fit(table, k, method))
     return ClusterResult(table, k, method, labels_, fit)

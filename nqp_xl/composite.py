@@ -118,7 +118,7 @@ def _minmax_array(values: np.ndarray, dirs: np.ndarray, lo: np.ndarray | None = 
 
 def _normalized(table: Table, dirs: np.ndarray) -> np.ndarray:
     """x' of the table (cached: every method of this module starts from it)."""
-    key = ("composite.minmax", table.digest, dirs.tobytes())
+    key = ("composite.minmax", table.key, dirs.tobytes())
     return cached(key, lambda: _frozen(_minmax_array(table.values, dirs, table.column_min, table.column_max)))
 
 
@@ -143,7 +143,7 @@ def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]
             continue
         a, b = cols[0], cols[-1] + 1
         part = x[:, a:b] if cols == list(range(a, b)) else _frozen(x[:, cols])
-        key = ("composite.minmax", sub.digest, full[cols].tobytes())
+        key = ("composite.minmax", sub.key, full[cols].tobytes())
         cached(key, lambda part=part: part)
     return subsets
 
@@ -184,7 +184,7 @@ def standardize(data: Any, method: Any = "zscore", directions: Any = None, *,
             v = t.values
             z = (v - v.mean(axis=0)) / v.std(axis=0, ddof=1)
             return _frozen(z * dirs)
-        values = cached(("composite.zscore", t.digest, dirs.tobytes()), compute)
+        values = cached(("composite.zscore", t.key, dirs.tobytes()), compute)
     return Standardized(table=t, method=how, directions=dirs, values=values)
 
 
@@ -260,7 +260,7 @@ def entropy_weights(data: Any, directions: Any = None, shift: Any = 0, *,
     def compute() -> dict:
         e, d, w = _entropy(_normalized(t, dirs), s)
         return dict(weights=_frozen(w), entropy=_frozen(e), redundancy=_frozen(d))
-    fields = cached(("composite.entropy", t.digest, dirs.tobytes(), s), compute)
+    fields = cached(("composite.entropy", t.key, dirs.tobytes(), s), compute)
     return Weights(table=t, method="entropy", directions=dirs, shift=s, **fields)
 
 
@@ -286,7 +286,7 @@ def critic_weights(data: Any, directions: Any = None, *, id_cols: Any = None,
                            "(no conflict between them); use another weighting method")
         return dict(weights=_frozen(info / total), sigma=_frozen(sigma), conflict=_frozen(conflict),
                     information=_frozen(info))
-    fields = cached(("composite.critic", t.digest, dirs.tobytes()), compute)
+    fields = cached(("composite.critic", t.key, dirs.tobytes()), compute)
     return Weights(table=t, method="critic", directions=dirs, **fields)
 
 
@@ -311,7 +311,7 @@ def cv_weights(data: Any, directions: Any = None, *, id_cols: Any = None,
         sigma = v.std(axis=0, ddof=1)
         cv = sigma / mean
         return dict(weights=_frozen(cv / cv.sum()), sigma=_frozen(sigma), mean=_frozen(mean), cv=_frozen(cv))
-    fields = cached(("composite.cv", t.digest, dirs.tobytes()), compute)
+    fields = cached(("composite.cv", t.key, dirs.tobytes()), compute)
     return Weights(table=t, method="cv", directions=dirs, **fields)
 
 

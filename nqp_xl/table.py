@@ -35,6 +35,7 @@ import numpy as np
 from .cell_values import (EXCEL_ERROR_CODES, EXCEL_ERROR_TEXTS, cell_name, column_letter,  # noqa: F401
                           convert_block, is_blank_cell, is_error_value, is_text_label, label_column,
                           label_text, raise_cell)
+from .content_key import ContentKey
 from .errors import NQPError
 
 MISSING_POLICIES = ("listwise", "error")
@@ -88,7 +89,14 @@ class Table:
 
     @cached_property
     def digest(self) -> str:
-        """A content key: equal for equal numbers, names, region labels and layout (for caching)."""
+        """A SHA-256 of the content: equal for equal numbers, names, region labels and layout.
+
+        Computed on first use only (the result cache keys tables by :attr:`key`, which
+        needs no hash of every number).  A subset's digest is derived from its table's."""
+        derived = self._cache.get("subset_of")
+        if derived is not None:
+            parent, cols = derived
+            return hashlib.sha256(f"{parent.digest} columns {cols}".encode()).hexdigest()
         h = hashlib.sha256()  # hardware-accelerated: ~4 ms for 800,000 numbers
         h.update(memoryview(np.ascontiguousarray(self.values)).cast("B"))
         h.update(repr((self.values.shape, self.names, self.has_header, self.label_names)).encode())
@@ -96,14 +104,21 @@ class Table:
         h.update(np.packbits(self.keep).tobytes())
         return h.hexdigest()
 
+    @cached_property
+    def key(self) -> ContentKey | tuple:
+        """The cache key of this table's content: equal for equal numbers, names, region
+        labels and layout, like :attr:`digest`, without hashing every number
+        (:mod:`nqp_xl.content_key`)."""
+        return ContentKey(self.values, self.keep, (self.names, self.has_header, self.label_names), self.labels)
+
     def column(self, j: int) -> np.ndarray:
         return self.values[:, j]
 
     def subset(self, columns: Sequence[int]) -> "Table":
         """The same rows with only some indicators.
 
-        Its digest is derived from this table's and the columns taken (no second hash of the
-        numbers), and its column extremes are this table's, so a subset costs one copy, and
+        Its digest and key are derived from this table's and the columns taken (no second
+        look at the numbers), and its column extremes are this table's, so a subset costs one copy, and
         columns side by side none: their values are a read-only view of this table's.
         """
         cols = [int(j) for j in columns]
@@ -118,7 +133,8 @@ class Table:
             label_names=self.label_names, first_col=self.first_col, first_row=self.first_row,
         )
         known = sub.__dict__  # cached_property values, set before anyone reads them
-        known["digest"] = hashlib.sha256(f"{self.digest} columns {cols}".encode()).hexdigest()
+        sub._cache["subset_of"] = (self, cols)
+        known["key"] = ("columns", self.key, tuple(cols))
         for name in ("column_min", "column_max"):
             if name in self.__dict__:
                 known[name] = self.__dict__[name][cols]
