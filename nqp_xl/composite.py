@@ -122,14 +122,19 @@ def _normalized(table: Table, dirs: np.ndarray) -> np.ndarray:
     return cached(key, lambda: _frozen(_minmax_array(table.values, dirs, table.column_min, table.column_max)))
 
 
-def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]]) -> list[Table]:
+def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]],
+                   entropy_shift: Any = None) -> list[Table]:
     """``table.subset(cols)`` for each group of columns, each subset's x' (by its part of
     ``directions``) taken from the table's x' rather than computed again: min-max is column
     by column, so the numbers are the same, and one normalisation serves every subset
     (e.g. the subsystems of :func:`nqp_xl.panel.subindices`).  Columns side by side give a
-    view of the table's x', no copy.  If the table cannot be normalised (a constant
-    indicator, unreadable directions) the subsets are answered as they are, and the method
-    run on each names the problem."""
+    view of the table's x', no copy.
+
+    With ``entropy_shift`` (a shift, 0 for none) the subsets' entropy weights are taken
+    from the table's too: e_j and d_j are column by column, so one pass of logarithms
+    over the table serves every subset, and each subset's weights are its d_j / Σ d_j.
+    If the table cannot be normalised (a constant indicator, unreadable directions) the
+    subsets are answered as they are, and the method run on each names the problem."""
     subsets = [table.subset(cols) for cols in groups]
     try:
         t = _table(table, None, None, "the composite index")
@@ -137,6 +142,12 @@ def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]
         x = _normalized(t, full)
     except NQPError:
         return subsets
+    whole = None
+    if entropy_shift is not None:
+        try:
+            whole = entropy_weights(t, full, entropy_shift)
+        except NQPError:  # e.g. an unreadable shift: named when each subset is weighted
+            pass
     for sub, cols in zip(subsets, groups):
         cols = [int(j) for j in cols]
         if not cols:
@@ -145,6 +156,10 @@ def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]
         part = x[:, a:b] if cols == list(range(a, b)) else _frozen(x[:, cols])
         key = ("composite.minmax", sub.key, full[cols].tobytes())
         cached(key, lambda part=part: part)
+        if whole is not None and len(cols) > 1:  # one column's sum is pairwise in numpy, not row by row
+            e, d = whole.entropy[cols], whole.redundancy[cols]
+            fields = dict(weights=_frozen(d / d.sum()), entropy=_frozen(e), redundancy=_frozen(d))
+            cached(("composite.entropy", sub.key, full[cols].tobytes(), whole.shift), lambda f=fields: f)
     return subsets
 
 

@@ -318,8 +318,10 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     w_cells = None if isinstance(w, str) or w is None else _per_column(weights, width, chosen, "weights", len(chosen), n_sub)
     if isinstance(w, str) and w.strip().lower() not in WEIGHT_METHODS:
         raise NQPError(f'weights="{w}" is not known; use "entropy", "critic", "cv", "equal" or one weight per indicator')
+    entropy = w_cells is None and (w is None or w.strip().lower() == "entropy")
+    subsets = minmax_subsets(table, dirs, groups, shift if entropy else None)
     results = []
-    for s, cols, sub in zip(order, groups, minmax_subsets(table, dirs, groups)):
+    for s, cols, sub in zip(order, groups, subsets):
         sub_dirs = None if dirs is None else [dirs[a] for a in cols]
         sub_w = w if w_cells is None else [w_cells[a] for a in cols]
         try:
