@@ -23,10 +23,11 @@ import gc
 import hashlib
 import itertools
 import operator
+from contextlib import contextmanager
 from threading import Lock
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -400,13 +401,8 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
     if known is not None:
         return known
     table = _from_rows(rows, key[2], key[3], key[4])
-    paused = gc.isenabled()
-    gc.disable()  # 20,000 new row lists would otherwise trigger a collection each 700
-    try:
+    with _gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
         copy = list(map(list, rows))
-    finally:
-        if paused:
-            gc.enable()
     count = key[0] * key[1]
     _remember(key, copy, _logicals(rows) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
     return table
@@ -426,6 +422,18 @@ def _recent_or_convert_frame(frame: Any, n_id: int | None, policy: str) -> Table
     table = _from_frame(frame, n_id, policy)
     _remember(key, frame.copy(), None, table, int(frame.size))
     return table
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The garbage collector paused meanwhile (it is on again afterwards if it was before)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def clear_recent() -> None:
@@ -516,13 +524,14 @@ def _from_frame(df, n_id: int | None, policy: str) -> Table:
     if np.isinf(values).any():
         i, j = map(int, np.argwhere(np.isinf(values))[0])
         raise NQPError(f'indicator "{data_cols[j]}" (row {i + 1}) holds an infinite value')
-    if label_cols:
-        labels = tuple(zip(*(label_column(df[c].astype(object).where(df[c].notna(), None).tolist())
-                             for c in label_cols)))
-    elif not isinstance(df.index, pd.RangeIndex):
-        labels = tuple(zip(label_column(df.index.astype(str).tolist())))
-    else:
-        labels = ()
+    with _gc_paused():  # one tuple per row: 20,000 new tuples would trigger ~30 collections
+        if label_cols:
+            labels = tuple(zip(*(label_column(df[c].astype(object).where(df[c].notna(), None).tolist())
+                                 for c in label_cols)))
+        elif not isinstance(df.index, pd.RangeIndex):
+            labels = tuple(zip(label_column(df.index.astype(str).tolist())))
+        else:
+            labels = ()
     return _finish(values, tuple(str(c) for c in data_cols), True, labels,
                    tuple(str(c) for c in label_cols), n_lab, 1, policy)
 
