@@ -108,12 +108,9 @@ def convert_block(body: list[list], n_lab: int, names, labels, start: int) -> np
     grid = flat.reshape(n, width)
     # the first rows tell whether counting the other rows' float cells is worth it
     head = min(n, 64)
-    mixed = any(operator.countOf(map(type, r[n_lab:]), float) != p for r in body[:head])
+    mixed = _indicator_floats(body[:head], flat[:head * width], n_lab, width) != head * p
     if not mixed and n > head:
-        floats = operator.countOf(map(type, itertools.chain.from_iterable(body[head:])), float)
-        if n_lab:
-            floats -= sum(operator.countOf(map(type, flat[head * width + c::width]), float) for c in range(n_lab))
-        mixed = floats != (n - head) * p
+        mixed = _indicator_floats(body[head:], flat[head * width:], n_lab, width) != (n - head) * p
     if mixed:
         kinds = np.fromiter(map(type, itertools.chain.from_iterable(body)), dtype=object, count=n * width)
         odd_mask = kinds != float
@@ -137,6 +134,16 @@ def convert_block(body: list[list], n_lab: int, names, labels, start: int) -> np
         i, c = divmod(at, width)
         _refuse_cell(i, c - n_lab, body[i][c], names, labels, start, n_lab)
     return values
+
+
+def _indicator_floats(rows: list[list], flat: np.ndarray, n_lab: int, width: int) -> int:
+    """How many of the rows' indicator cells (after ``n_lab`` label cells) are floats: one
+    count over all their cells, less the float cells of the label columns (``flat`` holds
+    the same cells, row by row)."""
+    floats = operator.countOf(map(type, itertools.chain.from_iterable(rows)), float)
+    if n_lab:
+        floats -= sum(operator.countOf(map(type, flat[c::width]), float) for c in range(n_lab))
+    return floats
 
 
 def _fill_odd_cells(cells: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, int | None] | None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
-import operator
 from contextlib import contextmanager
 from threading import Lock
 from dataclasses import dataclass, field
@@ -344,14 +343,21 @@ def check_table(
 # (least recently used forgotten first), so a few county-sized tables and many small ones fit.
 _RECENT_MAX = 16
 _RECENT_MAX_CELLS = 4_000_000
-_LOGICALS_CHECKED_BELOW = 20_000  # ranges this small also count their logical cells
-_recent: list = []  # [key, cells (copy or frame), logical cells or None, Table, cells count]; newest last
+_LOGICALS_CHECKED_BELOW = 20_000  # ranges this small also check their logical cells
+_recent: list = []  # [key, cells (copy or frame), logical places or None, Table, cells count]; newest last
 _recent_lock = Lock()
 
 
-def _logicals(rows: list) -> int:
-    """How many cells hold TRUE or FALSE (a converted range has them in label columns only)."""
-    return operator.countOf(map(type, itertools.chain.from_iterable(rows)), bool)
+def _logical_places(rows: list) -> tuple[list, tuple]:
+    """The cells equal (==) to 0 or 1, and which of them hold TRUE or FALSE.
+
+    A range equal to this one can hold a logical value only where this one holds a cell
+    equal to 0 or 1 (TRUE == 1 and FALSE == 0), so those places are the only ones to look
+    at again; a range of measurements usually has none.
+    """
+    places = [(i, j) for i, r in enumerate(rows) if 0 in r or 1 in r
+              for j, v in enumerate(r) if type(v) is not str and (v == 0 or v == 1)]
+    return places, tuple(type(rows[i][j]) is bool for i, j in places)
 
 
 def _recent_table(rows: list, key: tuple) -> Table | None:
@@ -359,19 +365,18 @@ def _recent_table(rows: list, key: tuple) -> Table | None:
 
     Equality is Python's ``==`` in C, which takes 1.0, 1 and True as equal.  A range that
     was converted holds no logical value in its indicator cells, so for ranges under
-    20,000 cells an equal range with more logical cells than the remembered one is not
-    the same (a 1 turned into TRUE is seen and refused); a larger range that changes only
-    that way between two calls keeps its earlier numbers.
+    20,000 cells an equal range holding a logical value where the remembered one does not
+    is not the same (a 1 turned into TRUE is seen and refused); a larger range that
+    changes only that way between two calls keeps its earlier numbers.
     """
     with _recent_lock:
         candidates = [e for e in reversed(_recent) if e[0] == key]
-    logicals = None
     for entry in candidates:
         if entry[1] != rows:
             continue
         if entry[2] is not None:
-            logicals = _logicals(rows) if logicals is None else logicals
-            if entry[2] != logicals:
+            places, logical = entry[2]
+            if tuple(type(rows[i][j]) is bool for i, j in places) != logical:
                 continue
         _touch(entry)
         return entry[3]
@@ -404,7 +409,7 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
     with _gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
         copy = list(map(list, rows))
     count = key[0] * key[1]
-    _remember(key, copy, _logicals(rows) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
+    _remember(key, copy, _logical_places(copy) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
     return table
 
 

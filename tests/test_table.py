@@ -335,6 +335,11 @@ def test_small_ranges_are_remembered_too_and_count_logical_cells(monkeypatch):
     logical[1][1], logical[2][1] = 1.0, False
     with pytest.raises(NQPError, match="logical value FALSE"):
         check_table(logical)
+    moved = [["Region", "gdp", "rd"], ["Beijing", True, 2.5], ["Shanghai", 1.0, 3.5]]
+    check_table(moved, id_cols=2)  # a logical value in a label column is a label
+    moved_again = [list(r) for r in moved]
+    moved_again[1][1], moved_again[2][1] = 1.0, True  # as many logical cells, in another place
+    assert check_table(moved_again, id_cols=2).labels[1] == ("Shanghai", "TRUE")
     assert check_table(rows, missing="error") is not first  # other options: another conversion
     assert check_table(rows) is first
 
