@@ -82,7 +82,7 @@ def _dp_layer_dense(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndar
 
 
 def _dp_layer(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
-              first: int, jlo0: int, jhi0: int) -> tuple[np.ndarray, np.ndarray]:
+              first: int, jlo0: int, jhi0: int, unit: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """One layer of the dynamic programme, for every end point j in [jlo0, jhi0]:
 
         D[j] = min_{first <= i <= j}  prev[i-1] + SSE(i..j),   B[j] = the leftmost argmin i,
@@ -91,7 +91,8 @@ def _dp_layer(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
     non-decreasing in j (the cost is a Monge array), so divide and conquer applies: solve
     the middle j of every open interval at once, which bounds the candidates of the halves
     on either side.  Each level of the recursion is a handful of numpy passes over about
-    m candidates; there are about log2(m) levels.
+    m candidates; there are about log2(m) levels.  ``unit``: every weight is 1 (no value
+    repeats), so the weight of i..j is j - i + 1 without looking it up.
     """
     D, B, A = _layer_start(prev, S2)
     jlo = np.array([jlo0])
@@ -107,12 +108,16 @@ def _dp_layer(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
         i -= np.repeat(starts - ilo, lengths)
         j1 = mid + 1
         d = np.repeat(S1[j1], lengths)
-        d -= S1[i]
+        d -= S1.take(i)  # take: the same numbers as S1[i], without fancy indexing's set-up
         d *= d
-        w = np.repeat(W[j1], lengths)
-        w -= W[i]
+        if unit:  # every count 1: W[j] = j exactly, so W[j1] - W[i] = j1 - i
+            w = np.repeat(j1, lengths)
+            w -= i
+        else:
+            w = np.repeat(W[j1], lengths)
+            w -= W.take(i)
         d /= w
-        v = A[i]
+        v = A.take(i)
         v -= d
         segmin, pos = _segment_argmin(v, starts, lengths)
         best = i[pos]
@@ -147,7 +152,13 @@ def kmeans_1d_optimal(x: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float).ravel()
     if x.size == 0 or not np.isfinite(x).all():
         raise NQPError("clustering needs finite values")
-    u, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    return _optimal_on_distinct(*np.unique(x, return_inverse=True, return_counts=True), k)
+
+
+def _optimal_on_distinct(u: np.ndarray, inverse: np.ndarray, counts: np.ndarray,
+                         k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`kmeans_1d_optimal` from the sorted distinct values ``u``, each value's place
+    among them and their counts (``np.unique``'s answer, which grading has at hand)."""
     m = u.size
     if k < 1 or k > m:
         raise NQPError(f"k={k} clusters need at least {k} different values; there are {m}")
@@ -160,9 +171,12 @@ def kmeans_1d_optimal(x: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     if k > 1:
         D = S2[1:] - S1[1:] ** 2 / W[1:]  # one cluster over values 0..j
         layers = []
-        layer = _dp_layer_dense if m <= _DENSE_MAX else _dp_layer
+        unit = m == inverse.size  # no value repeats: every count is 1
         for q in range(2, k):  # q clusters over values 0..j, j in [q-1, m-1-(k-q)]
-            D, B = layer(D, W, S1, S2, q - 1, q - 1, m - 1 - (k - q))
+            if m <= _DENSE_MAX:
+                D, B = _dp_layer_dense(D, W, S1, S2, q - 1, q - 1, m - 1 - (k - q))
+            else:
+                D, B = _dp_layer(D, W, S1, S2, q - 1, q - 1, m - 1 - (k - q), unit)
             layers.append(B)
         i = np.arange(k - 1, m)  # the last cluster is i..m-1
         s1 = S1[m] - S1[i]
@@ -406,7 +420,11 @@ class _Fit:
 def _fit(table: Table, k: int, method: str) -> _Fit:
     X = table.values
     m, p = X.shape
-    distinct = np.unique(X[:, 0]).size if p == 1 else np.unique(X, axis=0).shape[0]
+    if p == 1:
+        unique = np.unique(X[:, 0], return_inverse=True, return_counts=True)
+        distinct = unique[0].size
+    else:
+        distinct = np.unique(X, axis=0).shape[0]
     if k > distinct:
         what = f'indicator "{table.names[0]}"' if p == 1 else "the rows"
         raise NQPError(f"k={k} grades need at least {k} different values, but {what} has only "
@@ -418,7 +436,7 @@ def _fit(table: Table, k: int, method: str) -> _Fit:
         if p != 1:
             raise NQPError(f'method="optimal" grades one column, but the range has {p} indicators; '
                            'use method="kmeans" or "spss", or give one column such as the composite score')
-        labels, centers = kmeans_1d_optimal(X[:, 0], k)
+        labels, centers = _optimal_on_distinct(*unique, k)
         centers = centers[:, None]
     elif method == "kmeans":
         labels, centers = kmeans_multi(X, k)
