@@ -196,12 +196,12 @@ class Table:
     @cached_property
     def column_min(self) -> np.ndarray:
         """Each indicator's smallest value over the complete rows (computed once per table)."""
-        return self.values.min(axis=0)
+        return _column_extreme(self.values, np.minimum)
 
     @cached_property
     def column_max(self) -> np.ndarray:
         """Each indicator's largest value over the complete rows (computed once per table)."""
-        return self.values.max(axis=0)
+        return _column_extreme(self.values, np.maximum)
 
     @cached_property
     def constant_columns(self) -> np.ndarray:
@@ -219,6 +219,29 @@ class Table:
             raise NQPError(
                 f'indicator "{self.names[j]}" is constant (all {_fmt(v[0, j])}); {what} needs variation'
             )
+
+
+_FOLD = 8  # rows folded side by side in _column_extreme
+
+
+def _column_extreme(values: np.ndarray, extreme: np.ufunc) -> np.ndarray:
+    """Column minima (``np.minimum``) or maxima (``np.maximum``) of a table's values.
+
+    A reduction down the rows of a narrow array steps 40 numbers at a time; seen as
+    8 rows side by side (a free reshape) it steps 320, about 3x faster, and then folds
+    the 8 partial answers.  The extreme of numbers is the same in any order, except
+    which of 0.0 and -0.0 it answers, so a column whose extreme is zero is answered
+    the plain way.
+    """
+    m, p = values.shape
+    if m < 64 * _FOLD or not values.flags.c_contiguous:
+        return extreme.reduce(values, axis=0)
+    rows = m - m % _FOLD
+    part = extreme.reduce(values[:rows].reshape(rows // _FOLD, p * _FOLD), axis=0).reshape(_FOLD, p)
+    out = extreme.reduce(np.concatenate([part, values[rows:]]), axis=0)
+    if not out.all():  # a zero extreme: its sign follows the order
+        return extreme.reduce(values, axis=0)
+    return out
 
 
 def _fmt(x: float) -> str:
