@@ -163,7 +163,8 @@ def _optimal_on_distinct(u: np.ndarray, inverse: np.ndarray, counts: np.ndarray,
     if k < 1 or k > m:
         raise NQPError(f"k={k} clusters need at least {k} different values; there are {m}")
     w = counts.astype(float)
-    c = u - np.median(u)
+    # np.median(u) of the sorted u: its middle value, or the mean of the two middle ones
+    c = u - (u[m // 2] if m % 2 else (u[m // 2 - 1] + u[m // 2]) / 2)
     W = np.concatenate([[0.0], np.cumsum(w)])
     S1 = np.concatenate([[0.0], np.cumsum(w * c)])
     S2 = np.concatenate([[0.0], np.cumsum(w * c * c)])
@@ -202,8 +203,8 @@ def within_ss(X: Any, labels: np.ndarray, k: int) -> float:
     total = 0.0
     for g in range(k):
         block = X[labels == g]
-        if block.size:
-            total += float(((block - block.mean(axis=0)) ** 2).sum())
+        if block.size:  # the mean as np.mean computes it (sum / count), without its wrapper
+            total += float(((block - block.sum(axis=0) / block.shape[0]) ** 2).sum())
     return total
 
 

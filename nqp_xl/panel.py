@@ -295,7 +295,8 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
         raise NQPError(f"subsystems has {len(names_row)} cells but data has {width} columns; "
                        "give one subsystem name per column of data")
     names_row = [None] * (width - len(names_row)) + list(names_row)
-    labels = [None if is_blank(c) else (key_text(key_of(c)) if key_of(c) is not None else None) for c in names_row]
+    keys = [None if is_blank(c) else key_of(c) for c in names_row]
+    labels = [None if k is None else key_text(k) for k in keys]
     order = list(dict.fromkeys(s for s in labels if s is not None))
     if len(order) < 1:
         raise NQPError("subsystems names no subsystem; write a subsystem name above each indicator")
