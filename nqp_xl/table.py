@@ -378,7 +378,10 @@ def _logical_places(rows: list) -> tuple[list, tuple]:
     equal to 0 or 1 (TRUE == 1 and FALSE == 0), so those places are the only ones to look
     at again; a range of measurements usually has none.
     """
-    places = [(i, j) for i, r in enumerate(rows) if 0 in r or 1 in r
+    cells = list(itertools.chain.from_iterable(rows))
+    if 0.0 not in cells and 1.0 not in cells:  # the usual case, in two C-level scans
+        return [], ()
+    places = [(i, j) for i, r in enumerate(rows) if 0.0 in r or 1.0 in r
               for j, v in enumerate(r) if type(v) is not str and (v == 0 or v == 1)]
     return places, tuple(type(rows[i][j]) is bool for i, j in places)
 
