@@ -29,7 +29,7 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
-from .kmeans_1d import kmeans_1d_optimal, optimal_on_distinct
+from .kmeans_1d import kmeans_1d_optimal, optimal_on_distinct  # noqa: F401 (kmeans_1d_optimal re-exported)
 from .labels import resolve_lang, text
 from .options import choice, whole_number
 from .table import Table, check_table, parse_text_list
