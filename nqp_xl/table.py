@@ -122,6 +122,14 @@ def check_table(
         return data
     n_id = _parse_id_cols(id_cols)
     policy = _parse_missing(missing)
+    if type(data) is list and data and type(data[0]) is list:  # a range, as xlwings hands it over
+        # a range seen before is recognised before anything else is done with it: equal to a
+        # remembered (rectangular) copy means rectangular and equal cell for cell
+        known = _recent_table(data, (len(data), len(data[0]), n_id, policy, header))
+        if known is not None:
+            return known
+        rows = _range_rows(data)
+        return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header), looked=True)
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is a dependency
@@ -137,14 +145,6 @@ def check_table(
         return _finish(arr, names, False, (), (), 0, 0, policy)
     if isinstance(data, np.ndarray):
         data = data.tolist()
-    if type(data) is list and data and type(data[0]) is list:
-        # a range seen before is recognised before anything else is done with it: equal to a
-        # remembered (rectangular) copy means rectangular and equal cell for cell
-        known = _recent_table(data, (len(data), len(data[0]), n_id, policy, header))
-        if known is not None:
-            return known
-        rows = _range_rows(data)
-        return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header), looked=True)
     rows = _range_rows(data)
     return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header))
 
