@@ -30,6 +30,15 @@ Targets (issue 10), for the whole chain: at least 12x at 31 x 15 through the UDF
 memory: tracemalloc's peak (Python objects and numpy buffers) while one whole chain runs at
 20,000 x 40, above what was held before it, on each side (measured in a separate, untimed run).
 
+Floors (information, no target; :func:`numpy_floors`): the bare numpy work of the chain at
+20,000 x 40 with the same threads, each step timed on its own (the DataFrame's C-ordered
+copy, z-scores, the correlation matmul, scores, sorting the composite, min-max, one np.log
+over the 800,000 values, the index, TOPSIS's row norms; for the UDFs also reading the range
+rows into a float64 array and one 20,000 x 5 answer's tolist), their sum, and what each
+target means in milliseconds (reference / target) beside it.  It says how far a chain is
+from what numpy alone would take, not what is reachable: conversion checks, the content
+cache, the exact 1-D k-means and the answers' Python objects come on top.
+
 Fairness:
 * inputs are prepared outside the timing on both sides: the range rows, the DataFrame for
   the core comparison, the Subsystem row, and the ranges later formulas read (the F column
