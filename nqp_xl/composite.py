@@ -123,15 +123,15 @@ def _normalized(table: Table, dirs: np.ndarray) -> np.ndarray:
 
 
 def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]],
-                   entropy_shift: Any = None) -> list[Table]:
+                   entropy: bool = False, shift: Any = 0) -> list[Table]:
     """``table.subset(cols)`` for each group of columns, each subset's x' (by its part of
     ``directions``) taken from the table's x' rather than computed again: min-max is column
     by column, so the numbers are the same, and one normalisation serves every subset
     (e.g. the subsystems of :func:`nqp_xl.panel.subindices`).  Columns side by side give a
     view of the table's x', no copy.
 
-    With ``entropy_shift`` (a shift, 0 for none) the subsets' entropy weights are taken
-    from the table's too: e_j and d_j are column by column, so one pass of logarithms
+    With ``entropy`` (and the entropy ``shift``, blank or 0 for none) the subsets' entropy
+    weights are taken from the table's too: e_j and d_j are column by column, so one pass of logarithms
     over the table serves every subset, and each subset's weights are its d_j / Σ d_j.
     If the table cannot be normalised (a constant indicator, unreadable directions) the
     subsets are answered as they are, and the method run on each names the problem."""
@@ -143,9 +143,9 @@ def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]
     except NQPError:
         return subsets
     whole = None
-    if entropy_shift is not None:
+    if entropy:
         try:
-            whole = entropy_weights(t, full, entropy_shift)
+            whole = entropy_weights(t, full, shift)
         except NQPError:  # e.g. an unreadable shift: named when each subset is weighted
             pass
     for sub, cols in zip(subsets, groups):

@@ -320,7 +320,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     if isinstance(w, str) and w.strip().lower() not in WEIGHT_METHODS:
         raise NQPError(f'weights="{w}" is not known; use "entropy", "critic", "cv", "equal" or one weight per indicator')
     entropy = w_cells is None and (w is None or w.strip().lower() == "entropy")
-    subsets = minmax_subsets(table, dirs, groups, shift if entropy else None)
+    subsets = minmax_subsets(table, dirs, groups, entropy=entropy, shift=shift)
     results = []
     for s, cols, sub in zip(order, groups, subsets):
         sub_dirs = None if dirs is None else [dirs[a] for a in cols]
