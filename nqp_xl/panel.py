@@ -295,7 +295,11 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
         raise NQPError(f"subsystems has {len(names_row)} cells but data has {width} columns; "
                        "give one subsystem name per column of data")
     names_row = [None] * (width - len(names_row)) + list(names_row)
-    keys = [None if is_blank(c) else key_of(c) for c in names_row]
+    named: dict = {}  # a subsystem row repeats a few names: each is keyed once
+    for c in names_row:
+        if not is_blank(c) and (type(c), c) not in named:
+            named[type(c), c] = key_of(c)
+    keys = [None if is_blank(c) else named[type(c), c] for c in names_row]
     labels = [None if k is None else key_text(k) for k in keys]
     order = list(dict.fromkeys(s for s in labels if s is not None))
     if len(order) < 1:
