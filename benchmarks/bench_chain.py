@@ -30,6 +30,15 @@ Targets (issue 10), for the whole chain: at least 12x at 31 x 15 through the UDF
 memory: tracemalloc's peak (Python objects and numpy buffers) while one whole chain runs at
 20,000 x 40, above what was held before it, on each side (measured in a separate, untimed run).
 
+Floors (information, no target; :func:`numpy_floors`): the bare numpy work of the chain at
+20,000 x 40 with the same threads, each step timed on its own (the DataFrame's C-ordered
+copy, z-scores, the correlation matmul, scores, sorting the composite, min-max, one np.log
+over the 800,000 values, the index, TOPSIS's row norms; for the UDFs also reading the range
+rows into a float64 array and one 20,000 x 5 answer's tolist), their sum, and what each
+target means in milliseconds (reference / target) beside it.  It says how far a chain is
+from what numpy alone would take, not what is reachable: conversion checks, the content
+cache, the exact 1-D k-means and the answers' Python objects come on top.
+
 Fairness:
 * inputs are prepared outside the timing on both sides: the range rows, the DataFrame for
   the core comparison, the Subsystem row, and the ranges later formulas read (the F column
@@ -227,6 +236,71 @@ def peak_bytes(fn) -> int:
     return peak
 
 
+# ----------------------------------------------------------------------------- floors
+
+
+def numpy_floors(rows: list[list], df: pd.DataFrame, repeat: int = 15) -> dict[str, float]:
+    """Medians (seconds) of the bare numpy work the chain cannot avoid at this size, each
+    on the same data with the same threads: what is left if everything else were free.
+
+    Core (from a DataFrame): its C-ordered float64 copy, z-scores (mean, centring,
+    sums of squares, scaling), the correlation matmul Z'Z (20,000 x 40 -> 40 x 40), the
+    scores Z B (k = 3), sorting the composite (grades and ranks), column min and max and
+    the min-max x', one np.log over x' (entropy), the index x' w, and TOPSIS's two row
+    norms.  UDFs add reading the range rows into a float64 array (np.array of the row
+    lists, label column left out), and laying one 20,000 x 5 answer out (tolist).
+    """
+    x = np.ascontiguousarray(df.to_numpy(dtype=float))
+    m, p = x.shape
+    rng = np.random.default_rng(0)
+    b = rng.standard_normal((p, K))
+    w = np.full(p, 1.0 / p)
+    z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    xn = (x - lo) / (hi - lo)
+    xn1 = xn + 1.0  # positive: np.log without -inf
+    body = [r[1:] for r in rows[1:]]
+    answer = np.column_stack([z[:, :K], z[:, 0], z[:, 1]])
+
+    def zscores():
+        c = x - x.mean(axis=0)
+        c /= np.sqrt(np.einsum("ij,ij->j", c, c) / (m - 1))
+
+    def minmax():
+        low = x.min(axis=0)
+        a = x - low
+        a /= x.max(axis=0) - low
+
+    def topsis():
+        v = xn * w
+        np.einsum("ij,ij->i", v, v)
+        v -= w
+        np.einsum("ij,ij->i", v, v)
+
+    work = {
+        "DataFrame -> C-ordered float64": lambda: np.ascontiguousarray(df.to_numpy(dtype=float)),
+        "z-scores": zscores,
+        "correlation Z'Z": lambda: z.T @ z,
+        "scores Z B": lambda: z @ b,
+        "sort + argsort of the composite": lambda: (np.sort(z[:, 0]), np.argsort(z[:, 0])),
+        "column min, max and x'": minmax,
+        "np.log of 800,000 values": lambda: np.log(xn1),
+        "index x' w": lambda: xn @ w,
+        "TOPSIS row norms": topsis,
+        "rows -> float64 array (UDFs)": lambda: np.array(body, dtype=float),
+        "20,000 x 5 answer tolist (UDFs)": lambda: answer.tolist(),
+    }
+    out = {}
+    for name, fn in work.items():
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        out[name] = statistics.median(times)
+    return out
+
+
 # ----------------------------------------------------------------------------- reference stack
 
 
@@ -333,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         "core": peak_bytes(lambda: (core_factor_chain(big["df"]), core_index_chain(big["df"], big["subs"]))),
     }
 
+    floors = numpy_floors(big["rows"], big["df"])
+
     missed = []
     threads = {v: os.environ.get(v, "default") for v in THREAD_VARIABLES}
     print(f"{args.rounds} rounds; per round the median of {args.repeat} runs at 31x15 and "
@@ -361,6 +437,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak memory of one whole chain at 20000x40 (tracemalloc, above the prepared inputs): "
           f"UDFs {our_peak['UDFs'] * mb:.1f} MB, core {our_peak['core'] * mb:.1f} MB, "
           f"reference from the rows {ref_peak['20000x40'] * mb:.1f} MB")
+    core_floor = sum(v for k, v in floors.items() if "(UDFs)" not in k)
+    udf_floor = sum(floors.values())
+    print("floors at 20000x40 (information, no target): the bare numpy work of the chain, median ms, same threads: "
+          + "; ".join(f"{k} {v * 1e3:.2f}" for k, v in floors.items()))
+    for path, floor, suffix in (("core", core_floor, "_frame"), ("UDFs", udf_floor, "")):
+        ref = statistics.median(refs[("20000x40", "whole" + suffix)])
+        target = TARGETS[("20000x40", path)]
+        ours_ms = statistics.median(ours[("20000x40", path, "whole")]) * 1e3
+        print(f"  {path}: numpy floor {floor * 1e3:.1f} ms; the {target:g}x target means a whole chain in "
+              f"{ref * 1e3 / target:.1f} ms (reference {ref * 1e3:.1f} ms / {target:g}); nqp-xl takes {ours_ms:.1f} ms; "
+              f"at the floor the ratio would be {ref / floor:.1f}x")
     print("reference: factor_analyzer 0.5.1 + scikit-learn KMeans(n_init=10) + pandas (factor); "
           "pandas/numpy formulas (index).\nUDF lines: both sides start from the range rows; core lines: "
           "both start from a ready DataFrame. Targets apply to the whole chain.")

@@ -2,8 +2,9 @@
 
 A workbook holds NQP_KMO, NQP_VARIANCE, NQP_LOADINGS, NQP_FACTORS, ... over the same range;
 each call validates the range (cheap, once per call) and then asks for the fitted model by
-``(method, table.digest, options)``.  Keys are content digests, never object identities,
-so a recalculation with changed numbers never sees a stale answer.
+``(method, table.key, options)``.  Keys stand for content, never for object identities
+(:class:`nqp_xl.content_key.ContentKey`: equal exactly when the numbers, names, labels and
+layout are), so a recalculation with changed numbers never sees a stale answer.
 """
 from __future__ import annotations
 

@@ -90,31 +90,32 @@ _ERROR_CODE_ARRAY = np.array(sorted(EXCEL_ERROR_CODES), dtype=float)
 def convert_block(body: list[list], n_lab: int, names, labels, start: int) -> np.ndarray:
     """The indicator block as floats (NaN = missing), without a Python step per cell.
 
-    One pass puts every cell into an object array and, unless the first rows already show
-    other cells, another counts the float cells (C-level loops).  When the indicator cells
-    are all floats, one ``astype`` is the answer.
-    Otherwise the cells' types are gathered into an array of their own, and only the
-    cells that are not floats are looked at: blanks (``None``) and Excel error codes
-    (ints, recognised by value in one vectorised ``isin``) become NaN, plain ints their
-    value; text is looked at one cell at a time (blank or an error text is missing,
-    anything else is refused), and a logical value is refused.  A range with blanks and
-    errors therefore costs a few vectorised passes more, not one Python step per cell.
-    The first refused cell in reading order (row by row) is named, as the cell-by-cell
-    path (:func:`_convert_slow`, for exotic cell types) names it.
+    One pass counts the indicator cells that are floats (C-level loops; the first rows
+    first, so a range that is not all floats is seen early).  When they all are, one more
+    pass reads them straight into a float array.
+    Otherwise every cell goes into an object array and the cells' types into another,
+    and only the cells that are not floats are looked at: blanks (``None``) and Excel
+    error codes (ints, recognised by value in one vectorised ``isin``) become NaN, plain
+    ints their value; text is looked at one cell at a time (blank or an error text is
+    missing, anything else is refused), and a logical value is refused.  A range with
+    blanks and errors therefore costs a few vectorised passes more, not one Python step
+    per cell.  The first refused cell in reading order (row by row) is named, as the
+    cell-by-cell path (:func:`_convert_slow`, for exotic cell types) names it.
     """
     n, width = len(body), len(body[0])
     p = width - n_lab
-    flat = np.fromiter(itertools.chain.from_iterable(body), dtype=object, count=n * width)
-    grid = flat.reshape(n, width)
     # the first rows tell whether counting the other rows' float cells is worth it
     head = min(n, 64)
-    mixed = any(operator.countOf(map(type, r[n_lab:]), float) != p for r in body[:head])
+    mixed = _indicator_floats(body[:head], n_lab) != head * p
     if not mixed and n > head:
-        floats = operator.countOf(map(type, itertools.chain.from_iterable(body[head:])), float)
-        if n_lab:
-            floats -= sum(operator.countOf(map(type, flat[head * width + c::width]), float) for c in range(n_lab))
-        mixed = floats != (n - head) * p
-    if mixed:
+        mixed = _indicator_floats(body[head:], n_lab) != (n - head) * p
+    odd = bad = None
+    if not mixed:  # every indicator cell a float: read them as floats, nothing else to do
+        cells = body if not n_lab else map(operator.itemgetter(slice(n_lab, None)), body)
+        values = np.fromiter(itertools.chain.from_iterable(cells), dtype=float, count=n * p).reshape(n, p)
+    else:
+        flat = np.fromiter(itertools.chain.from_iterable(body), dtype=object, count=n * width)
+        grid = flat.reshape(n, width)
         kinds = np.fromiter(map(type, itertools.chain.from_iterable(body)), dtype=object, count=n * width)
         odd_mask = kinds != float
         if n_lab:
@@ -125,9 +126,7 @@ def convert_block(body: list[list], n_lab: int, names, labels, start: int) -> np
             return _convert_slow(grid[:, n_lab:], names, labels, start, n_lab)
         replacement, bad = fill
         flat[odd] = replacement  # our own array: the caller's cells are untouched
-    else:
-        odd = bad = None
-    values = grid[:, n_lab:].astype(float)
+        values = grid[:, n_lab:].astype(float)
     inf_at = np.flatnonzero(np.isinf(values)) if not np.isfinite(values).all() else ()
     if bad is not None or len(inf_at):
         # both in reading order; compare their places in the range
@@ -137,6 +136,15 @@ def convert_block(body: list[list], n_lab: int, names, labels, start: int) -> np
         i, c = divmod(at, width)
         _refuse_cell(i, c - n_lab, body[i][c], names, labels, start, n_lab)
     return values
+
+
+def _indicator_floats(rows: list[list], n_lab: int) -> int:
+    """How many of the rows' indicator cells (after ``n_lab`` label cells) are floats: one
+    count over all their cells, less the float cells of the label columns."""
+    floats = operator.countOf(map(type, itertools.chain.from_iterable(rows)), float)
+    if n_lab:
+        floats -= sum(operator.countOf(map(type, [r[c] for r in rows]), float) for c in range(n_lab))
+    return floats
 
 
 def _fill_odd_cells(cells: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, int | None] | None:

@@ -29,6 +29,7 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
+from .kmeans_1d import kmeans_1d_optimal, optimal_on_distinct  # noqa: F401 (kmeans_1d_optimal re-exported)
 from .labels import resolve_lang, text
 from .options import choice, whole_number
 from .table import Table, check_table, parse_text_list
@@ -36,148 +37,6 @@ from .table import Table, check_table, parse_text_list
 METHODS = ("optimal", "kmeans", "spss")
 
 DEFAULT_NAMES_4 = ("Excellent", "Good", "Medium", "Poor")
-
-
-# ============================================================================ exact 1-D k-means
-
-
-def _segment_argmin(v: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Minimum and position of its first occurrence in each segment of a flat array."""
-    segmin = np.minimum.reduceat(v, starts)
-    hit = np.flatnonzero(v == np.repeat(segmin, lengths))
-    return segmin, hit[np.searchsorted(hit, starts)]
-
-
-def _layer_start(prev: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Empty D and B of a layer, and A[i] = prev[i-1] − S2[i], the part of a candidate's
-    cost that depends on its start i alone (A[0] = inf: no cluster may start before 0)."""
-    m = S2.shape[0] - 1
-    A = np.empty(m + 1)
-    A[0] = np.inf
-    A[1:] = prev - S2[1:]
-    return np.full(m, np.inf), np.zeros(m, dtype=np.int64), A
-
-
-_DENSE_MAX = 400  # up to this many distinct values one dense pass beats the recursion
-
-
-def _dp_layer_dense(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
-                    first: int, jlo0: int, jhi0: int) -> tuple[np.ndarray, np.ndarray]:
-    """The same layer as :func:`_dp_layer` for few values: every candidate i ≤ j at once
-    (an m × m array), which for a province table is a few microseconds instead of a
-    recursion of numpy calls.  Same arithmetic, same leftmost argmin."""
-    D, B, A = _layer_start(prev, S2)
-    i = np.arange(first, jhi0 + 1)[:, None]
-    j1 = np.arange(jlo0, jhi0 + 1)[None, :] + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = S1[j1] - S1[i]
-        d *= d
-        d /= W[j1] - W[i]
-        v = A[i] - d
-    v[i >= j1] = np.inf
-    pos = np.argmin(v, axis=0)
-    D[jlo0:jhi0 + 1] = v[pos, np.arange(v.shape[1])] + S2[j1[0]]
-    B[jlo0:jhi0 + 1] = pos + first
-    return D, B
-
-
-def _dp_layer(prev: np.ndarray, W: np.ndarray, S1: np.ndarray, S2: np.ndarray,
-              first: int, jlo0: int, jhi0: int) -> tuple[np.ndarray, np.ndarray]:
-    """One layer of the dynamic programme, for every end point j in [jlo0, jhi0]:
-
-        D[j] = min_{first <= i <= j}  prev[i-1] + SSE(i..j),   B[j] = the leftmost argmin i,
-
-    where SSE(i..j) = S2 - S1²/W over the (weighted) sorted values i..j.  The argmin is
-    non-decreasing in j (the cost is a Monge array), so divide and conquer applies: solve
-    the middle j of every open interval at once, which bounds the candidates of the halves
-    on either side.  Each level of the recursion is a handful of numpy passes over about
-    m candidates; there are about log2(m) levels.
-    """
-    D, B, A = _layer_start(prev, S2)
-    jlo = np.array([jlo0])
-    jhi = np.array([jhi0])
-    ilo = np.array([first])
-    ihi = np.array([jhi0])
-    while jlo.size:
-        mid = (jlo + jhi) >> 1
-        lengths = np.minimum(ihi, mid) - ilo + 1
-        ends = np.cumsum(lengths)
-        starts = ends - lengths
-        i = np.arange(int(ends[-1]))
-        i -= np.repeat(starts - ilo, lengths)
-        j1 = mid + 1
-        d = np.repeat(S1[j1], lengths)
-        d -= S1[i]
-        d *= d
-        w = np.repeat(W[j1], lengths)
-        w -= W[i]
-        d /= w
-        v = A[i]
-        v -= d
-        segmin, pos = _segment_argmin(v, starts, lengths)
-        best = i[pos]
-        D[mid] = segmin + S2[j1]
-        B[mid] = best
-        left = mid > jlo
-        right = mid < jhi
-        jlo, jhi, ilo, ihi = (
-            np.concatenate([jlo[left], j1[right]]),
-            np.concatenate([mid[left] - 1, jhi[right]]),
-            np.concatenate([ilo[left], best[right]]),
-            np.concatenate([best[left], ihi[right]]),
-        )
-    return D, B
-
-
-def kmeans_1d_optimal(x: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact optimal 1-D k-means: ``labels`` (0..k-1, ascending centres) and ``centers``.
-
-    Minimises the within-cluster sum of squares Σ_c Σ_{i∈c} (x_i − mean_c)² over all
-    partitions into k non-empty clusters.  Optimal clusters are intervals of the sorted
-    values, so with prefix sums W, S1, S2 over the distinct values (weighted by their
-    counts, which keeps equal values together) the cost of a cluster is S2 − S1²/W and
-
-        D_q(j) = min_i D_{q−1}(i−1) + SSE(i..j)        (Ckmeans.1d.dp, Wang & Song 2011)
-
-    is solved layer by layer with the monotone-argmin divide and conquer (Grønlund et al.
-    2017), vectorised over each recursion level.  The last layer is needed only at the
-    last value (one pass).  Ties between equally good partitions go to the leftmost split.
-    Values are shifted by their median first so that the prefix sums stay small.
-    """
-    x = np.asarray(x, dtype=float).ravel()
-    if x.size == 0 or not np.isfinite(x).all():
-        raise NQPError("clustering needs finite values")
-    u, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    m = u.size
-    if k < 1 or k > m:
-        raise NQPError(f"k={k} clusters need at least {k} different values; there are {m}")
-    w = counts.astype(float)
-    c = u - np.median(u)
-    W = np.concatenate([[0.0], np.cumsum(w)])
-    S1 = np.concatenate([[0.0], np.cumsum(w * c)])
-    S2 = np.concatenate([[0.0], np.cumsum(w * c * c)])
-    starts = [0]
-    if k > 1:
-        D = S2[1:] - S1[1:] ** 2 / W[1:]  # one cluster over values 0..j
-        layers = []
-        layer = _dp_layer_dense if m <= _DENSE_MAX else _dp_layer
-        for q in range(2, k):  # q clusters over values 0..j, j in [q-1, m-1-(k-q)]
-            D, B = layer(D, W, S1, S2, q - 1, q - 1, m - 1 - (k - q))
-            layers.append(B)
-        i = np.arange(k - 1, m)  # the last cluster is i..m-1
-        s1 = S1[m] - S1[i]
-        cost = D[i - 1] - S2[i] - s1 * s1 / (W[m] - W[i])
-        start = int(i[int(np.argmin(cost))])
-        starts = [start]
-        for B in reversed(layers):
-            start = int(B[start - 1])
-            starts.append(start)
-        starts.append(0)
-        starts.sort()
-    bounds = np.asarray(starts[1:], dtype=np.int64)
-    label_u = np.searchsorted(bounds, np.arange(m), side="right")
-    centers = np.bincount(label_u, weights=w * u, minlength=k) / np.bincount(label_u, weights=w, minlength=k)
-    return label_u[inverse], centers
 
 
 def within_ss(X: Any, labels: np.ndarray, k: int) -> float:
@@ -188,8 +47,8 @@ def within_ss(X: Any, labels: np.ndarray, k: int) -> float:
     total = 0.0
     for g in range(k):
         block = X[labels == g]
-        if block.size:
-            total += float(((block - block.mean(axis=0)) ** 2).sum())
+        if block.size:  # the mean as np.mean computes it (sum / count), without its wrapper
+            total += float(((block - block.sum(axis=0) / block.shape[0]) ** 2).sum())
     return total
 
 
@@ -406,7 +265,11 @@ class _Fit:
 def _fit(table: Table, k: int, method: str) -> _Fit:
     X = table.values
     m, p = X.shape
-    distinct = np.unique(X[:, 0]).size if p == 1 else np.unique(X, axis=0).shape[0]
+    if p == 1:
+        unique = np.unique(X[:, 0], return_inverse=True, return_counts=True)
+        distinct = unique[0].size
+    else:
+        distinct = np.unique(X, axis=0).shape[0]
     if k > distinct:
         what = f'indicator "{table.names[0]}"' if p == 1 else "the rows"
         raise NQPError(f"k={k} grades need at least {k} different values, but {what} has only "
@@ -418,7 +281,7 @@ def _fit(table: Table, k: int, method: str) -> _Fit:
         if p != 1:
             raise NQPError(f'method="optimal" grades one column, but the range has {p} indicators; '
                            'use method="kmeans" or "spss", or give one column such as the composite score')
-        labels, centers = kmeans_1d_optimal(X[:, 0], k)
+        labels, centers = optimal_on_distinct(*unique, k)
         centers = centers[:, None]
     elif method == "kmeans":
         labels, centers = kmeans_multi(X, k)
@@ -504,5 +367,5 @@ def grade(values: Any, k: Any = 4, names: Any = None, method: Any = None, lang: 
         dropped = table.n_rows - m
         extra = f" ({dropped} rows have blank or error cells and were left out)" if dropped else ""
         raise NQPError(f"k={k} grades need at least {k} complete rows; the range has {m}{extra}")
-    fit = cached(("cluster", table.digest, k, method), lambda: _fit(table, k, method))
+    fit = cached(("cluster", table.key, k, method), lambda: _fit(table, k, method))
     return ClusterResult(table, k, method, labels_, fit)

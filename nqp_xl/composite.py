@@ -118,18 +118,23 @@ def _minmax_array(values: np.ndarray, dirs: np.ndarray, lo: np.ndarray | None = 
 
 def _normalized(table: Table, dirs: np.ndarray) -> np.ndarray:
     """x' of the table (cached: every method of this module starts from it)."""
-    key = ("composite.minmax", table.digest, dirs.tobytes())
+    key = ("composite.minmax", table.key, dirs.tobytes())
     return cached(key, lambda: _frozen(_minmax_array(table.values, dirs, table.column_min, table.column_max)))
 
 
-def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]]) -> list[Table]:
+def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]],
+                   entropy: bool = False, shift: Any = 0) -> list[Table]:
     """``table.subset(cols)`` for each group of columns, each subset's x' (by its part of
     ``directions``) taken from the table's x' rather than computed again: min-max is column
     by column, so the numbers are the same, and one normalisation serves every subset
     (e.g. the subsystems of :func:`nqp_xl.panel.subindices`).  Columns side by side give a
-    view of the table's x', no copy.  If the table cannot be normalised (a constant
-    indicator, unreadable directions) the subsets are answered as they are, and the method
-    run on each names the problem."""
+    view of the table's x', no copy.
+
+    With ``entropy`` (and the entropy ``shift``, blank or 0 for none) the subsets' entropy
+    weights are taken from the table's too: e_j and d_j are column by column, so one pass of logarithms
+    over the table serves every subset, and each subset's weights are its d_j / Σ d_j.
+    If the table cannot be normalised (a constant indicator, unreadable directions) the
+    subsets are answered as they are, and the method run on each names the problem."""
     subsets = [table.subset(cols) for cols in groups]
     try:
         t = _table(table, None, None, "the composite index")
@@ -137,14 +142,24 @@ def minmax_subsets(table: Table, directions: Any, groups: Sequence[Sequence[int]
         x = _normalized(t, full)
     except NQPError:
         return subsets
+    whole = None
+    if entropy:
+        try:
+            whole = entropy_weights(t, full, shift)
+        except NQPError:  # e.g. an unreadable shift: named when each subset is weighted
+            pass
     for sub, cols in zip(subsets, groups):
         cols = [int(j) for j in cols]
         if not cols:
             continue
         a, b = cols[0], cols[-1] + 1
         part = x[:, a:b] if cols == list(range(a, b)) else _frozen(x[:, cols])
-        key = ("composite.minmax", sub.digest, full[cols].tobytes())
+        key = ("composite.minmax", sub.key, full[cols].tobytes())
         cached(key, lambda part=part: part)
+        if whole is not None and len(cols) > 1:  # one column's sum is pairwise in numpy, not row by row
+            e, d = whole.entropy[cols], whole.redundancy[cols]
+            fields = dict(weights=_frozen(d / d.sum()), entropy=_frozen(e), redundancy=_frozen(d))
+            cached(("composite.entropy", sub.key, full[cols].tobytes(), whole.shift), lambda f=fields: f)
     return subsets
 
 
@@ -184,7 +199,7 @@ def standardize(data: Any, method: Any = "zscore", directions: Any = None, *,
             v = t.values
             z = (v - v.mean(axis=0)) / v.std(axis=0, ddof=1)
             return _frozen(z * dirs)
-        values = cached(("composite.zscore", t.digest, dirs.tobytes()), compute)
+        values = cached(("composite.zscore", t.key, dirs.tobytes()), compute)
     return Standardized(table=t, method=how, directions=dirs, values=values)
 
 
@@ -260,7 +275,7 @@ def entropy_weights(data: Any, directions: Any = None, shift: Any = 0, *,
     def compute() -> dict:
         e, d, w = _entropy(_normalized(t, dirs), s)
         return dict(weights=_frozen(w), entropy=_frozen(e), redundancy=_frozen(d))
-    fields = cached(("composite.entropy", t.digest, dirs.tobytes(), s), compute)
+    fields = cached(("composite.entropy", t.key, dirs.tobytes(), s), compute)
     return Weights(table=t, method="entropy", directions=dirs, shift=s, **fields)
 
 
@@ -286,7 +301,7 @@ def critic_weights(data: Any, directions: Any = None, *, id_cols: Any = None,
                            "(no conflict between them); use another weighting method")
         return dict(weights=_frozen(info / total), sigma=_frozen(sigma), conflict=_frozen(conflict),
                     information=_frozen(info))
-    fields = cached(("composite.critic", t.digest, dirs.tobytes()), compute)
+    fields = cached(("composite.critic", t.key, dirs.tobytes()), compute)
     return Weights(table=t, method="critic", directions=dirs, **fields)
 
 
@@ -311,7 +326,7 @@ def cv_weights(data: Any, directions: Any = None, *, id_cols: Any = None,
         sigma = v.std(axis=0, ddof=1)
         cv = sigma / mean
         return dict(weights=_frozen(cv / cv.sum()), sigma=_frozen(sigma), mean=_frozen(mean), cv=_frozen(cv))
-    fields = cached(("composite.cv", t.digest, dirs.tobytes()), compute)
+    fields = cached(("composite.cv", t.key, dirs.tobytes()), compute)
     return Weights(table=t, method="cv", directions=dirs, **fields)
 
 

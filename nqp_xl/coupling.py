@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from .errors import NQPError
-from .labels import resolve_lang, text
+from .labels import resolve_lang, text, texts
 from .options import choice, flatten, is_blank
 from .table import Table, check_table
 
@@ -73,7 +73,7 @@ def level(d: Any) -> np.ndarray:
 
 def grade(lvl: Any, lang: str | None = "en") -> list[str]:
     """The grade names of levels 1–10 in ``lang``."""
-    names = [text(g, lang) for g in GRADES]
+    names = texts(GRADES, lang)
     return np.array(names, dtype=object)[np.atleast_1d(lvl).astype(int) - 1].tolist()
 
 

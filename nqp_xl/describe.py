@@ -71,4 +71,4 @@ def correlations(data: Any, id_cols: Any = None, missing: Any = None) -> tuple[T
     what = "the correlation matrix"
     table.require(min_rows=3, min_cols=2, what=what)
     table.require_variation(what)
-    return table, cached(("correlation", table.digest), lambda: correlation(table))
+    return table, cached(("correlation", table.key), lambda: correlation(table))

@@ -333,11 +333,11 @@ def factor_analysis(
     table.require(min_rows=3, min_cols=2, what=WHAT)
     k_opt = _parse_n_factors(n_factors, table.shape[1])
     frac = None if k_opt is not None else options.fraction(min_cumvar, "min_cumvar")
-    return cached(("factor", table.digest, k_opt, frac), lambda: _fit(table, k_opt, frac))
+    return cached(("factor", table.key, k_opt, frac), lambda: _fit(table, k_opt, frac))
 
 
 def _fit(table: Table, k_opt: int | None, frac: float | None) -> FactorResult:
-    z, r, lam, vec = cached(("factor.base", table.digest), lambda: _decompose(table))
+    z, r, lam, vec = cached(("factor.base", table.key), lambda: _decompose(table))
     k = choose_n_factors(lam, k_opt, frac)
     return FactorResult(table=table, n_factors=k, z=z, correlation=r, eigenvalues=lam, eigenvectors=vec)
 

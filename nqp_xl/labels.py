@@ -7,6 +7,7 @@ wherever that is unambiguous, so the English table is the identity.
 from __future__ import annotations
 
 import os
+from typing import Sequence
 
 from .errors import NQPError
 
@@ -140,6 +141,12 @@ def resolve_lang(lang: str | None) -> str:
     if chosen not in LANGS:
         raise NQPError(f'lang "{lang}" is not known; use "en" or "zh"')
     return chosen
+
+
+def texts(keys: Sequence[str], lang: str | None = "en") -> list[str]:
+    """The header texts for ``keys`` in ``lang``, the language resolved once for all of them."""
+    lang = resolve_lang(lang)
+    return [ZH.get(k, k) for k in keys] if lang == "zh" else list(keys)
 
 
 def text(key: str, lang: str | None = "en") -> str:

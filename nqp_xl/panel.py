@@ -295,7 +295,12 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
         raise NQPError(f"subsystems has {len(names_row)} cells but data has {width} columns; "
                        "give one subsystem name per column of data")
     names_row = [None] * (width - len(names_row)) + list(names_row)
-    labels = [None if is_blank(c) else (key_text(key_of(c)) if key_of(c) is not None else None) for c in names_row]
+    named: dict = {}  # a subsystem row repeats a few names: each is keyed once
+    for c in names_row:
+        if not is_blank(c) and (type(c), c) not in named:
+            named[type(c), c] = key_of(c)
+    keys = [None if is_blank(c) else named[type(c), c] for c in names_row]
+    labels = [None if k is None else key_text(k) for k in keys]
     order = list(dict.fromkeys(s for s in labels if s is not None))
     if len(order) < 1:
         raise NQPError("subsystems names no subsystem; write a subsystem name above each indicator")
@@ -318,8 +323,10 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     w_cells = None if isinstance(w, str) or w is None else _per_column(weights, width, chosen, "weights", len(chosen), n_sub)
     if isinstance(w, str) and w.strip().lower() not in WEIGHT_METHODS:
         raise NQPError(f'weights="{w}" is not known; use "entropy", "critic", "cv", "equal" or one weight per indicator')
+    entropy = w_cells is None and (w is None or w.strip().lower() == "entropy")
+    subsets = minmax_subsets(table, dirs, groups, entropy=entropy, shift=shift)
     results = []
-    for s, cols, sub in zip(order, groups, minmax_subsets(table, dirs, groups)):
+    for s, cols, sub in zip(order, groups, subsets):
         sub_dirs = None if dirs is None else [dirs[a] for a in cols]
         sub_w = w if w_cells is None else [w_cells[a] for a in cols]
         try:

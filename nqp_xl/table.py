@@ -20,13 +20,10 @@ Conventions (SPEC.md, "How a UDF receives and answers"):
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
-import operator
+from contextlib import contextmanager
 from threading import Lock
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Sequence
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -36,177 +33,9 @@ from .cell_values import (EXCEL_ERROR_CODES, EXCEL_ERROR_TEXTS, cell_name, colum
                           convert_block, is_blank_cell, is_error_value, is_text_label, label_column,
                           label_text, raise_cell)
 from .errors import NQPError
+from .table_type import Table  # re-exported: every module takes Table from here
 
 MISSING_POLICIES = ("listwise", "error")
-
-
-@dataclass(frozen=True, eq=False)
-class Table:
-    """A validated numeric table and the bookkeeping to answer in the user's layout.
-
-    ``values`` holds the complete rows only (shape m × p, float64); ``keep`` marks, for each
-    of the input's ``n_rows`` data rows, whether it is among them.
-    """
-
-    values: np.ndarray
-    names: tuple[str, ...]
-    keep: np.ndarray
-    has_header: bool = False
-    labels: tuple[tuple[str, ...], ...] = ()
-    label_names: tuple[str, ...] = ()
-    first_col: int = 0
-    first_row: int = 0
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def n_rows(self) -> int:
-        """Data rows in the input, complete or not."""
-        return int(self.keep.shape[0])
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.values.shape  # type: ignore[return-value]
-
-    @cached_property
-    def row_names(self) -> list[str]:
-        """A name for each input data row: its labels joined, else ``row N``."""
-        names = []
-        for i in range(self.n_rows):
-            parts = self.labels[i] if self.labels else ()
-            text = " ".join(p for p in parts if p)
-            names.append(text or f"row {self.first_row + i + 1}")
-        return names
-
-    def who(self, i: int) -> str:
-        """Input data row i in a message: ``region "Beijing 2016"``, or ``row 5`` without labels."""
-        return f'region "{self.row_names[i]}"' if self.labels else self.row_names[i]
-
-    @cached_property
-    def kept_names(self) -> list[str]:
-        """Row names of the complete rows, in order."""
-        return [n for n, k in zip(self.row_names, self.keep) if k]
-
-    @cached_property
-    def digest(self) -> str:
-        """A content key: equal for equal numbers, names, region labels and layout (for caching)."""
-        h = hashlib.sha256()  # hardware-accelerated: ~4 ms for 800,000 numbers
-        h.update(memoryview(np.ascontiguousarray(self.values)).cast("B"))
-        h.update(repr((self.values.shape, self.names, self.has_header, self.label_names)).encode())
-        h.update(repr(hash(self.labels)).encode())  # labels only tell results apart in-process
-        h.update(np.packbits(self.keep).tobytes())
-        return h.hexdigest()
-
-    def column(self, j: int) -> np.ndarray:
-        return self.values[:, j]
-
-    def subset(self, columns: Sequence[int]) -> "Table":
-        """The same rows with only some indicators.
-
-        Its digest is derived from this table's and the columns taken (no second hash of the
-        numbers), and its column extremes are this table's, so a subset costs one copy, and
-        columns side by side none: their values are a read-only view of this table's.
-        """
-        cols = [int(j) for j in columns]
-        if cols and cols == list(range(cols[0], cols[-1] + 1)):
-            values = self.values[:, cols[0]:cols[-1] + 1]
-            values.setflags(write=False)
-        else:
-            values = np.ascontiguousarray(self.values[:, cols])
-        sub = Table(
-            values=values, names=tuple(self.names[j] for j in cols),
-            keep=self.keep, has_header=self.has_header, labels=self.labels,
-            label_names=self.label_names, first_col=self.first_col, first_row=self.first_row,
-        )
-        known = sub.__dict__  # cached_property values, set before anyone reads them
-        known["digest"] = hashlib.sha256(f"{self.digest} columns {cols}".encode()).hexdigest()
-        for name in ("column_min", "column_max"):
-            if name in self.__dict__:
-                known[name] = self.__dict__[name][cols]
-        return sub
-
-    def aligned(self, block: Any, header: Sequence[str] | None = None) -> list[list]:
-        """Rows aligned with the input: a header row when the input had one, then one row
-        per input data row; rows left out of the analysis are blank (``None``).
-
-        A numeric block becomes rows with one ``tolist()``; the blank rows are then put in
-        at the left-out rows' places, so the Python work grows with the number of
-        left-out rows, not with the size of the answer.
-        """
-        if isinstance(block, np.ndarray):
-            rows_in = (block.reshape(-1, 1) if block.ndim == 1 else block).tolist()
-        elif isinstance(block, list) and set(map(type, block)) <= {list}:
-            rows_in = block
-        else:
-            rows_in = [list(r) if isinstance(r, (list, tuple)) else [r] for r in block]
-        width = len(rows_in[0]) if rows_in else (len(header) if header else 1)
-        kept = self.n_kept
-        if len(rows_in) != kept:
-            raise ValueError(f"aligned() got {len(rows_in)} rows for {kept} complete rows")
-        out: list[list] = []
-        if self.has_header:
-            out.append(list(header) if header is not None else [""] * width)
-        if kept == self.n_rows:
-            out += rows_in
-            return out
-        done = 0  # complete rows placed so far
-        for gap, i in enumerate(self.left_out.tolist()):
-            upto = i - gap  # complete rows above input row i
-            out += rows_in[done:upto]
-            done = upto
-            out.append([None] * width)
-        out += rows_in[done:]
-        return out
-
-    @cached_property
-    def n_kept(self) -> int:
-        """Complete rows (those in ``values``)."""
-        return int(self.values.shape[0])
-
-    @cached_property
-    def left_out(self) -> np.ndarray:
-        """Positions among the input data rows of the rows left out (blank or error cells)."""
-        return np.flatnonzero(~self.keep)
-
-    def require(self, min_rows: int = 2, min_cols: int = 1, what: str = "this method") -> None:
-        """Refuse too few complete rows or indicators, saying how many there are."""
-        m, p = self.values.shape
-        if p < min_cols:
-            raise NQPError(f"{what} needs at least {min_cols} indicator columns; the range has {p}")
-        if m < min_rows:
-            dropped = self.n_rows - m
-            extra = f" ({dropped} rows have blank or error cells and were left out)" if dropped else ""
-            raise NQPError(f"{what} needs at least {min_rows} complete rows; the range has {m}{extra}")
-
-    @cached_property
-    def column_min(self) -> np.ndarray:
-        """Each indicator's smallest value over the complete rows (computed once per table)."""
-        return self.values.min(axis=0)
-
-    @cached_property
-    def column_max(self) -> np.ndarray:
-        """Each indicator's largest value over the complete rows (computed once per table)."""
-        return self.values.max(axis=0)
-
-    @cached_property
-    def constant_columns(self) -> np.ndarray:
-        """Positions of indicators with one value throughout (checked once per table)."""
-        if self.values.shape[0] == 0:
-            return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(self.column_max == self.column_min)
-
-    def require_variation(self, what: str = "this method") -> None:
-        """Refuse a constant indicator, naming it and its value."""
-        v = self.values
-        const = self.constant_columns
-        if const.size:
-            j = int(const[0])
-            raise NQPError(
-                f'indicator "{self.names[j]}" is constant (all {_fmt(v[0, j])}); {what} needs variation'
-            )
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.10g}"
 
 
 def _range_rows(data: Any) -> list[list]:
@@ -293,6 +122,14 @@ def check_table(
         return data
     n_id = _parse_id_cols(id_cols)
     policy = _parse_missing(missing)
+    if type(data) is list and data and type(data[0]) is list:  # a range, as xlwings hands it over
+        # a range seen before is recognised before anything else is done with it: equal to a
+        # remembered (rectangular) copy means rectangular and equal cell for cell
+        known = _recent_table(data, (len(data), len(data[0]), n_id, policy, header))
+        if known is not None:
+            return known
+        rows = _range_rows(data)
+        return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header), looked=True)
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is a dependency
@@ -308,14 +145,6 @@ def check_table(
         return _finish(arr, names, False, (), (), 0, 0, policy)
     if isinstance(data, np.ndarray):
         data = data.tolist()
-    if type(data) is list and data and type(data[0]) is list:
-        # a range seen before is recognised before anything else is done with it: equal to a
-        # remembered (rectangular) copy means rectangular and equal cell for cell
-        known = _recent_table(data, (len(data), len(data[0]), n_id, policy, header))
-        if known is not None:
-            return known
-        rows = _range_rows(data)
-        return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header), looked=True)
     rows = _range_rows(data)
     return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header))
 
@@ -327,14 +156,24 @@ def check_table(
 # (least recently used forgotten first), so a few county-sized tables and many small ones fit.
 _RECENT_MAX = 16
 _RECENT_MAX_CELLS = 4_000_000
-_LOGICALS_CHECKED_BELOW = 20_000  # ranges this small also count their logical cells
-_recent: list = []  # [key, cells (copy or frame), logical cells or None, Table, cells count]; newest last
+_LOGICALS_CHECKED_BELOW = 20_000  # ranges this small also check their logical cells
+_recent: list = []  # [key, cells (copy or frame), logical places or None, Table, cells count]; newest last
 _recent_lock = Lock()
 
 
-def _logicals(rows: list) -> int:
-    """How many cells hold TRUE or FALSE (a converted range has them in label columns only)."""
-    return operator.countOf(map(type, itertools.chain.from_iterable(rows)), bool)
+def _logical_places(rows: list) -> tuple[list, tuple]:
+    """The cells equal (==) to 0 or 1, and which of them hold TRUE or FALSE.
+
+    A range equal to this one can hold a logical value only where this one holds a cell
+    equal to 0 or 1 (TRUE == 1 and FALSE == 0), so those places are the only ones to look
+    at again; a range of measurements usually has none.
+    """
+    cells = list(itertools.chain.from_iterable(rows))
+    if 0.0 not in cells and 1.0 not in cells:  # the usual case, in two C-level scans
+        return [], ()
+    places = [(i, j) for i, r in enumerate(rows) if 0.0 in r or 1.0 in r
+              for j, v in enumerate(r) if type(v) is not str and (v == 0 or v == 1)]
+    return places, tuple(type(rows[i][j]) is bool for i, j in places)
 
 
 def _recent_table(rows: list, key: tuple) -> Table | None:
@@ -342,19 +181,18 @@ def _recent_table(rows: list, key: tuple) -> Table | None:
 
     Equality is Python's ``==`` in C, which takes 1.0, 1 and True as equal.  A range that
     was converted holds no logical value in its indicator cells, so for ranges under
-    20,000 cells an equal range with more logical cells than the remembered one is not
-    the same (a 1 turned into TRUE is seen and refused); a larger range that changes only
-    that way between two calls keeps its earlier numbers.
+    20,000 cells an equal range holding a logical value where the remembered one does not
+    is not the same (a 1 turned into TRUE is seen and refused); a larger range that
+    changes only that way between two calls keeps its earlier numbers.
     """
     with _recent_lock:
         candidates = [e for e in reversed(_recent) if e[0] == key]
-    logicals = None
     for entry in candidates:
         if entry[1] != rows:
             continue
         if entry[2] is not None:
-            logicals = _logicals(rows) if logicals is None else logicals
-            if entry[2] != logicals:
+            places, logical = entry[2]
+            if tuple(type(rows[i][j]) is bool for i, j in places) != logical:
                 continue
         _touch(entry)
         return entry[3]
@@ -384,15 +222,10 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
     if known is not None:
         return known
     table = _from_rows(rows, key[2], key[3], key[4])
-    paused = gc.isenabled()
-    gc.disable()  # 20,000 new row lists would otherwise trigger a collection each 700
-    try:
+    with _gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
         copy = list(map(list, rows))
-    finally:
-        if paused:
-            gc.enable()
     count = key[0] * key[1]
-    _remember(key, copy, _logicals(rows) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
+    _remember(key, copy, _logical_places(copy) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
     return table
 
 
@@ -410,6 +243,18 @@ def _recent_or_convert_frame(frame: Any, n_id: int | None, policy: str) -> Table
     table = _from_frame(frame, n_id, policy)
     _remember(key, frame.copy(), None, table, int(frame.size))
     return table
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The garbage collector paused meanwhile (it is on again afterwards if it was before)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def clear_recent() -> None:
@@ -453,7 +298,10 @@ def _from_rows(rows: list[list], n_id: int | None, policy: str, header: bool | N
 
 
 def _finish(values, names, has_header, labels, label_names, n_lab, start, policy) -> Table:
-    complete = ~np.isnan(values).any(axis=1)
+    if np.isfinite(values).all():  # the usual case: one pass, no row-by-row reduction
+        complete = np.ones(values.shape[0], dtype=bool)
+    else:
+        complete = ~np.isnan(values).any(axis=1)
     if policy == "error" and not complete.all():
         i, j = map(int, np.argwhere(np.isnan(values))[0])
         raise_cell(i, j, None, names, labels, start, n_lab,
@@ -497,16 +345,17 @@ def _from_frame(df, n_id: int | None, policy: str) -> Table:
                 )
     block = df.iloc[:, n_lab:] if n_lab else df
     values = block.to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(values).any():
+    if not np.isfinite(values).all() and np.isinf(values).any():
         i, j = map(int, np.argwhere(np.isinf(values))[0])
         raise NQPError(f'indicator "{data_cols[j]}" (row {i + 1}) holds an infinite value')
-    if label_cols:
-        labels = tuple(zip(*(label_column(df[c].astype(object).where(df[c].notna(), None).tolist())
-                             for c in label_cols)))
-    elif not isinstance(df.index, pd.RangeIndex):
-        labels = tuple(zip(label_column(df.index.astype(str).tolist())))
-    else:
-        labels = ()
+    with _gc_paused():  # one tuple per row: 20,000 new tuples would trigger ~30 collections
+        if label_cols:
+            labels = tuple(zip(*(label_column(df[c].astype(object).where(df[c].notna(), None).tolist())
+                                 for c in label_cols)))
+        elif not isinstance(df.index, pd.RangeIndex):
+            labels = tuple(zip(label_column(df.index.astype(str).tolist())))
+        else:
+            labels = ()
     return _finish(values, tuple(str(c) for c in data_cols), True, labels,
                    tuple(str(c) for c in label_cols), n_lab, 1, policy)
 

@@ -406,24 +406,3 @@ def test_optimal_matches_ckmeans_1d_dp(case):
     np.testing.assert_array_equal(labels, case["labels"])
     np.testing.assert_allclose(centers, case["centers"], rtol=1e-12)
     assert within_ss(x, labels, case["k"]) == pytest.approx(case["withinss"], rel=1e-9)
-
-
-def test_dense_and_recursive_layers_agree():
-    """Small inputs take the dense layer; both layers must give the same partition."""
-    import nqp_xl.cluster as cl
-
-    rng = np.random.default_rng(11)
-    for trial in range(60):
-        x = np.round(rng.normal(size=rng.integers(8, 300)) * rng.choice([1, 10, 1000]), rng.integers(0, 4))
-        k = int(rng.integers(2, 7))
-        if np.unique(x).size < k:
-            continue
-        dense = cl.kmeans_1d_optimal(x, k)
-        saved = cl._DENSE_MAX
-        cl._DENSE_MAX = 0
-        try:
-            recursive = cl.kmeans_1d_optimal(x, k)
-        finally:
-            cl._DENSE_MAX = saved
-        assert cl.within_ss(x, dense[0], k) == pytest.approx(cl.within_ss(x, recursive[0], k), rel=1e-12, abs=1e-12)
-        np.testing.assert_array_equal(dense[0], recursive[0])

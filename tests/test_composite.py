@@ -431,6 +431,28 @@ def test_minmax_subsets_share_the_tables_normalisation():
         comp.composite_index(subsets[1], "entropy", [dirs[j] for j in groups[1]])
 
 
+@pytest.mark.parametrize("shift", [None, 0, 0.01])
+def test_minmax_subsets_share_the_tables_entropy(shift):
+    """With entropy=True, each subset's entropy weights come from the table's e_j and d_j
+    (nothing computed again), bit for bit what the subset alone gives (a one-column subset
+    computes its own).  A blank shift (as a UDF passes it) is no shift."""
+    rng = np.random.default_rng(12)
+    data = rng.lognormal(size=(300, 7)) * rng.uniform(0.1, 1000, size=7)
+    dirs = ["+", "-", "+", "+", "-", "-", "+"]
+    groups = [[0, 1, 2], [3, 5], [4], [6, 2]]
+    cache.clear()
+    table = comp.check_table(data)
+    subsets = comp.minmax_subsets(table, dirs, groups, entropy=True, shift=shift)
+    misses = cache.stats["misses"]
+    shared = [comp.entropy_weights(s, [dirs[j] for j in g], shift) for s, g in zip(subsets, groups)]
+    assert cache.stats["misses"] == misses + 1  # only the one-column subset was computed
+    for s, g, w in zip(subsets, groups, shared):
+        cache.clear()
+        alone = comp.entropy_weights(comp.check_table(data[:, g]), [dirs[j] for j in g], shift)
+        for field in ("weights", "entropy", "redundancy"):
+            assert np.array_equal(getattr(w, field), getattr(alone, field)), (g, field)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_topsis_matches_the_formula_with_ideal_points_taken_from_the_data(seed):
     """v⁺ and v⁻ are the columns' max and min of w·x' (equal to w and 0: x' spans [0, 1])."""

@@ -335,6 +335,11 @@ def test_small_ranges_are_remembered_too_and_count_logical_cells(monkeypatch):
     logical[1][1], logical[2][1] = 1.0, False
     with pytest.raises(NQPError, match="logical value FALSE"):
         check_table(logical)
+    moved = [["Region", "gdp", "rd"], ["Beijing", True, 2.5], ["Shanghai", 1.0, 3.5]]
+    check_table(moved, id_cols=2)  # a logical value in a label column is a label
+    moved_again = [list(r) for r in moved]
+    moved_again[1][1], moved_again[2][1] = 1.0, True  # as many logical cells, in another place
+    assert check_table(moved_again, id_cols=2).labels[1] == ("Shanghai", "TRUE")
     assert check_table(rows, missing="error") is not first  # other options: another conversion
     assert check_table(rows) is first
 
@@ -381,3 +386,15 @@ def test_subset_of_side_by_side_columns_is_a_read_only_view():
     assert not np.shares_memory(apart.values, t.values)
     assert np.array_equal(side.values, values[:, 1:3]) and np.array_equal(apart.values, values[:, [0, 3]])
     assert side.names == ("X2", "X3") and side.digest != apart.digest != t.digest
+
+
+def test_column_extremes_of_a_large_table_are_the_plain_ones_bit_for_bit():
+    """Folded rows give the same extremes, including the sign of a zero extreme."""
+    rng = np.random.default_rng(5)
+    x = np.round(rng.standard_normal((1003, 6)) * 3)
+    x[:, 1] = np.abs(x[:, 1])  # a zero minimum ...
+    x[rng.integers(0, 1003, 40), 1] = -0.0  # ... some of them negative zeros
+    x[:, 4] = -np.abs(x[:, 4]) - 1.0
+    t = check_table(x)
+    assert t.column_min.tobytes() == x.min(axis=0).tobytes()
+    assert t.column_max.tobytes() == x.max(axis=0).tobytes()

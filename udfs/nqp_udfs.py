@@ -19,7 +19,7 @@ import xlwings as xw
 
 import nqp_xl
 from nqp_xl.errors import NQPError, as_cell_text
-from nqp_xl.labels import text
+from nqp_xl.labels import text, texts
 
 class Cells(list):
     """Rows laid out from arrays already proven finite: answered as they are."""
@@ -173,7 +173,7 @@ def _fa(data, n_factors=None, min_cumvar=None, id_cols=None, missing=None):
 
 def _fa_per_indicator(table, block, header: list[str], lang) -> list[list]:
     """One row per indicator, its name first; a header row when the input had one."""
-    return per_indicator(table.names, block, [text("Indicator", lang), *header] if table.has_header else None)
+    return per_indicator(table.names, block, [*texts(("Indicator",), lang), *header] if table.has_header else None)
 
 
 @xw.func(category="nqp-xl")
@@ -203,7 +203,7 @@ def NQP_MSA(data, lang=None, id_cols=None, missing=None):
     """
     def compute():
         res = _fa(data, id_cols=id_cols, missing=missing)
-        return _fa_per_indicator(res.table, res.msa[:, None], [text("MSA", lang)], lang)
+        return _fa_per_indicator(res.table, res.msa[:, None], texts(("MSA",), lang), lang)
 
     return _answer(compute, "NQP_MSA")
 
@@ -218,7 +218,7 @@ def NQP_BARTLETT(data, lang=None, id_cols=None, missing=None):
     """
     def compute():
         chi2, df, sig = _fa(data, id_cols=id_cols, missing=missing).bartlett
-        return [[text("Chi-square", lang), text("df", lang), text("Sig.", lang)], [chi2, df, sig]]
+        return [texts(("Chi-square", "df", "Sig."), lang), [chi2, df, sig]]
 
     return _answer(compute, "NQP_BARTLETT")
 
@@ -241,7 +241,7 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
             raise FloatingPointError("a result is not a finite number")
         shown = table.astype(object)
         shown[np.isnan(table)] = None  # blank past the kept factors
-        return Cells([[text(h, lang) for h in _VARIANCE_HEADER], *shown.tolist()])
+        return Cells([texts(_VARIANCE_HEADER, lang), *shown.tolist()])
 
     return _answer(compute, "NQP_VARIANCE")
 
@@ -299,7 +299,7 @@ def NQP_FACTORS(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, 
     def compute():
         res = _fa(data, n_factors, min_cumvar, id_cols, missing)
         block = np.column_stack([res.scores, res.composite, res.rank])
-        return cells(res.table, block, [*res.factor_names, text("F", lang), text("Rank", lang)])
+        return cells(res.table, block, [*res.factor_names, *texts(("F", "Rank"), lang)])
 
     return _answer(compute, "NQP_FACTORS")
 
@@ -361,7 +361,7 @@ def NQP_CLUSTER(values, k=4, names=None, method=None, lang=None, id_cols=None, m
 
         result = grade(values, k, names, method, lang=lang, id_cols=id_cols, missing=missing)
         # [grade name, cluster number]: texts and whole numbers, nothing to check cell by cell
-        return Cells(result.table.aligned(result.block(), [text("Grade", lang), text("Cluster", lang)]))
+        return Cells(result.table.aligned(result.block(), texts(("Grade", "Cluster"), lang)))
 
     return _answer(compute, "NQP_CLUSTER")
 
@@ -411,7 +411,7 @@ def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, mis
         cols = [res.weights] + ([res.entropy, res.redundancy] if res.method == "entropy" else [])
         header = ["Indicator", "Weight"] + (["Entropy e", "Redundancy d"] if res.method == "entropy" else [])
         return per_indicator(res.names, np.column_stack(cols),
-                             [text(h, lang) for h in header] if res.table.has_header else None)
+                             texts(header, lang) if res.table.has_header else None)
     return _answer(compute, "NQP_WEIGHTS")
 
 
@@ -429,7 +429,7 @@ def NQP_INDEX(data, weights=None, directions=None, lang=None, id_cols=None, miss
         from nqp_xl.composite import composite_index
 
         res = composite_index(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-        return cells(res.table, res.index, [text("Index", lang)])
+        return cells(res.table, res.index, texts(("Index",), lang))
     return _answer(compute, "NQP_INDEX")
 
 
@@ -448,7 +448,7 @@ def NQP_TOPSIS(data, weights=None, directions=None, lang=None, id_cols=None, mis
 
         res = topsis(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
         block = np.column_stack([res.d_plus, res.d_minus, res.closeness, res.rank])
-        return cells(res.table, block, [text(h, lang) for h in ("D+", "D-", "C", "Rank")])
+        return cells(res.table, block, texts(("D+", "D-", "C", "Rank"), lang))
     return _answer(compute, "NQP_TOPSIS")
 
 
@@ -493,8 +493,8 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
         grades = res.grade(lang)
         header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
         numbers = np.column_stack([res.C, res.T, res.D, res.level])
-        texts = [grades] + ([kinds] if kinds is not None else [])
-        return cells(res.table, numbers, [text(h, lang) for h in header], texts)
+        kinds_and_grades = [grades] + ([kinds] if kinds is not None else [])
+        return cells(res.table, numbers, texts(header, lang), kinds_and_grades)
     return _answer(compute, "NQP_COUPLING")
 
 
