@@ -98,3 +98,11 @@ def test_comments_and_instructions_around_the_root_survive_a_rewrite():
     after = [str(x) for x in tree.getroot().itersiblings()]
     assert before == ["<!-- made by hand -->", '<?producer name="test"?>'] and after == ["<!-- the end -->"]
     assert Sheet("S", "s.xml", out, []).values == {(1, 1): 1.0, (1, 2): 2.0}
+
+
+def test_formatted_blanks_count_in_the_bounds_and_cells_without_address_follow_them():
+    data = _part('<sheetData><row r="4"><c r="B4" s="1"/><c r="C4" s="1"/><c><v>7</v></c><c r="F4" s="2"/></row>'
+                 '</sheetData>')
+    sh = Sheet("S", "s.xml", data, [])
+    assert sh.values == {(4, 4): 7.0}  # the cell after C4 is D4
+    assert (sh.first_row, sh.first_col, sh.last_row, sh.last_col) == (4, 2, 4, 6)

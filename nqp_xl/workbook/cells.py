@@ -212,10 +212,17 @@ class Sheet:
             if el.get("customFormat") in ("1", "true") and el.get("s"):
                 self.row_styles[row_no] = el.get("s")
             col_no = 0
+            first_blank = last_blank = None  # formatted blanks (<c r=".." s=".."/>): bounds only
             for c in el:
                 if c.tag != c_tag:
                     continue
                 ref = c.get("r")
+                n = len(c)
+                if ref and not n:
+                    if first_blank is None:
+                        first_blank = ref
+                    last_blank = ref
+                    continue
                 if ref:
                     letters = ref.rstrip(digits)
                     col = cols_seen.get(letters)
@@ -223,10 +230,11 @@ class Sheet:
                         row, col = cell_of(ref)
                     else:
                         row = int(ref[len(letters):])
-                else:  # no address: the next cell of its row
+                else:  # no address: the next cell of its row (after a blank one too)
+                    if last_blank is not None and (first_blank is not None):
+                        col_no = max(col_no, cell_of(last_blank)[1])
                     row, col = row_no, col_no + 1
                 col_no = col
-                n = len(c)
                 if n:
                     t = c.get("t")
                     first = c[0]
@@ -245,6 +253,10 @@ class Sheet:
                     last_col = col
                 if col < first_col:
                     first_col = col
+            if first_blank is not None:
+                for row, col in (cell_of(first_blank), cell_of(last_blank)):
+                    first_row, last_row = min(first_row, row), max(last_row, row)
+                    first_col, last_col = min(first_col, col), max(last_col, col)
             el.clear(keep_tail=True)
             parent = el.getparent()
             if parent is not None:
