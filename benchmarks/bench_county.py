@@ -83,6 +83,9 @@ def main() -> int:
                     help="also time one refresh in this process: reading the sheets, evaluating, writing")
     args = ap.parse_args()
     nqp = [sys.executable, "-m", "nqp_xl.workbook.cli"]
+    from startup import byte_compiled  # benchmarks/ is the script's folder
+
+    byte_compiled()
     lo = shutil.which("soffice") or shutil.which("libreoffice")
     ok = True
     with tempfile.TemporaryDirectory() as d:
