@@ -9,7 +9,7 @@ import unicodedata
 import openpyxl
 import pytest
 
-from workbook_helpers import ROOT, anchor, nqp, parts
+from workbook_helpers import DATA, ROOT, anchor, nqp, parts
 
 PANEL = ROOT / "nqp_xl" / "data" / "china_province_panel.csv"
 NQP = "rd_personnel_fte,rd_expenditure,rd_intensity,gov_sci_tech_spending,valid_invention_patents"
@@ -483,3 +483,32 @@ def test_new_names_text_cells_before_anyone_refreshes(tmp_path):
     assert "blank for a missing value" in proc.stderr
     clean = nqp("new", PANEL, "-o", tmp_path / "c.xlsm")
     assert "note:" not in clean.stderr
+
+
+def test_titles_and_notes_print_whole_on_narrow_sheets(tmp_path):
+    """A sheet whose tables are narrow (Equations without a system: one message cell) still
+    takes its title and note into the print area, in Chinese too (where they were cut at
+    column A)."""
+    from openpyxl.utils import column_index_from_string
+
+    from nqp_xl.workbook.layout import text_width
+
+    src, out, pub = tmp_path / "n.xlsm", tmp_path / "r.xlsm", tmp_path / "p.xlsx"
+    nqp("new", DATA / "province_2022.csv", "-o", src, "--lang", "zh")
+    nqp("refresh", src, "-o", out, "-q")
+    nqp("publish", out, "-o", pub, "-q")
+    wb = openpyxl.load_workbook(pub)
+    checked = 0
+    for ws in wb.worksheets:
+        if not ws.print_area:
+            continue
+        last = column_index_from_string(ws.print_area.split(":")[-1].split("$")[1])
+        room = sum(ws.column_dimensions[ws.cell(1, k).column_letter].width or 8.43 for k in range(1, last + 1))
+        for r in (1, 2):
+            text = ws.cell(r, 1).value
+            if isinstance(text, str) and ws.cell(r, 2).value is None:
+                assert room >= text_width(text) * (1.3 if r == 1 else 1.0), (ws.title, r, text, room)
+                checked += 1
+    assert checked >= 10
+    eq = next(ws for ws in wb.worksheets if ws.title == "联立方程")
+    assert "Stata" in eq["A1"].value

@@ -141,7 +141,7 @@ class Page:
         self.charts: list[tuple[int, int, int, int]] = []  # (row, col, height in rows, width in px)
         self.last_col = 0
         self.repeat: tuple[int, int] | None = None
-        self.headings: list[tuple[int, float]] = []  # (column, width of its text) of headings at the right
+        self.headings: list[tuple[int, float]] = []  # (column, width of its text) of titles, notes, headings
         book.pages.append(self)
 
     # -- text
@@ -152,18 +152,20 @@ class Page:
         else:
             self.ws.write_string(self.row, 0, text, f)
         self.heights[self.row] = 21.0  # 14-point text
+        self.headings.append((0, text_width(text) * 1.4 + 1))  # the print area takes the title in whole
         self.row += 1
 
     def note(self, text: str) -> None:
         self.ws.write_string(self.row, 0, text, self.book.fmt("gen", italic=True, font_color="#595959"))
+        self.headings.append((0, text_width(text) + 1))
         self.row += 1
 
     def heading(self, text: str, row: int | None = None, col: int = 0) -> None:
         r = self.row if row is None else row
         self.ws.write_string(r, col, text, self.book.fmt("gen", bold=True, font_size=12))
         self.heights[r] = max(self.heights.get(r, ROW_PT), 18.0)  # 12-point text
-        if col:  # a heading over a table at the right: the print area takes it in whole
-            self.headings.append((col, text_width(text) * 1.25 + 1))
+        # 12-point bold text overflowing to the right: the print area takes it in whole
+        self.headings.append((col, text_width(text) * 1.25 + 1))
         if row is None:
             self.row += 1
 
