@@ -106,3 +106,80 @@ def test_formatted_blanks_count_in_the_bounds_and_cells_without_address_follow_t
     sh = Sheet("S", "s.xml", data, [])
     assert sh.values == {(4, 4): 7.0}  # the cell after C4 is D4
     assert (sh.first_row, sh.first_col, sh.last_row, sh.last_col) == (4, 2, 4, 6)
+
+
+def _plain_read(data: bytes, shared: list[str]) -> tuple[dict, set, tuple]:
+    """The obvious reader the streaming one must agree with: the whole tree, cell by cell."""
+    from nqp_xl.workbook.cells import parse_cell
+
+    root = etree.fromstring(data)
+    q = lambda n: f"{{{MAIN}}}{n}"  # noqa: E731
+    values, formulas, seen = {}, set(), []
+    row_no = 0
+    for row in root.find(q("sheetData")).iter(q("row")):
+        row_no = int(row.get("r")) if row.get("r") else row_no + 1
+        col_no = 0
+        for c in row.iter(q("c")):
+            if c.get("r"):
+                r, col_no = parse_cell(c.get("r"))
+            else:
+                r, col_no = row_no, col_no + 1
+            seen.append((r, col_no))
+            t, v, f = c.get("t"), c.find(q("v")), c.find(q("f"))
+            text = None if v is None else (v.text or "")
+            if c.find(q("is")) is not None:
+                t, text = "str", "".join(x.text or "" for x in c.find(q("is")).iter(q("t")))
+            if text is not None:
+                if t in (None, "n"):
+                    try:
+                        values[(r, col_no)] = float(text)
+                    except ValueError:
+                        pass
+                elif t == "s":
+                    values[(r, col_no)] = shared[int(text)]
+                elif t == "str":
+                    values[(r, col_no)] = text
+                elif t == "b":
+                    values[(r, col_no)] = text.strip() in ("1", "true")
+                elif t == "e":
+                    values[(r, col_no)] = Error(text.strip())
+            if f is not None:
+                formulas.add((r, col_no))
+    if not seen:
+        return values, formulas, None
+    rows, cols = [r for r, _ in seen], [c for _, c in seen]
+    return values, formulas, (min(rows), min(cols), max(rows), max(cols))
+
+
+def test_the_streaming_reader_agrees_with_a_plain_one_on_random_sheets():
+    import random
+
+    from openpyxl.utils import get_column_letter
+
+    shared = [f"s{i}" for i in range(5)]
+    bodies = {"num": None, "blank": ' s="1"/>', "s": None, "str": ' t="str"><v>x</v></c>',
+              "b": ' t="b"><v>1</v></c>', "e": ' t="e"><v>#N/A</v></c>',
+              "inline": ' t="inlineStr"><is><t>in</t></is></c>', "f": "><f>1+1</f><v>2</v></c>"}
+    rng = random.Random(11)
+    for _case in range(80):
+        rows, r = [], 0
+        for _ in range(rng.randint(1, 12)):
+            has_r = rng.random() < 0.8
+            r += rng.randint(1, 3) if has_r else 1  # a row without r follows the one before
+            cells, c = [], 0
+            for _ in range(rng.randint(0, 8)):
+                addressed = rng.random() < 0.85
+                c += rng.randint(1, 3) if addressed else 1  # a cell without r follows the one before
+                ref = f' r="{get_column_letter(c)}{r}"' if addressed else ""
+                kind = rng.choice(["num", "num", "num", "blank", "blank", "s", "str", "b", "e", "inline", "f"])
+                body = bodies[kind] or (f"><v>{rng.uniform(-1e6, 1e6)!r}</v></c>" if kind == "num"
+                                        else f' t="s"><v>{rng.randrange(5)}</v></c>')
+                cells.append(f"<c{ref}{body}")
+            rows.append((f'<row r="{r}">' if has_r else "<row>") + "".join(cells) + "</row>")
+        data = _part("<sheetData>" + "".join(rows) + "</sheetData>")
+        sh = Sheet("S", "s.xml", data, shared)
+        values, formulas, bounds = _plain_read(data, shared)
+        assert sh.values == values
+        assert set(sh.formula_cells) == formulas
+        if bounds is not None:
+            assert (sh.first_row, sh.first_col, sh.last_row, sh.last_col) == bounds

@@ -231,7 +231,7 @@ class Sheet:
                     else:
                         row = int(ref[len(letters):])
                 else:  # no address: the next cell of its row (after a blank one too)
-                    if last_blank is not None and (first_blank is not None):
+                    if last_blank is not None:
                         col_no = max(col_no, cell_of(last_blank)[1])
                     row, col = row_no, col_no + 1
                 col_no = col
