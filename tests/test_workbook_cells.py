@@ -183,3 +183,35 @@ def test_the_streaming_reader_agrees_with_a_plain_one_on_random_sheets():
         assert set(sh.formula_cells) == formulas
         if bounds is not None:
             assert (sh.first_row, sh.first_col, sh.last_row, sh.last_col) == bounds
+
+
+def test_rewritten_sheets_read_back_as_set_on_random_sheets():
+    import random
+
+    shared = ["a", "b"]
+    rng = random.Random(5)
+    for _case in range(60):
+        rows, r = [], 0
+        for _ in range(rng.randint(0, 6)):
+            r += rng.randint(1, 3)
+            forms = ["><v>1.5</v></c>", ' s="1"/>', ' t="s"><v>1</v></c>']
+            cells = "".join(f'<c r="{"ABCDEFGH"[c]}{r}"{rng.choice(forms)}'
+                            for c in sorted(rng.sample(range(8), rng.randint(0, 4))))
+            rows.append(f'<row r="{r}">{cells}</row>')
+        data = _part("<sheetData>" + "".join(rows) + "</sheetData>")
+        sh = Sheet("S", "s.xml", data, shared)
+        for _ in range(rng.randint(1, 15)):
+            row, col = rng.randint(1, 12), rng.randint(1, 9)
+            value = rng.choice([None, 2.0, -0.25, 1e20, "text", " padded ", True, Error("#DIV/0!"), 7.0])
+            if rng.random() < 0.2:
+                sh.set_formula(row, col, "1+1")
+            sh.set(row, col, value)
+        if rng.random() < 0.5:
+            block = [[rng.choice([None, 3.25, "t"]) for _ in range(rng.randint(1, 3))] for _ in range(rng.randint(1, 4))]
+            sh.set_area(rng.randint(1, 10), rng.randint(1, 6), block)
+        expected, expected_f = dict(sh.values), set(sh.formula_cells)
+        out = sh.to_xml()
+        assert _children(out) == _children(data)
+        values, formulas, _bounds = _plain_read(out, shared)
+        assert values == expected
+        assert formulas == expected_f
