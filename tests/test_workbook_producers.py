@@ -424,3 +424,23 @@ def test_strict_open_xml(base, tmp_path):
     published = sheet_values(pub_back)
     assert not differences({s: expected[s] for s in REFRESHED_SHEETS[:-1]},
                            {s: published[s] for s in REFRESHED_SHEETS[:-1]})[:10]
+
+
+def test_strict_copy_without_metadata_gets_it_in_its_own_vocabulary(base, tmp_path):
+    """A Strict workbook saved without dynamic-array metadata (as openpyxl drops it) gets the
+    part back in the Strict namespace with a Strict relationship type, and spills as the original."""
+    src, _ref, expected = base
+    plain = tmp_path / "openpyxl.xlsm"
+    openpyxl.load_workbook(src, keep_vba=True).save(plain)
+    variant = tmp_path / "strict.xlsm"
+    _rewrite(plain, variant, _renamed(STRICT))
+    assert "xl/metadata.xml" not in parts(variant)
+    out = tmp_path / "r.xlsm"
+    nqp("refresh", variant, "-o", out, "-q")
+    got = parts(out)
+    assert etree.QName(etree.fromstring(got["xl/metadata.xml"])).namespace == STRICT[MAIN]
+    rel_types = [el.get("Type") for el in etree.fromstring(got["xl/_rels/workbook.xml.rels"])]
+    assert STRICT["http://schemas.openxmlformats.org/officeDocument/2006/relationships"] + "/sheetMetadata" in rel_types
+    back = tmp_path / "back.xlsm"
+    _rewrite(out, back, _renamed({v: k for k, v in STRICT.items()}))
+    assert not differences(expected, sheet_values(back), skip=("Inputs", "Settings", "xlwings.conf"))[:10]

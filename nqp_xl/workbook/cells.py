@@ -656,14 +656,28 @@ def dynamic_cm(pkg: Package, create: bool = True) -> str | None:
     if part is None or part not in pkg.parts:
         if create:
             part = resolve_target(pkg.workbook_part, "metadata.xml")
-            pkg.put(part, to_xml_bytes(etree.fromstring(_METADATA)))
-            pkg.add_rel(pkg.workbook_part, METADATA_REL, "metadata.xml")
+            pkg.put(part, to_xml_bytes(_metadata_tree(pkg.ns)))
+            # the relationship in the workbook's own vocabulary (Transitional or Strict)
+            sheet_rel = next((r.type for r in pkg.rels(pkg.workbook_part) if r.type.endswith("/worksheet")), "")
+            base = sheet_rel[:-len("/worksheet")] if sheet_rel else METADATA_REL.rsplit("/", 1)[0]
+            pkg.add_rel(pkg.workbook_part, f"{base}/sheetMetadata", "metadata.xml")
             pkg.set_override(part, METADATA_TYPE)
             cm = "1"
     else:
         cm = _find_dynamic(pkg.tree(part))
     pkg.cache["dynamic_cm"] = cm
     return cm
+
+
+def _metadata_tree(ns: str) -> etree._Element:
+    """The dynamic-array metadata part, its markup in the workbook's main namespace ``ns``."""
+    root = etree.fromstring(_METADATA)
+    if ns and ns != MAIN_NS:  # a Strict workbook: the same elements in its namespace
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.tag.startswith(f"{{{MAIN_NS}}}"):
+                el.tag = f"{{{ns}}}{local(el.tag)}"
+        etree.cleanup_namespaces(root, top_nsmap={None: ns})
+    return root
 
 
 def _find_dynamic(root: etree._Element) -> str | None:
