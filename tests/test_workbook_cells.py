@@ -215,3 +215,18 @@ def test_rewritten_sheets_read_back_as_set_on_random_sheets():
         values, formulas, _bounds = _plain_read(out, shared)
         assert values == expected
         assert formulas == expected_f
+
+
+def test_an_answer_written_again_unchanged_leaves_the_part_as_it_was():
+    data = _part('<sheetData><row r="1"><c r="A1"><f>X()</f><v>1</v></c><c r="B1"><v>2.5</v></c></row>'
+                 '<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c><c r="B2" t="e"><v>#N/A</v></c></row>'
+                 '</sheetData>')
+    sh = Sheet("S", "s.xml", data, [])
+    sh.set_area(1, 1, [[1.0, 2.5], ["a", Error("#N/A")]])
+    assert sh.dirty == set() and sh.to_xml() == data
+    sh.set_area(1, 1, [[1.0, 2.5], ["a", 3.0]])  # one cell moved: only it is rewritten
+    assert sh.dirty == {(2, 2)}
+    assert Sheet("S", "s.xml", sh.to_xml(), []).values == {(1, 1): 1.0, (1, 2): 2.5, (2, 1): "a", (2, 2): 3.0}
+    sh2 = Sheet("S", "s.xml", data, [])
+    sh2.set_area(1, 1, [[1.0, 2.5], [True, Error("#N/A")]])  # "a" -> TRUE: another kind, rewritten
+    assert sh2.dirty == {(2, 1)}

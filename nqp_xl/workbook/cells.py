@@ -332,13 +332,18 @@ class Sheet:
 
     def set_area(self, row: int, col: int, block: list[list[Any]]) -> None:
         """:meth:`set` with ``keep_formula=False`` for every cell of ``block`` placed at
-        (row, col) but its first (the anchor of a spilled answer), all at once."""
+        (row, col) but its first (the anchor of a spilled answer), all at once.  Cells whose
+        value and its type are unchanged (an answer refreshed again) are not marked dirty, so
+        the part keeps their bytes and a second refresh rewrites only what moved."""
         keys = [(row + i, col + j) for i in range(len(block)) for j in range(len(block[i]))]
         flat = [v for r in block for v in r]
         del keys[0], flat[0]
         if not keys:
             return
         values, formulas = self.values, self.formula_cells
+        get = values.get
+        # a cell that keeps its value and kind (an answer refreshed again) stays as the file has it
+        changed = [k for k, v in zip(keys, flat) if type(get(k)) is not type(v) or get(k) != v or k in formulas]
         if None in flat:
             given = {k: v for k, v in zip(keys, flat) if v is not None}
             values.update(given)
@@ -350,8 +355,9 @@ class Sheet:
         if formulas:
             for k in keys:
                 formulas.pop(k, None)
-        self.dirty.update(keys)
-        self.changed = True
+        if changed:
+            self.dirty.update(changed)
+            self.changed = True
         last_row, last_col = keys[-1]
         last_col = max(last_col, col + max(map(len, block)) - 1)
         self.last_row, self.last_col = max(self.last_row, last_row), max(self.last_col, last_col)

@@ -136,28 +136,38 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
             notes.append(f"regions that disappeared: {', '.join(sorted(before - after)[:MAX_NOTES])}")
     notes += _jumps(headers, rows, new_rows, n_id, region, year)
 
-    # write the cells: clear the old block, then the new one
+    # the cells the block should hold, then only those that differ are written (a cell that
+    # keeps its value keeps its bytes: a year appended rewrites that year's rows only)
     width, height = len(headers), len(rows)
     nr2, nc2 = r1 + table.header_rows + height - 1, c1 + width - 1
-    for r in range(r1, max(r2, nr2) + 1):
-        for c in range(c1, max(c2, nc2) + 1):
-            sh.clear(r, c)
-    for r in (dir_row, sub_row):  # the row labels left of the indicators stay
-        for c in range(c1 + n_id, max(c2, nc2) + 1) if r else ():
-            sh.clear(r, c)
+    wanted: dict[tuple[int, int], Any] = {}
     for j, h in enumerate(headers):
-        sh.set(r1, c1 + j, h)
+        wanted[(r1, c1 + j)] = h
         if j >= n_id:
             d, s = meta.get(h.lower(), ("+", None))
             if dir_row:
-                sh.set(dir_row, c1 + j, d if d is not None else "+")
+                wanted[(dir_row, c1 + j)] = d if d is not None else "+"
             if sub_row and s is not None:
-                sh.set(sub_row, c1 + j, s)
+                wanted[(sub_row, c1 + j)] = s
     first = r1 + table.header_rows
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
             if v is not None:
-                sh.set(first + i, c1 + j, v)
+                wanted[(first + i, c1 + j)] = v
+    area = [(r, c) for r in range(r1, max(r2, nr2) + 1) for c in range(c1, max(c2, nc2) + 1)]
+    for r in (dir_row, sub_row):  # the row labels left of the indicators stay
+        area += [(r, c) for c in range(c1 + n_id, max(c2, nc2) + 1)] if r else []
+    values, formula_cells = sh.values, sh.formula_cells
+    for key in area:
+        v = wanted.get(key)
+        old = values.get(key)
+        if key not in formula_cells and type(old) is type(v) and old == v:
+            continue  # unchanged (None stays None)
+        if v is None:
+            sh.clear(*key)
+        else:
+            sh.clear(*key)
+            sh.set(key[0], key[1], v)
     _resize_table(pkg, table, headers, (r1, c1, nr2, nc2))
     _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), (r1, c1, nr2, nc2), dir_row, sub_row)
     if progress:
