@@ -553,11 +553,15 @@ class Sheet:
                 if style:
                     el.set("s", style)
                 added = True
-            if f is None and type(value) is float and not len(el) and el.get("t") is None and el.get("cm") is None:
-                # a number into a blank cell, most answer cells: _patch's first case, inline
-                sub(el, v_tag).text = (str(int(value)) if value.is_integer() and abs(value) < 1e15
-                                       else repr(value))
-                continue
+            if f is None and type(value) is float and el.get("t") is None and el.get("cm") is None:
+                n = len(el)
+                if not n:  # a number into a blank cell, most answer cells: _patch's first case, inline
+                    sub(el, v_tag).text = (str(int(value)) if value.is_integer() and abs(value) < 1e15
+                                           else repr(value))
+                    continue
+                if n == 1 and el[0].tag == v_tag:  # a number replacing a number (a refresh again)
+                    el[0].text = (str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value))
+                    continue
             _patch(el, q, value, f)
         if added:
             row_el.attrib.pop("spans", None)

@@ -140,34 +140,43 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
     # keeps its value keeps its bytes: a year appended rewrites that year's rows only)
     width, height = len(headers), len(rows)
     nr2, nc2 = r1 + table.header_rows + height - 1, c1 + width - 1
-    wanted: dict[tuple[int, int], Any] = {}
-    for j, h in enumerate(headers):
-        wanted[(r1, c1 + j)] = h
-        if j >= n_id:
-            d, s = meta.get(h.lower(), ("+", None))
-            if dir_row:
-                wanted[(dir_row, c1 + j)] = d if d is not None else "+"
-            if sub_row and s is not None:
-                wanted[(sub_row, c1 + j)] = s
     first = r1 + table.header_rows
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            if v is not None:
-                wanted[(first + i, c1 + j)] = v
-    area = [(r, c) for r in range(r1, max(r2, nr2) + 1) for c in range(c1, max(c2, nc2) + 1)]
-    for r in (dir_row, sub_row):  # the row labels left of the indicators stay
-        area += [(r, c) for c in range(c1 + n_id, max(c2, nc2) + 1)] if r else []
+    row_meta = [meta.get(h.lower(), ("+", None)) for h in headers]
+
+    def wanted(r: int, c: int) -> Any:
+        j = c - c1
+        if j >= width:
+            return None
+        if r == r1:
+            return headers[j]
+        if r >= first:
+            return rows[r - first][j] if r - first < height else None
+        if j >= n_id and dir_row and r == dir_row:
+            return "+" if row_meta[j][0] is None else row_meta[j][0]
+        if j >= n_id and sub_row and r == sub_row:
+            return row_meta[j][1]
+        return None
+
+    def cells():
+        for r in range(r1, max(r2, nr2) + 1):
+            for c in range(c1, max(c2, nc2) + 1):
+                yield r, c
+        for r in (dir_row, sub_row):  # the row labels left of the indicators stay
+            for c in range(c1 + n_id, max(c2, nc2) + 1) if r else ():
+                yield r, c
+
     values, formula_cells = sh.values, sh.formula_cells
-    for key in area:
-        v = wanted.get(key)
-        old = values.get(key)
-        if key not in formula_cells and type(old) is type(v) and old == v:
+    for r, c in cells():
+        v = wanted(r, c)
+        old = values.get((r, c))
+        if type(old) is type(v) and old == v and (r, c) not in formula_cells:
             continue  # unchanged (None stays None)
-        if v is None:
-            sh.clear(*key)
-        else:
-            sh.clear(*key)
-            sh.set(key[0], key[1], v)
+        sh.clear(r, c)
+        if v is not None:
+            sh.set(r, c, v)
+    n_new, n_old = len(new_rows), len(old_rows)
+    del old_rows, new_rows, rows  # at county scale each is 800,000 cells: not held through the refresh
+    new.rows = []
     _resize_table(pkg, table, headers, (r1, c1, nr2, nc2))
     _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), (r1, c1, nr2, nc2), dir_row, sub_row)
     if progress:
@@ -177,7 +186,7 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
     data_out = pkg.to_bytes()
     saved = backup(path) if in_place else None
     write_atomic(target, data_out)
-    return UpdateResult(target, report, height, len(new_rows) if append else max(0, height - len(old_rows)),
+    return UpdateResult(target, report, height, n_new if append else max(0, height - n_old),
                         len(kept) + len(added), notes, saved)
 
 
