@@ -109,3 +109,16 @@ def test_update_refuses_other_label_columns(books, tmp_path):
     bad.write_text("name,year,x\nA,2019,1\nB,2019,2\n", encoding="utf-8")
     proc = nqp("update", old, bad, "-o", tmp_path / "o.xlsm", "--id-cols", "2", check=False)
     assert proc.returncode == 1 and "label columns" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_update_with_the_same_table_rewrites_no_cell(books, tmp_path):
+    """Updating a refreshed workbook with the table it already holds leaves every worksheet
+    part byte for byte as it was: unchanged Data cells and unchanged answers are not rewritten."""
+    from workbook_helpers import parts
+
+    d, _old, new_csv, fresh_ref = books
+    out = tmp_path / "same.xlsm"
+    nqp("update", fresh_ref, new_csv, "-o", out, "-q")
+    before, after = parts(fresh_ref), parts(out)
+    sheets = [n for n in before if n.startswith("xl/worksheets/sheet")]
+    assert sheets and all(before[n] == after[n] for n in sheets), [n for n in sheets if before[n] != after[n]]
