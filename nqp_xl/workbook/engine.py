@@ -337,9 +337,9 @@ class Engine:
     def _blocker(self, sh: Sheet, f: Formula, area) -> str | None:
         old = f.array_ref
         values, formula_cells = sh.values, sh.formula_cells
-        # the occupied cells of the area first (in C-speed comprehensions), then the rules
-        taken = [(r, c) for r in range(area[0], area[2] + 1) for c in range(area[1], area[3] + 1)]
-        taken = [k for k in taken if k in formula_cells or values.get(k) is not None]
+        # the occupied cells of the area outside the answer's last spill (which never blocks
+        # it: a refresh again looks at no cell), in C-speed comprehensions, then the rules
+        taken = [k for k in _outside(area, old) if k in formula_cells or values.get(k) is not None]
         for r, c in taken:
             if (r, c) == (f.cell.row, f.cell.col) or (old and _inside(old, r, c)):
                 continue
@@ -363,6 +363,17 @@ _KEEP = object()
 
 def _inside(area, r: int, c: int) -> bool:
     return area[0] <= r <= area[2] and area[1] <= c <= area[3]
+
+
+def _outside(area, old) -> list[tuple[int, int]]:
+    """The cells of ``area`` that are not in ``old`` (None: all of them), row by row."""
+    r1, c1, r2, c2 = area
+    if not old or old[0] > r2 or old[2] < r1 or old[1] > c2 or old[3] < c1:
+        return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+    left, right = range(c1, min(c2, old[1] - 1) + 1), range(max(c1, old[3] + 1), c2 + 1)
+    beside = [c for part in (left, right) for c in part]
+    whole = range(c1, c2 + 1)
+    return [(r, c) for r in range(r1, r2 + 1) for c in (beside if old[0] <= r <= old[2] else whole)]
 
 
 def _as_block(value: Any) -> list[list[Any]]:
