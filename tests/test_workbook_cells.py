@@ -110,7 +110,7 @@ def test_formatted_blanks_count_in_the_bounds_and_cells_without_address_follow_t
 
 def _plain_read(data: bytes, shared: list[str]) -> tuple[dict, set, tuple]:
     """The obvious reader the streaming one must agree with: the whole tree, cell by cell."""
-    from nqp_xl.workbook.cells import parse_cell
+    from nqp_xl.workbook.addresses import parse_cell
 
     root = etree.fromstring(data)
     q = lambda n: f"{{{MAIN}}}{n}"  # noqa: E731

@@ -28,9 +28,11 @@ from typing import Any, Callable
 import numpy as np
 
 from . import formula_text
-from .cells import Error, FormulaCell, Sheet, col_letters, dynamic_cm, parse_range, quote_sheet, range_ref
+from .addresses import col_letters, parse_range, quote_sheet, range_ref
+from .cells import Error, FormulaCell, Sheet
 from .formula_text import OMITTED, VOLATILE
 from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, clear_caches, from_engine, to_engine, unknown_function
+from .metadata import dynamic_cm
 from .package import Package, WorkbookError, local
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
 
-from .cells import cell_ref, quote_sheet, range_ref
+from .addresses import cell_ref, quote_sheet, range_ref
 from .package import TableDef, WorkbookError
 
 OMITTED = "NQP__OMITTED"

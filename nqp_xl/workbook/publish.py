@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import __version__
-from .cells import Error, number_text, parse_cell
+from .addresses import parse_cell
+from .cells import Error, number_text
 from .engine import RefreshError, Report
 from .files import write_atomic
 from .package import XLSM_MAIN, XLSX_MAIN, Package, local, resolve_target
@@ -157,7 +158,7 @@ def nqp_errors(pkg: Package, engine) -> list[str]:
 
 def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
     """``Sheet!A1: message`` for each ``#NQP!`` answer in one area of a sheet."""
-    from .cells import cell_ref, quote_sheet
+    from .addresses import cell_ref, quote_sheet
 
     r1, c1, r2, c2 = area
     return [f"{quote_sheet(sheet)}!{cell_ref(r, c)}: {v}"
@@ -167,7 +168,7 @@ def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
 
 def cached_nqp_errors(pkg: Package) -> list[str]:
     """The same, from the cached values of a workbook not recomputed."""
-    from .cells import cell_ref, parse_range
+    from .addresses import cell_ref, parse_range
     from .formula_text import calls_nqp
 
     out = []

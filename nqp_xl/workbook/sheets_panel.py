@@ -180,7 +180,7 @@ def weights_sheet(ctx: Ctx) -> Page:
                 ws.write_number(i, j, float(v), ctx.book.fmt("int"))
     n = len(rows)
     ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
-    from .cells import col_letters
+    from .addresses import col_letters
 
     ctx.book.wb.define_name("NQP_SPATIAL", f"={formula_sheet_name(page.name)}!$A$1:${col_letters(n)}${n}")
     page.width(0, 16 if ctx.lang == "en" else 9)

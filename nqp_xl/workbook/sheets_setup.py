@@ -97,7 +97,7 @@ def settings_sheet(ctx: Ctx) -> Page:
 
 def inputs_sheet(ctx: Ctx) -> Page:
     from .layout import ROW_PT, text_width
-    from .cells import col_letters
+    from .addresses import col_letters
 
     table = ctx.table
     page = Page(ctx.book, ctx.sheet("inputs"), landscape=True)

@@ -69,7 +69,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
     _scores_chart(ctx, page, fac, row=chart_row)
     # N analysed and the regions left out, counted from the F column of the scores
-    from .cells import col_letters
+    from .addresses import col_letters
 
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
     lcol = col_letters(1)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Callable
 
 from lxml import etree
 
-from .cells import parse_cell, parse_range, quote_sheet, range_ref
+from .addresses import parse_cell, parse_range, quote_sheet, range_ref
 from .engine import RefreshError, Report
 from .files import backup, write_atomic
 from .package import Package, TableDef, local, ns_of
@@ -142,38 +143,31 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
     nr2, nc2 = r1 + table.header_rows + height - 1, c1 + width - 1
     first = r1 + table.header_rows
     row_meta = [meta.get(h.lower(), ("+", None)) for h in headers]
-
-    def wanted(r: int, c: int) -> Any:
+    last_r, last_c = max(r2, nr2), max(c2, nc2)
+    cells = chain(((r, c) for r in range(r1, last_r + 1) for c in range(c1, last_c + 1)),  # not a list:
+                  ((r, c) for r in (dir_row, sub_row) if r for c in range(c1 + n_id, last_c + 1)))  # 800,000
+    values, formula_cells = sh.values, sh.formula_cells
+    for r, c in cells:
         j = c - c1
         if j >= width:
-            return None
-        if r == r1:
-            return headers[j]
-        if r >= first:
-            return rows[r - first][j] if r - first < height else None
-        if j >= n_id and dir_row and r == dir_row:
-            return "+" if row_meta[j][0] is None else row_meta[j][0]
-        if j >= n_id and sub_row and r == sub_row:
-            return row_meta[j][1]
-        return None
-
-    def cells():
-        for r in range(r1, max(r2, nr2) + 1):
-            for c in range(c1, max(c2, nc2) + 1):
-                yield r, c
-        for r in (dir_row, sub_row):  # the row labels left of the indicators stay
-            for c in range(c1 + n_id, max(c2, nc2) + 1) if r else ():
-                yield r, c
-
-    values, formula_cells = sh.values, sh.formula_cells
-    for r, c in cells():
-        v = wanted(r, c)
+            v = None
+        elif r == r1:
+            v = headers[j]
+        elif r >= first:
+            v = rows[r - first][j] if r - first < height else None
+        elif j >= n_id and dir_row and r == dir_row:  # the row labels left of the indicators stay
+            v = "+" if row_meta[j][0] is None else row_meta[j][0]
+        elif j >= n_id and sub_row and r == sub_row:
+            v = row_meta[j][1]
+        else:
+            v = None
         old = values.get((r, c))
         if type(old) is type(v) and old == v and (r, c) not in formula_cells:
             continue  # unchanged (None stays None)
         sh.clear(r, c)
         if v is not None:
             sh.set(r, c, v)
+    del cells
     n_new, n_old = len(new_rows), len(old_rows)
     del old_rows, new_rows, rows  # at county scale each is 800,000 cells: not held through the refresh
     new.rows = []
