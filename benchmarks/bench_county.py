@@ -56,7 +56,8 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 def breakdown(book: str) -> str:
     """One refresh in this process, phase by phase (imports are counted in evaluating)."""
     from nqp_xl.workbook.package import read_package
-    from nqp_xl.workbook.refresh import gc_paused, refresh_package
+    from nqp_xl.collector import gc_paused
+    from nqp_xl.workbook.refresh import refresh_package
 
     with gc_paused():
         t0 = time.perf_counter()

@@ -19,11 +19,9 @@ Conventions (SPEC.md, "How a UDF receives and answers"):
 """
 from __future__ import annotations
 
-import gc
 import itertools
-from contextlib import contextmanager
 from threading import Lock
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +30,7 @@ import numpy as np
 from .cell_values import (EXCEL_ERROR_CODES, EXCEL_ERROR_TEXTS, cell_name, column_letter,  # noqa: F401
                           convert_block, is_blank_cell, is_error_value, is_text_label, label_column,
                           label_text, raise_cell)
+from .collector import gc_paused
 from .errors import NQPError
 from .table_type import Table  # re-exported: every module takes Table from here
 
@@ -222,7 +221,7 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
     if known is not None:
         return known
     table = _from_rows(rows, key[2], key[3], key[4])
-    with _gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
+    with gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
         copy = list(map(list, rows))
     count = key[0] * key[1]
     _remember(key, copy, _logical_places(copy) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
@@ -243,18 +242,6 @@ def _recent_or_convert_frame(frame: Any, n_id: int | None, policy: str) -> Table
     table = _from_frame(frame, n_id, policy)
     _remember(key, frame.copy(), None, table, int(frame.size))
     return table
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The garbage collector paused meanwhile (it is on again afterwards if it was before)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def clear_recent() -> None:
@@ -348,7 +335,7 @@ def _from_frame(df, n_id: int | None, policy: str) -> Table:
     if not np.isfinite(values).all() and np.isinf(values).any():
         i, j = map(int, np.argwhere(np.isinf(values))[0])
         raise NQPError(f'indicator "{data_cols[j]}" (row {i + 1}) holds an infinite value')
-    with _gc_paused():  # one tuple per row: 20,000 new tuples would trigger ~30 collections
+    with gc_paused():  # one tuple per row: 20,000 new tuples would trigger ~30 collections
         if label_cols:
             labels = tuple(zip(*(label_column(df[c].astype(object).where(df[c].notna(), None).tolist())
                                  for c in label_cols)))

@@ -10,7 +10,6 @@ and press "Import Functions" once.  The docstrings are the function wizard's hel
 """
 from __future__ import annotations
 
-import gc
 import math
 from typing import Any, Callable
 
@@ -18,6 +17,7 @@ import numpy as np
 import xlwings as xw
 
 import nqp_xl
+from nqp_xl.collector import gc_paused
 from nqp_xl.errors import NQPError, as_cell_text
 from nqp_xl.labels import text, texts
 
@@ -125,21 +125,17 @@ def _answer(compute: Callable[[], Any], function: str) -> Any:
     The garbage collector pauses meanwhile: a large range means tens of thousands of row
     lists, and collections triggered by creating them cost more than the numerics.
     """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _to_excel(compute())
-    except NQPError as err:
-        return _inner_error(compute) or err.as_cell()
-    except FloatingPointError:
-        return as_cell_text(f"{function} could not compute a finite result for this data; "
-                            "check for constant or collinear indicators")
-    except Exception as err:  # noqa: BLE001 - a cell must never show a traceback
-        return as_cell_text(f"{function} failed unexpectedly ({type(err).__name__}: {err}); "
-                            "please report this with your data")
-    finally:
-        if paused:
-            gc.enable()
+    with gc_paused():
+        try:
+            return _to_excel(compute())
+        except NQPError as err:
+            return _inner_error(compute) or err.as_cell()
+        except FloatingPointError:
+            return as_cell_text(f"{function} could not compute a finite result for this data; "
+                                "check for constant or collinear indicators")
+        except Exception as err:  # noqa: BLE001 - a cell must never show a traceback
+            return as_cell_text(f"{function} failed unexpectedly ({type(err).__name__}: {err}); "
+                                "please report this with your data")
 
 
 # ----------------------------------------------------------------------------- general

@@ -52,7 +52,7 @@ def cmd_template(args) -> int:
 def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> None:
     from . import template
     from .files import real_target, temp_beside
-    from .refresh import gc_paused
+    from ..collector import gc_paused
 
     with temp_beside(real_target(output), ".tmp.xlsm") as tmp, gc_paused():  # a million cells: see gc_paused
         template.build(tmp, table, lang=lang, columns=columns, equations=equations)

@@ -7,12 +7,11 @@ leaves every file as it was.
 """
 from __future__ import annotations
 
-import gc
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
+from ..collector import gc_paused
 from .engine import Engine, RefreshError, Report, resize_charts
 from .functions import function_names, register
 from .files import backup, real_target, write_atomic
@@ -30,24 +29,6 @@ def default_output(path: str, suffix: str = "refreshed") -> str:
     """``F.refreshed.xlsm`` beside ``F.xlsm`` (``suffix`` names the verb's output)."""
     stem, ext = os.path.splitext(path)
     return f"{stem}.{suffix}{ext or '.xlsm'}"
-
-
-@contextmanager
-def gc_paused():
-    """The cyclic garbage collector paused meanwhile.
-
-    A county workbook means about a million cells as small objects (tuples, floats, row
-    lists) that live until the file is written; each automatic collection walks all of them,
-    and collections triggered while they are made cost more than the reading, computing and
-    writing together (a 20,000 × 40 refresh: 16 s with, 8.5 s without).  The objects hold no
-    reference cycles worth collecting meanwhile; the collector runs again afterwards."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def refresh_package(pkg: Package, progress: Callable[[str], None] | None = None) -> tuple[Report, Engine]:
