@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .input_table import InputTable, ReportColumns
-from .layout import Book
+from .layout import Book, Page
 from .texts import sheet_name, t
 
 TABLE_NAME = "Data"
@@ -70,6 +70,17 @@ class Ctx:
     @property
     def n_subsystems(self) -> int:
         return len({s for s in self.table.subsystems if s})
+
+    # -- blocks more than one sheet lays out
+    def row_labels(self, page: Page, key: str, head: int) -> int:
+        """The Region column, and a panel's Year column beside it, at row ``head`` of ``page``:
+        the labels of a table with one row per row of the Data table.  Answers the first column
+        left for the table."""
+        page.labels(f"{key}.regions", REGIONS, self.n_all + 1, col=0, row=head)
+        if not self.panel:
+            return 1
+        page.labels(f"{key}.years", YEARS, self.n_all + 1, col=1, row=head, kind="int")
+        return 2
 
     # -- texts
     def t(self, key: str) -> str:

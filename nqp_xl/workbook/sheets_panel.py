@@ -40,11 +40,7 @@ def coupling_sheet(ctx: Ctx) -> Page:
             page.row = max(pg.last_row, top + 16) + 3
     page.heading(ctx.t("cp_table"))
     head = page.row
-    page.labels("cp.regions", REGIONS, n + 1, col=0, row=head)
-    col = 1
-    if ctx.panel:
-        page.labels("cp.years", YEARS, n + 1, col=1, row=head, kind="int")
-        col = 2
+    col = ctx.row_labels(page, "cp", head)
     # C, T, D, level, grade, type first and the U of each subsystem last: a subsystem added on
     # the Subsystem row widens that answer, which then has room to its right
     cp = page.block("cp.coupling", ctx.coupling, (n + 1, 6), ("num", "num", "num", "int", "gen", "gen"),

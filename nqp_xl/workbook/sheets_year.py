@@ -185,11 +185,7 @@ def composite_sheet(ctx: Ctx) -> Page:
     head = page.row + 1
     page.items.append((caption - 1, head + 1))  # the heading stays with the table
     n = ctx.n_all
-    page.labels("ci.regions", REGIONS, n + 1, col=0, row=head)
-    col = 1
-    if ctx.panel:
-        page.labels("ci.years", YEARS, n + 1, col=1, row=head, kind="int")
-        col = 2
+    col = ctx.row_labels(page, "ci", head)
     idx = page.block("ci.index", ctx.index, (n + 1, 1), ("num",), row=head, col=col, advance=False)
     top_ = page.block("ci.topsis", f"NQP_TOPSIS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})", (n + 1, 4),
                       _last_int, row=head, col=col + 1, advance=False)
