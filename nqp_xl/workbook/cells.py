@@ -232,20 +232,25 @@ class Sheet:
         return key in self.formula_cells or self.values.get(key) is not None
 
     def set(self, row: int, col: int, value: Any, *, keep_formula: bool = True) -> None:
-        """Give a cell a new (cached) value; ``keep_formula=False`` also drops its formula."""
+        """Give a cell a new (cached) value; ``keep_formula=False`` also drops its formula.  A cell
+        left as it was (the same value of the same type, its formula kept or none) is not marked
+        dirty, so the part keeps its bytes."""
         key = (row, col)
+        old = self.values.get(key)
+        f = self.formula_cells.get(key)
+        unchanged = type(old) is type(value) and old == value and (f is None or keep_formula)
         if value is None:
             self.values.pop(key, None)
         else:
             self.values[key] = value
-        f = self.formula_cells.get(key)
         if f is not None:
             if keep_formula:
                 f.value = value
             else:
                 del self.formula_cells[key]
-        self.dirty.add(key)
-        self.changed = True
+        if not unchanged:
+            self.dirty.add(key)
+            self.changed = True
         if row > self.last_row:
             self.last_row = row
         if col > self.last_col:
@@ -267,7 +272,8 @@ class Sheet:
             return
         values, formulas = self.values, self.formula_cells
         get = values.get
-        # a cell that keeps its value and kind (an answer refreshed again) stays as the file has it
+        # a cell that keeps its value and kind (an answer refreshed again) stays as the file has it:
+        # :meth:`set`'s test, over the whole block at once
         changed = [k for k, v in zip(keys, flat) if type(get(k)) is not type(v) or get(k) != v or k in formulas]
         if None in flat:
             given = {k: v for k, v in zip(keys, flat) if v is not None}

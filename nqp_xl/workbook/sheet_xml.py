@@ -178,13 +178,14 @@ def _patch_row(sheet: Sheet, row_el: etree._Element, row: int, dirty_cols: list[
                 el.set("s", style)
             added = True
         if f is None and type(value) is float and el.get("t") is None and el.get("cm") is None:
+            # a number into a blank cell (most answer cells) or over a number: number_text, inline
             n = len(el)
-            if not n:  # a number into a blank cell, most answer cells: _patch's first case, inline
-                sub(el, v_tag).text = (str(int(value)) if value.is_integer() and abs(value) < 1e15
-                                       else repr(value))
-                continue
-            if n == 1 and el[0].tag == v_tag:  # a number replacing a number (a refresh again)
-                el[0].text = (str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value))
+            if not n or (n == 1 and el[0].tag == v_tag):
+                text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+                if n:
+                    el[0].text = text
+                else:
+                    sub(el, v_tag).text = text
                 continue
         _patch(el, q, value, f)
     if added:

@@ -146,7 +146,6 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
     last_r, last_c = max(r2, nr2), max(c2, nc2)
     cells = chain(((r, c) for r in range(r1, last_r + 1) for c in range(c1, last_c + 1)),  # not a list:
                   ((r, c) for r in (dir_row, sub_row) if r for c in range(c1 + n_id, last_c + 1)))  # 800,000
-    values, formula_cells = sh.values, sh.formula_cells
     for r, c in cells:
         j = c - c1
         if j >= width:
@@ -161,12 +160,10 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
             v = row_meta[j][1]
         else:
             v = None
-        old = values.get((r, c))
-        if type(old) is type(v) and old == v and (r, c) not in formula_cells:
-            continue  # unchanged (None stays None)
-        sh.clear(r, c)
-        if v is not None:
-            sh.set(r, c, v)
+        if v is None:
+            sh.clear(r, c)
+        else:  # a cell left as it was is not rewritten (Sheet.set)
+            sh.set(r, c, v, keep_formula=False)
     del cells
     n_new, n_old = len(new_rows), len(old_rows)
     del old_rows, new_rows, rows  # at county scale each is 800,000 cells: not held through the refresh
