@@ -230,3 +230,14 @@ def test_an_answer_written_again_unchanged_leaves_the_part_as_it_was():
     sh2 = Sheet("S", "s.xml", data, [])
     sh2.set_area(1, 1, [[1.0, 2.5], [True, Error("#N/A")]])  # "a" -> TRUE: another kind, rewritten
     assert sh2.dirty == {(2, 1)}
+
+
+def test_set_leaves_a_cell_it_does_not_change_clean():
+    data = _part('<sheetData><row r="1"><c r="A1"><f>X()</f><v>1</v></c><c r="B1"><v>2.5</v></c></row></sheetData>')
+    sh = Sheet("S", "s.xml", data, [])
+    sh.set(1, 1, 1.0)  # the formula's cached value, unchanged
+    sh.set(1, 2, 2.5)
+    assert sh.dirty == set() and sh.to_xml() == data
+    sh.set(1, 1, 1.0, keep_formula=False)  # the formula goes: changed
+    sh.set(1, 2, True)  # another kind
+    assert sh.dirty == {(1, 1), (1, 2)}
