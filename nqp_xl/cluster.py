@@ -345,7 +345,7 @@ class ClusterResult:
         labels = self.fit.labels
         out = np.empty((labels.shape[0], 2), dtype=object)
         out[:, 0] = np.array(self.names, dtype=object)[labels]
-        out[:, 1] = labels + 1  # Python ints in an object array
+        out[:, 1] = (labels + 1).astype(float)  # Python floats in an object array: Excel numbers
         return out.tolist()
 
 

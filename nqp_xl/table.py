@@ -32,6 +32,7 @@ from .cell_values import (EXCEL_ERROR_CODES, EXCEL_ERROR_TEXTS, cell_name, colum
                           label_text, raise_cell)
 from .collector import gc_paused
 from .errors import NQPError
+from .options import unwrap
 from .table_type import Table  # re-exported: every module takes Table from here
 
 MISSING_POLICIES = ("listwise", "error")
@@ -88,6 +89,7 @@ def _detect_labels(rows: list[list], start: int, id_cols: int | None) -> int:
 
 
 def _parse_id_cols(id_cols: Any) -> int | None:
+    id_cols = unwrap(id_cols)  # a cell reference arrives as its value, or as [[v]]
     if id_cols is None or (isinstance(id_cols, str) and not id_cols.strip()):
         return None
     try:
@@ -100,6 +102,7 @@ def _parse_id_cols(id_cols: Any) -> int | None:
 
 
 def _parse_missing(missing: Any) -> str:
+    missing = unwrap(missing)
     policy = "listwise" if missing in (None, "") else str(missing).strip().lower()
     if policy not in MISSING_POLICIES:
         raise NQPError(f'missing="{missing}" is not known; use "listwise" (default) or "error"')
