@@ -516,12 +516,9 @@ def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     row per row key. Keys: numbers ascending, text in order of first appearance. A blank where
     no value falls.
     """
-    from nqp_xl.panel import STAT_NAMES, pivot
+    from nqp_xl.panel import pivot
 
-    res = pivot(values, rows, columns, stat)
-    first = res.row_header or ""
-    heads = res.column_keys if res.column_keys is not None else [text(STAT_NAMES[res.stat], lang)]
-    return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
+    return pivot(values, rows, columns, stat).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": "one column of coupling coordination degrees D in [0, 1] (a header cell allowed)"})
@@ -531,11 +528,9 @@ def NQP_LEVEL(values, lang=None):
     Level = 1 for D in [0, 0.1), 2 for [0.1, 0.2), ..., 10 for [0.9, 1]; Grade from Extreme
     imbalance (1) to Quality coordination (10). Source: the ten-class table of Liao Chongbin (1999).
     """
-    from nqp_xl.coupling import grade
     from nqp_xl.panel import levels
 
-    table, lvl = levels(values)
-    return cells(table, lvl[:, None], [text("Level", lang), text("Grade", lang)], [grade(lvl, lang)])
+    return levels(values).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": "one column of scores to rank (a header cell allowed)", "by": "optional: " + _KEY_DOC.format("values") + ": rank within each value, e.g. the year", "ids": "optional: " + _KEY_DOC.format("values") + ": the region of each row, for the rank change"})
@@ -547,13 +542,7 @@ def NQP_RANK(values, by=None, ids=None, lang=None):
     """
     from nqp_xl.panel import rank_within
 
-    res = rank_within(values, by, ids)
-    header = [text("Rank", lang)]
-    if res.change is None:
-        return cells(res.table, res.rank[:, None], header)
-    header.append(text("Change", lang))
-    rows = [[float(r), c] for r, c in zip(res.rank.tolist(), res.change)]
-    return Cells(res.table.aligned(rows, header))
+    return rank_within(values, by, ids).to_rows(lang)
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC})
@@ -624,9 +613,7 @@ def NQP_KDENSITY(values, by=None, points=100, bandwidth="nrd0", lang=None, id_co
     """
     from nqp_xl.dynamics import kernel_density
 
-    res = kernel_density(values, by, points, bandwidth, id_cols=id_cols, missing=missing)
-    header = [text("x", lang)] + (list(res.groups) if by is not None else [text("Density", lang)])
-    return [header] + np.column_stack([res.grid, res.density]).tolist()
+    return kernel_density(values, by, points, bandwidth, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": _DYN_VALUES_DOC, "ids": _DYN_IDS_DOC, "years": _DYN_YEARS_DOC},
@@ -641,18 +628,9 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
     from nqp_xl import dynamics
     from nqp_xl.options import choice
 
-    how = choice(kind, "kind", ("sigma", "beta"), "sigma")
-    if how == "sigma":
-        res = dynamics.sigma_convergence(values, ids, years, id_cols=id_cols, missing=missing)
-        header = [text(h, lang) for h in ("Year", "N", "Mean", "Std. Dev.", "CV")]
-        rows = [[yr, float(n), float(m), float(s), None if np.isnan(c) else float(c)]
-                for yr, n, m, s, c in zip(res.years, res.n, res.mean, res.sd, res.cv)]
-        return [header] + rows
-    res = dynamics.beta_convergence(values, ids, years, id_cols=id_cols, missing=missing)
-    r2 = None if np.isnan(res.r2) else res.r2
-    stats = (("β", res.beta), ("Std. Err.", res.se), ("t", res.t), ("P>|t|", res.p), ("R-squared", r2),
-             ("N", float(res.n)), ("Speed λ", res.speed), ("Half-life", res.half_life))
-    return [[text("Statistic", lang), text("Value", lang)]] + [[text(k, lang), v] for k, v in stats]
+    fit = dynamics.sigma_convergence if choice(kind, "kind", ("sigma", "beta"), "sigma") == "sigma" \
+        else dynamics.beta_convergence
+    return fit(values, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": _DYN_VALUES_DOC, "ids": _DYN_IDS_DOC, "years": _DYN_YEARS_DOC},
