@@ -410,14 +410,11 @@ def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None
     group's G, each pair's G (groups in order of first appearance).
     G = sum_i sum_r |y_i - y_r| / (2 n^2 mean); Dagum (1997), Empirical Economics 22: 515-531.
     """
-    from nqp_xl import disparity
+    from nqp_xl import disparity, disparity_by
 
     if _given(by):
-        from nqp_xl import disparity_by
-    
-        res = disparity_by.disparity_by(values, groups, by, "gini", id_cols=id_cols, missing=missing)
-        return disparity_by.gini_by_table(res, lang)
-    return disparity.gini_table(disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing), lang)
+        return disparity_by.disparity_by(values, groups, by, "gini", id_cols=id_cols, missing=missing).to_rows(lang)
+    return disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": "one column of values >= 0 (a header cell and region-name columns allowed)", "groups": "the group of each row (e.g. East, Central, West, Northeast), same height as values", "by": "optional: the year (or other key) of each row, same height as values: one row of results per value"})
@@ -430,14 +427,11 @@ def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=Non
     s_j the group's share of the total (Theil 1967, Shorrocks 1980).
     With by: one row per by value (ascending): By, T, Tw, Tb, Tw %, Tb %, each group's T.
     """
-    from nqp_xl import disparity
+    from nqp_xl import disparity, disparity_by
 
     if _given(by):
-        from nqp_xl import disparity_by
-    
-        res = disparity_by.disparity_by(values, groups, by, "theil", id_cols=id_cols, missing=missing)
-        return disparity_by.theil_by_table(res, lang)
-    return disparity.theil_table(disparity.theil(values, groups, id_cols=id_cols, missing=missing), lang)
+        return disparity_by.disparity_by(values, groups, by, "theil", id_cols=id_cols, missing=missing).to_rows(lang)
+    return disparity.theil(values, groups, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- simultaneous equations
