@@ -450,14 +450,7 @@ def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=No
     """
     from nqp_xl import simultaneous
 
-    fit = simultaneous.three_sls(data, equations, method, id_cols=id_cols, missing=missing)
-    stat = "t" if fit.small else "z"
-    header = [text(k, lang) for k in ("Equation", "Variable", "Coef.", "Std. Err.", stat, f"P>|{stat}|")]
-    rows = fit.rows()
-    for r in rows:
-        if r[3] is None:  # the N and R-squared rows carry no standard error
-            r[1] = text(r[1], lang)
-    return [header] + rows
+    return simultaneous.three_sls(data, equations, method, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- panel functions
@@ -574,16 +567,9 @@ def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=
     and a row (0.120), _cons last, then N and R-squared; a last row explains the stars
     (* p<0.1, ** p<0.05, *** p<0.01; p as NQP_3SLS). Source: the coupling paper's Tables 7-9.
     """
-    from nqp_xl.regtable import FOOTNOTE, METHOD_NAMES, regression_table
+    from nqp_xl.regtable import regression_table
 
-    res = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing)
-    heads = res.columns if res.by_group else [text(METHOD_NAMES[m], lang) for m in res.columns]
-    body = res.rows()
-    for r in body:
-        if r[0] in ("N", "R²"):
-            r[0] = text(r[0], lang)
-    width = len(heads)
-    return [[None, *heads], *body, [text(FOOTNOTE, lang), *([None] * width)]]
+    return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- dynamics and spatial
@@ -659,11 +645,7 @@ def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="
     """
     from nqp_xl.spatial import moran
 
-    res = moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing)
-    first = res.by_header or text("By", lang)
-    header = [first] + [text(h, lang) for h in ("I", "E[I]", "Var[I]", "z", "P")]
-    block = np.column_stack([res.I, res.expected, res.variance, res.z, res.p]).tolist()
-    return [header] + [[g] + row for g, row in zip(res.groups, block)]
+    return moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": "one column of values of one year, optional header and region label columns", "ids": _DYN_IDS_DOC, "weights": _DYN_WEIGHTS_DOC},
@@ -677,11 +659,7 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     """
     from nqp_xl.spatial import local_moran
 
-    res = local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing)
-    header = [text(h, lang) for h in ("Ii", "z", "Pseudo P", "Quadrant")]
-    rows = [[float(i), None if np.isnan(z) else float(z), float(p), q]
-            for i, z, p, q in zip(res.Ii, res.z, res.p, res.quadrant_names())]
-    return res.keyed.aligned(rows, header)
+    return local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
