@@ -23,6 +23,7 @@ import numpy as np
 from .cell_values import EXCEL_ERROR_CODES, is_error_value
 from .collector import gc_paused
 from .errors import NQPError, as_cell_text
+from .labels import text
 
 
 class Cells(list):
@@ -67,6 +68,12 @@ def per_indicator(names: Any, block: Any, header: list[str] | None = None) -> Ce
     """One row per indicator, its name first, after the header row when one is given."""
     rows = beside((list(names),), finite(block))
     return Cells(([list(header)] if header is not None else []) + rows)
+
+
+def indicator_rows(table, block: Any, header: list[str], lang: str | None = None) -> Cells:
+    """One row per indicator of ``table``, its name first; a header row (Indicator, then
+    ``header``) when the input had one."""
+    return per_indicator(table.names, block, [text("Indicator", lang), *header] if table.has_header else None)
 
 
 def blank_nan(values: Iterable[float]) -> list:
@@ -175,5 +182,5 @@ def answer(compute: Callable[[], Any], function: str, arguments: Iterable[Any] =
                                 "please report this with your data")
 
 
-__all__ = ["Cells", "answer", "beside", "blank_nan", "cells", "com_safe", "finite", "inner_error",
-           "per_indicator", "plain"]
+__all__ = ["Cells", "answer", "beside", "blank_nan", "cells", "com_safe", "finite", "indicator_rows",
+           "inner_error", "per_indicator", "plain"]

@@ -268,9 +268,7 @@ def NQP_DESCRIBE(data, lang=None, id_cols=None, missing=None):
     """
     from nqp_xl.describe import describe
 
-    res = describe(data, id_cols=id_cols, missing=missing)
-    header = [text(h, lang) for h in ("N", "Mean", "Std. Dev.", "Min", "Max")]
-    return _fa_per_indicator(res.table, res.block, header, lang)
+    return describe(data, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- grades
@@ -289,9 +287,7 @@ def NQP_CLUSTER(values, k=4, names=None, method=None, lang=None, id_cols=None, m
     """
     from nqp_xl.cluster import grade
 
-    result = grade(values, k, names, method, lang=lang, id_cols=id_cols, missing=missing)
-    # [grade name, cluster number]: texts and whole numbers, nothing to check cell by cell
-    return Cells(result.table.aligned(result.block(), texts(("Grade", "Cluster"), lang)))
+    return grade(values, k, names, method, lang=lang, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- composite indices
@@ -312,8 +308,7 @@ def NQP_STANDARDIZE(data, method=None, directions=None, lang=None, id_cols=None,
     """
     from nqp_xl.composite import standardize
 
-    res = standardize(data, method, directions, id_cols=id_cols, missing=missing)
-    return cells(res.table, res.values, list(res.names))
+    return standardize(data, method, directions, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"data": _DATA_DOC, "directions": _DIR_DOC})
@@ -326,11 +321,7 @@ def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, mis
     """
     from nqp_xl.composite import weights
 
-    res = weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing)
-    cols = [res.weights] + ([res.entropy, res.redundancy] if res.method == "entropy" else [])
-    header = ["Indicator", "Weight"] + (["Entropy e", "Redundancy d"] if res.method == "entropy" else [])
-    return per_indicator(res.names, np.column_stack(cols),
-                         texts(header, lang) if res.table.has_header else None)
+    return weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"data": _DATA_DOC, "weights": _WEIGHTS_DOC, "directions": _DIR_DOC})
@@ -342,8 +333,7 @@ def NQP_INDEX(data, weights=None, directions=None, lang=None, id_cols=None, miss
     """
     from nqp_xl.composite import composite_index
 
-    res = composite_index(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-    return cells(res.table, res.index, texts(("Index",), lang))
+    return composite_index(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"data": _DATA_DOC, "weights": _WEIGHTS_DOC, "directions": _DIR_DOC})
@@ -355,9 +345,7 @@ def NQP_TOPSIS(data, weights=None, directions=None, lang=None, id_cols=None, mis
     """
     from nqp_xl.composite import topsis
 
-    res = topsis(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-    block = np.column_stack([res.d_plus, res.d_minus, res.closeness, res.rank])
-    return cells(res.table, block, texts(("D+", "D-", "C", "Rank"), lang))
+    return topsis(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"data": _DATA_DOC, "weights": _WEIGHTS_DOC, "directions": _DIR_DOC})
@@ -368,8 +356,7 @@ def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, m
     """
     from nqp_xl.composite import obstacle_degree
 
-    res = obstacle_degree(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-    return cells(res.table, res.degree, list(res.table.names))
+    return obstacle_degree(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- coupling coordination
@@ -386,13 +373,7 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
     """
     from nqp_xl.coupling import coupling
 
-    res = coupling(systems, weights, model, id_cols=id_cols, missing=missing)
-    kinds = res.relative_type(lang)
-    grades = res.grade(lang)
-    header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
-    numbers = np.column_stack([res.C, res.T, res.D, res.level])
-    kinds_and_grades = [grades] + ([kinds] if kinds is not None else [])
-    return cells(res.table, numbers, texts(header, lang), kinds_and_grades)
+    return coupling(systems, weights, model, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- regional disparity
@@ -541,8 +522,7 @@ def NQP_CORR(data, lang=None, id_cols=None, missing=None):
     """
     from nqp_xl.describe import correlations
 
-    table, r = correlations(data, id_cols=id_cols, missing=missing)
-    return _fa_per_indicator(table, r, list(table.names), lang)
+    return correlations(data, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
