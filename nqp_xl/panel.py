@@ -285,6 +285,10 @@ class Subindices:
     def index(self) -> np.ndarray:
         return np.column_stack([r.index for r in self.results])
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """One index per subsystem beside the table, aligned with the input (subsystem names as header)."""
+        return cells(self.table, self.index, list(self.names))
+
 
 def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int, n_sub: int) -> list | None:
     """A row of cells given per column of data, or beside the subsystems row (``n_sub`` cells,

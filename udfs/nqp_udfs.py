@@ -136,22 +136,12 @@ def NQP_VERSION() -> str:
 _FA_DATA_DOC = "the indicator table: optional header row of names, optional region (and year) label columns"
 _FA_K_DOC = "number of factors to keep; blank: by min_cumvar, else eigenvalues above 1"
 _FA_CUM_DOC = "keep the fewest factors whose cumulative variance reaches this fraction (e.g. 0.85)"
-_VARIANCE_HEADER = (
-    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
-    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
-    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
-)
 
 
 def _fa(data, n_factors=None, min_cumvar=None, id_cols=None, missing=None):
     from nqp_xl.factor import factor_analysis
 
     return factor_analysis(data, n_factors, min_cumvar, id_cols=id_cols, missing=missing)
-
-
-def _fa_per_indicator(table, block, header: list[str], lang) -> list[list]:
-    """One row per indicator, its name first; a header row when the input had one."""
-    return per_indicator(table.names, block, [*texts(("Indicator",), lang), *header] if table.has_header else None)
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC})
@@ -161,7 +151,7 @@ def NQP_KMO(data, lang=None, id_cols=None, missing=None):
     KMO = Σr² / (Σr² + Σa²) over pairs i≠j, r the correlations and a the partial (anti-image)
     correlations -R⁻¹_ij/√(R⁻¹_ii R⁻¹_jj). Source: Kaiser (1970); SPSS FACTOR /PRINT KMO.
     """
-    return _fa(data, id_cols=id_cols, missing=missing).kmo
+    return _fa(data, id_cols=id_cols, missing=missing).to_rows(lang, "kmo")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC})
@@ -171,8 +161,7 @@ def NQP_MSA(data, lang=None, id_cols=None, missing=None):
     MSA_j = Σ_i r_ij² / (Σ_i r_ij² + Σ_i a_ij²) over i≠j, a the partial correlations.
     Source: Kaiser (1970); SPSS FACTOR /PRINT AIC.
     """
-    res = _fa(data, id_cols=id_cols, missing=missing)
-    return _fa_per_indicator(res.table, res.msa[:, None], texts(("MSA",), lang), lang)
+    return _fa(data, id_cols=id_cols, missing=missing).to_rows(lang, "msa")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC})
@@ -182,8 +171,7 @@ def NQP_BARTLETT(data, lang=None, id_cols=None, missing=None):
     χ² = -(n - 1 - (2p+5)/6) ln|R|, df = p(p-1)/2, Sig. the chi-square upper tail; n the
     complete rows, p the indicators. Source: Bartlett (1950); SPSS FACTOR /PRINT KMO.
     """
-    chi2, df, sig = _fa(data, id_cols=id_cols, missing=missing).bartlett
-    return [texts(("Chi-square", "df", "Sig."), lang), [chi2, df, sig]]
+    return _fa(data, id_cols=id_cols, missing=missing).to_rows(lang, "bartlett")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -195,13 +183,7 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
     Extraction Total, %, Cum %, Rotation Total, %, Cum % (percent units). Rotation: varimax
     with Kaiser normalization, columns by sum of squares. Source: SPSS FACTOR /EXTRACTION=PC.
     """
-    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-    table = np.asarray(res.variance_table, dtype=float)
-    if np.isinf(table).any():
-        raise FloatingPointError("a result is not a finite number")
-    shown = table.astype(object)
-    shown[np.isnan(table)] = None  # blank past the kept factors
-    return Cells([texts(_VARIANCE_HEADER, lang), *shown.tolist()])
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "variance")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -215,9 +197,7 @@ def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None,
     """
     from nqp_xl.options import flag
 
-    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-    block = res.rotated_loadings if flag(rotated, "rotated", True) else res.loadings
-    return _fa_per_indicator(res.table, block, res.factor_names, lang)
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "loadings" if flag(rotated, "rotated", True) else "component")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -228,8 +208,7 @@ def NQP_SCORECOEF(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None
     Regression method B = R⁻¹A_rot (R the correlation matrix, A_rot the rotated loadings);
     z the indicators' z-scores with n-1. Source: SPSS FACTOR /SAVE REG.
     """
-    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-    return _fa_per_indicator(res.table, res.score_coefficients, res.factor_names, lang)
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "scorecoef")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -241,9 +220,7 @@ def NQP_FACTORS(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, 
     scores, z with n-1); F = Σ (SS_i/ΣSS)·F_i with SS_i the rotated sums of squares.
     Source: SPSS FACTOR /SAVE REG; the composite as in the Guangdong paper, eq. 6.
     """
-    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-    block = np.column_stack([res.scores, res.composite, res.rank])
-    return cells(res.table, block, [*res.factor_names, *texts(("F", "Rank"), lang)])
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "factors")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -255,8 +232,7 @@ def NQP_SCORE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, mi
     factor scores Z·R⁻¹A_rot, SS_i the rotated sums of squares.
     Source: the Guangdong-cities paper, eqs. 6-7; SPSS FACTOR /SAVE REG.
     """
-    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-    return cells(res.table, res.composite[:, None], [text("F", lang)])
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "score")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC})
@@ -471,8 +447,7 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
     """
     from nqp_xl.panel import subindices
 
-    res = subindices(data, subsystems, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-    return cells(res.table, res.index, list(res.names))
+    return subindices(data, subsystems, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": "one column of numbers (a header cell allowed); blank cells are skipped", "rows": _KEY_DOC.format("values") + ": the row key, e.g. the year", "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group"},
@@ -533,9 +508,7 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
     Extraction h_j = sum_i a_ji^2 over the k kept principal components (row sums of squared
     loadings); Initial is 1 for principal components. Source: SPSS FACTOR /EXTRACTION=PC.
     """
-    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-    block = np.column_stack([np.ones(res.p), res.communalities])
-    return _fa_per_indicator(res.table, block, [text("Initial", lang), text("Extraction", lang)], lang)
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "communalities")
 
 
 @nqp_udf(ranges={"data": "a table with a header row of variable names, e.g. the whole Data table (label columns allowed)", "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"', "groups": "optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method"},
