@@ -23,12 +23,9 @@ import xlwings as xw
 from xlwings.conversion import Converter, RawValueAccessor
 
 import nqp_xl
-from nqp_xl.excel_answer import Cells, answer, cells, com_safe, per_indicator, plain
-from nqp_xl.labels import resolve_lang, text, texts
+from nqp_xl.excel_answer import answer, com_safe
+from nqp_xl.labels import resolve_lang, text
 from nqp_xl.options import one_cell
-
-# the module's own names for the shared layout helpers (older code and tests use them)
-_to_excel = plain
 
 ARG_DOCS = {
     "lang": '"en" (default) or "zh": the language of headers, grade names and messages',
@@ -186,8 +183,16 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
     return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "variance")
 
 
-@nqp_udf(ranges={"data": _FA_DATA_DOC},
-         scalars={"n_factors": _FA_K_DOC, "min_cumvar": _FA_CUM_DOC, "rotated": "TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix"})
+@nqp_udf(
+    ranges={
+        "data": _FA_DATA_DOC,
+    },
+    scalars={
+        "n_factors": _FA_K_DOC,
+        "min_cumvar": _FA_CUM_DOC,
+        "rotated": "TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix",
+    },
+)
 def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
     """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
 
@@ -197,7 +202,8 @@ def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None,
     """
     from nqp_xl.options import flag
 
-    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "loadings" if flag(rotated, "rotated", True) else "component")
+    view = "loadings" if flag(rotated, "rotated", True) else "component"
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, view)
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -251,7 +257,12 @@ def NQP_DESCRIBE(data, lang=None, id_cols=None, missing=None):
 # (NQP_CLUSTER)
 
 
-@nqp_udf(ranges={"values": "the values to grade: one column (e.g. the composite score F) or several, with labels and a header if you like", "names": 'grade names best first: a comma list such as "优,良,中,差" or a range of k cells'})
+@nqp_udf(
+    ranges={
+        "values": "the values to grade: one column (e.g. the composite score F) or several, with labels and a header if you like",
+        "names": 'grade names best first: a comma list such as "优,良,中,差" or a range of k cells',
+    },
+)
 def NQP_CLUSTER(values, k=4, names=None, method=None, lang=None, id_cols=None, missing=None):
     """Grades by k-means clustering, best first: grade name and cluster number for each row (cluster 1 = highest mean of the first column).
 
@@ -339,7 +350,12 @@ def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, m
 # (NQP_COUPLING)
 
 
-@nqp_udf(ranges={"systems": "one column per subsystem index U in [0, 1]; optional header and region columns", "weights": "optional: one weight per subsystem for T (default equal)"})
+@nqp_udf(
+    ranges={
+        "systems": "one column per subsystem index U in [0, 1]; optional header and region columns",
+        "weights": "optional: one weight per subsystem for T (default equal)",
+    },
+)
 def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
     """Coupling coordination degree of 2+ subsystem indices: C, T, D, Level 1-10, Grade (and type for two systems).
 
@@ -356,7 +372,13 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
 # (NQP_GINI, NQP_THEIL)
 
 
-@nqp_udf(ranges={"values": "one column of values >= 0 (a header cell and region-name columns allowed)", "groups": "the group of each row (e.g. East, Central, West, Northeast), same height as values", "by": "optional: the year (or other key) of each row, same height as values: one row of results per value"})
+@nqp_udf(
+    ranges={
+        "values": "one column of values >= 0 (a header cell and region-name columns allowed)",
+        "groups": "the group of each row (e.g. East, Central, West, Northeast), same height as values",
+        "by": "optional: the year (or other key) of each row, same height as values: one row of results per value",
+    },
+)
 def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None):
     """Dagum Gini ratio of values and its decomposition over groups: within, net between and transvariation, with each group's and each pair's Gini.
 
@@ -374,7 +396,13 @@ def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None
     return disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@nqp_udf(ranges={"values": "one column of values >= 0 (a header cell and region-name columns allowed)", "groups": "the group of each row (e.g. East, Central, West, Northeast), same height as values", "by": "optional: the year (or other key) of each row, same height as values: one row of results per value"})
+@nqp_udf(
+    ranges={
+        "values": "one column of values >= 0 (a header cell and region-name columns allowed)",
+        "groups": "the group of each row (e.g. East, Central, West, Northeast), same height as values",
+        "by": "optional: the year (or other key) of each row, same height as values: one row of results per value",
+    },
+)
 def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=None):
     """Theil T index of values and its within/between decomposition over groups, with each group's Theil.
 
@@ -395,7 +423,12 @@ def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=Non
 # (NQP_3SLS)
 
 
-@nqp_udf(ranges={"data": "a table with a header row of variable names (region/year label columns allowed)", "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"'})
+@nqp_udf(
+    ranges={
+        "data": "a table with a header row of variable names (region/year label columns allowed)",
+        "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"',
+    },
+)
 def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=None):
     """Simultaneous equations by 3SLS (default), "ireg3", "2sls" or "ols", as Stata reg3: dependent variables endogenous, all exogenous variables instrument every equation.
 
@@ -424,8 +457,15 @@ def _given(arg) -> bool:
     return not is_empty(arg)
 
 
-@nqp_udf(ranges={"data": "a table with a header row, e.g. the whole panel (Region | Year | indicators)"},
-         scalars={"column": 'the column to match: a header name such as "year", or a column number 1, 2, ...', "value": "the value to keep, e.g. 2022 (the text \"2022\" matches too); blank: every row"})
+@nqp_udf(
+    ranges={
+        "data": "a table with a header row, e.g. the whole panel (Region | Year | indicators)",
+    },
+    scalars={
+        "column": 'the column to match: a header name such as "year", or a column number 1, 2, ...',
+        "value": "the value to keep, e.g. 2022 (the text \"2022\" matches too); blank: every row",
+    },
+)
 def NQP_SELECT(data, column, value=None):
     """The header row and the rows of data whose column equals value (e.g. one year of a panel), to feed the cross-section functions.
 
@@ -437,7 +477,14 @@ def NQP_SELECT(data, column, value=None):
     return select_rows(data, column, value)
 
 
-@nqp_udf(ranges={"data": _DATA_DOC, "subsystems": "one row: the subsystem name of each column of data (blank for labels and unused columns)", "weights": '"entropy" (default), "critic", "cv", "equal", or one weight per column of data', "directions": 'one "+" or "-" per column of data (or per subsystem indicator); default all "+"'})
+@nqp_udf(
+    ranges={
+        "data": _DATA_DOC,
+        "subsystems": "one row: the subsystem name of each column of data (blank for labels and unused columns)",
+        "weights": '"entropy" (default), "critic", "cv", "equal", or one weight per column of data',
+        "directions": 'one "+" or "-" per column of data (or per subsystem indicator); default all "+"',
+    },
+)
 def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
     """One composite index per subsystem beside the table (subsystems in order of first appearance): each column is NQP_INDEX of that subsystem's indicators.
 
@@ -447,11 +494,20 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
     """
     from nqp_xl.panel import subindices
 
-    return subindices(data, subsystems, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
+    res = subindices(data, subsystems, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
+    return res.to_rows(lang)
 
 
-@nqp_udf(ranges={"values": "one column of numbers (a header cell allowed); blank cells are skipped", "rows": _KEY_DOC.format("values") + ": the row key, e.g. the year", "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group"},
-         scalars={"stat": '"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)'})
+@nqp_udf(
+    ranges={
+        "values": "one column of numbers (a header cell allowed); blank cells are skipped",
+        "rows": _KEY_DOC.format("values") + ": the row key, e.g. the year",
+        "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group",
+    },
+    scalars={
+        "stat": '"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)',
+    },
+)
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max or sd, e.g. mean D by year and region.
 
@@ -476,7 +532,13 @@ def NQP_LEVEL(values, lang=None):
     return levels(values).to_rows(lang)
 
 
-@nqp_udf(ranges={"values": "one column of scores to rank (a header cell allowed)", "by": "optional: " + _KEY_DOC.format("values") + ": rank within each value, e.g. the year", "ids": "optional: " + _KEY_DOC.format("values") + ": the region of each row, for the rank change"})
+@nqp_udf(
+    ranges={
+        "values": "one column of scores to rank (a header cell allowed)",
+        "by": "optional: " + _KEY_DOC.format("values") + ": rank within each value, e.g. the year",
+        "ids": "optional: " + _KEY_DOC.format("values") + ": the region of each row, for the rank change",
+    },
+)
 def NQP_RANK(values, by=None, ids=None, lang=None):
     """Rank beside the values (1 = highest within its by group, ties share the lowest rank) and, with ids, Change since the previous by value (positive = moved up).
 
@@ -511,8 +573,16 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
     return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "communalities")
 
 
-@nqp_udf(ranges={"data": "a table with a header row of variable names, e.g. the whole Data table (label columns allowed)", "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"', "groups": "optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method"},
-         scalars={"methods": 'the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas'})
+@nqp_udf(
+    ranges={
+        "data": "a table with a header row of variable names, e.g. the whole Data table (label columns allowed)",
+        "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"',
+        "groups": "optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method",
+    },
+    scalars={
+        "methods": 'the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas',
+    },
+)
 def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
     """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
 
@@ -535,8 +605,16 @@ _DYN_BY_DOC = "optional: the group of each row (e.g. the year), aligned with val
 _DYN_WEIGHTS_DOC = "a square spatial weights range: region names across the first row and down the first column, blank = 0"
 
 
-@nqp_udf(ranges={"values": _DYN_VALUES_DOC, "by": _DYN_BY_DOC},
-         scalars={"points": "number of grid points (rows), default 100", "bandwidth": '"nrd0" (default, R bw.nrd0), "scott" (R bw.nrd) or a positive number'})
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "by": _DYN_BY_DOC,
+    },
+    scalars={
+        "points": "number of grid points (rows), default 100",
+        "bandwidth": '"nrd0" (default, R bw.nrd0), "scott" (R bw.nrd) or a positive number',
+    },
+)
 def NQP_KDENSITY(values, by=None, points=100, bandwidth="nrd0", lang=None, id_cols=None, missing=None):
     """Gaussian kernel density curves of values, one column per by value (e.g. year) on one common grid: header x, then the densities.
 
@@ -549,8 +627,16 @@ def NQP_KDENSITY(values, by=None, points=100, bandwidth="nrd0", lang=None, id_co
     return kernel_density(values, by, points, bandwidth, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@nqp_udf(ranges={"values": _DYN_VALUES_DOC, "ids": _DYN_IDS_DOC, "years": _DYN_YEARS_DOC},
-         scalars={"kind": '"sigma" (default): dispersion by year; "beta": absolute beta-convergence first to last year'})
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "ids": _DYN_IDS_DOC,
+        "years": _DYN_YEARS_DOC,
+    },
+    scalars={
+        "kind": '"sigma" (default): dispersion by year; "beta": absolute beta-convergence first to last year',
+    },
+)
 def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_cols=None, missing=None):
     """Sigma-convergence (Year, N, Mean, Std. Dev., CV by year) or absolute beta-convergence (beta, Std. Err., t, P, R-squared, N, speed, half-life).
 
@@ -587,8 +673,18 @@ def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
     return rows
 
 
-@nqp_udf(ranges={"values": _DYN_VALUES_DOC, "ids": _DYN_IDS_DOC, "weights": _DYN_WEIGHTS_DOC, "by": _DYN_BY_DOC},
-         scalars={"assumption": '"randomization" (default) or "normality", as spdep moran.test', "style": '"W" (default): row-standardised weights; "B": the weights as given'})
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "ids": _DYN_IDS_DOC,
+        "weights": _DYN_WEIGHTS_DOC,
+        "by": _DYN_BY_DOC,
+    },
+    scalars={
+        "assumption": '"randomization" (default) or "normality", as spdep moran.test',
+        "style": '"W" (default): row-standardised weights; "B": the weights as given',
+    },
+)
 def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="W", lang=None, id_cols=None, missing=None):
     """Global Moran's I of values on a spatial weights matrix, one row per by value (e.g. year): By, I, E[I], Var[I], z, P (two-sided), as R spdep moran.test.
 
@@ -601,8 +697,18 @@ def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="
     return moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@nqp_udf(ranges={"values": "one column of values of one year, optional header and region label columns", "ids": _DYN_IDS_DOC, "weights": _DYN_WEIGHTS_DOC},
-         scalars={"permutations": "conditional permutations for the pseudo P, default 999", "seed": "random seed of the permutations (a whole number), default 1", "style": '"W" (default): row-standardised weights; "B": the weights as given'})
+@nqp_udf(
+    ranges={
+        "values": "one column of values of one year, optional header and region label columns",
+        "ids": _DYN_IDS_DOC,
+        "weights": _DYN_WEIGHTS_DOC,
+    },
+    scalars={
+        "permutations": "conditional permutations for the pseudo P, default 999",
+        "seed": "random seed of the permutations (a whole number), default 1",
+        "style": '"W" (default): row-standardised weights; "B": the weights as given',
+    },
+)
 def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=None, id_cols=None, missing=None):
     """Local Moran's I (LISA) of each region beside the table: Ii, z, pseudo P from seeded conditional permutations, and Quadrant (HH, LH, LL, HL).
 
