@@ -27,10 +27,33 @@ from nqp_xl.excel_answer import answer, com_safe
 from nqp_xl.labels import resolve_lang, text
 from nqp_xl.options import one_cell
 
-ARG_DOCS = {
-    "lang": '"en" (default) or "zh": the language of headers, grade names and messages',
-    "id_cols": "how many leading columns of the range are labels (region, year); blank: detected",
-    "missing": '"listwise" (default): a row with a blank or error cell is left out; "error": refuse it',
+# The texts of arguments a function does not describe itself (docs/SPEC.md): Excel's function
+# wizard shows them, and docs/make_reference.py prints them.
+ARG_DOCS: dict[str, str] = {
+    "data": "the indicator table: optional header row of indicator names, optional region "
+            "(and year) label columns, one row per region",
+    "values": "the values to analyse (one column, or several), optional header and label columns",
+    "n_factors": "number of factors k; omitted: chosen by `min_cumvar`, else eigenvalue > 1",
+    "min_cumvar": "smallest cumulative share of variance to reach, a fraction such as 0.85 "
+                  "(used when `n_factors` is omitted)",
+    "rotated": "TRUE (default) for the varimax-rotated loadings, FALSE for the unrotated ones",
+    "k": "number of grades (default 4)",
+    "names": 'grade names, best first: a comma list such as "优,良,中,差" or a range',
+    "method": "the method's name (see the function's description for the choices)",
+    "directions": 'one "+" or "-" (or 1 / -1) per indicator; default all "+"',
+    "weights": 'a method name ("entropy", "critic", "cv", "equal") or a range of one weight '
+               "per indicator",
+    "model": '"standard" (default) or "wang" (Wang Shujia et al. 2021 corrected C)',
+    "groups": "the group (e.g. region) of each value, aligned with `values`",
+    "equations": 'equations "y ~ x1 + x2", one per cell, or one text separated by ";"',
+    "shift": "entropy only: a constant added after min-max normalising (e.g. 0.0001, "
+             "or SPSSAU's 0.01); default 0",
+    "lang": '"en" (default) or "zh" for the header texts; the environment variable '
+            "NQP_XL_LANG sets the default",
+    "id_cols": "number of leading label columns (panels: Region | Year → 2); omitted: detected "
+               "(leading columns whose cells are all text)",
+    "missing": '"listwise" (default: rows with a blank or error cell are left out and answer '
+               'blank) or "error" (refuse such rows)',
 }
 
 
