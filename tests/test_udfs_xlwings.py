@@ -129,8 +129,18 @@ def test_every_function_is_called():
     assert {name for _, name, _ in CALLS} == set(nqp_udfs.__all__)
 
 
+# Functions still decorated the older way (xlwings' default converters): NQP_MARKOV is being
+# rewritten on another branch and moves onto @nqp_udf when it lands.  Any other function must be
+# on @nqp_udf (which records __xlfunc__ off Windows too).
+OLDER_STYLE = {"NQP_MARKOV"}
+
+
+def test_every_function_is_declared_by_nqp_udf():
+    assert {n for n in nqp_udfs.__all__ if not hasattr(getattr(nqp_udfs, n), "__xlfunc__")} == OLDER_STYLE
+
+
 def test_every_argument_is_raw_and_ranges_are_two_dimensional(xl):
-    for name in nqp_udfs.__all__:
+    for name in sorted(set(nqp_udfs.__all__) - OLDER_STYLE):
         xlf = getattr(xl.module, name).__xlfunc__
         mine = getattr(nqp_udfs, name).__xlfunc__  # recorded by the decorator off Windows
         assert xlf["category"] == "nqp-xl" and xlf["ret"]["options"]["convert"].__name__ == "ExcelAnswer"
