@@ -194,10 +194,16 @@ def _refuse_cell(i: int, j: int, v: Any, names, labels, start: int, n_lab: int) 
 
 
 def label_text(v: Any) -> str:
+    """A label cell as text: TRUE/FALSE, 2022 (not 2022.0), an Excel error code as its text
+    (#N/A), a date as 2021-03-01."""
     if isinstance(v, bool):
         return str(v).upper()
     if isinstance(v, (float, np.floating)) and math.isfinite(v) and v == int(v):
         return str(int(v))
+    if type(v) is int and v in EXCEL_ERROR_CODES:
+        return EXCEL_ERROR_CODES[v]
+    if isinstance(v, dt.date):
+        return f"{v:%Y-%m-%d}"
     return str(v).strip()
 
 

@@ -232,3 +232,14 @@ def test_a_failure_answers_one_line_not_a_traceback(xl):
     got = xl.call("NQP_VARIANCE", ComRange(com_value(CROSS)), "many")
     assert got == '#NQP! n_factors must be a whole number, not "many"'
     np.testing.assert_equal(xl.call("NQP_KMO", ComRange(com_value(CROSS))), nqp_udfs.NQP_KMO(CROSS))
+
+
+def test_label_cells_as_com_hands_them_over():
+    """Tuples of rows; a label cell holding an error code or a date reads as its text."""
+    from nqp_xl.table import check_table
+
+    rows = com_value([["region", "a", "b"], ["x", 1.0, 2.0], ["#N/A", 2.0, 3.0], [dt.datetime(2020, 1, 2), 3.0, 1.0],
+                      ["w", 4.0, 5.0]])
+    t = check_table(rows, id_cols=1)
+    assert t.labels == (("x",), ("#N/A",), ("2020-01-02",), ("w",)) and t.values.tolist()[1] == [2.0, 3.0]
+    assert check_table(rows, id_cols=1) is t  # the same COM range again: recognised, not converted
