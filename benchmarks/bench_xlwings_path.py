@@ -19,7 +19,9 @@ its seeded 20,000 x 40 county table.  Three ways, in turns in each round:
 Every chain starts cold (nqp-xl's cache and memory of ranges cleared); each way gets its
 own copy of the cells made outside the timing, the same object for every formula of a chain
 (as bench_chain.py does).  The ratio is taken per round; the report gives the median and
-range.  Exits 1 when the median raw/functions ratio is over 1.2.
+range.  Both run with one BLAS/OpenMP thread (``--threads``, as bench_chain.py): on this
+shared 2-core machine, threads waiting for each other at every BLAS call turn the ratios
+into noise.  Exits 1 when the median raw/functions ratio is over 1.2.
 """
 from __future__ import annotations
 
@@ -37,8 +39,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT / "udfs"), str(ROOT / "tests"), str(HERE)]
 
+from bench_chain import K, _pin_threads, county_panel, subsystem_row  # noqa: E402
+
+if __name__ == "__main__":
+    _pin_threads(sys.argv[1:], __file__)  # one BLAS thread unless --threads says otherwise, as bench_chain.py
+
 import nqp_udfs  # noqa: E402
-from bench_chain import K, county_panel, subsystem_row  # noqa: E402
 from excel_com import ComRange, com_value, excel  # noqa: E402
 from nqp_xl import cache  # noqa: E402
 
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--size", default="20000x40")
+    ap.add_argument("--threads", default="1", help="BLAS/OpenMP threads (0: the libraries' defaults)")
     args = ap.parse_args(argv)
     n, p = map(int, args.size.lower().split("x"))
     rows = county_panel(n, p)

@@ -320,7 +320,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     from .composite import WEIGHT_METHODS, composite_index, minmax_subsets
 
     frame = hasattr(data, "iloc") and hasattr(data, "columns")  # a DataFrame: rows only if needed
-    plain = type(data) is list and bool(data) and type(data[0]) is list  # a range as xlwings hands it
+    plain = type(data) in (list, tuple) and bool(data) and type(data[0]) in (list, tuple)  # a range (COM: tuples)
     rows = None if frame or plain else range_rows(data)
     width = data.shape[1] if frame else len(data[0]) if plain else len(rows[0])
     names_row = flatten(subsystems)
