@@ -19,7 +19,8 @@ its seeded 20,000 x 40 county table.  Three ways, in turns in each round:
 Every chain starts cold (nqp-xl's cache and memory of ranges cleared); each way gets its
 own copy of the cells made outside the timing, the same object for every formula of a chain
 (as bench_chain.py does).  The ratio is taken per round; the report gives the median and
-range.  Both run with one BLAS/OpenMP thread (``--threads``, as bench_chain.py): on this
+range; then, for information, xlwings' read of the range and write of NQP_STANDARDIZE's
+answer on their own, both ways.  Both run with one BLAS/OpenMP thread (``--threads``, as bench_chain.py): on this
 shared 2-core machine, threads waiting for each other at every BLAS call turn the ratios
 into noise.  Exits 1 when the median raw/functions ratio is over 1.2.
 """
@@ -97,6 +98,34 @@ def _check(answer) -> None:
         raise SystemExit(f"benchmark chain failed: {answer}")
 
 
+def conversion_times(xl, direct_in: dict, com_in: dict, repeat: int = 5) -> dict[str, float]:
+    """xlwings' own read of the county range and write of NQP_STANDARDIZE's answer of the same
+    size, with the default converters and with raw / ExcelAnswer (median ms; information)."""
+    from xlwings import conversion
+    from xlwings.main import Range
+
+    windows = sys.modules["xlwings"]._xlwindows
+    answer = nqp_udfs.NQP_STANDARDIZE(direct_in["rows"])
+    ret = getattr(xl.module, "NQP_STANDARDIZE").__xlfunc__["ret"]["options"]
+    steps = {
+        "read, default (ndim=2)": lambda: conversion.read(Range(impl=windows.Range(xl=ComRange(com_in["rows"]))),
+                                                          None, {"ndim": 2}),
+        "read, raw": lambda: conversion.read(Range(impl=windows.Range(xl=ComRange(com_in["rows"]))),
+                                             None, {"convert": "raw", "ndim": 2}),
+        "write NQP_STANDARDIZE, default": lambda: conversion.write(answer, None, {}),
+        "write NQP_STANDARDIZE, ExcelAnswer": lambda: conversion.write(answer, None, ret),
+    }
+    out = {}
+    for k, fn in steps.items():
+        ts = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            ts.append((time.perf_counter() - t0) * 1e3)
+        out[k] = statistics.median(ts)
+    return out
+
+
 def timed(fn) -> float:
     cache.clear()
     gc.collect()
@@ -127,9 +156,13 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.rounds):
             for k, fn in ways.items():
                 times[k].append(timed(fn))
+        steps = conversion_times(xl, direct_in, com_in)
     print(f"county chain {n} x {p}, {len(CHAIN)} formulas, {args.rounds} rounds (median, range in s)")
     for k, ts in times.items():
         print(f"  {k:<18} {statistics.median(ts):7.3f}  [{min(ts):.3f} .. {max(ts):.3f}]")
+    print(f"xlwings' conversion of one {n} x {p + 1} range and answer (median ms):")
+    for k, ms in steps.items():
+        print(f"  {k:<36} {ms:8.1f}")
     worst = 0.0
     for k in ("raw (now)", "default (before)"):
         ratios = [a / b for a, b in zip(times[k], times["functions"])]
