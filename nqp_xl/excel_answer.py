@@ -139,33 +139,42 @@ def com_safe(value: Any) -> Any:
 
 # --------------------------------------------------------------------------- failures
 
-def inner_error(arguments: Iterable[Any]) -> str | None:
+def _single(v: Any) -> Any:
+    while isinstance(v, (list, tuple)) and len(v) == 1:
+        v = v[0]
+    return v
+
+
+def inner_error(arguments: Iterable[Any], ranges: Iterable[Any] | None = None) -> str | None:
     """The ``#NQP!`` answer of an inner formula that one of the arguments holds (a single
     cell, as ``INDEX(NQP_INDEX(...),0,1)`` of a failed answer is), or None.
 
     A function given a failed inner answer repeats its message, as Excel passes an error on,
-    rather than saying "no row is complete" about the one text cell it received.  An argument
-    that is one Excel error (``#REF!`` from ``INDEX`` of a failed answer, or its COM code) is
-    named as such."""
-    excel_error = None
-    for v in arguments:
-        while isinstance(v, (list, tuple)) and len(v) == 1:
-            v = v[0]
+    rather than saying "no row is complete" about the one text cell it received.  A range
+    argument (``ranges``: their values; default all arguments) that is one Excel error
+    (``#REF!`` from ``INDEX`` of a failed answer, or its COM code) is named as such; an option
+    holding one is named by :func:`nqp_xl.options.option_cell`."""
+    arguments = list(arguments)
+    for v in map(_single, arguments):
         if isinstance(v, str) and v.startswith("#NQP! "):
             return v
-        if excel_error is None and isinstance(v, (str, int)) and not isinstance(v, bool) and is_error_value(v):
+    excel_error = None
+    for v in map(_single, arguments if ranges is None else ranges):
+        if isinstance(v, (str, int)) and not isinstance(v, bool) and is_error_value(v):
             excel_error = EXCEL_ERROR_CODES[v] if isinstance(v, int) else v
+            break
     if excel_error is not None:
         return as_cell_text(f"an argument is the single error {excel_error}, not a range of values: an inner "
                             "formula failed (another NQP cell of the sheet shows why) or a reference is wrong")
     return None
 
 
-def answer(compute: Callable[[], Any], function: str, arguments: Iterable[Any] = ()) -> Any:
+def answer(compute: Callable[[], Any], function: str, arguments: Iterable[Any] = (),
+           ranges: Iterable[Any] | None = None) -> Any:
     """Run ``compute`` and answer its plain value, or a ``#NQP!`` text; never a traceback.
 
-    ``arguments`` are the call's arguments, looked at only when ``compute`` fails with an
-    :class:`NQPError` (see :func:`inner_error`).  The garbage collector pauses meanwhile: a
+    ``arguments`` are the call's arguments and ``ranges`` the values of its range arguments,
+    looked at only when ``compute`` fails with an :class:`NQPError` (see :func:`inner_error`).  The garbage collector pauses meanwhile: a
     large range means tens of thousands of row lists, and collections triggered by creating
     them cost more than the numerics (``nqp_xl.collector``).
     """
@@ -173,7 +182,7 @@ def answer(compute: Callable[[], Any], function: str, arguments: Iterable[Any] =
         try:
             return plain(compute())
         except NQPError as err:
-            return inner_error(arguments) or err.as_cell()
+            return inner_error(arguments, ranges) or err.as_cell()
         except FloatingPointError:
             return as_cell_text(f"{function} could not compute a finite result for this data; "
                                 "check for constant or collinear indicators")

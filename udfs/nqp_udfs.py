@@ -119,6 +119,7 @@ def nqp_udf(ranges: Mapping[str, str] | None = None, scalars: Mapping[str, str] 
         if unknown:
             raise TypeError(f"{name} has no argument {', '.join(sorted(unknown))}")
         lang_at = params.index("lang") if "lang" in params else None
+        range_at = [i for i, p in enumerate(params) if p in ranges]
 
         @functools.wraps(body)
         def udf(*args: Any, **kwargs: Any) -> Any:
@@ -126,7 +127,8 @@ def nqp_udf(ranges: Mapping[str, str] | None = None, scalars: Mapping[str, str] 
                 a, kw = (args, kwargs) if lang_at is None else _with_lang(args, kwargs, lang_at)
                 return body(*a, **kw)
 
-            return answer(compute, name, (*args, *kwargs.values()))
+            given = [args[i] for i in range_at if i < len(args)] + [v for k, v in kwargs.items() if k in ranges]
+            return answer(compute, name, (*args, *kwargs.values()), given)
 
         for p in params:  # xlwings: every argument raw; ranges also two-dimensional
             extra = {"ndim": 2} if p in ranges else {}
