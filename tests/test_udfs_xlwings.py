@@ -52,7 +52,7 @@ SUBS = [[None] + ["Innovation"] * 4 + ["Industry"] * 4]
 DIRS = [["+"] * 7 + ["-"]]
 F_COL = [[r[-2]] for r in nqp_udfs.NQP_FACTORS(CROSS, 2)]
 SYSTEMS = nqp_udfs.NQP_SUBINDEX(CROSS, SUBS)
-INDEX = nqp_udfs.NQP_INDEX(PANEL_X, "entropy", MISSING, MISSING, 3) if False else nqp_udfs.NQP_INDEX(PANEL_X, None, None, None, 3)
+INDEX = nqp_udfs.NQP_INDEX(PANEL_X, None, None, None, 3)  # the composite index of the panel (3 label columns)
 D_COL = [[r[2]] for r in nqp_udfs.NQP_COUPLING(SYSTEMS)]
 W = bundled_weights("contiguity", lang="en")
 IDS, YEARS, REGIONS = col(PANEL_X, "province_en"), col(PANEL_X, "year"), col(PANEL_X, "region")
