@@ -332,13 +332,15 @@ class FactorResult:
             return cells(self.table, block, [*self.factor_names, *texts(("F", "Rank"), lang)])
         if view == "score":
             return cells(self.table, self.composite[:, None], [text("F", lang)])
-        per = {"msa": (self.msa[:, None], texts(("MSA",), lang)),
-               "loadings": (self.rotated_loadings, self.factor_names),
-               "component": (self.loadings, self.factor_names),
-               "scorecoef": (self.score_coefficients, self.factor_names),
-               "communalities": (np.column_stack([np.ones(self.p), self.communalities]),
-                                 texts(("Initial", "Extraction"), lang))}
-        block, header = per[view]
+        if view == "msa":
+            block, header = self.msa[:, None], texts(("MSA",), lang)
+        elif view == "communalities":
+            block, header = np.column_stack([np.ones(self.p), self.communalities]), texts(("Initial", "Extraction"), lang)
+        else:  # one block per factor, computed only for the view asked for
+            matrix = {"loadings": "rotated_loadings", "component": "loadings", "scorecoef": "score_coefficients"}
+            if view not in matrix:
+                raise ValueError(f"view must be one of {FACTOR_VIEWS}, not {view!r}")
+            block, header = getattr(self, matrix[view]), self.factor_names
         return indicator_rows(self.table, block, header, lang)
 
     # -- text
