@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from .errors import NQPError
+from .excel_answer import cells
 from .labels import resolve_lang, text, texts
 from .options import choice, flatten, is_blank
 from .table import Table, check_table
@@ -114,6 +115,13 @@ class Coupling:
     @property
     def n_systems(self) -> int:
         return int(self.weights.shape[0])
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """C, T, D, Level, Grade (and Type for two systems) beside the table, aligned with the input."""
+        kinds = self.relative_type(lang)
+        header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
+        numbers = np.column_stack([self.C, self.T, self.D, self.level])
+        return cells(self.table, numbers, texts(header, lang), [self.grade(lang)] + ([kinds] if kinds is not None else []))
 
     def relative_type(self, lang: str | None = None) -> list[str] | None:
         """For two systems: "<U1> lagging", "Synchronous" or "<U2> lagging" per row."""

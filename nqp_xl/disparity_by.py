@@ -16,8 +16,9 @@ import numpy as np
 
 from .disparity import DagumGini, Theil, grouped_values, share
 from .errors import NQPError
+from .labels import text
 
-__all__ = ["ByDisparity", "disparity_by", "gini_by_table", "theil_by_table"]
+__all__ = ["ByDisparity", "disparity_by"]
 
 
 
@@ -32,6 +33,12 @@ class ByDisparity:
     groups: tuple[str, ...]
     present: list[list[int]]
     results: list
+    kind: str = "gini"
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """One row per by value: NQP_GINI's or NQP_THEIL's columns (see :func:`_gini_rows`, :func:`_theil_rows`)."""
+        first = self.by_header if self.by_header else text("By", lang)
+        return (_gini_rows if self.kind == "gini" else _theil_rows)(self, first)
 
 
 def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols: Any = None,
@@ -73,20 +80,14 @@ def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols:
         results.append(make(np.ascontiguousarray(y), local, tuple(g.names[j] for j in used)))
         present.append(used)
     return ByDisparity(by_header=header, keys=order, groups=g.names if grouped else (), present=present,
-                       results=results)
+                       results=results, kind=kind)
 
 
-def _by_first(res: ByDisparity, lang: str | None) -> str:
-    from .labels import text
-
-    return res.by_header if res.by_header else text("By", lang)
-
-
-def gini_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
+def _gini_rows(res: ByDisparity, first: str) -> list[list]:
     """NQP_GINI with by: By, G, Gw, Gnb, Gt, Gw %, Gnb %, Gt %, G (group)…, G (pair)… per by value."""
     k = len(res.groups)
     pairs = [(j, h) for j in range(k) for h in range(j + 1, k)]
-    header = [_by_first(res, lang), "G"]
+    header = [first, "G"]
     if k:
         header += ["Gw", "Gnb", "Gt", "Gw %", "Gnb %", "Gt %"]
         header += [f"G ({name})" for name in res.groups]
@@ -104,10 +105,10 @@ def gini_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
     return out
 
 
-def theil_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
+def _theil_rows(res: ByDisparity, first: str) -> list[list]:
     """NQP_THEIL with by: By, T, Tw, Tb, Tw %, Tb %, T (group)… per by value."""
     k = len(res.groups)
-    header = [_by_first(res, lang), "T"]
+    header = [first, "T"]
     if k:
         header += ["Tw", "Tb", "Tw %", "Tb %"] + [f"T ({name})" for name in res.groups]
     out = [header]

@@ -31,6 +31,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import NQPError
+from .excel_answer import blank_nan
+from .labels import text, texts
 from .options import flatten, whole_number
 from .columns import key_cells as flat_cells, one_column_table
 from .table import Table, is_error_value
@@ -242,6 +244,11 @@ class KernelDensity:
     counts: np.ndarray
     by_header: str = ""
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header x, then each group (or Density without groups); one row per grid point."""
+        heads = [text("Density", lang)] if self.groups == [None] else list(self.groups)
+        return [[text("x", lang), *heads]] + np.column_stack([self.grid, self.density]).tolist()
+
 
 def _bandwidth_rule(value: Any) -> Any:
     cells = flatten(value)
@@ -303,6 +310,12 @@ class SigmaConvergence:
     sd: np.ndarray
     cv: np.ndarray
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header Year, N, Mean, Std. Dev., CV; one row per year (CV blank when the mean is 0)."""
+        block = zip(self.years, self.n.tolist(), self.mean.tolist(), self.sd.tolist(), blank_nan(self.cv))
+        return [texts(("Year", "N", "Mean", "Std. Dev.", "CV"), lang)] + [[y, float(n), m, s, c]
+                                                                          for y, n, m, s, c in block]
+
 
 def _panel(values, ids, years, id_cols, missing, what: str) -> KeyedValues:
     if years is None:
@@ -358,6 +371,13 @@ class BetaConvergence:
     @property
     def half_life(self) -> float | None:
         return math.log(2) / self.speed if self.speed else None
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Statistic, Value: β, its Std. Err., t, P, R², N, speed and half-life (blank unless β < 0)."""
+        stats = (("β", self.beta), ("Std. Err.", self.se), ("t", self.t), ("P>|t|", self.p),
+                 ("R-squared", None if np.isnan(self.r2) else self.r2), ("N", float(self.n)),
+                 ("Speed λ", self.speed), ("Half-life", self.half_life))
+        return [texts(("Statistic", "Value"), lang)] + [[text(k, lang), v] for k, v in stats]
 
 
 def beta_convergence(values: Any, ids: Any, years: Any,

@@ -31,6 +31,8 @@ from scipy.special import chdtrc
 from . import options
 from .cache import cached
 from .errors import NQPError
+from .excel_answer import Cells, cells, indicator_rows
+from .labels import text, texts
 from .ranks import rank_desc
 from .rotation import kaiser_varimax, positive_signs, varimax_criterion
 from .table import Table, check_table
@@ -154,6 +156,14 @@ def composite_weights(rotated: Any) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the result
+
+FACTOR_VIEWS = ("kmo", "msa", "bartlett", "variance", "loadings", "component", "scorecoef", "factors", "score",
+                "communalities")
+VARIANCE_HEADER = (
+    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
+    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
+    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -301,6 +311,37 @@ class FactorResult:
         rpct = self.rotated_ss / p * 100.0
         out[:k, 7], out[:k, 8], out[:k, 9] = self.rotated_ss, rpct, np.cumsum(rpct)
         return out
+
+    # -- tables
+    def to_rows(self, lang: str | None = None, view: str = "loadings") -> Any:
+        """One of the SPSS tables as worksheet rows (``view`` in :data:`FACTOR_VIEWS`):
+        per-indicator tables have an Indicator column and a header row when the input had
+        one; "factors" and "score" are aligned with the input; "kmo" is one number."""
+        if view == "kmo":
+            return self.kmo
+        if view == "bartlett":
+            return [texts(("Chi-square", "df", "Sig."), lang), list(self.bartlett)]
+        if view == "variance":
+            if np.isinf(self.variance_table).any():
+                raise FloatingPointError("a result is not a finite number")
+            shown = np.asarray(self.variance_table, dtype=float).astype(object)
+            shown[np.isnan(self.variance_table)] = None  # blank past the kept factors
+            return Cells([texts(VARIANCE_HEADER, lang), *shown.tolist()])
+        if view == "factors":
+            block = np.column_stack([self.scores, self.composite, self.rank])
+            return cells(self.table, block, [*self.factor_names, *texts(("F", "Rank"), lang)])
+        if view == "score":
+            return cells(self.table, self.composite[:, None], [text("F", lang)])
+        if view == "msa":
+            block, header = self.msa[:, None], texts(("MSA",), lang)
+        elif view == "communalities":
+            block, header = np.column_stack([np.ones(self.p), self.communalities]), texts(("Initial", "Extraction"), lang)
+        else:  # one block per factor, computed only for the view asked for
+            matrix = {"loadings": "rotated_loadings", "component": "loadings", "scorecoef": "score_coefficients"}
+            if view not in matrix:
+                raise ValueError(f"view must be one of {FACTOR_VIEWS}, not {view!r}")
+            block, header = getattr(self, matrix[view]), self.factor_names
+        return indicator_rows(self.table, block, header, lang)
 
     # -- text
     def summary(self) -> str:

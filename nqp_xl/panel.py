@@ -29,12 +29,14 @@ import numpy as np
 from .columns import (aligned_keys, one_column_table, is_text_cell, key_of, key_text, label_count, order_keys,
                       range_rows, take_columns)
 from .errors import NQPError
+from .excel_answer import Cells, cells
+from .labels import text, texts
 from .options import choice, flatten, is_blank, is_empty, one_cell
 from .ranks import rank_desc
 from .table import EXCEL_ERROR_CODES, Table, check_table
 
 __all__ = ["select_rows", "PIVOT_STATS", "STAT_NAMES", "pivot", "Pivot", "rank_within", "Ranked", "levels",
-           "subindices", "Subindices"]
+           "Levels", "subindices", "Subindices"]
 
 
 # ----------------------------------------------------------------------------- select
@@ -126,6 +128,12 @@ class Pivot:
     column_keys: list | None
     cells: list[list]
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header row (the rows header, then each column key, or the stat's name), then one
+        row per row key; a blank where no value falls."""
+        heads = self.column_keys if self.column_keys is not None else [text(STAT_NAMES[self.stat], lang)]
+        return [[self.row_header or "", *heads]] + [[k, *row] for k, row in zip(self.row_keys, self.cells)]
+
 
 def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean") -> Pivot:
     """``stat`` of ``values`` by the keys of ``rows`` (and ``columns``); blank values skipped.
@@ -169,6 +177,13 @@ class Ranked:
     table: Table
     rank: np.ndarray
     change: list | None
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Rank (and Change) beside the values, aligned with the input."""
+        if self.change is None:
+            return cells(self.table, self.rank[:, None], [text("Rank", lang)])
+        rows = [[float(r), c] for r, c in zip(self.rank.tolist(), self.change)]
+        return Cells(self.table.aligned(rows, texts(("Rank", "Change"), lang)))
 
 
 def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
@@ -227,7 +242,21 @@ def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
 # ----------------------------------------------------------------------------- levels
 
 
-def levels(values: Any) -> tuple[Table, np.ndarray]:
+@dataclass(frozen=True)
+class Levels:
+    """The coupling-coordination Level (1–10) of each complete row's D."""
+
+    table: Table
+    level: np.ndarray
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Level and Grade beside the values, aligned with the input."""
+        from .coupling import grade
+
+        return cells(self.table, self.level[:, None], texts(("Level", "Grade"), lang), [grade(self.level, lang)])
+
+
+def levels(values: Any) -> Levels:
     """The coupling-coordination Level (1–10) of D values in [0, 1], as NQP_COUPLING classes them."""
     from .coupling import level
 
@@ -237,7 +266,7 @@ def levels(values: Any) -> tuple[Table, np.ndarray]:
     if bad.size:
         i = int(np.flatnonzero(t.keep)[bad[0]])
         raise NQPError(f"{t.who(i)} has D = {d[bad[0]]:.10g}; coupling coordination degrees lie in [0, 1]")
-    return t, level(np.clip(d, 0.0, 1.0))
+    return Levels(t, level(np.clip(d, 0.0, 1.0)))
 
 
 # ----------------------------------------------------------------------------- subsystem indices
@@ -255,6 +284,10 @@ class Subindices:
     @property
     def index(self) -> np.ndarray:
         return np.column_stack([r.index for r in self.results])
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """One index per subsystem beside the table, aligned with the input (subsystem names as header)."""
+        return cells(self.table, self.index, list(self.names))
 
 
 def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int, n_sub: int) -> list | None:
@@ -287,7 +320,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     from .composite import WEIGHT_METHODS, composite_index, minmax_subsets
 
     frame = hasattr(data, "iloc") and hasattr(data, "columns")  # a DataFrame: rows only if needed
-    plain = type(data) is list and bool(data) and type(data[0]) is list  # a range as xlwings hands it
+    plain = type(data) in (list, tuple) and bool(data) and type(data[0]) in (list, tuple)  # a range (COM: tuples)
     rows = None if frame or plain else range_rows(data)
     width = data.shape[1] if frame else len(data[0]) if plain else len(rows[0])
     names_row = flatten(subsystems)

@@ -20,6 +20,7 @@ import numpy as np
 from .columns import aligned_keys, key_text
 from .equations import system_data
 from .errors import NQPError
+from .labels import text
 from .options import is_blank, is_empty
 from .simultaneous import METHODS, SystemFit, fit_system
 from .table import parse_text_list
@@ -63,6 +64,16 @@ class RegTable:
             out.append(["N", *(float(f.n) for f in self.fits)])
             out.append(["R²", *(fixed3(f.rsquared[i]) for f in self.fits)])
         return out
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """NQP_REGTABLE's answer: a header row of the columns, :meth:`rows` with N and R² in
+        ``lang``, then the footnote on the stars."""
+        heads = self.columns if self.by_group else [text(METHOD_NAMES[m], lang) for m in self.columns]
+        body = self.rows()
+        for r in body:
+            if r[0] in ("N", "R²"):
+                r[0] = text(r[0], lang)
+        return [[None, *heads], *body, [text(FOOTNOTE, lang), *([None] * len(heads))]]
 
 
 def _methods(methods: Any) -> list[str]:

@@ -35,6 +35,8 @@ from scipy import sparse
 
 from .dynamics import MIN_REGIONS, KeyedValues, groups_of, key_text, keyed_values, require_ids
 from .errors import NQPError
+from .excel_answer import blank_nan
+from .labels import text, texts
 from .options import choice, whole_number
 from .provinces import region_key
 from .table import cell_name, is_error_value
@@ -251,6 +253,12 @@ class MoranResult:
     assumption: str
     by_header: str = ""
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header By (or the by column's header), I, E[I], Var[I], z, P; one row per group."""
+        header = [self.by_header or text("By", lang), *texts(("I", "E[I]", "Var[I]", "z", "P"), lang)]
+        block = np.column_stack([self.I, self.expected, self.variance, self.z, self.p]).tolist()
+        return [header] + [[g, *row] for g, row in zip(self.groups, block)]
+
 
 def moran_statistics(y: np.ndarray, W: sparse.csr_matrix, randomisation: bool) -> tuple[float, float, float]:
     """Moran's I, E[I] and Var[I] as spdep ``moran.test`` for values y on weights W."""
@@ -338,6 +346,11 @@ class LocalMoran:
 
     def quadrant_names(self) -> list[str]:
         return [QUADRANTS[q] for q in self.quadrant]
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Ii, z (blank where Var_i = 0), Pseudo P and Quadrant beside the values, aligned with the input."""
+        rows = [list(r) for r in zip(self.Ii.tolist(), blank_nan(self.z), self.p.tolist(), self.quadrant_names())]
+        return self.keyed.aligned(rows, texts(("Ii", "z", "Pseudo P", "Quadrant"), lang))
 
 
 def local_moran(values: Any, ids: Any, weights: Any, permutations: Any = 999, seed: Any = 1,
