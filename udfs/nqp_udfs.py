@@ -823,7 +823,7 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
         if how == "sigma":
             res = dynamics.sigma_convergence(values, ids, years, id_cols=id_cols, missing=missing)
             header = [text(h, lang) for h in ("Year", "N", "Mean", "Std. Dev.", "CV")]
-            rows = [[yr, float(n), float(m), float(s), None if np.isnan(c) else float(c)]
+            rows = [[yr, float(n)] + [None if np.isnan(v) else float(v) for v in (m, s, c)]
                     for yr, n, m, s, c in zip(res.years, res.n, res.mean, res.sd, res.cv)]
             return [header] + rows
         res = dynamics.beta_convergence(values, ids, years, id_cols=id_cols, missing=missing)
@@ -883,7 +883,7 @@ def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="
         first = res.by_header or text("By", lang)
         header = [first] + [text(h, lang) for h in ("I", "E[I]", "Var[I]", "z", "P")]
         block = np.column_stack([res.I, res.expected, res.variance, res.z, res.p]).tolist()
-        return [header] + [[g] + row for g, row in zip(res.groups, block)]
+        return [header] + [[g] + [None if v != v else v for v in row] for g, row in zip(res.groups, block)]
 
     return _answer(compute, "NQP_MORAN")
 
