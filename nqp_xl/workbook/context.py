@@ -82,6 +82,23 @@ class Ctx:
         page.labels(f"{key}.years", YEARS, self.n_all + 1, col=1, row=head, kind="int")
         return 2
 
+    @property
+    def default_title(self) -> str:
+        """The title the Overview shows while Settings' title is blank (page footers use it)."""
+        first = ""
+        if self.cols.region is not None and self.table.rows:
+            first = str(self.table.rows[0][self.table.headers.index(self.cols.region)])
+        span = ""
+        if self.panel:
+            j = self.table.headers.index(self.cols.year)
+            years = [r[j] for r in self.table.rows if isinstance(r[j], float)]
+            if years:
+                a, b = int(min(years)), int(max(years))
+                span = f"，{a}—{b}年" if self.lang == "zh" else f", {a}–{b}"
+        if self.lang == "zh":
+            return f"新质生产力评价：{first}等{span}"
+        return f"New quality productive forces: {first}…{span}"
+
     # -- texts
     def t(self, key: str) -> str:
         return t(key, self.lang)

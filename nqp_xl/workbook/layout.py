@@ -106,6 +106,7 @@ class Book:
         self.spacing = spacing          # first pass: rows every block gets at least
         self.skip_inputs = False        # first pass: the Inputs rows go to the engine directly
         self.inputs_name = ""
+        self.title = ""                 # the report's title (page footers; publish writes the one in use)
         self.anchors: dict[tuple[str, int, int], str] = {}
         self._formats: dict[tuple, Any] = {}
         self.pages: list[Page] = []
@@ -142,6 +143,8 @@ class Page:
         self.last_col = 0
         self.repeat: tuple[int, int] | None = None
         self.headings: list[tuple[int, float]] = []  # (column, width of its text) of titles, notes, headings
+        self.frozen = False  # the sheet set its own frozen panes
+        self.print_cols: int | None = None  # last printed column when helper answers sit to the right
         book.pages.append(self)
 
     # -- text
@@ -348,6 +351,8 @@ class Page:
                 have += self.widths.get(c, 8.43)
                 c += 1
             self.last_col = max(self.last_col, c - 1)
+        if self.print_cols is not None:  # helper answers right of the printed area stay out of print
+            self.last_col = self.print_cols
         for col, w in sorted(self.widths.items()):
             ws.set_column(col, col, round(w, 1))
         for row, h in sorted(self.heights.items()):
@@ -362,7 +367,11 @@ class Page:
         ws.print_area(0, 0, last_row, max(self.last_col, 0))
         if repeat_rows:
             ws.repeat_rows(*repeat_rows)
-        ws.set_footer("&C" + ("第 &P 页，共 &N 页" if self.book.lang == "zh" else "Page &P of &N"))
+        if last_row > 40 and not self.frozen:  # longer than a screen: the table's header (near the top) or the title stays in view
+            top = repeat_rows[1] + 1 if repeat_rows and repeat_rows[1] < 12 else 1
+            ws.freeze_panes(top, 0)
+        title = self.book.title.replace("&", "&&")
+        ws.set_footer("&C" + (f"{title} — 第 &P 页，共 &N 页" if self.book.lang == "zh" else f"{title} — page &P of &N"))
         ws.set_h_pagebreaks(self.breaks(repeat_rows))
 
     def breaks(self, repeat_rows: tuple[int, int] | None) -> list[int]:

@@ -6,6 +6,13 @@ from .context import D, I_, L_, REGIONS, YEARS, Ctx
 from .layout import Page, Placed, new_chart, text_width
 
 SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
+HELP_COL = 12  # first column of helper answers right of the printed area (M)
+
+
+def _col(c: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(c)
 
 
 def _last_int(j: int, n: int) -> str:
@@ -128,28 +135,67 @@ def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
     page.chart(chart, width_px=900, height_px=340, row=row)
 
 
-def grades_sheet(ctx: Ctx) -> Page:
-    page = Page(ctx.book, ctx.sheet("grades"), landscape=False)
+def grades_sheet(ctx: Ctx) -> tuple[Page, Placed]:
+    """Region | F | Rank | Grade | Change of the year analysed (the Overview's top and bottom five
+    read columns A:E), then the regions of each grade with its centre and count.  Change = the
+    region's rank by F in the previous year's own factor analysis minus its rank now."""
+    page = Page(ctx.book, ctx.sheet("grades"), landscape=True)
+    ws, book = page.ws, ctx.book
     title = ctx.t("gr_title").rstrip("，,")
     page.title(title, ctx.year_title("gr_title") or None)
+    page.note(ctx.t("gr_note"))
     page.skip(1)
     top = page.row
     page.heading(ctx.t("grades"), row=top)
     n = ctx.n_year
     lab = page.labels("gr.labels", ctx.year_regions, n + 1, col=0, row=top + 1)
     page.block("gr.score", ctx.score, (n + 1, 1), ("num",), row=top + 1, col=1, advance=False)
+    page.block("gr.rank", f"NQP_RANK({ctx.score},,,{L_})", (n + 1, 1), ("int",), row=top + 1, col=2, advance=False)
     cluster = f"NQP_CLUSTER({ctx.score},NQP_K,NQP_GRADE_NAMES,,{L_})"
-    page.block("gr.cluster", cluster, (n + 1, 2), ("textc", "int"), row=top + 1, col=2, advance=False)  # grade names centred, clear of F
-    page.heading(ctx.t("centres"), row=top, col=5)
+    page.block("gr.grade", f"INDEX({cluster},0,1)", (n + 1, 1), ("textc",), row=top + 1, col=3, advance=False)
+    head = top + 1
+    room = max(lab.room, lab.rows)
+    ws.write_string(head, 4, text("Change", ctx.lang), book.fmt("gen", head=True))
+    if ctx.panel:
+        prev = "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR-1)"
+        first = "NQP_YEAR=MIN(NQP_YEARS)"
+        pl = page.block("gr.prev_regions", f'IF({first},"",INDEX({prev},0,NQP_REGION_NUM))', (n + 1, 1), ("gen",),
+                        row=head, col=HELP_COL, advance=False)
+        page.block("gr.prev_rank", f'IF({first},"",NQP_RANK(NQP_SCORE({prev},NQP_N_FACTORS,NQP_MIN_CUMVAR,{L_},{I_}),,,{L_}))',
+                   (n + 1, 1), ("int",), row=head, col=HELP_COL + 1, advance=False)
+        last = head + max(room, pl.room)
+        names = f"${_col(HELP_COL)}${head + 2}:${_col(HELP_COL)}${last}"
+        ranks = f"${_col(HELP_COL + 1)}${head + 2}:${_col(HELP_COL + 1)}${last}"
+        fmt = book.fmt("change")
+        for r in range(head + 1, head + room):
+            ws.write_formula(r, 4, f'=IF($A{r + 1}="","",IFERROR(INDEX({ranks},MATCH($A{r + 1},{names},0))-$C{r + 1},""))',
+                             fmt, "")
+    page.width(4, 7)
+    page.width(5, 3)
+    g0 = 6
+    page.heading(ctx.t("gr_lists"), row=top, col=g0)
     key = f"INDEX({cluster},0,2)"
-    cen = page.block("gr.centres", f'NQP_PIVOT({ctx.score},{key},,"mean",{L_})', (5, 2), ("int", "num"),
-                     row=top + 1, col=5, advance=False)
+    lists = page.block("gr.lists", f'NQP_PIVOT({ctx.year_regions},{key},,"list",{L_})', (5, 2), ("int", "gen"),
+                       row=top + 1, col=g0, advance=False)
+    cen = page.block("gr.centres", f'INDEX(NQP_PIVOT({ctx.score},{key},,"mean",{L_}),0,2)', (5, 1), ("num",),
+                     row=top + 1, col=g0 + 2, advance=False)
     page.block("gr.counts", f'INDEX(NQP_PIVOT({ctx.score},{key},,"count",{L_}),0,2)', (5, 1), ("int",),
-               row=top + 1, col=7, advance=False)
-    page.width(4, 3)
-    page.row = max(lab.last_row, cen.last_row) + 2
-    page.finish(repeat_rows=(top + 1, top + 1))
-    return page
+               row=top + 1, col=g0 + 3, advance=False)
+    ws.write_string(top + 1, g0 + 2, text("Mean", ctx.lang) + " F", book.fmt("gen", head=True))
+    ws.write_string(top + 1, g0 + 3, text("N", ctx.lang), book.fmt("gen", head=True))
+    ws.write_string(top + 1, g0 + 4, text("Grade", ctx.lang), book.fmt("gen", head=True))
+    for i in range(1, 11):  # each cluster's grade name, beside its number
+        r = top + 1 + i
+        c = f"${_col(g0)}{r + 1}"
+        ws.write_formula(r, g0 + 4, f'=IF({c}="","",IFERROR(INDEX(INDEX({cluster},0,1),MATCH({c},{key},0)),""))',
+                         book.fmt("textc"), "")
+    page.width(g0 + 1, 46)
+    page.width(g0 + 4, 8)
+    page.row = max(lab.last_row, lists.last_row, cen.last_row) + 2
+    page.print_cols = g0 + 4
+    placed = Placed(head, 0, lab.rows, 5, [], room)
+    page.finish(repeat_rows=(head, head))
+    return page, placed
 
 
 def obstacle_sheet(ctx: Ctx) -> Page:

@@ -36,6 +36,7 @@ from .input_table import (DEMO_CSV, INPUT_HEADER_ROW, InputError, InputTable, Re
                           bundled_panel_path, choose_columns, default_subsystems, example_table,
                           parse_subsystems, read_csv, read_table, read_xlsx)
 from .layout import Book, Measured, text_width
+from .sheets_overview import overview_page, overview_sheet
 from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet, weights_sheet
 from .sheets_setup import SETTINGS, conf_sheet, inputs_sheet, methods_sheet, settings_sheet  # noqa: F401
 from .sheets_year import composite_sheet, factor_sheet, grades_sheet, obstacle_sheet
@@ -98,20 +99,25 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     book = Book(wb, lang, sizes, spacing)
     book.skip_inputs = skip_inputs
     ctx = Ctx(book, table, lang, cols, eqs)
-    settings = settings_sheet(ctx)
-    settings.ws.activate()
-    book.inputs_name = inputs_sheet(ctx).name
+    book.title = ctx.default_title
+    # the report's order: the Overview, the results, then the appendix; Settings and
+    # xlwings.conf last (publish hides Settings and drops xlwings.conf: neither is printed)
+    overview = overview_page(ctx)
+    overview.ws.activate()
     factor_sheet(ctx)
-    grades_sheet(ctx)
+    grades, grades_table = grades_sheet(ctx)
     composite_sheet(ctx)
     obstacle_sheet(ctx)
     coupling_sheet(ctx)
     disparity_sheet(ctx)
-    equations_sheet(ctx)
     dynamics_sheet(ctx)
+    equations_sheet(ctx)
+    methods_sheet(ctx)
+    book.inputs_name = inputs_sheet(ctx).name
     if ctx.panel:
         weights_sheet(ctx)  # the bundled contiguity matrix the Dynamics sheet's NQP_SPATIAL names
-    methods_sheet(ctx)
+    settings_sheet(ctx)
+    overview_sheet(ctx, overview, grades_table, grades.name)
     conf_sheet(ctx)
     for i, ws in enumerate(wb.worksheets()):
         ws.set_vba_name(f"Sheet{i + 1}")

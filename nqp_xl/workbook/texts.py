@@ -6,6 +6,7 @@ from __future__ import annotations
 # Sheet keys in workbook order, with their tab names.  xlwings.conf keeps its name in every
 # language (xlwings looks for it by name).
 SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "overview": ("Overview", "概览"),
     "settings": ("Settings", "设置"),
     "inputs": ("Inputs", "输入数据"),
     "factor": ("Factor analysis", "因子分析"),
@@ -120,6 +121,30 @@ TEXT: dict[str, tuple[str, str]] = {
                         "(region names in its first row and column), then refresh.",
                         "部分地区不在“空间权重”表中：请将自己的方阵权重矩阵（首行首列为地区名）粘贴到该表，然后刷新。"),
     "no_year": ("(a cross-section: no Year column, so no tables over years)", "（截面数据：无年份列，故无逐年表格）"),
+    # Overview
+    "ov_title": ("New quality productive forces", "新质生产力评价"),
+    "ov_published": ("published ", "发布日期："),
+    "ov_glance": ("At a glance", "主要结论"),
+    "ov_figure": ("Figure", "指标"),
+    "ov_says": ("What it says", "说明"),
+    "ov_coverage": ("Region-years analysed", "分析的地区-年份数"),
+    "ov_year": ("Year analysed", "分析年份"),
+    "ov_year_note": ("Factor analysis, grades and the rankings below are of this year (Settings › Year analysed)",
+                     "因子分析、等级与下方排名均为该年（设置 › 分析年份）"),
+    "ov_kmo": ("KMO (sampling adequacy)", "KMO 取样适切性"),
+    "ov_kmo_low": ("; below 0.6: read the factor analysis with caution", "；低于 0.6：因子分析结果需谨慎解读"),
+    "ov_factors": ("Factors kept", "保留因子数"),
+    "ov_d": ("Mean coupling coordination D", "耦合协调度 D 均值"),
+    "ov_gini": ("Gini of the composite index", "综合指数基尼系数"),
+    "ov_gaps": ("Left out of the analysis, and why", "未纳入分析的样本及原因"),
+    "ov_top": ("Top five regions by composite factor score F in", "综合因子得分 F 前五位地区，"),
+    "ov_bottom": ("Bottom five regions by composite factor score F in", "综合因子得分 F 后五位地区，"),
+    "ov_chart": ("Composite index of the year analysed, by region", "分析年份各地区综合指数"),
+    "ov_chart_series": ("Composite index", "综合指数"),
+    "gr_note": ("Change: the region's rank by F in the previous year (its own factor analysis) minus its rank now; + = moved up.",
+                "变化：该地区上一年（按当年数据单独做因子分析）的 F 排名减去本年排名；正数 = 上升。"),
+    "gr_lists": ("Regions of each grade", "各等级包含的地区"),
+    "cp_rule": ("Type rule: ", "类型判定规则："),
     # Methods
     "me_title": ("Methods: what each figure means", "方法说明：各项结果的含义"),
     "version": ("nqp-xl version", "nqp-xl 版本"),
