@@ -474,17 +474,19 @@ def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, m
 @xw.func(category="nqp-xl")
 @xw.arg("systems", ndim=2, doc="one column per subsystem index U in [0, 1]; optional header and region columns")
 @xw.arg("weights", ndim=2, doc="optional: one weight per subsystem for T (default equal)")
-def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
+@xw.arg("rule", doc='the Type rule (two systems): "ratio" (default, U1/U2 in [0.8, 1.25] is synchronous) or "difference" (|U1 - U2| <= 0.1)')
+def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None, rule=None):
     """Coupling coordination degree of 2+ subsystem indices: C, T, D, Level 1-10, Grade (and type for two systems).
 
     Aligned with the input. Standard: C = n(prod U)^(1/n)/sum U; "wang" (Wang Shujia et al. 2021):
     C = sqrt{[1 - sum_{i>j}|Ui-Uj| / sum_{m<n} m] [prod Ui/max U]^(1/(n-1))}; T = sum a_i U_i;
-    D = sqrt(C T). Level: D in [0,0.1) -> 1 ... [0.9,1] -> 10. Type: |U1-U2| <= 0.1 synchronous.
+    D = sqrt(C T). Level: D in [0,0.1) -> 1 ... [0.9,1] -> 10. Type (rule): "ratio" (default)
+    U1/U2 in [0.8, 1.25] synchronous, else the lower lags; "difference": |U1-U2| <= 0.1.
     """
     def compute():
         from nqp_xl.coupling import coupling
 
-        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing)
+        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing, rule=rule)
         kinds = res.relative_type(lang)
         grades = res.grade(lang)
         header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
