@@ -61,6 +61,13 @@ class Ctx:
         return len({r[j] for r in self.table.rows})
 
     @property
+    def n_regions(self) -> int:
+        if self.cols.region is None:
+            return self.n_all
+        j = self.table.headers.index(self.cols.region)
+        return len({r[j] for r in self.table.rows})
+
+    @property
     def n_groups(self) -> int:
         if not self.has_group:
             return 1
@@ -135,7 +142,7 @@ class Ctx:
 
     @property
     def coupling(self) -> str:
-        return f"NQP_COUPLING({self.subindex},,NQP_COUPLING_MODEL,{L_})"
+        return f"NQP_COUPLING({self.subindex},,NQP_COUPLING_MODEL,{L_},,,NQP_COUPLING_TYPE)"
 
     @property
     def fa_args(self) -> str:

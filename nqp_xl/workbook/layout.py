@@ -145,6 +145,7 @@ class Page:
         self.headings: list[tuple[int, float]] = []  # (column, width of its text) of titles, notes, headings
         self.frozen = False  # the sheet set its own frozen panes
         self.print_cols: int | None = None  # last printed column when helper answers sit to the right
+        self.print_rows: int | None = None  # last printed row when a long list below is kept out of print
         book.pages.append(self)
 
     # -- text
@@ -358,6 +359,9 @@ class Page:
         for row, h in sorted(self.heights.items()):
             ws.set_row(row, h)
         last_row = max([self.row] + [b for _a, b in self.items])
+        if self.print_rows is not None:
+            last_row = self.print_rows
+            self.items = [(a, min(b, last_row)) for a, b in self.items if a <= last_row]
         ws.set_default_row(ROW_PT)  # stored, so that every program lays the rows out alike
         ws.set_paper(9)
         ws.set_landscape() if self.landscape else ws.set_portrait()

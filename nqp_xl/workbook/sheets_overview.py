@@ -14,7 +14,7 @@ numbers stay number cells in the "Value" column, formatted by meaning.
 from __future__ import annotations
 
 from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
-from .layout import Page, Placed, new_chart
+from .layout import Page, Placed, formula_sheet_name, new_chart
 
 HELP = 8  # first column of the helper cells (I): right of the printed area (A:F)
 
@@ -54,8 +54,11 @@ def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: st
     book.fmt("gen", bold=True, font_size=14)
     ws.set_row(0, 24)
     page.heights[0] = 24.0
-    published = _q(ctx.t("ov_published"))
-    ws.write_formula(page.row, 0, f'=IF(NQP_AGENCY="","",NQP_AGENCY&" · ")&{published}&TEXT(TODAY(),"yyyy-mm-dd")',
+    # the publication date: ``nqp-xl publish`` writes it into the NQP_PUBLISHED cell (a helper cell)
+    ws.write_blank(1, HELP, None)
+    book.wb.define_name("NQP_PUBLISHED", f"={formula_sheet_name(page.name)}!${_col(HELP)}$2")
+    published, draft = _q(ctx.t("ov_published")), _q(ctx.t("ov_draft"))
+    ws.write_formula(page.row, 0, f'=IF(NQP_AGENCY="","",NQP_AGENCY&" · ")&IF(NQP_PUBLISHED="",{draft},{published}&NQP_PUBLISHED)',
                      book.fmt("gen", italic=True, font_color="#595959"), "")
     page.headings.append((0, 40.0))
     page.row += 2
@@ -84,11 +87,7 @@ def _key_figures(ctx: Ctx, page: Page) -> None:
         ws.write_string(r0, j, ctx.t(key), head)
     ws.merge_range(r0, 2, r0, 5, ctx.t("ov_says"), head)
     values = f"INDEX({ctx.index},0,1)"
-    h = HELP
-    cell = lambda r, c: _a1(r, c)  # noqa: E731
     rows: list[tuple[str, str, str, str]] = []  # (label, value formula, value kind, sentence formula)
-    # coverage
-    n_rows = "ROWS(NQP_DATA)-1"
     rows.append((ctx.t("ov_coverage"), f"COUNT({values})", "int", _coverage(ctx, values)))
     if ctx.panel:
         rows.append((ctx.t("ov_year"), "NQP_YEAR", "int", _q(ctx.t("ov_year_note"))))
@@ -114,7 +113,7 @@ def _key_figures(ctx: Ctx, page: Page) -> None:
         ws.merge_range(r, 2, r, 5, "", body)
         page.heights[r] = 30.0
     # the sentences (helper cells beside, then shown in the merged "What it says" cells)
-    kmo_cell, fac_cell = cell(r0 + 1 + r_kmo, 1), cell(r0 + 2 + r_kmo, 1)
+    kmo_cell = _a1(r0 + 1 + r_kmo, 1)
     cum = f"MAX(INDEX({var},0,10))"
     s_kmo = (f'LOOKUP({kmo_cell},{{0,0.5,0.6,0.7,0.8,0.9}},{verdict})&' +
              (_q("（Kaiser 标准）") if zh else _q(" (Kaiser's scale)")) +
@@ -132,7 +131,12 @@ def _key_figures(ctx: Ctx, page: Page) -> None:
     page.row = r0 + 1 + len(rows)
     for c, w in ((0, 24), (1, 10), (2, 12), (3, 12), (4, 12), (5, 12)):
         page.width(c, w)
-    del fac_cell, n_rows, h
+
+
+def _col(c: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(c)
 
 
 def _a1(r: int, c: int) -> str:
@@ -151,16 +155,16 @@ def _sentence(ctx: Ctx, page: Page, row: int, formula: str) -> None:
 
 def _coverage(ctx: Ctx, values: str) -> str:
     zh = ctx.lang == "zh"
-    regions = f'ROWS(NQP_PIVOT({YEARS if ctx.panel else values},{REGIONS},,"count",{L_}))-1'
+    regions = f'COUNT(INDEX(NQP_PIVOT({YEARS if ctx.panel else values},{REGIONS},,"count",{L_}),0,2))'
     if not ctx.panel:
-        return (f'"分析 "&COUNT({values})&" 个地区（共 "&(ROWS(NQP_DATA)-1)&" 个）"' if zh else
-                f'COUNT({values})&" of "&(ROWS(NQP_DATA)-1)&" regions analysed"')
-    years = f'ROWS(NQP_PIVOT({YEARS},{YEARS},,"count",{L_}))-1'
+        return (f'"分析 "&COUNT({values})&" 个地区（共 "&(COUNTA(NQP_REGIONS)-1)&" 个）"' if zh else
+                f'COUNT({values})&" of "&(COUNTA(NQP_REGIONS)-1)&" regions analysed"')
+    years = f'COUNT(INDEX(NQP_PIVOT({YEARS},{YEARS},,"count",{L_}),0,2))'
     if zh:
         return (f'"共 "&({regions})&" 个地区 × "&({years})&" 年（"&MIN(NQP_YEARS)&"—"&MAX(NQP_YEARS)&"），"'
-                f'&(ROWS(NQP_DATA)-1)&" 个地区-年份，分析 "&COUNT({values})&" 个；剔除情况见下表"')
+                f'&(COUNTA(NQP_REGIONS)-1)&" 个地区-年份，分析 "&COUNT({values})&" 个；剔除情况见下表"')
     return (f'({regions})&" regions × "&({years})&" years ("&MIN(NQP_YEARS)&"–"&MAX(NQP_YEARS)&"): "'
-            f'&COUNT({values})&" of "&(ROWS(NQP_DATA)-1)&" region-years analysed; what was left out and why is below"')
+            f'&COUNT({values})&" of "&(COUNTA(NQP_REGIONS)-1)&" region-years analysed; what was left out and why is below"')
 
 
 def _d_row(ctx: Ctx, page: Page, row: int) -> None:
@@ -230,8 +234,6 @@ def _gini_row(ctx: Ctx, page: Page, row: int, values: str) -> None:
 
 def _top_bottom(ctx: Ctx, page: Page, grades: Placed, sheet: str) -> None:
     """The top and bottom five regions by F with rank, grade and rank change (the Grades table)."""
-    from .layout import formula_sheet_name
-
     name = formula_sheet_name(sheet)
     r1, r2 = grades.row + 1, grades.row + max(grades.rows, grades.room)
     rng = f"{name}!$A${r1}:$E${r2}"

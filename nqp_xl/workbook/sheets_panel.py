@@ -14,6 +14,15 @@ def coupling_sheet(ctx: Ctx) -> Page:
     page = Page(ctx.book, ctx.sheet("coupling"), landscape=True)
     page.title(ctx.t("cp_title"))
     page.note(ctx.t("cp_note"))
+    if ctx.n_subsystems == 2 or ctx.n_subsystems < 2:  # the relative type is that of two subsystems
+        rule = (('IF(NQP_COUPLING_TYPE="difference","|U1 − U2| ≤ 0.1 为同步型，否则较低者为滞后型",'
+                 '"U1/U2 在 [0.8, 1.25] 内为同步型，否则较低者为滞后型")') if ctx.lang == "zh" else
+                ('IF(NQP_COUPLING_TYPE="difference","|U1 − U2| ≤ 0.1 is synchronous; otherwise the lower subsystem lags",'
+                 '"U1/U2 within [0.8, 1.25] is synchronous; otherwise the lower subsystem lags")'))
+        page.ws.write_formula(page.row, 0, f'="{ctx.t("cp_rule")}"&{rule}',
+                              ctx.book.fmt("gen", italic=True, font_color="#595959"), "")
+        page.headings.append((0, 80.0))
+        page.row += 1
     page.skip(1)
     n, s = ctx.n_all, max(ctx.n_subsystems, 2)
     d_col = f"INDEX({ctx.coupling},0,3)"
@@ -38,6 +47,12 @@ def coupling_sheet(ctx: Ctx) -> Page:
                             (ctx.n_years + 1, ctx.n_groups + 1), ("int", "num"), row=top + 1, advance=False)
             _d_by_group_chart(ctx, page, pg, top, max(pg.cols, 6) + 1)
             page.row = max(pg.last_row, top + 16) + 3
+    if ctx.panel:  # the paper's table: D of each region (down) and year (across)
+        page.heading(ctx.t("d_by_region"))
+        page.block("cp.d_region", f'NQP_PIVOT({d_col},{REGIONS},{YEARS},"mean",{L_})',
+                   (ctx.n_regions + 1, ctx.n_years + 1), lambda j, n: "gen" if j == 0 else "num", grow_cols=1)
+        page.print_rows = page.row - 3
+        page.note(ctx.t("not_printed"))
     page.heading(ctx.t("cp_table"))
     head = page.row
     col = ctx.row_labels(page, "cp", head)

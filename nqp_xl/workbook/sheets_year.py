@@ -24,6 +24,10 @@ def _first_gen(kind: str):
 
 
 def factor_sheet(ctx: Ctx) -> Page:
+    """The paper's tables first (KMO and Bartlett, variance explained with the scree plot, the
+    rotated loadings sorted by size with |loading| >= 0.5 in bold, communalities and MSA with
+    values < 0.5 flagged, score coefficients, the regions sorted by F); below the printed area
+    the descriptives, correlations, unrotated loadings and the scores in the table's order."""
     page = Page(ctx.book, ctx.sheet("factor"), landscape=True)
     ws, book, yd, p, n = page.ws, ctx.book, ctx.year_data, ctx.p, ctx.n_year
     title = ctx.t("fa_title").rstrip("：:")
@@ -33,64 +37,101 @@ def factor_sheet(ctx: Ctx) -> Page:
     info = page.row
     bold = book.fmt("gen", bold=True)
     ws.write_string(info, 0, ctx.t("n_analysed"), bold)
-    ws.write_string(info + 1, 0, ctx.t("left_out"), bold)
-    ws.write_string(info + 2, 0, ctx.t("kmo"), bold)
-    page.block("fa.kmo", f"NQP_KMO({yd},{L_},{I_})", (1, 1), ("num3",), row=info + 2, col=1, scalar=True, advance=False)
-    page.items.append((info, info + 2))
-    page.row = info + 4
+    ws.write_string(info + 1, 0, ctx.t("kmo"), bold)
+    page.block("fa.kmo", f"NQP_KMO({yd},{L_},{I_})", (1, 1), ("num3",), row=info + 1, col=1, scalar=True, advance=False)
+    page.items.append((info, info + 1))
+    page.row = info + 3
+    page.heading(ctx.t("fa_gaps"))
+    page.block("fa.gaps", f"NQP_GAPS({yd},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})", (2, 4), ("gen", "gen", "gen", "int"),
+               grows=False)
     page.heading(ctx.t("bartlett"))
     page.block("fa.bartlett", f"NQP_BARTLETT({yd},{L_},{I_})", (2, 3), ("num3", "int", "p"), grows=False)
+    page.heading(ctx.t("variance"))
+    var = page.block("fa.variance", f"NQP_VARIANCE({ctx.fa_args},{L_},{I_})", (p + 1, 10), _variance_kinds)
+    _scree_chart(ctx, page, var)
+    page.heading(ctx.t("loadings_sorted"))
+    rot = page.block("fa.loadings", f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_},,TRUE)", (p + 1, 3),
+                     _first_gen("num3"), grow_cols=3)
+    _bold_loadings(page, rot)
+    _loadings_chart(ctx, page, rot)
+    page.heading(ctx.t("communalities_msa"))
+    page.note(ctx.t("low_flag"))
+    com = page.block("fa.communalities", f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})", (p + 1, 3), ("gen", "num3"),
+                     advance=False)
+    msa = page.block("fa.msa", f"INDEX(NQP_MSA({yd},{L_},{I_}),0,2)", (p + 1, 1), ("num3",), col=3)
+    _flag_low(page, com, first_col=2)
+    _flag_low(page, msa, first_col=0)
+    page.heading(ctx.t("scorecoef"))
+    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+               grow_cols=3)
+    # the regions sorted by F (the unsorted table, in the Data table's order, is below the print)
+    chart_row = page.row
+    page.row += 20  # the chart's 18 rows (340 px) and a gap
+    page.heading(ctx.t("factors_sorted"))
+    top = page.row
+    m = page.size("fa.factors", (n + 1, 4))
+    src_top = top + n + 40  # the unsorted scores: far enough below to leave room for the sorted
+    by_f = '"' + text("F", ctx.lang) + '"'
+    sorted_at = page.block("fa.sorted", f"NQP_SORT({_area(src_top, 0, m.cols + 1, n + 40)},{by_f},TRUE,,{L_})",
+                           (n + 1, m.cols + 1), _sorted_kinds, row=top, col=0, grow_cols=3)
+    _scores_chart(ctx, page, sorted_at, row=chart_row)
+    page.row = max(page.row, sorted_at.last_row + 2)
+    page.print_rows = page.row - 2
+    page.note(ctx.t("fa_more"))
+    page.heading(ctx.t("factors"))
+    page.row = max(page.row, src_top)
+    top_src = page.row
+    page.labels("fa.labels", ctx.year_regions, n + 1, col=0, row=top_src)
+    # Rank is last: one more factor (another year's data) moves it right, so it is formatted
+    # by its header; the columns kept at the right take the scores of more factors
+    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), ("num",), row=top_src, col=1,
+                     grow_cols=3)
+    page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
     page.heading(ctx.t("describe"))
     page.block("fa.describe", f"NQP_DESCRIBE({yd},{L_},{I_})", (p + 1, 6), ("gen", "int", "big"))
     page.heading(ctx.t("corr"))
     page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("r"), head_max=7)
-    # one below the other: a column of indicator names beside numbers would widen the page
-    page.heading(ctx.t("msa"))
-    page.block("fa.msa", f"NQP_MSA({yd},{L_},{I_})", (p + 1, 2), ("gen", "num3"))
-    page.heading(ctx.t("communalities"))
-    page.block("fa.communalities", f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})", (p + 1, 3), ("gen", "num3"))
-    page.heading(ctx.t("variance"))
-    var = page.block("fa.variance", f"NQP_VARIANCE({ctx.fa_args},{L_},{I_})", (p + 1, 10), _variance_kinds)
-    _scree_chart(ctx, page, var)
     page.heading(ctx.t("component_matrix"))
     page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
-    page.heading(ctx.t("loadings"))
-    rot = page.block("fa.loadings", f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_})", (p + 1, 3),
-                     _first_gen("num3"), grow_cols=3)
-    _loadings_chart(ctx, page, rot)
-    page.heading(ctx.t("scorecoef"))
-    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"),
-               grow_cols=3)
-    # the chart of F first, the scores below it: the scores are the sheet's last table, and
-    # their header repeats on the pages they continue on (a table of many cities)
-    chart_row = page.row
-    page.row += 20  # the chart's 18 rows (340 px) and a gap
-    page.heading(ctx.t("factors"))
-    top = page.row
-    page.labels("fa.labels", ctx.year_regions, n + 1, col=0, row=top)
-    # Rank is last: one more factor (another year's data) moves it right, so it is formatted
-    # by its header; the columns kept at the right take the scores of more factors
-    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), ("num",), row=top, col=1,
-                     grow_cols=3)
-    page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
-    _scores_chart(ctx, page, fac, row=chart_row)
-    # N analysed and the regions left out, counted from the F column of the scores
+    # N analysed, counted from the F column of the unsorted scores
     from .addresses import col_letters
 
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
-    lcol = col_letters(1)
     rows = f"{fac.row + 2}:${fcol}${fac.row + 1 + SPARE}"
     ws.write_formula(info, 1, f"=COUNT(${fcol}${rows})", book.fmt("int", align="left"), "")
-    labels = f"${lcol}${fac.row + 2}:${lcol}${fac.row + 1 + SPARE}"
-    none = ctx.t("none")
-    ws.write_dynamic_array_formula(info + 1, 1, info + 1, 1,
-                                   f'=_xlfn.TEXTJOIN(", ",TRUE,_xlfn._xlws.FILTER({labels},({labels}<>"")*'
-                                   f'NOT(ISNUMBER(${fcol}${rows})),"{none}"))', None, "")
-    # the scores (one row per region: many pages for a table of cities or counties) are the
-    # last table: their header repeats on the pages they continue on
+    page.print_cols = max(10, sorted_at.cols - 1)
     page.finish(repeat_rows=(top, top))
     return page
+
+
+def _area(row: int, col: int, cols: int, rows: int) -> str:
+    """An absolute reference to ``rows`` × ``cols`` cells from (row, col), 0-based."""
+    return f"${_col(col)}${row + 1}:${_col(col + cols - 1)}${row + rows}"
+
+
+def _sorted_kinds(j: int, n: int) -> str:
+    return "gen" if j == 0 else ("int" if j == n - 1 else "num")
+
+
+def _bold_loadings(page: Page, placed: Placed) -> None:
+    """|loading| >= 0.5 in bold (SPSS users read the sorted matrix by these)."""
+    r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
+    c0, c1 = placed.col + 1, placed.col + placed.cols + 2
+    first = f"{_col(c0)}{r0 + 1}"
+    page.ws.conditional_format(r0, c0, r1, c1, {
+        "type": "formula", "criteria": f"=AND(ISNUMBER({first}),ABS({first})>=0.5)",
+        "format": page.book.wb.add_format({"bold": True})})
+
+
+def _flag_low(page: Page, placed: Placed, first_col: int) -> None:
+    """Values below 0.5 (MSA, communality) on an orange fill: the note above says why."""
+    r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
+    c = placed.col + first_col
+    cell = f"{_col(c)}{r0 + 1}"
+    page.ws.conditional_format(r0, c, r1, c, {
+        "type": "formula", "criteria": f"=AND(ISNUMBER({cell}),{cell}<0.5)",
+        "format": page.book.wb.add_format({"bg_color": "#F8CBAD", "bold": True})})
 
 
 def _variance_kinds(j: int, n: int) -> str:
@@ -226,6 +267,12 @@ def composite_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("weights"))
     page.block("ci.weights", f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
                (ctx.p + 1, 4), _first_gen("num"))
+    if ctx.panel:  # the paper's table: regions down, years across
+        page.heading(ctx.t("ci_by_year"))
+        page.block("ci.by_year", f'NQP_PIVOT(INDEX({ctx.index},0,1),{REGIONS},{YEARS},"mean",{L_})',
+                   (ctx.n_regions + 1, ctx.n_years + 1), _first_gen("num"), grow_cols=1)
+        page.print_rows = page.row - 3
+        page.note(ctx.t("not_printed"))
     page.heading(ctx.t("index") if ctx.panel else ctx.t("index_cs"))
     caption = page.row  # over the TOPSIS and the rank columns: which rank is which
     head = page.row + 1

@@ -124,6 +124,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # Overview
     "ov_title": ("New quality productive forces", "新质生产力评价"),
     "ov_published": ("published ", "发布日期："),
+    "ov_draft": ("draft: not yet published (nqp-xl publish writes the date)", "草稿：尚未发布（nqp-xl publish 写入发布日期）"),
     "ov_glance": ("At a glance", "主要结论"),
     "ov_figure": ("Figure", "指标"),
     "ov_says": ("What it says", "说明"),
@@ -143,6 +144,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "ov_chart_series": ("Composite index", "综合指数"),
     "gr_note": ("Change: the region's rank by F in the previous year (its own factor analysis) minus its rank now; + = moved up.",
                 "变化：该地区上一年（按当年数据单独做因子分析）的 F 排名减去本年排名；正数 = 上升。"),
+    "ci_by_year": ("Composite index by region and year", "各地区各年综合指数"),
+    "d_by_region": ("Coupling coordination degree D by region and year", "各地区各年耦合协调度 D"),
+    "not_printed": ("Below, kept in the workbook but not printed: the figures of every row of the Data table.",
+                    "以下明细保留在工作簿中但不打印：Data 表每一行的结果。"),
+    "fa_gaps": ("Left out of the year's analysis, and why", "本年分析中剔除的样本及原因"),
+    "loadings_sorted": ("Rotated component matrix, sorted by size (|loading| ≥ 0.5 in bold)",
+                        "旋转后的成分矩阵（按载荷大小排序，|载荷| ≥ 0.5 加粗）"),
+    "communalities_msa": ("Communalities and measures of sampling adequacy (MSA)", "公因子方差与各指标取样适切性（MSA）"),
+    "low_flag": ("Values below 0.5 are highlighted: the indicator shares little with the others; consider leaving it out.",
+                 "低于 0.5 的值以橙色标出：该指标与其他指标共性较弱，可考虑剔除。"),
+    "factors_sorted": ("Regions by composite factor score F (highest first), with the factor scores and rank",
+                       "各地区综合因子得分 F（由高到低）、各因子得分与排名"),
+    "fa_more": ("Below, kept in the workbook but not printed: the scores in the table's order, descriptives, correlations, "
+                "unrotated loadings.", "以下内容保留在工作簿中但不打印：按原表顺序的得分、描述统计、相关矩阵、未旋转载荷。"),
     "gr_lists": ("Regions of each grade", "各等级包含的地区"),
     "cp_rule": ("Type rule: ", "类型判定规则："),
     # Methods
