@@ -125,6 +125,13 @@ ZH: dict[str, str] = {
     "Ii": "局部莫兰指数 Ii",
     "Pseudo P": "伪 P 值",
     "Quadrant": "象限",
+    # report helpers (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+    "Left out": "剔除",
+    "Which": "对象",
+    "Blank indicators": "缺失指标",
+    "Rows": "行数",
+    "Region-year": "地区-年份",
+    "None": "无",
 }
 
 LANGS = ("en", "zh")

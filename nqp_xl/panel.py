@@ -26,49 +26,18 @@ from typing import Any
 
 import numpy as np
 
-from .columns import (aligned_keys, one_column_table, is_text_cell, key_of, key_text, label_count, order_keys,
-                      range_rows, take_columns)
+from .columns import (aligned_keys, column_position, one_column_table, is_text_cell, key_of, key_text, label_count,
+                      order_keys, plain_cell, range_rows, take_columns)
 from .errors import NQPError
 from .options import choice, flatten, is_blank, is_empty, one_cell
 from .ranks import rank_desc
-from .table import EXCEL_ERROR_CODES, Table, check_table
+from .table import Table, check_table
 
 __all__ = ["select_rows", "PIVOT_STATS", "STAT_NAMES", "pivot", "Pivot", "rank_within", "Ranked", "levels",
            "subindices", "Subindices"]
 
 
 # ----------------------------------------------------------------------------- select
-
-
-def _column_position(header: list, column: Any, width: int, has_header: bool) -> int:
-    """The 0-based position of ``column`` (a header name, or a 1-based number)."""
-    col = one_cell(column)
-    if is_blank(col):
-        raise NQPError("column is blank; give a header name (e.g. \"year\") or a column number (1, 2, ...)")
-    if isinstance(col, (int, float)) and not isinstance(col, bool):
-        if col != int(col) or not 1 <= col <= width:
-            raise NQPError(f"column {col:g} is not a column of data (1 to {width})")
-        return int(col) - 1
-    name = str(col).strip()
-    if has_header:
-        names = [str(h).strip() if h is not None else "" for h in header]
-        if name in names:
-            return names.index(name)
-        lower = [n.lower() for n in names]
-        if name.lower() in lower:
-            return lower.index(name.lower())
-    if isinstance(key_of(name), float):  # "3" typed as text: the column number
-        return _column_position(header, key_of(name), width, has_header)
-    shown = ", ".join(f'"{h}"' for h in header[:6] if h is not None) if has_header else ""
-    raise NQPError(f'column "{name}" is not a header of data' + (f"; the headers are {shown}" if shown else
-                                                                 " (data has no header row; give a column number)"))
-
-
-def _plain(cell: Any) -> Any:
-    """A cell passed through: Excel error codes become their texts (still read as missing)."""
-    if isinstance(cell, int) and not isinstance(cell, bool) and cell in EXCEL_ERROR_CODES:
-        return EXCEL_ERROR_CODES[cell]
-    return cell
 
 
 def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
@@ -84,7 +53,7 @@ def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
         is_text_cell(v) for v in rows[0])
     head = rows[0] if has_header else []
     body = rows[1:] if has_header else rows
-    j = _column_position(head, column, width, has_header)
+    j = column_position(head, column, width, has_header)
     target = key_of(one_cell(value))
     if target is None:
         chosen = body
@@ -95,8 +64,8 @@ def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
             shown = ", ".join(key_text(k) for k in held[:8]) + (", ..." if len(held) > 8 else "")
             what = f'"{head[j]}"' if has_header else f"column {j + 1}"
             raise NQPError(f"no row of data has {what} = {key_text(target)}; it holds {shown}")
-    out = [list(map(_plain, r)) for r in chosen]
-    return ([list(map(_plain, head))] if has_header else []) + out
+    out = [list(map(plain_cell, r)) for r in chosen]
+    return ([list(map(plain_cell, head))] if has_header else []) + out
 
 
 # ----------------------------------------------------------------------------- pivot
