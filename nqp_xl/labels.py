@@ -97,6 +97,7 @@ ZH: dict[str, str] = {
     "Median": "中位数",
     "Sum": "合计",
     "Count": "个数",
+    "List": "列表",
     "Initial": "初始",
     "Extraction": "提取",
     "R²": "R²",

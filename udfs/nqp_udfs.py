@@ -644,25 +644,30 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
 
 
 @xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of numbers (a header cell allowed); blank cells are skipped")
+@xw.arg("values", ndim=2, doc="one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped")
 @xw.arg("rows", ndim=2, doc=_KEY_DOC.format("values") + ": the row key, e.g. the year")
 @xw.arg("columns", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group")
-@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)')
+@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)')
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
-    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max or sd, e.g. mean D by year and region.
+    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max, sd or list, e.g. mean D by year, or the regions of each grade.
 
-    Header row: the rows header, then each column key (without columns, the stat's name); one
-    row per row key. Keys: numbers ascending, text in order of first appearance. A blank where
-    no value falls.
+    Header row: the rows header, then each column key (without columns, the stat's name; for
+    list, the values' header). One row per row key. Keys: numbers ascending, text in order of
+    first appearance. A blank where no value falls. list joins the values with ", " (zh "、") in
+    order of appearance; count and list take text values (a header row when a column holds text
+    above numbers, e.g. cluster numbers as keys).
     """
     def compute():
-        from nqp_xl.labels import resolve_lang
         from nqp_xl.panel import STAT_NAMES, pivot
 
-        resolve_lang(lang)
-        res = pivot(values, rows, columns, stat)
+        res = pivot(values, rows, columns, stat, lang=lang)
         first = res.row_header or ""
-        heads = res.column_keys if res.column_keys is not None else [text(STAT_NAMES[res.stat], lang)]
+        if res.column_keys is not None:
+            heads = res.column_keys
+        elif res.stat == "list" and res.value_header:
+            heads = [res.value_header]
+        else:
+            heads = [text(STAT_NAMES[res.stat], lang)]
         return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
 
     return _answer(compute, "NQP_PIVOT")
