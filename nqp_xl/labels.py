@@ -97,6 +97,7 @@ ZH: dict[str, str] = {
     "Median": "中位数",
     "Sum": "合计",
     "Count": "个数",
+    "List": "列表",
     "Initial": "初始",
     "Extraction": "提取",
     "R²": "R²",
@@ -125,6 +126,13 @@ ZH: dict[str, str] = {
     "Ii": "局部莫兰指数 Ii",
     "Pseudo P": "伪 P 值",
     "Quadrant": "象限",
+    # report helpers (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+    "Left out": "剔除",
+    "Which": "对象",
+    "Blank indicators": "缺失指标",
+    "Rows": "行数",
+    "Region-year": "地区-年份",
+    "None": "无",
 }
 
 LANGS = ("en", "zh")

@@ -644,25 +644,30 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
 
 
 @xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of numbers (a header cell allowed); blank cells are skipped")
+@xw.arg("values", ndim=2, doc="one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped")
 @xw.arg("rows", ndim=2, doc=_KEY_DOC.format("values") + ": the row key, e.g. the year")
 @xw.arg("columns", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group")
-@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)')
+@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)')
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
-    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max or sd, e.g. mean D by year and region.
+    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max, sd or list, e.g. mean D by year, or the regions of each grade.
 
-    Header row: the rows header, then each column key (without columns, the stat's name); one
-    row per row key. Keys: numbers ascending, text in order of first appearance. A blank where
-    no value falls.
+    Header row: the rows header, then each column key (without columns, the stat's name; for
+    list, the values' header). One row per row key. Keys: numbers ascending, text in order of
+    first appearance. A blank where no value falls. list joins the values with ", " (zh "、") in
+    order of appearance; count and list take text values (a header row when a column holds text
+    above numbers, e.g. cluster numbers as keys).
     """
     def compute():
-        from nqp_xl.labels import resolve_lang
         from nqp_xl.panel import STAT_NAMES, pivot
 
-        resolve_lang(lang)
-        res = pivot(values, rows, columns, stat)
+        res = pivot(values, rows, columns, stat, lang=lang)
         first = res.row_header or ""
-        heads = res.column_keys if res.column_keys is not None else [text(STAT_NAMES[res.stat], lang)]
+        if res.column_keys is not None:
+            heads = res.column_keys
+        elif res.stat == "list" and res.value_header:
+            heads = [res.value_header]
+        else:
+            heads = [text(STAT_NAMES[res.stat], lang)]
         return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
 
     return _answer(compute, "NQP_PIVOT")
@@ -914,6 +919,51 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
         return res.keyed.aligned(rows, header)
 
     return _answer(compute, "NQP_LISA")
+
+
+# ----------------------------------------------------------------------------- report helpers
+# (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="the whole Data table: header row, label columns (region, year), indicators")
+@xw.arg("ids", doc="the header of the region column (default: the first label column)")
+@xw.arg("years", doc="the header of the year column (default: the second label column; none in a cross-section)")
+def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
+    """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
+
+    Header: Left out, Which, Blank indicators, Rows. First each year blank for every region, then
+    each region blank in every year, then the other region-years (one row per region, its years).
+    One row "None" when nothing is left out. The rows are exactly those the other functions drop.
+    """
+    def compute():
+        from nqp_xl.report_tables import gaps
+
+        return gaps(data, ids, years, id_cols=id_cols).to_rows(lang)
+
+    return _answer(compute, "NQP_GAPS")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a range or answer to sort, e.g. the scores table with its header row")
+@xw.arg("by", doc="the column to sort by: a header name, or a column number 1, 2, ...")
+@xw.arg("descending", doc="TRUE (default): largest first; FALSE: smallest first")
+@xw.arg("n", doc="optional: keep only the first n rows after sorting (top n, or bottom n with descending FALSE)")
+def NQP_SORT(data, by, descending=True, n=None, lang=None):
+    """The rows of a range sorted by one column (largest first by default), the header row kept first, e.g. scores sorted by F; n keeps the top n rows.
+
+    Row 1 is a header when every column holding numbers has text in it. Fully blank rows are
+    dropped; rows whose by cell is blank or text come last in their own order; ties keep their
+    order (stable). Cells come back as given (numbers stay numbers), blanks as "".
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.report_tables import sort_rows
+
+        resolve_lang(lang)
+        return sort_rows(data, by, descending, n)
+
+    return _answer(compute, "NQP_SORT")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
