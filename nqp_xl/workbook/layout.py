@@ -402,7 +402,9 @@ class Page:
         for a, b in merged:
             used += height(prev_end + 1, a - 1) if a > prev_end + 1 else 0.0
             need = height(a, b)
-            if used + need > room and used > 0 and a > 0 and (need <= room or used > room * 0.6):
+            # a new page only when this one is a third full: a shorter start is continued (a
+            # table longer than what is left breaks where the page is full, its header repeated)
+            if used + need > room and used > room / 3 and a > 0 and (need <= room or used > room * 0.6):
                 out.append(a)
                 used = 0.0
             used += need

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..labels import text
 from .context import D, I_, L_, REGIONS, YEARS, Ctx
-from .layout import Page, Placed, new_chart, text_width
+from .layout import Page, Placed, new_chart, room_for, text_width
 
 SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
 HELP_COL = 12  # first column of helper answers right of the printed area (M)
@@ -70,9 +70,10 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("factors_sorted"))
     top = page.row
     m = page.size("fa.factors", (n + 1, 4))
-    src_top = top + n + 40  # the unsorted scores: far enough below to leave room for the sorted
+    room = room_for(m.rows)
+    src_top = top + room + 8  # the unsorted scores: below the sorted table's room and the notes
     by_f = '"' + text("F", ctx.lang) + '"'
-    sorted_at = page.block("fa.sorted", f"NQP_SORT({_area(src_top, 0, m.cols + 1, n + 40)},{by_f},TRUE,,{L_})",
+    sorted_at = page.block("fa.sorted", f"NQP_SORT({_area(src_top, 0, m.cols + 1, room)},{by_f},TRUE,,{L_})",
                            (n + 1, m.cols + 1), _sorted_kinds, row=top, col=0, grow_cols=3)
     _scores_chart(ctx, page, sorted_at, row=chart_row)
     page.row = max(page.row, sorted_at.last_row + 2)
@@ -98,8 +99,9 @@ def factor_sheet(ctx: Ctx) -> Page:
     from .addresses import col_letters
 
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
-    rows = f"{fac.row + 2}:${fcol}${fac.row + 1 + SPARE}"
+    rows = f"{fac.row + 2}:${fcol}${fac.row + max(fac.rows, fac.room)}"
     ws.write_formula(info, 1, f"=COUNT(${fcol}${rows})", book.fmt("int", align="left"), "")
+    page.width(0, text_width(ctx.t("kmo")) + 2)
     page.print_cols = max(10, sorted_at.cols - 1)
     page.finish(repeat_rows=(top, top))
     return page
