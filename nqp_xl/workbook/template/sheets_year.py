@@ -1,8 +1,9 @@
 """The sheets of the year analysed (Factor analysis, Grades) and the Composite index sheet."""
 from __future__ import annotations
 
-from ..labels import text
-from .context import D, I_, L_, REGIONS, YEARS, Ctx
+from ...labels import text
+from .context import Ctx
+from .contract import D, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, new_chart, room_for, text_width
 
 SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
@@ -96,7 +97,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
     # N analysed, counted from the F column of the unsorted scores
-    from .addresses import col_letters
+    from ..ooxml.addresses import col_letters
 
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
     rows = f"{fac.row + 2}:${fcol}${fac.row + max(fac.rows, fac.room)}"

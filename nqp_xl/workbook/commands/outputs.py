@@ -15,7 +15,7 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
-from .package import WorkbookError
+from ..ooxml.xml import WorkbookError
 
 _TEMPS: set[str] = set()
 

@@ -13,7 +13,8 @@ numbers stay number cells in the "Value" column, formatted by meaning.
 """
 from __future__ import annotations
 
-from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
+from .context import Ctx
+from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, formula_sheet_name, new_chart
 
 HELP = 8  # first column of the helper cells (I): right of the printed area (A:F)

@@ -2,7 +2,7 @@
 
 Nothing else in nqp-xl opens a workbook's zip or parses its XML.  Parts are read through a
 streaming cap (the zip's declared sizes are not trusted), kept as bytes, and written back
-byte for byte unless a caller replaced them.  The one atomic writer that puts every file on disk is in ``files``.
+byte for byte unless a caller replaced them.  The one atomic writer that puts every file on disk is in ``commands.outputs``.
 
 Limits (a county panel of 20,000 rows × 40 indicators has a 35 MB sheet part and a 40 MB
 package, inflated; these caps are ten times that and more):
@@ -23,77 +23,19 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .sheet import Sheet
+from .sheet_write import sheet_xml
+from .xml import (CT_NS, PKG_REL_NS, XML_DECLARATION, WorkbookError, attr, check_no_dtd, iterparse, local, ns_of,
+                  parse_xml, rich_text, to_xml_bytes)
+
 MAX_PART = 256 * 2**20
 MAX_TOTAL = 2**30
 MAX_RATIO = 1000
 RATIO_FLOOR = 2**20
 MAX_PARTS = 10_000
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-
-
-class WorkbookError(Exception):
-    """A workbook that cannot be read or written, in the user's words (exit 1)."""
-
-
-def parser() -> etree.XMLParser:
-    """The one XML parser: entities never expanded, no network, no DTD, no huge trees."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                           dtd_validation=False, remove_blank_text=False, collect_ids=False)
-
-
-def parse_xml(data: bytes, where: str = "") -> etree._Element:
-    try:
-        root = etree.fromstring(data, parser())
-    except etree.XMLSyntaxError as err:
-        raise WorkbookError(f"{where}: damaged XML ({err})") from None
-    check_no_dtd(root, where)
-    return root
-
-
-def check_no_dtd(el: etree._Element, where: str) -> None:
-    """Office parts never declare a DTD (ECMA-376 Part 2, OPC: DTDs are not allowed); one that
-    does (entity tricks) is refused rather than half-read."""
-    if el.getroottree().docinfo.doctype:
-        raise WorkbookError(f"{where}: the XML declares a DTD, which Office files never do; refused")
-
-
-def iterparse(data: bytes, tags=None, events=("end",)):
-    """Streaming parse of a part with the same hardening as :func:`parser`."""
-    return etree.iterparse(io.BytesIO(data), events=events, tag=tags, resolve_entities=False,
-                           no_network=True, huge_tree=False, load_dtd=False, remove_blank_text=False)
-
-
-def to_xml_bytes(root: etree._Element) -> bytes:
-    """A part's tree as bytes: our declaration, then the document (comments and processing
-    instructions around the root included, as the producer wrote them)."""
-    return XML_DECLARATION + etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
-
-
-def local(tag) -> str:
-    """The local name of an element tag (any namespace prefix)."""
-    return etree.QName(tag).localname if isinstance(tag, str) and tag.startswith("{") else str(tag)
-
-
-def ns_of(el: etree._Element) -> str:
-    return etree.QName(el).namespace or ""
-
-
-def attr(el: etree._Element, name: str) -> str | None:
-    """An attribute by local name, with or without namespace (``r:id``, ``id``)."""
-    v = el.get(name)
-    if v is not None:
-        return v
-    for k, v in el.attrib.items():
-        if k.startswith("{") and k.rsplit("}", 1)[1] == name:
-            return v
-    return None
 
 
 # --------------------------------------------------------------------------- reading the zip
@@ -385,9 +327,7 @@ class Package:
                    if resolve_target(self.workbook_part, r.target) == path)
 
     def sheet(self, name: str):
-        """The :class:`~nqp_xl.workbook.cells.Sheet` called ``name`` (any case)."""
-        from .cells import Sheet
-
+        """The :class:`~nqp_xl.workbook.ooxml.sheet.Sheet` called ``name`` (any case)."""
         for n, path, _s in self.sheet_order:
             if n.upper() == name.upper():
                 sh = self._sheets.get(n)
@@ -442,7 +382,7 @@ class Package:
         self._sheets.clear()
         while changed:
             sh = changed.pop()
-            self.parts[sh.path] = sh.to_xml()
+            self.parts[sh.path] = sheet_xml(sh)
             del sh
         infos = {i.filename: i for i in self.infos}
         order = [i.filename for i in self.infos]
@@ -491,20 +431,6 @@ def _copy_raw(z: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) -> bool:
     z.NameToInfo[zi.filename] = zi
     z.start_dir = z.fp.tell()
     return True
-
-
-def rich_text(el: etree._Element) -> str:
-    """The text of an ``<si>`` or ``<is>``: plain ``<t>`` or the runs' ``<t>``, not phonetic ``<rPh>``."""
-    out = []
-    for child in el:
-        name = local(child.tag)
-        if name == "t":
-            out.append(child.text or "")
-        elif name == "r":
-            for t in child:
-                if local(t.tag) == "t":
-                    out.append(t.text or "")
-    return "".join(out)
 
 
 def read_package(path: str | os.PathLike) -> Package:

@@ -15,8 +15,9 @@ from __future__ import annotations
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
 
-from .addresses import cell_ref, quote_sheet, range_ref
-from .package import TableDef, WorkbookError
+from ..ooxml.addresses import cell_ref, quote_sheet, range_ref
+from ..ooxml.package import TableDef
+from ..ooxml.xml import WorkbookError
 
 OMITTED = "NQP__OMITTED"
 PREFIXES = ("_XLFN.", "_XLWS.", "_XLUDF.")
