@@ -106,6 +106,7 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     book.skip_inputs = skip_inputs
     ctx = Ctx(book, table, lang, cols, eqs)
     book.title = ctx.default_title
+    wb.define_name("NQP_FOOTER_TITLE", '="' + book.title.replace('"', '""') + '"')  # publish compares the title in use
     # the report's order: the Overview, the results, then the appendix; Settings and
     # xlwings.conf last (publish hides Settings and drops xlwings.conf: neither is printed)
     overview = overview_page(ctx)
