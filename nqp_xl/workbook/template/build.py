@@ -40,6 +40,8 @@ from .context import Ctx
 from .input_table import (INPUT_HEADER_ROW, InputError, InputTable, ReportColumns, choose_columns, default_subsystems,
                           example_table)
 from .layout import Book, Measured, text_width
+from .indicator_labels import with_bundled_labels
+from .sheets_appendix import indicator_sheet
 from .sheets_overview import overview_page, overview_sheet
 from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet, weights_sheet
 from .sheets_setup import conf_sheet, inputs_sheet, methods_sheet, settings_sheet
@@ -80,6 +82,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en", columns:
     if lang == "zh" and table.subsystems == default_subsystems(table.indicators):
         # the default names only: names the user gave (--subsystem) stay as written
         table.subsystems = [ZH_SUBSYSTEMS.get(s, s) for s in table.subsystems]
+    with_bundled_labels(table, lang)  # the bundled panel's readable names, unless the table has its own
     cols = columns or choose_columns(table, lang)
     eqs = default_equations(table) if equations is None else equations
     sizes = _measure(table, lang, cols, eqs, udfs) if measure else {}
@@ -119,6 +122,7 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     disparity_sheet(ctx)
     dynamics_sheet(ctx)
     equations_sheet(ctx)
+    indicator_sheet(ctx, ctx.sheet("inputs"))
     methods_sheet(ctx)
     book.inputs_name = inputs_sheet(ctx).name
     if ctx.panel:

@@ -106,6 +106,11 @@ class Ctx:
         return sheet_name(key, self.lang)
 
     # -- formula pieces
+    @staticmethod
+    def relabel(formula: str) -> str:
+        """An answer that names indicators, showing their readable labels (Inputs row 3)."""
+        return f"NQP_RELABEL({formula},NQP_NAMES,NQP_LABELS)"
+
     @property
     def year_data(self) -> str:
         """The Data table's rows of the year analysed (all rows of a cross-section)."""

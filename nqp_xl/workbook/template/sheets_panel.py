@@ -150,13 +150,13 @@ def equations_sheet(ctx: Ctx) -> Page:
     n_eq = max(1, ctx.equations.count(";") + 1) if ctx.equations else 1
     rows = n_eq * 12 + 2
     page.heading(ctx.t("eq_methods"))
-    page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text", "textc"))
+    page.block("eq.methods", ctx.relabel(guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})")), (rows, 4), ("text", "textc"))
     if ctx.has_group and ctx.panel:  # a cross-section has too few rows per group for a system
         page.heading(ctx.t("eq_groups"))
-        page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
+        page.block("eq.groups", ctx.relabel(guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})')),
                    (rows, ctx.n_groups + 1), ("text", "textc"))
     page.heading(ctx.t("eq_detail"))
-    detail = page.block("eq.detail", guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})'), (rows, 6),
+    detail = page.block("eq.detail", ctx.relabel(guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})')), (rows, 6),
                         ("text", "text", "num3", "num3", "num3", "p"))
     page.row_formats(detail, 1, {text("N", ctx.lang): "int"}, first_col=2)  # N = 242, not 242.000
     page.finish(repeat_rows=(0, 0))

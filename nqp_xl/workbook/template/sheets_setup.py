@@ -74,12 +74,17 @@ def inputs_sheet(ctx: Ctx) -> Page:
     inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center")
     ws.write_string(0, 0, ctx.t("direction"), bold)
     ws.write_string(1, 0, ctx.t("subsystem"), bold)
+    ws.write_string(2, 0, ctx.t("label_row"), bold)
+    ws.write_string(3, 0, ctx.t("unit_row"), bold)
+    wrap_inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center", text_wrap=True, valign="top")
     for j in range(p):
         ws.write_string(0, n_id + j, table.directions[j], inp)
-        if table.subsystems[j]:
-            ws.write_string(1, n_id + j, table.subsystems[j], inp)
-        else:
-            ws.write_blank(1, n_id + j, None, inp)
+        for r, values, f in ((1, table.subsystems, inp), (2, table.labels, wrap_inp), (3, table.units, inp)):
+            v = values[j] if j < len(values) else ""
+            if v:
+                ws.write_string(r, n_id + j, v, f)
+            else:
+                ws.write_blank(r, n_id + j, None, f)
     centred = book.fmt("int", align="center")
     # The measuring pass hands the rows to the engine itself (template.fill_inputs), unless
     # one of them would not come back from the file as it went in.
@@ -106,15 +111,23 @@ def inputs_sheet(ctx: Ctx) -> Page:
         room = sum(page.widths.get(j, 8.43) for j in range(1, n_id))
         lines = max(2, math.ceil(text_width(note) * 0.8 / max(room - 1, 1.0)))  # 8-point text
         f = book.fmt("gen", italic=True, font_color="#595959", font_size=8, text_wrap=True, valign="top")
-        ws.merge_range(0, 1, 1, n_id - 1, note, f)
-        for r in (0, 1):
-            page.heights[r] = max(ROW_PT, math.ceil(lines / 2) * 11.0)
+        ws.merge_range(0, 1, h - 1, n_id - 1, note, f)
+        for r in range(h):
+            page.heights[r] = max(ROW_PT, math.ceil(lines / h) * 11.0)
+    if any(table.labels):
+        page.heights[2] = max(page.heights.get(2, ROW_PT), ROW_PT * 2)
     name = formula_sheet_name(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
     book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
     book.wb.define_name("NQP_DIRECTIONS", f"={name}!${col_letters(n_id + 1)}$1:${last}$1")
     book.wb.define_name("NQP_SUBSYSTEMS", f"={name}!${col_letters(n_id + 1)}$2:${last}$2")
+    # the readable names: NQP_RELABEL(answer, NQP_NAMES, NQP_LABELS) shows a label wherever a
+    # table names an indicator; wide enough for indicators added later (blank labels keep names)
+    wide = col_letters(max(n_id + p + 60, 100))
+    book.wb.define_name("NQP_NAMES", f"={name}!$A${h + 1}:${wide}${h + 1}")
+    book.wb.define_name("NQP_LABELS", f"={name}!$A$3:${wide}$3")
+    book.wb.define_name("NQP_UNITS", f"={name}!$A$4:${wide}$4")
     book.wb.define_name("NQP_ROW_DIRECTIONS", f"={name}!$A$1:${last}$1")  # one per column of the table
     book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")
     book.wb.define_name("NQP_REGIONS", "=INDEX(NQP_DATA,0,NQP_REGION_NUM)")

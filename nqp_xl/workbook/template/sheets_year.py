@@ -51,19 +51,19 @@ def factor_sheet(ctx: Ctx) -> Page:
     var = page.block("fa.variance", f"NQP_VARIANCE({ctx.fa_args},{L_},{I_})", (p + 1, 10), _variance_kinds)
     _scree_chart(ctx, page, var)
     page.heading(ctx.t("loadings_sorted"))
-    rot = page.block("fa.loadings", f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_},,TRUE)", (p + 1, 3),
+    rot = page.block("fa.loadings", ctx.relabel(f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_},,TRUE)"), (p + 1, 3),
                      _first_gen("num3"), grow_cols=3)
     _bold_loadings(page, rot)
     _loadings_chart(ctx, page, rot)
     page.heading(ctx.t("communalities_msa"))
     page.note(ctx.t("low_flag"))
-    com = page.block("fa.communalities", f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})", (p + 1, 3), ("gen", "num3"),
+    com = page.block("fa.communalities", ctx.relabel(f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})"), (p + 1, 3), ("gen", "num3"),
                      advance=False)
     msa = page.block("fa.msa", f"INDEX(NQP_MSA({yd},{L_},{I_}),0,2)", (p + 1, 1), ("num3",), col=3)
     _flag_low(page, com, first_col=2)
     _flag_low(page, msa, first_col=0)
     page.heading(ctx.t("scorecoef"))
-    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+    page.block("fa.scorecoef", ctx.relabel(f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
     # the regions sorted by F (the unsorted table, in the Data table's order, is below the print)
     chart_row = page.row
@@ -90,11 +90,11 @@ def factor_sheet(ctx: Ctx) -> Page:
                      grow_cols=3)
     page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
     page.heading(ctx.t("describe"))
-    page.block("fa.describe", f"NQP_DESCRIBE({yd},{L_},{I_})", (p + 1, 6), ("gen", "int", "big"))
+    page.block("fa.describe", ctx.relabel(f"NQP_DESCRIBE({yd},{L_},{I_})"), (p + 1, 6), ("gen", "int", "big"))
     page.heading(ctx.t("corr"))
-    page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("r"), head_max=7)
+    page.block("fa.corr", ctx.relabel(f"NQP_CORR({yd},{L_},{I_})"), (p + 1, p + 1), _first_gen("r"), head_max=7)
     page.heading(ctx.t("component_matrix"))
-    page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+    page.block("fa.components", ctx.relabel(f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
     # N analysed, counted from the F column of the unsorted scores
     from ..ooxml.addresses import col_letters
@@ -254,7 +254,7 @@ def obstacle_sheet(ctx: Ctx) -> Page:
     page.skip(1)
     top = page.row
     page.labels("ob.labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
-    page.block("ob.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
+    page.block("ob.obstacle", ctx.relabel(f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"),
                (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9, rotate_from=0)  # names upwards
     page.finish(repeat_rows=(top, top))
     return page
@@ -268,7 +268,7 @@ def composite_sheet(ctx: Ctx) -> Page:
     page.note(ctx.t("ci_note"))
     page.skip(1)
     page.heading(ctx.t("weights"))
-    page.block("ci.weights", f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
+    page.block("ci.weights", ctx.relabel(f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"),
                (ctx.p + 1, 4), _first_gen("num"))
     if ctx.panel:  # the paper's table: regions down, years across
         page.heading(ctx.t("ci_by_year"))

@@ -18,6 +18,7 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "equations": ("Equations", "联立方程"),
     "dynamics": ("Dynamics", "动态演进"),
     "weights_w": ("Weights", "空间权重"),
+    "indicators": ("Indicator system", "指标体系"),
     "methods": ("Methods", "方法说明"),
     "conf": ("xlwings.conf", "xlwings.conf"),
 }
@@ -30,10 +31,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "meaning": ("Meaning", "说明"),
     "name": ("Name", "名称"),
     # Inputs
-    "inputs_note": ("Row 1: + more is better, - less is better. Row 2: subsystem (blank = none).",
-                    "第 1 行：+ 正向，- 负向；第 2 行：所属子系统（留空 = 不属于任何子系统）"),
+    "inputs_note": ("Row 1: + more is better, - less is better. Row 2: subsystem (blank = none). Rows 3-4: the "
+                    "indicator's readable name and unit (optional).",
+                    "第 1 行：+ 正向，- 负向；第 2 行：所属子系统（留空 = 不属于任何子系统）；第 3、4 行：指标名称与单位（可选）"),
     "direction": ("Direction", "方向"),
     "subsystem": ("Subsystem", "子系统"),
+    "label_row": ("Label", "标签"),
+    "unit_row": ("Unit", "单位"),
     # Factor analysis
     "fa_title": ("Factor analysis of", "因子分析："),
     "fa_sub": ("principal components, varimax with Kaiser normalization (as SPSS FACTOR)",
@@ -160,6 +164,15 @@ TEXT: dict[str, tuple[str, str]] = {
                 "unrotated loadings.", "以下内容保留在工作簿中但不打印：按原表顺序的得分、描述统计、相关矩阵、未旋转载荷。"),
     "gr_lists": ("Regions of each grade", "各等级包含的地区"),
     "cp_rule": ("Type rule: ", "类型判定规则："),
+    # Indicator system
+    "in_title": ("Indicator system", "评价指标体系"),
+    "in_note": ("Each indicator with its subsystem, unit, direction (+ more is better) and its weight in the composite index.",
+                "各指标所属子系统、单位、方向（+ 正向）及其在综合指数中的权重。"),
+    "in_subsystem": ("Subsystem", "子系统"),
+    "in_indicator": ("Indicator", "指标"),
+    "in_unit": ("Unit", "单位"),
+    "in_weight": ("Weight", "权重"),
+    "in_column": ("Column in the data", "数据列名"),
     # Methods
     "me_title": ("Methods: what each figure means", "方法说明：各项结果的含义"),
     "version": ("nqp-xl version", "nqp-xl 版本"),
