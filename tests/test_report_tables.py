@@ -183,3 +183,12 @@ def test_relabel_column_shapes(lang):
     names = [["a"], ["b"]]
     labels = [["甲"], ["乙"]]
     assert relabel([["a", "b", "c"]], names, labels) == [["甲", "乙", "c"]]
+
+
+def test_relabel_through_the_udf():
+    loadings = [["Indicator", "F1"], ["rd_fte", 0.9], ["hitech", 0.2]]
+    out = udf.NQP_RELABEL(loadings, [["rd_fte"], ["hitech"]], [["R&D 人员"], ["高技术企业"]])
+    assert out == [["Indicator", "F1"], ["R&D 人员", 0.9], ["高技术企业", 0.2]]
+    assert udf.NQP_RELABEL("ln(rd_fte)", [["rd_fte"]], [["R&D staff"]]) == "ln(R&D staff)"
+    bad = udf.NQP_RELABEL(loadings, [["rd_fte", "hitech"]], [["R&D staff"]])
+    assert bad.startswith("#NQP! ") and "names has 2 cells but labels has 1" in bad
