@@ -16,6 +16,7 @@ import numpy as np
 
 from . import formula_text
 from .cells import Error
+from .excel_fixes import fixes
 from .formula_text import OMITTED
 
 RANGE_ARGS = {"data", "values", "groups", "systems", "weights", "names", "directions", "equations"}
@@ -362,11 +363,13 @@ def register(functions: dict[str, Callable] | None = None, used: set[str] | None
 
     functions = nqp_functions() if functions is None else functions
     table = load_builtins(used) if used is not None else get_functions()  # cached by formulas: register in both
+    corrected = fixes(used)  # built-ins formulas answers differently from Excel (excel_fixes.py)
     for target in (FUNCTIONS, table):
         for name, f in functions.items():
             target[name.upper()] = wrap_func(udf_adapter(name, f))
         target["INDEX"] = wrap_func(remembered("INDEX", excel_index))
         target[OMITTED] = lambda *a: OMITTED_VALUE
+        target.update(corrected)
     for name, f in functions.items():
         REGISTERED[name.upper()] = f
     return functions
