@@ -285,11 +285,12 @@ def _relabelled(cell: Any, mapping: dict[str, str]) -> Any:
     return cell
 
 
-def relabel(table: Any, names: Any, labels: Any) -> list[list]:
+def relabel(table: Any, names: Any, labels: Any) -> list[list] | Any:
     """A copy of ``table`` with every text cell equal to one of ``names`` replaced by the
     matching cell of ``labels`` (same count), and ``ln(name)``/``log(name)`` by
     ``ln(label)``/``log(label)``.  A blank label leaves its name; numbers are untouched;
     blanks answer ""."""
     mapping = _label_map(names, labels)
-    rows = range_rows(table) if isinstance(table, (list, tuple)) else [[table]]
-    return [[_relabelled(c, mapping) for c in r] for r in rows]
+    if not isinstance(table, (list, tuple)):  # one cell: one cell back
+        return _relabelled(table, mapping)
+    return [[_relabelled(c, mapping) for c in r] for r in range_rows(table)]

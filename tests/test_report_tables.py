@@ -43,8 +43,9 @@ def test_bundled_panel_gaps_name_2017_tibet_and_xinjiang():
     assert zh[1] == ["年份", 2017.0, HITECH.replace(", ", "、"), 31.0]
     assert zh[2] == ["地区", "西藏", "ind_new_product_exports", 8.0]
     assert zh[3] == ["地区-年份", "新疆 2018、2020、2021、2022、2023", "ind_new_product_exports", 5.0]
-    # by column number too
+    # by column number too, and as 1 x 1 ranges (as Excel hands a cell over)
     assert udf.NQP_GAPS(RANGE, 2, 4, None, 4) == out
+    assert udf.NQP_GAPS(RANGE, [["province_en"]], [["year"]], None, 4) == out
 
 
 def test_the_rows_named_are_exactly_those_check_table_leaves_out():
@@ -125,6 +126,7 @@ def test_sort_descending_keeps_header_drops_blank_rows_and_is_stable():
     assert [r[0] for r in out] == ["Region", "C", "A", "D", "F", "B", "E"]
     assert out[1] == ["C", 0.9, "Excellent"] and out[5] == ["B", "", "n/a"]
     assert udf.NQP_SORT(SCORES, 2) == out
+    assert udf.NQP_SORT(SCORES, [["F"]]) == out
     assert udf.NQP_SORT(SCORES, "f") == out  # header names are case-insensitive
 
 
@@ -181,3 +183,12 @@ def test_relabel_column_shapes(lang):
     names = [["a"], ["b"]]
     labels = [["甲"], ["乙"]]
     assert relabel([["a", "b", "c"]], names, labels) == [["甲", "乙", "c"]]
+
+
+def test_relabel_through_the_udf():
+    loadings = [["Indicator", "F1"], ["rd_fte", 0.9], ["hitech", 0.2]]
+    out = udf.NQP_RELABEL(loadings, [["rd_fte"], ["hitech"]], [["R&D 人员"], ["高技术企业"]])
+    assert out == [["Indicator", "F1"], ["R&D 人员", 0.9], ["高技术企业", 0.2]]
+    assert udf.NQP_RELABEL("ln(rd_fte)", [["rd_fte"]], [["R&D staff"]]) == "ln(R&D staff)"
+    bad = udf.NQP_RELABEL(loadings, [["rd_fte", "hitech"]], [["R&D staff"]])
+    assert bad.startswith("#NQP! ") and "names has 2 cells but labels has 1" in bad

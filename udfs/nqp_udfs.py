@@ -247,19 +247,30 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
 @xw.arg("n_factors", doc=_FA_K_DOC)
 @xw.arg("min_cumvar", doc=_FA_CUM_DOC)
 @xw.arg("rotated", doc="TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix")
-def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
-    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
+@xw.arg("sort", doc="TRUE: rows sorted by size as SPSS/PSPP /FORMAT=SORT (blocks of indicators loading most on F1, F2, ..., descending |loading| within); FALSE (default): input order")
+def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None,
+                 sort=None):
+    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk, in input order or, with sort TRUE, sorted by size.
 
     Unrotated A = V√λ (eigenvectors of the correlation matrix R times root eigenvalues);
     rotated A·T by varimax with Kaiser normalization to convergence, each column reflected to
     a positive sum, sorted by sum of squares. Source: SPSS FACTOR /ROTATION=VARIMAX.
+    sort TRUE (SPSS/PSPP /FORMAT=SORT): descending |F1 loading| until an indicator loads more
+    on a later factor, then descending |F2 loading| until one loads more on a factor after F2,
+    and so on: blocks of indicators that load most on the same factor.
     """
     def compute():
+        from nqp_xl.factor import sorted_by_size
         from nqp_xl.options import flag
 
         res = _fa(data, n_factors, min_cumvar, id_cols, missing)
         block = res.rotated_loadings if flag(rotated, "rotated", True) else res.loadings
-        return _fa_per_indicator(res.table, block, res.factor_names, lang)
+        if not flag(sort, "sort", False):
+            return _fa_per_indicator(res.table, block, res.factor_names, lang)
+        order = sorted_by_size(block)
+        names = [res.table.names[i] for i in order]
+        header = [*texts(("Indicator",), lang), *res.factor_names] if res.table.has_header else None
+        return per_indicator(names, block[order], header)
 
     return _answer(compute, "NQP_LOADINGS")
 
@@ -927,8 +938,8 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
 
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="the whole Data table: header row, label columns (region, year), indicators")
-@xw.arg("ids", doc="the header of the region column (default: the first label column)")
-@xw.arg("years", doc="the header of the year column (default: the second label column; none in a cross-section)")
+@xw.arg("ids", ndim=2, doc="the header of the region column, or its number (default: the first label column)")
+@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the second label column, or a number column headed Year after them; none in a cross-section)")
 def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
     """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
 
@@ -946,7 +957,7 @@ def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
 
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="a range or answer to sort, e.g. the scores table with its header row")
-@xw.arg("by", doc="the column to sort by: a header name, or a column number 1, 2, ...")
+@xw.arg("by", ndim=2, doc="the column to sort by: a header name, or a column number 1, 2, ...")
 @xw.arg("descending", doc="TRUE (default): largest first; FALSE: smallest first")
 @xw.arg("n", doc="optional: keep only the first n rows after sorting (top n, or bottom n with descending FALSE)")
 def NQP_SORT(data, by, descending=True, n=None, lang=None):
@@ -964,6 +975,26 @@ def NQP_SORT(data, by, descending=True, n=None, lang=None):
         return sort_rows(data, by, descending, n)
 
     return _answer(compute, "NQP_SORT")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("table", ndim=2, doc="any answer or range to relabel, e.g. a loadings or regression table")
+@xw.arg("names", ndim=2, doc="the indicator names, one row or one column (e.g. the header row of the Data table)")
+@xw.arg("labels", ndim=2, doc="the readable label of each name, same number of cells (e.g. the Label row of Inputs); a blank label keeps the name")
+def NQP_RELABEL(table, names, labels, lang=None):
+    """A copy of table with every text cell equal to one of names replaced by its label, and ln(name) or log(name) by ln(label) or log(label): readable indicator names in any table.
+
+    Names match whole cells (spaces around them ignored); numbers are untouched; a blank label
+    leaves its name. Blanks answer "".
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.report_tables import relabel
+
+        resolve_lang(lang)
+        return relabel(table, names, labels)
+
+    return _answer(compute, "NQP_RELABEL")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
