@@ -282,14 +282,18 @@ def _relabelled(cell: Any, mapping: dict[str, str]) -> Any:
             inner = key[len(fn):-1].strip()
             if inner in mapping:
                 return f"{key[:len(fn)]}{mapping[inner]})"
+    for sep in (", ", "、"):  # a list of names (NQP_GAPS' blank indicators): each one relabelled
+        parts = key.split(sep)
+        if len(parts) > 1 and all(p.strip() in mapping for p in parts):
+            return sep.join(mapping[p.strip()] for p in parts)
     return cell
 
 
 def relabel(table: Any, names: Any, labels: Any) -> list[list] | Any:
     """A copy of ``table`` with every text cell equal to one of ``names`` replaced by the
     matching cell of ``labels`` (same count), and ``ln(name)``/``log(name)`` by
-    ``ln(label)``/``log(label)``.  A blank label leaves its name; numbers are untouched;
-    blanks answer ""."""
+    ``ln(label)``/``log(label)``, and a list of names joined by ", " or "、" name by name.  A
+    blank label leaves its name; numbers are untouched; blanks answer ""."""
     mapping = _label_map(names, labels)
     if not isinstance(table, (list, tuple)):  # one cell: one cell back
         return _relabelled(table, mapping)

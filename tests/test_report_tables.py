@@ -178,6 +178,12 @@ def test_relabel_replaces_names_and_log_forms_leaves_numbers():
                    ["patents", ""], ["_cons", 2.0], [3.0, "other"]]
 
 
+def test_relabel_lists_of_names_as_gaps_joins_them():
+    names, labels = [["rd_fte", "hitech"]], [["R&D staff", "High-tech"]]
+    out = relabel([["rd_fte, hitech", "hitech、rd_fte", "rd_fte, other"]], names, labels)
+    assert out == [["R&D staff, High-tech", "High-tech、R&D staff", "rd_fte, other"]]  # all names, or left as is
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_relabel_column_shapes(lang):
     names = [["a"], ["b"]]

@@ -340,12 +340,14 @@ class Page:
     # -- finishing
     def finish(self, repeat_rows: tuple[int, int] | None = None) -> None:
         ws = self.ws
+        chart_cols = 0
         for _r, col, _rows, width_px in self.charts:  # the print area takes in every chart whole
             c, px = col, 0.0
             while px < width_px + 8:
                 px += self.widths.get(c, 8.43) * 7 + 5
                 c += 1
-            self.last_col = max(self.last_col, c - 1)
+            chart_cols = max(chart_cols, c - 1)
+        self.last_col = max(self.last_col, chart_cols)
         for col, need in self.headings:  # 12-point bold text overflowing into the columns to its right
             c, have = col, 0.0
             while have < need:
@@ -353,7 +355,7 @@ class Page:
                 c += 1
             self.last_col = max(self.last_col, c - 1)
         if self.print_cols is not None:  # helper answers right of the printed area stay out of print
-            self.last_col = self.print_cols
+            self.last_col = max(self.print_cols, chart_cols)
         for col, w in sorted(self.widths.items()):
             ws.set_column(col, col, round(w, 1))
         for row, h in sorted(self.heights.items()):

@@ -43,7 +43,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.items.append((info, info + 1))
     page.row = info + 3
     page.heading(ctx.t("fa_gaps"))
-    page.block("fa.gaps", f"NQP_GAPS({yd},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})", (2, 4), ("gen", "gen", "gen", "int"),
+    page.block("fa.gaps", ctx.relabel(f"NQP_GAPS({yd},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (2, 4), ("gen", "gen", "gen", "int"),
                grows=False)
     page.heading(ctx.t("bartlett"))
     page.block("fa.bartlett", f"NQP_BARTLETT({yd},{L_},{I_})", (2, 3), ("num3", "int", "p"), grows=False)
@@ -55,6 +55,7 @@ def factor_sheet(ctx: Ctx) -> Page:
                      _first_gen("num3"), grow_cols=3)
     _bold_loadings(page, rot)
     _loadings_chart(ctx, page, rot)
+    page.items.append((page.row, page.row + 3))  # the heading and note stay with the table
     page.heading(ctx.t("communalities_msa"))
     page.note(ctx.t("low_flag"))
     com = page.block("fa.communalities", ctx.relabel(f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})"), (p + 1, 3), ("gen", "num3"),
@@ -66,8 +67,6 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.block("fa.scorecoef", ctx.relabel(f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
     # the regions sorted by F (the unsorted table, in the Data table's order, is below the print)
-    chart_row = page.row
-    page.row += 20  # the chart's 18 rows (340 px) and a gap
     page.heading(ctx.t("factors_sorted"))
     top = page.row
     m = page.size("fa.factors", (n + 1, 4))
@@ -76,7 +75,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     by_f = '"' + text("F", ctx.lang) + '"'
     sorted_at = page.block("fa.sorted", f"NQP_SORT({_area(src_top, 0, m.cols + 1, room)},{by_f},TRUE,,{L_})",
                            (n + 1, m.cols + 1), _sorted_kinds, row=top, col=0, grow_cols=3)
-    _scores_chart(ctx, page, sorted_at, row=chart_row)
+    _scores_chart(ctx, page, sorted_at, row=top)
     page.row = max(page.row, sorted_at.last_row + 2)
     page.print_rows = page.row - 2
     page.note(ctx.t("fa_more"))
@@ -164,7 +163,10 @@ def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
     chart.set_x_axis({"min": -1, "max": 1, "major_unit": 0.5,  # loadings lie in [-1, 1]
                       "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
-    page.chart(chart, width_px=720, height_px=max(320, 18 * (rot.rows - 1) + 90))
+    # beside the table (its rows are the chart's bars): the two print on one page
+    height = max(300, 18 * (rot.rows - 1) + 90)
+    page.chart(chart, col=rot.col + rot.cols + 1, width_px=520, height_px=height, row=rot.row)
+    page.row = max(page.row, rot.row + page.charts[-1][2] + 2)
 
 
 def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
@@ -176,7 +178,8 @@ def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
     chart.set_legend({"none": True})
     # region names below the plot, not over the bars of negative scores
     chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}, "label_position": "low"})
-    page.chart(chart, width_px=900, height_px=340, row=row)
+    # beside the sorted table: regions in the same order, bars falling from the highest F
+    page.chart(chart, col=fac.col + fac.cols + 1, width_px=540, height_px=360, row=row)
 
 
 def grades_sheet(ctx: Ctx) -> tuple[Page, Placed]:
