@@ -272,4 +272,4 @@ def _index_chart(ctx: Ctx, page: Page) -> None:
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}, "label_position": "low"})
     chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}, "name": ctx.t("ov_chart_series")})
-    page.chart(chart, width_px=660, height_px=320)
+    page.chart(chart, width_px=660, height_px=280)

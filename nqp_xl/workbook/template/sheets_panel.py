@@ -78,7 +78,9 @@ def _d_by_group_chart(ctx: Ctx, page: Page, pg: Placed, row: int, col: int) -> N
                           "values": [page.name, pg.row + 1, pg.col + k, pg.end, pg.col + k],
                           "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"position": "bottom"})
-    chart.set_y_axis({"name": "D", "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"name": "D", "min": 0, "major_gridlines": {"visible": True}})  # a trend starts at 0
+    chart.set_x_axis({"name": ctx.t("year_axis")})
+    chart.show_blanks_as("gap")  # a year without values is a gap, not a step to the next
     page.chart(chart, col=col, width_px=520, height_px=300, row=row)
 
 
@@ -131,7 +133,9 @@ def _gini_chart(ctx: Ctx, page: Page, gini: Placed) -> None:
                           "values": [page.name, gini.row + 1, gini.col + k, gini.end, gini.col + k],
                           "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"position": "bottom"})
-    chart.set_y_axis({"major_gridlines": {"visible": True}})
+    chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})  # a trend starts at 0
+    chart.set_x_axis({"name": ctx.t("year_axis")})
+    chart.show_blanks_as("gap")
     page.chart(chart, width_px=640, height_px=300)
 
 
@@ -271,7 +275,9 @@ def _sigma_chart(ctx: Ctx, page: Page, sig: Placed, row: int, col: int) -> int:
                       "categories": [page.name, sig.row + 1, sig.col, sig.end, sig.col],
                       "values": [page.name, sig.row + 1, k, sig.end, k], "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"major_gridlines": {"visible": True}})
+    chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}, "name": "CV"})  # a trend starts at 0
+    chart.set_x_axis({"name": ctx.t("year_axis")})
+    chart.show_blanks_as("gap")
     page.chart(chart, width_px=480, height_px=260, row=row, col=col)
     return page.charts[-1][2]
 
@@ -288,4 +294,8 @@ def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> Non
                           "values": [page.name, kd.row + 1, kd.col + k, kd.end, kd.col + k]})
     # the columns without a year yet have no legend entry (LibreOffice would name them "Column I")
     chart.set_legend({"position": "right", "delete_series": list(range(years, k))})
+    # the y axis crosses at the left edge of the grid (the data's range ± 3 bandwidths), so its
+    # labels never run across the curves; both axes titled
+    chart.set_x_axis({"name": ctx.t("kd_x"), "crossing": "min", "label_position": "low"})
+    chart.set_y_axis({"name": ctx.t("kd_y"), "min": 0, "label_position": "low", "crossing": "min"})
     page.chart(chart, col=col, width_px=620, height_px=360, row=row)
