@@ -914,4 +914,58 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     return _answer(compute, "NQP_LISA")
 
 
+# ----------------------------------------------------------------------------- panel econometrics
+# (NQP_PANELREG, NQP_HAUSMAN)
+
+_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
+_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
+_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
+_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", doc=_PANEL_IDS_DOC)
+@xw.arg("years", doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"')
+@xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (fe only)')
+@xw.arg("se", doc='"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)')
+def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="individual", se="cluster",
+                 lang=None, id_cols=None, missing=None):
+    """Panel regression as Stata xtreg / R plm: fixed effects (within), random effects (Swamy-Arora) or pooled OLS, with clustered, conventional, robust or Driscoll-Kraay standard errors.
+
+    Answers Variable, Coef., Std. Err., t, P>|t|, [95% Conf., Interval] per regressor, _cons last
+    (fe: Stata's average intercept), then N, Groups, R-squared within/between/overall, F and P that
+    all u_i = 0 (fe), sigma_u, sigma_e, rho, theta (re). Cluster SE as plm vcovHC(type = "sss").
+    """
+    def compute():
+        from nqp_xl.panelreg import panel_regression
+
+        return panel_regression(data, equation, ids, years, model, effects, se,
+                                id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_PANELREG")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", doc=_PANEL_IDS_DOC)
+@xw.arg("years", doc=_PANEL_YEARS_DOC)
+def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, missing=None):
+    """Hausman test of fixed against random effects (individual), as plm phtest / Stata hausman: chi2, df and P; a note when V_fe - V_re is not positive definite.
+
+    chi2 = (b_fe - b_re)'(V_fe - V_re)^-1 (b_fe - b_re) over the slopes, df = their number, with the
+    conventional covariance of each model. A negative chi2 is not shown as a number: the note says
+    the data fail the test's asymptotic assumptions, as Stata does.
+    """
+    def compute():
+        from nqp_xl.panelreg import hausman
+
+        return hausman(data, equation, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_HAUSMAN")
+
+
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
