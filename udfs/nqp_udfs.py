@@ -747,26 +747,23 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
 @xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
-@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas')
+@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas')
 @xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
-def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
-    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
+@xw.arg("ids", doc="panel methods: header name of the region column; blank: the first label column")
+@xw.arg("years", doc="panel methods: header name of the year column; blank: the column headed year/年份")
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None):
+    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
 
     Per equation: a title row (the dependent variable), per regressor a row such as 0.319***
-    and a row (0.120), _cons last, then N and R-squared; a last row explains the stars
-    (* p<0.1, ** p<0.05, *** p<0.01; p as NQP_3SLS). Source: the coupling paper's Tables 7-9.
+    and a row (0.120), _cons last, then N and R-squared (and Region FE / Year FE rows with a panel
+    method); a last row explains the stars. Several models separated by a line holding only "|"
+    give columns (1), (2), ... by the one method. Source: the coupling paper's Tables 7-9.
     """
     def compute():
-        from nqp_xl.regtable import FOOTNOTE, METHOD_NAMES, regression_table
+        from nqp_xl.regtable import regression_table
 
-        res = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing)
-        heads = res.columns if res.by_group else [text(METHOD_NAMES[m], lang) for m in res.columns]
-        body = res.rows()
-        for r in body:
-            if r[0] in ("N", "R²"):
-                r[0] = text(r[0], lang)
-        width = len(heads)
-        return [[None, *heads], *body, [text(FOOTNOTE, lang), *([None] * width)]]
+        return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing,
+                                ids=ids, years=years).to_rows(lang)
 
     return _answer(compute, "NQP_REGTABLE")
 
