@@ -145,6 +145,9 @@ ZH: dict[str, str] = {
     "V_b-V_B is not positive definite": "V_b-V_B 非正定",
     "chi2<0: the data fail the asymptotic assumptions of the Hausman test":
         "chi2<0：数据不满足 Hausman 检验的渐近假设",
+    "Threshold": "门槛",
+    "Estimate": "估计值",
+    "SSR": "残差平方和",
     "Region FE": "地区固定效应",
     "Year FE": "年份固定效应",
     "Yes": "是",

@@ -88,8 +88,11 @@ class PanelData:
 
     def with_columns(self, dependent: str, y: np.ndarray, regressors: Sequence[str], x: np.ndarray) -> "PanelData":
         """The same panel with another dependent variable and regressors (mediation's steps)."""
+        import hashlib
+
+        digest = hashlib.sha1(np.ascontiguousarray(y).tobytes() + np.ascontiguousarray(x).tobytes()).hexdigest()
         return PanelData(dependent, tuple(regressors), y, x, self.group, self.time, self.group_names,
-                         self.time_names, self.dropped, (*self.key, dependent, tuple(regressors)))
+                         self.time_names, self.dropped, (*self.key, dependent, tuple(regressors), digest))
 
 
 def group_means(v: np.ndarray, codes: np.ndarray, count: int) -> np.ndarray:

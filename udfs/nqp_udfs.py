@@ -912,7 +912,7 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
 
 
 # ----------------------------------------------------------------------------- panel econometrics
-# (NQP_PANELREG, NQP_HAUSMAN)
+# (NQP_PANELREG, NQP_HAUSMAN, NQP_THRESHOLD, NQP_MEDIATION)
 
 _PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
 _PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
@@ -963,6 +963,34 @@ def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, m
         return hausman(data, equation, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
 
     return _answer(compute, "NQP_HAUSMAN")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc='the dependent variable and the controls, "y ~ z1 + z2"')
+@xw.arg("threshold", doc="header name of the threshold variable q")
+@xw.arg("regime", doc="header name of the regressor whose coefficient changes at the threshold")
+@xw.arg("ids", doc=_PANEL_IDS_DOC)
+@xw.arg("years", doc=_PANEL_YEARS_DOC)
+@xw.arg("n", doc="number of thresholds, 1 (default) or 2")
+@xw.arg("bootstrap", doc="bootstrap replications for the P of each F test, default 300")
+@xw.arg("trim", doc="share of threshold values cut at each end of the search, default 0.05")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, bootstrap=300, trim=0.05, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Hansen (1999) fixed-effects panel threshold regression on a balanced panel: each threshold with its LR 95% interval, F and bootstrap P, then the regime coefficients with clustered SE.
+
+    Grid search over the trimmed values of q; two thresholds sequentially with Hansen's refinement;
+    interval {LR <= -2 ln(1 - sqrt(1 - alpha))}; P from a seeded residual bootstrap by region.
+    The regression rows are NQP_PANELREG's (fe, clustered by region) with x split at the thresholds.
+    """
+    def compute():
+        from nqp_xl.threshold import threshold_regression
+
+        return threshold_regression(data, equation, threshold, regime, ids, years, n, bootstrap, trim, seed,
+                                    id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_THRESHOLD")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
