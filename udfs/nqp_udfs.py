@@ -993,4 +993,31 @@ def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, 
     return _answer(compute, "NQP_THRESHOLD")
 
 
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("x", doc="header name of the explanatory variable")
+@xw.arg("m", doc="header name of the mediator")
+@xw.arg("y", doc="header name of the outcome")
+@xw.arg("controls", ndim=2, doc='optional: header names of the controls, "z1,z2" or a range of names')
+@xw.arg("ids", doc=_PANEL_IDS_DOC)
+@xw.arg("years", doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (default), "twfe", "re" or "pooled"')
+@xw.arg("bootstrap", doc="bootstrap replications (regions drawn with replacement), default 1000")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe", bootstrap=1000, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Mediation test with a panel model: the three Baron-Kenny steps (y on x; m on x; y on x and m) as NQP_REGTABLE columns, then a*b with Sobel z and P and a bootstrap 95% interval.
+
+    Each step is NQP_PANELREG's fit (standard errors clustered by region). Sobel: z = ab/sqrt(b^2 sa^2 +
+    a^2 sb^2). Interval: 2.5% and 97.5% quantiles of a*b over seeded draws of regions with replacement.
+    """
+    def compute():
+        from nqp_xl.mediation import mediation
+
+        return mediation(data, x, m, y, controls, ids, years, model, bootstrap, seed,
+                         id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_MEDIATION")
+
+
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
