@@ -749,8 +749,8 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
 @xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
 @xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas')
 @xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
-@xw.arg("ids", doc="panel methods: header name of the region column; blank: the first label column")
-@xw.arg("years", doc="panel methods: header name of the year column; blank: the column headed year/年份")
+@xw.arg("ids", ndim=2, doc="panel methods: header name of the region column; blank: the first label column")
+@xw.arg("years", ndim=2, doc="panel methods: header name of the year column; blank: the column headed year/年份")
 def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None):
     """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
 
@@ -923,8 +923,8 @@ _PANEL_YEARS_DOC = "header name of the year column; blank: the column headed yea
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
 @xw.arg("equation", doc=_PANEL_EQ_DOC)
-@xw.arg("ids", doc=_PANEL_IDS_DOC)
-@xw.arg("years", doc=_PANEL_YEARS_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
 @xw.arg("model", doc='"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"')
 @xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (fe only)')
 @xw.arg("se", doc='"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)')
@@ -948,8 +948,8 @@ def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="indi
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
 @xw.arg("equation", doc=_PANEL_EQ_DOC)
-@xw.arg("ids", doc=_PANEL_IDS_DOC)
-@xw.arg("years", doc=_PANEL_YEARS_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
 def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, missing=None):
     """Hausman test of fixed against random effects (individual), as plm phtest / Stata hausman: chi2, df and P; a note when V_fe - V_re is not positive definite.
 
@@ -970,8 +970,8 @@ def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, m
 @xw.arg("equation", doc='the dependent variable and the controls, "y ~ z1 + z2"')
 @xw.arg("threshold", doc="header name of the threshold variable q")
 @xw.arg("regime", doc="header name of the regressor whose coefficient changes at the threshold")
-@xw.arg("ids", doc=_PANEL_IDS_DOC)
-@xw.arg("years", doc=_PANEL_YEARS_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
 @xw.arg("n", doc="number of thresholds, 1 (default) or 2")
 @xw.arg("bootstrap", doc="bootstrap replications for the P of each F test, default 300")
 @xw.arg("trim", doc="share of threshold values cut at each end of the search, default 0.05")
@@ -999,8 +999,8 @@ def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, 
 @xw.arg("m", doc="header name of the mediator")
 @xw.arg("y", doc="header name of the outcome")
 @xw.arg("controls", ndim=2, doc='optional: header names of the controls, "z1,z2" or a range of names')
-@xw.arg("ids", doc=_PANEL_IDS_DOC)
-@xw.arg("years", doc=_PANEL_YEARS_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
 @xw.arg("model", doc='"fe" (default), "twfe", "re" or "pooled"')
 @xw.arg("bootstrap", doc="bootstrap replications (regions drawn with replacement), default 1000")
 @xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
