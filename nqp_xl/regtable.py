@@ -193,11 +193,16 @@ def _column(data: Any, equations: Any, method: str, ids: Any, years: Any, id_col
 
 
 def _union(systems: list[list[tuple[str, list[str]]]]) -> list[tuple[str, list[str]]]:
+    """Each dependent variable's regressors over all columns: a name a column adds goes right
+    after the name before it in that column (so a dropped control keeps its place)."""
     order: dict[str, list[str]] = {}
     for eqs in systems:
         for dep, regs in eqs:
             names = order.setdefault(dep, [])
-            names += [r for r in regs if r not in names]
+            for i, r in enumerate(regs):
+                if r not in names:
+                    before = next((regs[j] for j in range(i - 1, -1, -1) if regs[j] in names), None)
+                    names.insert(0 if before is None else names.index(before) + 1, r)
     return list(order.items())
 
 
