@@ -14,7 +14,8 @@ column is the constant, solved by Householder QR (as :mod:`nqp_xl.simultaneous`)
              σ²_u = (Σ_i T_i r̄_i² − (G − k − 1)σ²_e) / (N − tr[(Σ T_i z̄_i z̄_i')⁻¹ Σ T_i² z̄_i z̄_i'])
              (r̄_i: residual of the between regression weighted by T_i, z̄_i = [x̄_i, 1]; 0 when
              negative); θ_i = 1 − √(σ²_e/(σ²_e + T_i σ²_u)); X̃ = [x − θ_i x̄_i, 1 − θ_i].
-             ``effects="time"`` swaps regions and years; two-way random effects are not offered.
+             ``effects="time"`` swaps regions and years; two-way random effects on a balanced
+             panel only (:func:`_random_twoways`).
 
 Standard errors, V = c·A M A with A = (X̃'X̃)⁻¹ and scores s_it = x̃_it e_it:
 
@@ -135,6 +136,44 @@ def _swamy_arora(p: PanelData, effect: str) -> tuple[float, float, np.ndarray]:
     return s_e, s_u, theta[codes]
 
 
+def _random_twoways(p: PanelData) -> dict[str, Any]:
+    """Two-way Swamy–Arora random effects on a balanced panel (plm ``effect = "twoways"``):
+    σ²_e = SSR_within2/(N − G − T + 1 − k_w); σ²_u = (T Σ r̄_i²/(G − k − 1) − σ²_e)/T and
+    σ²_λ = (G Σ r̄_t²/(T − k − 1) − σ²_e)/G from the between regressions over regions and over
+    years (0 when negative); θ_1 = 1 − √(σ²_e/(σ²_e + Tσ²_u)), θ_2 = 1 − √(σ²_e/(σ²_e + Gσ²_λ)),
+    θ_3 = θ_1 + θ_2 − 1 + √(σ²_e/(σ²_e + Tσ²_u + Gσ²_λ)) (0 when σ²_u or σ²_λ is 0, as plm);
+    y* = y − θ_1ȳ_i − θ_2ȳ_t + θ_3ȳ, the constant 1 − θ_1 − θ_2 + θ_3."""
+    if not p.balanced:
+        raise NQPError("two-way random effects need a balanced panel (every region in every year); use model "
+                       '"fe" with effects "twoways", or model "re" with effects "individual"')
+    g, t = p.n_groups, p.n_times
+    xw = within(p, p.x, "twoways")
+    varying = [j for j in range(p.k) if np.abs(xw[:, j]).max(initial=0.0) > 1e-10 * max(np.abs(p.x[:, j]).max(), 1e-300)]
+    yw = within(p, p.y, "twoways")
+    e_w = yw - xw[:, varying] @ np.linalg.lstsq(xw[:, varying], yw, rcond=None)[0] if varying else yw
+    s_e = float(e_w @ e_w) / (p.n - g - t + 1 - len(varying))
+
+    def between(codes: np.ndarray, count: int, size: int) -> float:
+        if count - p.k - 1 <= 0:
+            raise NQPError(f"two-way random effects need more regions and years than regressors plus one ({p.k + 1})")
+        zbar = np.column_stack([group_means(p.x, codes, count), np.ones(count)])
+        ybar = group_means(p.y, codes, count)
+        r = ybar - zbar @ np.linalg.lstsq(zbar, ybar, rcond=None)[0]
+        return max(0.0, (size * float(r @ r) / (count - p.k - 1) - s_e) / size)
+
+    s_u, s_l = between(p.group, g, t), between(p.time, t, g)
+    th1 = 1.0 - np.sqrt(s_e / (s_e + t * s_u))
+    th2 = 1.0 - np.sqrt(s_e / (s_e + g * s_l))
+    th3 = 0.0 if s_u == 0 or s_l == 0 else th1 + th2 - 1.0 + np.sqrt(s_e / (s_e + t * s_u + g * s_l))
+
+    def star(v: np.ndarray) -> np.ndarray:
+        return (v - th1 * group_means(v, p.group, g)[p.group] - th2 * group_means(v, p.time, t)[p.time]
+                + th3 * v.mean(axis=0))
+
+    return {"x": np.column_stack([star(p.x), np.full(p.n, 1.0 - th1 - th2 + th3)]), "y": star(p.y),
+            "theta": np.full(p.n, th1), "theta2": (th1, th2, th3), "sigma2": (s_e, s_u, s_l)}
+
+
 @dataclass(frozen=True, eq=False)
 class PanelFit:
     """A fitted panel model; figures are computed on first use."""
@@ -161,10 +200,9 @@ class PanelFit:
                 raise NQPError(f'"{p.dependent}" does not change within the effects; there is nothing to explain')
             return {"x": np.column_stack([xw + p.x.mean(axis=0), np.ones(p.n)]), "y": yw + p.y.mean(),
                     "theta": None}
-        if self.effects == "twoways":
-            raise NQPError('two-way random effects are not offered; use model "fe" with effects "twoways", '
-                           'or model "re" with effects "individual"')
         _check_design(p, p.x - p.x.mean(axis=0), "re", self.effects)
+        if self.effects == "twoways":
+            return _random_twoways(p)
         s_e, s_u, theta = _swamy_arora(p, self.effects)
         codes, count = p.codes(self.effects)
         xs = p.x - theta[:, None] * group_means(p.x, codes, count)[codes]
@@ -295,7 +333,7 @@ class PanelFit:
         """(σ_u, σ_e)."""
         p = self.data
         if self.model == "re":
-            s_e, s_u = self._design["sigma2"]
+            s_e, s_u = self._design["sigma2"][:2]
             return float(np.sqrt(s_u)), float(np.sqrt(s_e))
         sigma_e = float(np.sqrt(self.ssr / self.df_resid))
         fitted_effects = p.y - p.x @ self.params[:-1] - (self.residuals)
@@ -325,7 +363,11 @@ class PanelFit:
         if self.model in ("fe", "re"):
             su, se = self.sigmas
             rows += [("sigma_u", su), ("sigma_e", se), ("rho", su * su / (su * su + se * se))]
-        if self.model == "re":
+        if self.model == "re" and self.effects == "twoways":
+            th1, th2, th3 = self._design["theta2"]
+            rows += [("sigma_λ", float(np.sqrt(self._design["sigma2"][2]))), ("theta", th1), ("theta (year)", th2),
+                     ("theta (total)", th3)]
+        elif self.model == "re":
             th = self.theta
             if np.ptp(th) <= 1e-12:
                 rows.append(("theta", float(th[0])))

@@ -67,7 +67,10 @@ def test_statistics_match_plm(key):
     if model != "pooling":
         su, se = res.sigmas
         mine.update(sigma_u=su, sigma_e=se, rho=su * su / (su * su + se * se))
-    if model == "random":
+    if model == "random" and effect == "twoways":
+        th1, th2, th3 = res._design["theta2"]
+        mine.update(sigma_time=np.sqrt(res._design["sigma2"][2]), theta_id=th1, theta_time=th2, theta_total=th3)
+    elif model == "random":
         mine.update(theta_min=res.theta.min(), theta_max=res.theta.max())
     assert set(mine) == set(ref)
     for k in ref:
@@ -102,6 +105,8 @@ def test_layout_english_and_chinese():
     re_rows = fit("province_unbal", "random", "individual", "dk").to_rows("zh")
     assert re_rows[0][1] == "系数" and re_rows[-1][0] == "DK 滞后阶数"
     assert any(str(r[0]).startswith("θ") for r in re_rows)
+    tw = [r[0] for r in fit("grunfeld", "random", "twoways", "cluster").to_rows("en")]
+    assert tw[-5:] == ["rho", "sigma_λ", "theta", "theta (year)", "theta (total)"]
     for r in rows + re_rows:
         assert len(r) == 7
 
@@ -173,7 +178,8 @@ def _tiny(rows_extra=None):
     (_tiny(), "y ~ w", {}, ['"w" is not a column']),
     (_tiny(), "y ~ x", {"years": "when"}, ['"when" is not a column']),
     (_tiny(), "y ~ x", {"model": "gmm"}, ['model="gmm"']),
-    (_tiny(), "y ~ x", {"model": "re", "effects": "twoways"}, ["two-way random effects"]),
+    ([r for r in _tiny() if r[:2] != ["r2", 2003.0]], "y ~ x", {"model": "re", "effects": "twoways"},
+     ["two-way random effects need a balanced panel"]),
     (_tiny([["r0", 2000.0, 1.0, 2.0, 0.0, 5.0]]), "y ~ x", {}, ['"r0" has two rows', "2000"]),
     (_tiny(), "y ~ x; z ~ x", {}, ["2 equations"]),
 ])

@@ -926,7 +926,7 @@ _PANEL_YEARS_DOC = "header name of the year column; blank: the column headed yea
 @xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
 @xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
 @xw.arg("model", doc='"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"')
-@xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (fe only)')
+@xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (region and year; re: balanced panels)')
 @xw.arg("se", doc='"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)')
 def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="individual", se="cluster",
                  lang=None, id_cols=None, missing=None):

@@ -12,7 +12,8 @@
 #   grunfeld        plm's Grunfeld data (10 firms x 20 years), inv ~ value + capital
 #   grunfeld_unbal  the same with inv blanked in 7 rows (written to tests/fixtures/panelreg/)
 #
-# Per panel, model (pooling; within and random with individual and time effects; within two-ways)
+# Per panel, model (pooling; within and random with individual and time effects; within two-ways;
+# random two-ways on the balanced panels)
 # and standard error kind:
 #   conventional  vcov(model)
 #   robust        vcovHC(model, method = "white1", type = "HC1")
@@ -60,7 +61,7 @@ panels <- list(
   grunfeld_unbal = list(data = grun_unbal, index = c("firm", "year"), f = inv ~ value + capital)
 )
 specs <- list(c("pooling", "individual"), c("within", "individual"), c("within", "time"),
-              c("within", "twoways"), c("random", "individual"), c("random", "time"))
+              c("within", "twoways"), c("random", "individual"), c("random", "time"), c("random", "twoways"))
 
 coef_rows <- list()
 stat_rows <- list()
@@ -72,6 +73,7 @@ for (pname in names(panels)) {
   pdat <- pdata.frame(P$data, index = P$index)
   for (s in specs) {
     model <- s[1]; effect <- s[2]
+    if (model == "random" && effect == "twoways" && !is.pbalanced(pdat[!is.na(pdat[[all.vars(P$f)[1]]]), ])) next
     m <- plm(P$f, data = pdat, model = model, effect = effect)
     mf <- model.frame(m)
     idx <- index(m)
@@ -164,7 +166,12 @@ for (pname in names(panels)) {
       st["sigma_e"] <- sqrt(s2[["idios"]])
       st["sigma_u"] <- sqrt(s2[[if (effect == "time") "time" else "id"]])
       th <- m$ercomp$theta
-      st["theta_min"] <- min(th); st["theta_max"] <- max(th)
+      if (effect == "twoways") {
+        st["sigma_time"] <- sqrt(s2[["time"]])
+        st["theta_id"] <- th$id; st["theta_time"] <- th$time; st["theta_total"] <- th$total
+      } else {
+        st["theta_min"] <- min(th); st["theta_max"] <- max(th)
+      }
     }
     if (model != "pooling") st["rho"] <- st[["sigma_u"]]^2 / (st[["sigma_u"]]^2 + st[["sigma_e"]]^2)
     st["dk_lag"] <- lag
