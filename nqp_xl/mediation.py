@@ -58,7 +58,7 @@ class Mediation:
         extra = [["Indirect effect a·b", self.indirect], ["Sobel z", self.sobel_z], ["Sobel P", self.sobel_p],
                  ["Bootstrap 95% CI low", self.ci[0]], ["Bootstrap 95% CI high", self.ci[1]],
                  ["Bootstrap replications", float(self.replications)]]
-        extra = [[text(k, lang), v, None, None] for k, v in extra]
+        extra = [[text(k, lang), None if np.isnan(v) else v, None, None] for k, v in extra]
         return [head, *table[2:-1], *extra, table[-1]]
 
 

@@ -112,7 +112,7 @@ class ThresholdFit:
         head = ["Threshold", "Estimate", "[95% Conf.", "Interval]", "F", "P", "SSR"]
         rows = [[text(h, lang) for h in head]]
         for i, t in enumerate(self.thresholds, 1):
-            rows.append([f"γ{i}", t.estimate, t.low, t.high, t.f, t.p, t.ssr])
+            rows.append([f"γ{i}", t.estimate, t.low, t.high, t.f, None if np.isnan(t.p) else t.p, t.ssr])
         return rows + self.regression.to_rows(lang)
 
 

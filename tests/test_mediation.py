@@ -86,3 +86,13 @@ def test_udf():
     out = nqp_udfs.NQP_MEDIATION(planted(), "x", "m", "y", "z", "region", "year", "fe", 30, 2)
     assert out[0] == [None, "(1) y", "(2) m", "(3) y"]
     assert nqp_udfs.NQP_MEDIATION(planted(), "x", "m", "y", "z", "region", "year", "fe", 30, 2) == out
+
+
+def test_no_bootstrap_leaves_the_interval_blank():
+    import nqp_udfs
+
+    out = nqp_udfs.NQP_MEDIATION(planted(), "x", "m", "y", None, "region", "year", "fe", 0)
+    rows = {r[0]: r[1] for r in out}
+    assert rows["Bootstrap 95% CI low"] is None and rows["Bootstrap replications"] == 0.0
+    th = nqp_udfs.NQP_THRESHOLD(planted(), "y ~ z", "m", "x", "region", "year", 1, 0)
+    assert th[1][0] == "γ1" and th[1][5] is None
