@@ -765,26 +765,23 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
 @xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
-@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas')
+@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas')
 @xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
-def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
-    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
+@xw.arg("ids", ndim=2, doc="panel methods: header name of the region column; blank: the first label column")
+@xw.arg("years", ndim=2, doc="panel methods: header name of the year column; blank: the column headed year/年份")
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None):
+    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
 
     Per equation: a title row (the dependent variable), per regressor a row such as 0.319***
-    and a row (0.120), _cons last, then N and R-squared; a last row explains the stars
-    (* p<0.1, ** p<0.05, *** p<0.01; p as NQP_3SLS). Source: the coupling paper's Tables 7-9.
+    and a row (0.120), _cons last, then N and R-squared (and Region FE / Year FE rows with a panel
+    method); a last row explains the stars. Several models separated by a line holding only "|"
+    give columns (1), (2), ... by the one method. Source: the coupling paper's Tables 7-9.
     """
     def compute():
-        from nqp_xl.regtable import FOOTNOTE, METHOD_NAMES, regression_table
+        from nqp_xl.regtable import regression_table
 
-        res = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing)
-        heads = res.columns if res.by_group else [text(METHOD_NAMES[m], lang) for m in res.columns]
-        body = res.rows()
-        for r in body:
-            if r[0] in ("N", "R²"):
-                r[0] = text(r[0], lang)
-        width = len(heads)
-        return [[None, *heads], *body, [text(FOOTNOTE, lang), *([None] * width)]]
+        return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing,
+                                ids=ids, years=years).to_rows(lang)
 
     return _answer(compute, "NQP_REGTABLE")
 
@@ -995,6 +992,113 @@ def NQP_RELABEL(table, names, labels, lang=None):
         return relabel(table, names, labels)
 
     return _answer(compute, "NQP_RELABEL")
+# ----------------------------------------------------------------------------- panel econometrics
+# (NQP_PANELREG, NQP_HAUSMAN, NQP_THRESHOLD, NQP_MEDIATION)
+
+_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
+_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
+_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
+_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"')
+@xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (region and year; re: balanced panels)')
+@xw.arg("se", doc='"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)')
+def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="individual", se="cluster",
+                 lang=None, id_cols=None, missing=None):
+    """Panel regression as Stata xtreg / R plm: fixed effects (within), random effects (Swamy-Arora) or pooled OLS, with clustered, conventional, robust or Driscoll-Kraay standard errors.
+
+    Answers Variable, Coef., Std. Err., t, P>|t|, [95% Conf., Interval] per regressor, _cons last
+    (fe: Stata's average intercept), then N, Groups, R-squared within/between/overall, F and P that
+    all u_i = 0 (fe), sigma_u, sigma_e, rho, theta (re). Cluster SE as plm vcovHC(type = "sss").
+    """
+    def compute():
+        from nqp_xl.panelreg import panel_regression
+
+        return panel_regression(data, equation, ids, years, model, effects, se,
+                                id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_PANELREG")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, missing=None):
+    """Hausman test of fixed against random effects (individual), as plm phtest / Stata hausman: chi2, df and P; a note when V_fe - V_re is not positive definite.
+
+    chi2 = (b_fe - b_re)'(V_fe - V_re)^-1 (b_fe - b_re) over the slopes, df = their number, with the
+    conventional covariance of each model. A negative chi2 is not shown as a number: the note says
+    the data fail the test's asymptotic assumptions, as Stata does.
+    """
+    def compute():
+        from nqp_xl.panelreg import hausman
+
+        return hausman(data, equation, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_HAUSMAN")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc='the dependent variable and the controls, "y ~ z1 + z2"')
+@xw.arg("threshold", doc="header name of the threshold variable q")
+@xw.arg("regime", doc="header name of the regressor whose coefficient changes at the threshold")
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("n", doc="number of thresholds, 1 (default) or 2")
+@xw.arg("bootstrap", doc="bootstrap replications for the P of each F test, default 300")
+@xw.arg("trim", doc="share of threshold values cut at each end of the search, default 0.05")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, bootstrap=300, trim=0.05, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Hansen (1999) fixed-effects panel threshold regression on a balanced panel: each threshold with its LR 95% interval, F and bootstrap P, then the regime coefficients with clustered SE.
+
+    Grid search over the trimmed values of q; two thresholds sequentially with Hansen's refinement;
+    interval {LR <= -2 ln(1 - sqrt(1 - alpha))}; P from a seeded residual bootstrap by region.
+    The regression rows are NQP_PANELREG's (fe, clustered by region) with x split at the thresholds.
+    """
+    def compute():
+        from nqp_xl.threshold import threshold_regression
+
+        return threshold_regression(data, equation, threshold, regime, ids, years, n, bootstrap, trim, seed,
+                                    id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_THRESHOLD")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("x", doc="header name of the explanatory variable")
+@xw.arg("m", doc="header name of the mediator")
+@xw.arg("y", doc="header name of the outcome")
+@xw.arg("controls", ndim=2, doc='optional: header names of the controls, "z1,z2" or a range of names')
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (default), "twfe", "re" or "pooled"')
+@xw.arg("bootstrap", doc="bootstrap replications (regions drawn with replacement), default 1000")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe", bootstrap=1000, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Mediation test with a panel model: the three Baron-Kenny steps (y on x; m on x; y on x and m) as NQP_REGTABLE columns, then a*b with Sobel z and P and a bootstrap 95% interval.
+
+    Each step is NQP_PANELREG's fit (standard errors clustered by region). Sobel: z = ab/sqrt(b^2 sa^2 +
+    a^2 sb^2). Interval: 2.5% and 97.5% quantiles of a*b over seeded draws of regions with replacement.
+    """
+    def compute():
+        from nqp_xl.mediation import mediation
+
+        return mediation(data, x, m, y, controls, ids, years, model, bootstrap, seed,
+                         id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_MEDIATION")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
