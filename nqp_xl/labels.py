@@ -126,6 +126,7 @@ ZH: dict[str, str] = {
     "Ii": "局部莫兰指数 Ii",
     "Pseudo P": "伪 P 值",
     "Quadrant": "象限",
+    "Equation": "方程",
     # report helpers (NQP_GAPS, NQP_SORT, NQP_RELABEL)
     "Left out": "剔除",
     "Which": "对象",

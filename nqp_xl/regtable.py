@@ -111,6 +111,36 @@ class RegTable:
                                          for e in cells)])
         return out
 
+    def number_rows(self, lang: Any = None) -> list[list]:
+        """The same table with numbers as numbers, for a sheet whose formats show the stars and
+        parentheses (SPEC Part 3, "Numbers stay numbers"): a coefficient row holds the
+        coefficients, then, right of the columns, their p-values (headed "P: <column>") for the
+        conditional formats that choose ``0.000"***"``; each equation opens with a title row
+        ("Equation 1: y", set apart from the regressors); a standard-error row holds the standard
+        errors (its first cell blank); N and R² are numbers; the footnote is the last row."""
+        width = len(self.columns)
+        heads = self.headers(lang)
+        out: list[list] = [[None, *heads, *(f"P: {h}" for h in heads)]]
+        for i, (dep, names) in enumerate(self.equations, start=1):
+            title = f"方程 {i}：{dep}" if text("Equation", lang) == "方程" else f"{text('Equation', lang)} {i}: {dep}"
+            out.append([title, *([None] * (2 * width))])
+            cells = [c.estimates.get(dep) for c in self.columns]
+            for name in [*names, CONS]:
+                at = [e.names.index(name) if e is not None and name in e.names else None for e in cells]
+                out.append([name, *(None if j is None else float(e.params[j]) for e, j in zip(cells, at)),
+                            *(None if j is None else float(e.pvalues[j]) for e, j in zip(cells, at))])
+                out.append([None, *(None if j is None else float(e.std_errors[j]) for e, j in zip(cells, at)),
+                            *([None] * width)])
+            out.append([text("N", lang), *(None if e is None else float(e.n) for e in cells), *([None] * width)])
+            out.append([text("R²", lang), *(None if e is None else float(e.r2) for e in cells), *([None] * width)])
+            if self.panel:
+                for label, k in (("Region FE", 0), ("Year FE", 1)):
+                    out.append([text(label, lang), *(None if e is None else text("Yes" if e.effects and e.effects[k]
+                                                                                 else "No", lang) for e in cells),
+                                *([None] * width)])
+        out.append([text(FOOTNOTE, lang), *([None] * (2 * width))])
+        return out
+
     def headers(self, lang: Any = None) -> list[str]:
         if self.kind == "methods":
             return [text(METHOD_NAMES[c.header], lang) for c in self.columns]

@@ -282,6 +282,12 @@ def _relabelled(cell: Any, mapping: dict[str, str]) -> Any:
             inner = key[len(fn):-1].strip()
             if inner in mapping:
                 return f"{key[:len(fn)]}{mapping[inner]})"
+    for mark in (": ", "："):  # a title naming one ("Equation 1: ln(x)"): its name relabelled
+        head, found, tail = key.partition(mark)
+        if found and tail and ":" not in tail and "：" not in tail:
+            new = _relabelled(tail, mapping)
+            if new != tail:
+                return head + found + new
     for sep in (", ", "、"):  # a list of names (NQP_GAPS' blank indicators): each one relabelled
         parts = key.split(sep)
         if len(parts) > 1 and all(p.strip() in mapping for p in parts):

@@ -204,3 +204,38 @@ def test_system_models_by_3sls_and_panel_bad_input():
     assert [r[1] for r in out[1:]] == [r[1] for r in base[1:]] == [r[2] for r in out[1:]][:-1] + [None]
     one_line_error(nqp_udfs.NQP_REGTABLE(RANGE, EQS, "fe", [["region"]] + [[g] for g in DATA.region]),
                    "panel method")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_numbers_layout_holds_the_printed_table_as_numbers(lang):
+    """numbers=TRUE: every printed cell is its number under the report's formats (stars from
+    the p-value beside it, parentheses for the standard error), and nothing is text but names."""
+    from nqp_xl.regtable import fixed3, stars
+
+    printed = nqp_udfs.NQP_REGTABLE(RANGE, EQS, "ols,2sls,3sls", None, lang)
+    numbers = nqp_udfs.NQP_REGTABLE(RANGE, EQS, "ols,2sls,3sls", None, lang, None, None, None, None, True)
+    width = len(printed[0]) - 1
+    assert numbers[0][:width + 1] == printed[0]
+    assert numbers[0][width + 1:] == [f"P: {h}" for h in printed[0][1:]]
+    assert len(numbers) == len(printed) and numbers[-1][0] == printed[-1][0]
+    titles = [r[0] for r in numbers if r[0] and r[0].startswith(("Equation", "方程"))]
+    assert titles == (["方程 1：NQP", "方程 2：Manufacturing"] if lang == "zh" else
+                      ["Equation 1: NQP", "Equation 2: Manufacturing"])
+    for text_row, num_row in zip(printed[1:-1], numbers[1:-1]):
+        if num_row[0] in titles:
+            assert num_row[0].endswith(text_row[0])
+            continue
+        assert text_row[0] == num_row[0]
+        cells, ps = num_row[1:width + 1], num_row[width + 1:]
+        for shown, x, p in zip(text_row[1:], cells, ps):
+            if shown is None:
+                assert x is None
+            elif isinstance(shown, float):  # N
+                assert x == shown
+            elif shown.startswith("("):
+                assert shown == f"({fixed3(x)})" and p is None
+            elif num_row[0] and p is not None:
+                assert shown == fixed3(x) + stars(p)
+            else:  # N and R²
+                assert isinstance(x, float) and float(shown) == pytest.approx(x, abs=5e-4)
+        assert not any(isinstance(v, str) for v in cells)

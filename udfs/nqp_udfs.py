@@ -769,19 +769,25 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
 @xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
 @xw.arg("ids", ndim=2, doc="panel methods: header name of the region column; blank: the first label column")
 @xw.arg("years", ndim=2, doc="panel methods: header name of the year column; blank: the column headed year/年份")
-def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None):
+@xw.arg("numbers", doc="TRUE: coefficients, standard errors, N and R-squared as numbers, with each coefficient's p-value in columns at the right (a sheet's formats show the stars); default FALSE: texts such as 0.319***")
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None,
+                 numbers=None):
     """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
 
     Per equation: a title row (the dependent variable), per regressor a row such as 0.319***
     and a row (0.120), _cons last, then N and R-squared (and Region FE / Year FE rows with a panel
     method); a last row explains the stars. Several models separated by a line holding only "|"
-    give columns (1), (2), ... by the one method. Source: the coupling paper's Tables 7-9.
+    give columns (1), (2), ... by the one method. numbers=TRUE answers the figures as numbers and
+    each coefficient's p-value at the right, for a sheet whose number formats show the stars and
+    parentheses (the workbook's Equations sheet). Source: the coupling paper's Tables 7-9.
     """
     def compute():
         from nqp_xl.regtable import regression_table
 
-        return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing,
-                                ids=ids, years=years).to_rows(lang)
+        from nqp_xl.options import flag
+
+        table = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing, ids=ids, years=years)
+        return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
 
     return _answer(compute, "NQP_REGTABLE")
 

@@ -154,17 +154,58 @@ def equations_sheet(ctx: Ctx) -> Page:
     n_eq = max(1, ctx.equations.count(";") + 1) if ctx.equations else 1
     rows = n_eq * 12 + 2
     page.heading(ctx.t("eq_methods"))
-    page.block("eq.methods", ctx.relabel(guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})")), (rows, 4), ("text", "textc"))
+    page.note(ctx.t("eq_p_note"))
+    tables = [page.block("eq.methods", ctx.relabel(guarded(
+        f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_},,,,TRUE)")), (rows, 7), _regtable_kinds(7))]
     if ctx.has_group and ctx.panel:  # a cross-section has too few rows per group for a system
         page.heading(ctx.t("eq_groups"))
-        page.block("eq.groups", ctx.relabel(guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})')),
-                   (rows, ctx.n_groups + 1), ("text", "textc"))
+        w = 2 * ctx.n_groups + 1
+        tables.append(page.block("eq.groups", ctx.relabel(guarded(
+            f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_},,,,TRUE)')), (rows, w), _regtable_kinds(w)))
+    for placed in tables:
+        _regtable_formats(ctx, page, placed)
     page.heading(ctx.t("eq_detail"))
     detail = page.block("eq.detail", ctx.relabel(guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})')), (rows, 6),
                         ("text", "text", "num3", "num3", "num3", "p"))
     page.row_formats(detail, 1, {text("N", ctx.lang): "int"}, first_col=2)  # N = 242, not 242.000
     page.finish(repeat_rows=(0, 0))
     return page
+
+
+def _regtable_kinds(width: int):
+    """The columns of NQP_REGTABLE(..., numbers=TRUE): names, the figures (3 decimals unless a
+    conditional format says otherwise), then the p-values behind the stars."""
+    models = (width - 1) // 2
+    return lambda j, n: "text" if j == 0 else ("num3" if j <= max((n - 1) // 2, models) else "p")
+
+
+def _regtable_formats(ctx: Ctx, page: Page, placed: Placed) -> None:
+    """Stars and parentheses by number format (SPEC Part 3, "Numbers stay numbers"): a
+    coefficient's format follows its p-value k columns to the right (0.000"***" below 0.01, ...);
+    a standard error (the row's name blank) shows as (0.120); N as a whole number; the title
+    row of each equation in bold.  Conditional formats, so they follow the rows when the system
+    changes."""
+    from ..ooxml.addresses import col_letters
+
+    k = max((placed.cols - 1) // 2, 1)
+    r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
+    c0, c1 = placed.col + 1, placed.col + k
+    name = f"${col_letters(placed.col + 1)}{r0 + 1}"      # the row's name (column A of the answer)
+    x = f"{col_letters(c0 + 1)}{r0 + 1}"                  # the figure, relative
+    p = f"{col_letters(c0 + k + 1)}{r0 + 1}"              # its p-value, k columns to the right
+    rules = [(f'=AND({name}="",ISNUMBER({x}))', '(0.000)'),
+             (f'=AND({name}<>"",ISNUMBER({x}),ISNUMBER({p}),{p}<0.01)', '0.000"***"'),
+             (f'=AND({name}<>"",ISNUMBER({x}),ISNUMBER({p}),{p}<0.05)', '0.000"**"'),
+             (f'=AND({name}<>"",ISNUMBER({x}),ISNUMBER({p}),{p}<0.1)', '0.000"*"'),
+             (f'={name}="{text("N", ctx.lang)}"', '0')]
+    for criteria, fmt in rules:
+        page.ws.conditional_format(r0, c0, r1, c1, {"type": "formula", "criteria": criteria, "stop_if_true": True,
+                                                    "format": page.book.wb.add_format({"num_format": fmt})})
+    last = f"${col_letters(c1 + 1)}{r0 + 1}"
+    foot = text("Standard errors in parentheses; * p<0.1, ** p<0.05, *** p<0.01", ctx.lang).replace('"', '""')
+    title = f'=AND({name}<>"",{name}<>"{foot}",SUMPRODUCT(LEN(${col_letters(c0 + 1)}{r0 + 1}:{last}))=0)'
+    page.ws.conditional_format(r0, placed.col, r1, c1, {"type": "formula", "criteria": title, "format": page.book.wb.add_format(
+        {"bold": True, "top": 1, "bg_color": "#F2F2F2"})})
 
 
 def regions_in_weights(ctx: Ctx) -> bool:

@@ -103,6 +103,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "eq_note": ("The system is the Equations setting; y ~ x1 + x2, y = x1 + x2 or Stata's (y x1 x2), ln() allowed.",
                 "方程组见设置中的“方程组”；可写 y ~ x1 + x2、y = x1 + x2 或 Stata 的 (y x1 x2)，可用 ln()。"),
     "eq_methods": ("OLS, 2SLS and 3SLS side by side", "OLS、2SLS 与 3SLS 对比"),
+    "eq_p_note": ("Stars and parentheses are number formats; each coefficient's p-value is in the columns headed P at the right.",
+                  "星号与括号为数字格式；各系数的 p 值见右侧以 P 开头的列。"),
     "eq_groups": ("3SLS by group", "分区域 3SLS"),
     "eq_detail": ("3SLS in detail", "3SLS 详细结果"),
     "eq_none": ("No equations: write the system in Settings (Equations), then refresh.",
