@@ -122,7 +122,7 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     disparity_sheet(ctx)
     dynamics_sheet(ctx)
     equations_sheet(ctx)
-    indicator_sheet(ctx, ctx.sheet("inputs"))
+    indicator_sheet(ctx)
     methods_sheet(ctx)
     book.inputs_name = inputs_sheet(ctx).name
     if ctx.panel:

@@ -4,14 +4,12 @@ name beside it.  Formulas over the rows above the Data table on Inputs and ``NQP
 a label, unit, direction or subsystem changed there shows here after a refresh."""
 from __future__ import annotations
 
-from ..ooxml.addresses import col_letters
 from .context import Ctx
 from .contract import D, I_, L_
-from .input_table import INPUT_HEADER_ROW
-from .layout import Page, formula_sheet_name
+from .layout import Page
 
 
-def indicator_sheet(ctx: Ctx, inputs_name: str) -> Page:
+def indicator_sheet(ctx: Ctx) -> Page:
     page = Page(ctx.book, ctx.sheet("indicators"), landscape=False)
     ws, book = page.ws, ctx.book
     page.title(ctx.t("in_title"))
@@ -22,18 +20,17 @@ def indicator_sheet(ctx: Ctx, inputs_name: str) -> Page:
     hfmt = book.fmt("gen", head=True)
     for j, key in enumerate(keys):
         ws.write_string(head, j, ctx.t(key), hfmt)
-    src = formula_sheet_name(inputs_name)
     weights = f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"
     text_f = book.fmt("gen", text_wrap=True, valign="top")
     centre = book.fmt("gen", align="center", valign="top")
     num = book.fmt("num", valign="top")
-    h = INPUT_HEADER_ROW
     for i in range(ctx.p):
         r = head + 1 + i
-        c = col_letters(ctx.table.id_cols + i + 1)
-        name = f"{src}!{c}${h}"
-        cells = (f'=IF({src}!{c}$2="","",{src}!{c}$2)', f'=IF({src}!{c}$3="",{name},{src}!{c}$3)',
-                 f'=IF({src}!{c}$4="","",{src}!{c}$4)', f"={src}!{c}$1",
+        j = ctx.table.id_cols + i + 1  # the indicator's column on Inputs
+        name = f"INDEX(NQP_NAMES,1,{j})"
+        row = lambda rows: f'IF(INDEX({rows},1,{j})="","",INDEX({rows},1,{j}))'  # noqa: E731
+        cells = ("=" + row("NQP_SUBSYSTEM_ROW"), f'=IF(INDEX(NQP_LABELS,1,{j})="",{name},INDEX(NQP_LABELS,1,{j}))',
+                 "=" + row("NQP_UNITS"), "=" + row("NQP_DIRECTION_ROW"),
                  f'=IFERROR(INDEX(INDEX({weights},0,2),MATCH({name},INDEX({weights},0,1),0)),"")', f"={name}")
         for j, (formula, fmt) in enumerate(zip(cells, (text_f, text_f, centre, centre, num, text_f))):
             ws.write_formula(r, j, formula, fmt, "")

@@ -128,6 +128,8 @@ def inputs_sheet(ctx: Ctx) -> Page:
     book.wb.define_name("NQP_NAMES", f"={name}!$A${h + 1}:${wide}${h + 1}")
     book.wb.define_name("NQP_LABELS", f"={name}!$A$3:${wide}$3")
     book.wb.define_name("NQP_UNITS", f"={name}!$A$4:${wide}$4")
+    book.wb.define_name("NQP_DIRECTION_ROW", f"={name}!$A$1:${wide}$1")
+    book.wb.define_name("NQP_SUBSYSTEM_ROW", f"={name}!$A$2:${wide}$2")
     book.wb.define_name("NQP_ROW_DIRECTIONS", f"={name}!$A$1:${last}$1")  # one per column of the table
     book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")
     book.wb.define_name("NQP_REGIONS", "=INDEX(NQP_DATA,0,NQP_REGION_NUM)")
