@@ -53,7 +53,9 @@ def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols:
     g = grouped_values(values, groups, id_cols, missing, what)
     keys_all, header = aligned_keys(by, g.table, "by", from_range=isinstance(values, (list, tuple)))
     keys = [keys_all[i] for i in g.rows.tolist()]
-    order = order_keys(keys)
+    # every by value of the column, also one whose rows all lack a value (a year of blank data):
+    # its row stays, blank, so a chart over the years leaves a gap there instead of a join
+    order = order_keys([k for k in keys_all if k is not None])
     if not order:
         raise NQPError("by holds no value beside the values; select the column of years (or other keys)")
     grouped = groups is not None
@@ -64,6 +66,10 @@ def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols:
         mask = key_arr == a
         y, codes = g.y[mask], g.codes[mask]
         where = f"{key_text(key)}"
+        if y.size == 0:
+            results.append(None)
+            present.append([])
+            continue
         if y.size < 2:
             raise NQPError(f"{what} of {where} needs at least 2 values; there is {y.size}")
         if not y.any():
@@ -94,6 +100,9 @@ def _gini_rows(res: ByDisparity, first: str) -> list[list]:
         header += [f"G ({res.groups[j]}–{res.groups[h]})" for j, h in pairs]
     out = [header]
     for key, used, r in zip(res.keys, res.present, res.results):
+        if r is None:  # a by value without values: a blank row
+            out.append([key] + [None] * (len(header) - 1))
+            continue
         row: list = [key, r.total]
         if k:
             gw, gnb, gt = r.within, r.between_net, r.transvariation
@@ -113,6 +122,9 @@ def _theil_rows(res: ByDisparity, first: str) -> list[list]:
         header += ["Tw", "Tb", "Tw %", "Tb %"] + [f"T ({name})" for name in res.groups]
     out = [header]
     for key, used, r in zip(res.keys, res.present, res.results):
+        if r is None:  # a by value without values: a blank row
+            out.append([key] + [None] * (len(header) - 1))
+            continue
         row: list = [key, r.total]
         if k:
             row += [r.within, r.between, share(r.within, r.total), share(r.between, r.total)]

@@ -38,7 +38,7 @@ from .columns import key_cells as flat_cells, one_column_table
 from .table import Table, is_error_value
 
 __all__ = [
-    "KeyedValues", "keyed_values", "key_cells", "sort_keys", "require_ids",
+    "KeyedValues", "keyed_values", "key_cells", "sort_keys", "require_ids", "groups_with_gaps",
     "bandwidth", "kernel_density", "KernelDensity",
     "sigma_convergence", "beta_convergence", "SigmaConvergence", "BetaConvergence",
     "markov", "Markov", "MIN_REGIONS",
@@ -109,6 +109,7 @@ class KeyedValues:
     keys: dict
     table: Table
     headers: dict = field(default_factory=dict)
+    every_key: dict = field(default_factory=dict)  # name -> distinct keys of every row, blank values too
 
     def aligned(self, rows: list, header: Sequence[str]) -> list[list]:
         """Rows placed beside the input: a header row when the values had one, then one row per
@@ -162,7 +163,18 @@ def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what:
     rows = np.flatnonzero(keep)
     y = table.values[np.searchsorted(np.flatnonzero(table.keep), rows), 0]
     kept = {name: [keys[i] for i in rows] for name, keys in keys_all.items()}
-    return KeyedValues(y=np.ascontiguousarray(y, dtype=float), rows=rows, keys=kept, table=table, headers=headers)
+    every = {name: sort_keys({k for k in keys if k is not None}) for name, keys in keys_all.items()}
+    return KeyedValues(y=np.ascontiguousarray(y, dtype=float), rows=rows, keys=kept, table=table, headers=headers,
+                       every_key=every)
+
+
+def groups_with_gaps(kv: KeyedValues, name: str) -> tuple[list, np.ndarray]:
+    """Like :func:`groups_of` for ``kv.keys[name]``, but the groups are every key of the column,
+    also those whose rows all lack a value (a year with blank data): such a group has no rows, so
+    a table by year keeps its row (blank) and a chart over the years leaves a gap there."""
+    order = kv.every_key.get(name) or sort_keys(set(kv.keys[name]))
+    pos = {k: g for g, k in enumerate(order)}
+    return order, np.fromiter((pos[k] for k in kv.keys[name]), dtype=np.intp, count=len(kv.keys[name]))
 
 
 def key_cells_header(arg: Any) -> Any:
@@ -332,13 +344,16 @@ def sigma_convergence(values: Any, ids: Any = None, years: Any = None,
                       id_cols: Any = None, missing: Any = None) -> SigmaConvergence:
     """σ-convergence: the dispersion of ``values`` across regions in each year."""
     kv = _panel(values, ids, years, id_cols, missing, "σ-convergence")
-    order, codes = groups_of(kv.keys["years"])
+    order, codes = groups_with_gaps(kv, "years")
     n = np.bincount(codes, minlength=len(order))
     for yr, c in zip(order, n):
-        _require_regions(int(c), yr, "σ-convergence")
-    mean = np.bincount(codes, weights=kv.y) / n
-    dev = kv.y - mean[codes]
-    sd = np.sqrt(np.bincount(codes, weights=dev * dev) / (n - 1))
+        if c:  # a year without any value stays as a blank row (a gap, not a join, in the chart)
+            _require_regions(int(c), yr, "σ-convergence")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(codes, weights=kv.y, minlength=len(order)) / n
+        dev = kv.y - mean[codes]
+        sd = np.sqrt(np.bincount(codes, weights=dev * dev, minlength=len(order)) / (n - 1))
+    sd[n == 0] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(mean != 0, sd / np.where(mean != 0, mean, 1.0), np.nan)
     return SigmaConvergence(years=order, n=n, mean=mean, sd=sd, cv=cv)

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from .dynamics import MIN_REGIONS, KeyedValues, groups_of, key_text, keyed_values, require_ids
+from .dynamics import MIN_REGIONS, KeyedValues, groups_of, groups_with_gaps, key_text, keyed_values, require_ids
 from .errors import NQPError
 from .excel_answer import blank_nan
 from .labels import text, texts
@@ -298,13 +298,15 @@ def moran(values: Any, ids: Any, weights: Any, by: Any = None, assumption: Any =
         raise NQPError("Moran's I needs values; no row has both a value and a region")
     pos = match_regions(kv.keys["ids"], w)
     if by is not None:
-        groups, codes = groups_of(kv.keys["by"])
+        groups, codes = groups_with_gaps(kv, "by")
     else:
         groups, codes = [None], np.zeros(kv.y.size, dtype=np.intp)
-    out = np.empty((len(groups), 5))
-    counts = np.empty(len(groups), dtype=np.intp)
+    out = np.full((len(groups), 5), np.nan)  # a by value without any value: a blank row (a gap)
+    counts = np.zeros(len(groups), dtype=np.intp)
     for g, key in enumerate(groups):
         rows = np.flatnonzero(codes == g)
+        if rows.size == 0 and by is not None:
+            continue
         where = f" in {key_text(key)}" if key is not None else ""
         if rows.size < MIN_REGIONS + 1:
             raise NQPError(f"Moran's I needs at least {MIN_REGIONS + 1} regions with a value{where}; "

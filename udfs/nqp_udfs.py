@@ -220,15 +220,41 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
 )
 def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
     """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@xw.arg("n_factors", doc=_FA_K_DOC)
+@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+@xw.arg("rotated", doc="TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix")
+@xw.arg("sort", doc="TRUE: rows sorted by size as SPSS/PSPP /FORMAT=SORT (blocks of indicators loading most on F1, F2, ..., descending |loading| within); FALSE (default): input order")
+def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None,
+                 sort=None):
+    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk, in input order or, with sort TRUE, sorted by size.
 
     Unrotated A = V√λ (eigenvectors of the correlation matrix R times root eigenvalues);
     rotated A·T by varimax with Kaiser normalization to convergence, each column reflected to
     a positive sum, sorted by sum of squares. Source: SPSS FACTOR /ROTATION=VARIMAX.
+    sort TRUE (SPSS/PSPP /FORMAT=SORT): descending |F1 loading| until an indicator loads more
+    on a later factor, then descending |F2 loading| until one loads more on a factor after F2,
+    and so on: blocks of indicators that load most on the same factor.
     """
     from nqp_xl.options import flag
 
     view = "loadings" if flag(rotated, "rotated", True) else "component"
     return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, view)
+    def compute():
+        from nqp_xl.factor import sorted_by_size
+        from nqp_xl.options import flag
+
+        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+        block = res.rotated_loadings if flag(rotated, "rotated", True) else res.loadings
+        if not flag(sort, "sort", False):
+            return _fa_per_indicator(res.table, block, res.factor_names, lang)
+        order = sorted_by_size(block)
+        names = [res.table.names[i] for i in order]
+        header = [*texts(("Indicator",), lang), *res.factor_names] if res.table.has_header else None
+        return per_indicator(names, block[order], header)
+
+    return _answer(compute, "NQP_LOADINGS")
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -382,15 +408,29 @@ def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, m
     },
 )
 def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
+@xw.func(category="nqp-xl")
+@xw.arg("systems", ndim=2, doc="one column per subsystem index U in [0, 1]; optional header and region columns")
+@xw.arg("weights", ndim=2, doc="optional: one weight per subsystem for T (default equal)")
+@xw.arg("rule", doc='the Type rule (two systems): "ratio" (default, U1/U2 in [0.8, 1.25] is synchronous) or "difference" (|U1 - U2| <= 0.1)')
+def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None, rule=None):
     """Coupling coordination degree of 2+ subsystem indices: C, T, D, Level 1-10, Grade (and type for two systems).
 
     Aligned with the input. Standard: C = n(prod U)^(1/n)/sum U; "wang" (Wang Shujia et al. 2021):
     C = sqrt{[1 - sum_{i>j}|Ui-Uj| / sum_{m<n} m] [prod Ui/max U]^(1/(n-1))}; T = sum a_i U_i;
-    D = sqrt(C T). Level: D in [0,0.1) -> 1 ... [0.9,1] -> 10. Type: |U1-U2| <= 0.1 synchronous.
+    D = sqrt(C T). Level: D in [0,0.1) -> 1 ... [0.9,1] -> 10. Type (rule): "ratio" (default)
+    U1/U2 in [0.8, 1.25] synchronous, else the lower lags; "difference": |U1-U2| <= 0.1.
     """
     from nqp_xl.coupling import coupling
 
     return coupling(systems, weights, model, id_cols=id_cols, missing=missing).to_rows(lang)
+        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing, rule=rule)
+        kinds = res.relative_type(lang)
+        grades = res.grade(lang)
+        header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
+        numbers = np.column_stack([res.C, res.T, res.D, res.level])
+        kinds_and_grades = [grades] + ([kinds] if kinds is not None else [])
+        return cells(res.table, numbers, texts(header, lang), kinds_and_grades)
+    return _answer(compute, "NQP_COUPLING")
 
 
 # ----------------------------------------------------------------------------- regional disparity
@@ -533,16 +573,37 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
         "stat": '"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)',
     },
 )
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped")
+@xw.arg("rows", ndim=2, doc=_KEY_DOC.format("values") + ": the row key, e.g. the year")
+@xw.arg("columns", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group")
+@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)')
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
-    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max or sd, e.g. mean D by year and region.
+    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max, sd or list, e.g. mean D by year, or the regions of each grade.
 
-    Header row: the rows header, then each column key (without columns, the stat's name); one
-    row per row key. Keys: numbers ascending, text in order of first appearance. A blank where
-    no value falls.
+    Header row: the rows header, then each column key (without columns, the stat's name; for
+    list, the values' header). One row per row key. Keys: numbers ascending, text in order of
+    first appearance. A blank where no value falls. list joins the values with ", " (zh "、") in
+    order of appearance; count and list take text values (a header row when a column holds text
+    above numbers, e.g. cluster numbers as keys).
     """
     from nqp_xl.panel import pivot
 
     return pivot(values, rows, columns, stat).to_rows(lang)
+    def compute():
+        from nqp_xl.panel import STAT_NAMES, pivot
+
+        res = pivot(values, rows, columns, stat, lang=lang)
+        first = res.row_header or ""
+        if res.column_keys is not None:
+            heads = res.column_keys
+        elif res.stat == "list" and res.value_header:
+            heads = [res.value_header]
+        else:
+            heads = [text(STAT_NAMES[res.stat], lang)]
+        return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
+
+    return _answer(compute, "NQP_PIVOT")
 
 
 @nqp_udf(ranges={"values": "one column of coupling coordination degrees D in [0, 1] (a header cell allowed)"})
@@ -611,13 +672,37 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
 def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
     """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
 
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
+@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
+@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas')
+@xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
+@xw.arg("ids", ndim=2, doc="panel methods: header name of the region column; blank: the first label column")
+@xw.arg("years", ndim=2, doc="panel methods: header name of the year column; blank: the column headed year/年份")
+@xw.arg("numbers", doc="TRUE: coefficients, standard errors, N and R-squared as numbers, with each coefficient's p-value in columns at the right (a sheet's formats show the stars); default FALSE: texts such as 0.319***")
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None,
+                 numbers=None):
+    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
+
     Per equation: a title row (the dependent variable), per regressor a row such as 0.319***
-    and a row (0.120), _cons last, then N and R-squared; a last row explains the stars
-    (* p<0.1, ** p<0.05, *** p<0.01; p as NQP_3SLS). Source: the coupling paper's Tables 7-9.
+    and a row (0.120), _cons last, then N and R-squared (and Region FE / Year FE rows with a panel
+    method); a last row explains the stars. Several models separated by a line holding only "|"
+    give columns (1), (2), ... by the one method. numbers=TRUE answers the figures as numbers and
+    each coefficient's p-value at the right, for a sheet whose number formats show the stars and
+    parentheses (the workbook's Equations sheet). Source: the coupling paper's Tables 7-9.
     """
     from nqp_xl.regtable import regression_table
 
     return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing).to_rows(lang)
+    def compute():
+        from nqp_xl.regtable import regression_table
+
+        from nqp_xl.options import flag
+
+        table = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing, ids=ids, years=years)
+        return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
+
+    return _answer(compute, "NQP_REGTABLE")
 
 
 # ----------------------------------------------------------------------------- dynamics and spatial
@@ -675,6 +760,20 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
     fit = dynamics.sigma_convergence if choice(kind, "kind", ("sigma", "beta"), "sigma") == "sigma" \
         else dynamics.beta_convergence
     return fit(values, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
+        how = choice(kind, "kind", ("sigma", "beta"), "sigma")
+        if how == "sigma":
+            res = dynamics.sigma_convergence(values, ids, years, id_cols=id_cols, missing=missing)
+            header = [text(h, lang) for h in ("Year", "N", "Mean", "Std. Dev.", "CV")]
+            rows = [[yr, float(n)] + [None if np.isnan(v) else float(v) for v in (m, s, c)]
+                    for yr, n, m, s, c in zip(res.years, res.n, res.mean, res.sd, res.cv)]
+            return [header] + rows
+        res = dynamics.beta_convergence(values, ids, years, id_cols=id_cols, missing=missing)
+        r2 = None if np.isnan(res.r2) else res.r2
+        stats = (("β", res.beta), ("Std. Err.", res.se), ("t", res.t), ("P>|t|", res.p), ("R-squared", r2),
+                 ("N", float(res.n)), ("Speed λ", res.speed), ("Half-life", res.half_life))
+        return [[text("Statistic", lang), text("Value", lang)]] + [[text(k, lang), v] for k, v in stats]
+
+    return _answer(compute, "NQP_CONVERGENCE")
 
 
 @xw.func(category="nqp-xl")
@@ -726,6 +825,13 @@ def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="
     from nqp_xl.spatial import moran
 
     return moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing).to_rows(lang)
+        res = moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing)
+        first = res.by_header or text("By", lang)
+        header = [first] + [text(h, lang) for h in ("I", "E[I]", "Var[I]", "z", "P")]
+        block = np.column_stack([res.I, res.expected, res.variance, res.z, res.p]).tolist()
+        return [header] + [[g] + [None if v != v else v for v in row] for g, row in zip(res.groups, block)]
+
+    return _answer(compute, "NQP_MORAN")
 
 
 @nqp_udf(
@@ -750,6 +856,178 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     from nqp_xl.spatial import local_moran
 
     return local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing).to_rows(lang)
+
+
+# ----------------------------------------------------------------------------- report helpers
+# (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="the whole Data table: header row, label columns (region, year), indicators")
+@xw.arg("ids", ndim=2, doc="the header of the region column, or its number (default: the first label column)")
+@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the second label column, or a number column headed Year after them; none in a cross-section)")
+def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
+    """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
+
+    Header: Left out, Which, Blank indicators, Rows. First each year blank for every region, then
+    each region blank in every year, then the other region-years (one row per region, its years).
+    One row "None" when nothing is left out. The rows are exactly those the other functions drop.
+    """
+    def compute():
+        from nqp_xl.report_tables import gaps
+
+        return gaps(data, ids, years, id_cols=id_cols).to_rows(lang)
+
+    return _answer(compute, "NQP_GAPS")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a range or answer to sort, e.g. the scores table with its header row")
+@xw.arg("by", ndim=2, doc="the column to sort by: a header name, or a column number 1, 2, ...")
+@xw.arg("descending", doc="TRUE (default): largest first; FALSE: smallest first")
+@xw.arg("n", doc="optional: keep only the first n rows after sorting (top n, or bottom n with descending FALSE)")
+def NQP_SORT(data, by, descending=True, n=None, lang=None):
+    """The rows of a range sorted by one column (largest first by default), the header row kept first, e.g. scores sorted by F; n keeps the top n rows.
+
+    Row 1 is a header when every column holding numbers has text in it. Fully blank rows are
+    dropped; rows whose by cell is blank or text come last in their own order; ties keep their
+    order (stable). Cells come back as given (numbers stay numbers), blanks as "".
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.report_tables import sort_rows
+
+        resolve_lang(lang)
+        return sort_rows(data, by, descending, n)
+
+    return _answer(compute, "NQP_SORT")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("table", ndim=2, doc="any answer or range to relabel, e.g. a loadings or regression table")
+@xw.arg("names", ndim=2, doc="the indicator names, one row or one column (e.g. the header row of the Data table)")
+@xw.arg("labels", ndim=2, doc="the readable label of each name, same number of cells (e.g. the Label row of Inputs); a blank label keeps the name")
+def NQP_RELABEL(table, names, labels, lang=None):
+    """A copy of table with every text cell equal to one of names replaced by its label, and ln(name) or log(name) by ln(label) or log(label): readable indicator names in any table.
+
+    Names match whole cells (spaces around them ignored); numbers are untouched; a blank label
+    leaves its name. Blanks answer "".
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.report_tables import relabel
+
+        resolve_lang(lang)
+        return relabel(table, names, labels)
+
+    return _answer(compute, "NQP_RELABEL")
+# ----------------------------------------------------------------------------- panel econometrics
+# (NQP_PANELREG, NQP_HAUSMAN, NQP_THRESHOLD, NQP_MEDIATION)
+
+_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
+_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
+_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
+_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"')
+@xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (region and year; re: balanced panels)')
+@xw.arg("se", doc='"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)')
+def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="individual", se="cluster",
+                 lang=None, id_cols=None, missing=None):
+    """Panel regression as Stata xtreg / R plm: fixed effects (within), random effects (Swamy-Arora) or pooled OLS, with clustered, conventional, robust or Driscoll-Kraay standard errors.
+
+    Answers Variable, Coef., Std. Err., t, P>|t|, [95% Conf., Interval] per regressor, _cons last
+    (fe: Stata's average intercept), then N, Groups, R-squared within/between/overall, F and P that
+    all u_i = 0 (fe), sigma_u, sigma_e, rho, theta (re). Cluster SE as plm vcovHC(type = "sss").
+    """
+    def compute():
+        from nqp_xl.panelreg import panel_regression
+
+        return panel_regression(data, equation, ids, years, model, effects, se,
+                                id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_PANELREG")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, missing=None):
+    """Hausman test of fixed against random effects (individual), as plm phtest / Stata hausman: chi2, df and P; a note when V_fe - V_re is not positive definite.
+
+    chi2 = (b_fe - b_re)'(V_fe - V_re)^-1 (b_fe - b_re) over the slopes, df = their number, with the
+    conventional covariance of each model. A negative chi2 is not shown as a number: the note says
+    the data fail the test's asymptotic assumptions, as Stata does.
+    """
+    def compute():
+        from nqp_xl.panelreg import hausman
+
+        return hausman(data, equation, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_HAUSMAN")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc='the dependent variable and the controls, "y ~ z1 + z2"')
+@xw.arg("threshold", doc="header name of the threshold variable q")
+@xw.arg("regime", doc="header name of the regressor whose coefficient changes at the threshold")
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("n", doc="number of thresholds, 1 (default) or 2")
+@xw.arg("bootstrap", doc="bootstrap replications for the P of each F test, default 300")
+@xw.arg("trim", doc="share of threshold values cut at each end of the search, default 0.05")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, bootstrap=300, trim=0.05, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Hansen (1999) fixed-effects panel threshold regression on a balanced panel: each threshold with its LR 95% interval, F and bootstrap P, then the regime coefficients with clustered SE.
+
+    Grid search over the trimmed values of q; two thresholds sequentially with Hansen's refinement;
+    interval {LR <= -2 ln(1 - sqrt(1 - alpha))}; P from a seeded residual bootstrap by region.
+    The regression rows are NQP_PANELREG's (fe, clustered by region) with x split at the thresholds.
+    """
+    def compute():
+        from nqp_xl.threshold import threshold_regression
+
+        return threshold_regression(data, equation, threshold, regime, ids, years, n, bootstrap, trim, seed,
+                                    id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_THRESHOLD")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("x", doc="header name of the explanatory variable")
+@xw.arg("m", doc="header name of the mediator")
+@xw.arg("y", doc="header name of the outcome")
+@xw.arg("controls", ndim=2, doc='optional: header names of the controls, "z1,z2" or a range of names')
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (default), "twfe", "re" or "pooled"')
+@xw.arg("bootstrap", doc="bootstrap replications (regions drawn with replacement), default 1000")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe", bootstrap=1000, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Mediation test with a panel model: the three Baron-Kenny steps (y on x; m on x; y on x and m) as NQP_REGTABLE columns, then a*b with Sobel z and P and a bootstrap 95% interval.
+
+    Each step is NQP_PANELREG's fit (standard errors clustered by region). Sobel: z = ab/sqrt(b^2 sa^2 +
+    a^2 sb^2). Interval: 2.5% and 97.5% quantiles of a*b over seeded draws of regions with replacement.
+    """
+    def compute():
+        from nqp_xl.mediation import mediation
+
+        return mediation(data, x, m, y, controls, ids, years, model, bootstrap, seed,
+                         id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_MEDIATION")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))

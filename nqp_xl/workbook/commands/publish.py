@@ -11,6 +11,7 @@ workbook lacks them).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
+from .document import finish_document, footer_title, retitle_footers, stamp_publication
 from .outputs import write_atomic
 from .refresh import load, udf_modules
 
@@ -259,6 +261,8 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     if not os.path.isdir(folder):
         raise RefreshError(f"the folder {folder} does not exist")
     pkg = load(path)
+    when = dt.datetime.now(dt.timezone.utc).astimezone()
+    stamp_publication(pkg, when)
     if recompute:
         report, engine = refresh_package(pkg, udf_modules(pkg), progress)
         errors = nqp_errors(pkg, engine)
@@ -271,6 +275,7 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
                            f"{shown}{more} (give --allow-errors to publish anyway)")
     digest = table_digest(pkg)
     setting_values = settings(pkg)
+    in_footers = footer_title(pkg)
     n = values_only(pkg)
     if progress:
         progress(f"replaced {n} formulas by their values")
@@ -278,5 +283,9 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     drop_sheet(pkg, CONF_SHEET)
     drop_calc_chain(pkg)
     record_methods(pkg, digest, setting_values)
-    write_atomic(output, pkg.to_bytes())
+    title = finish_document(pkg, when)
+    data = pkg.to_bytes()
+    if in_footers is not None and title != in_footers:
+        data = retitle_footers(data, title)
+    write_atomic(output, data)
     return PublishResult(output, digest, report)

@@ -21,7 +21,9 @@ from ..ooxml.xml import WorkbookError
 
 OMITTED = "NQP__OMITTED"
 PREFIXES = ("_XLFN.", "_XLWS.", "_XLUDF.")
-VOLATILE = {"RAND", "RANDBETWEEN", "NOW", "TODAY", "OFFSET", "INDIRECT", "CELL", "INFO"}
+# kept as they are by refresh (their cached value stays); TODAY and NOW are computed, as Excel does
+# on every recalculation: the report's publication date is TODAY() of its refresh
+VOLATILE = {"RAND", "RANDBETWEEN", "OFFSET", "INDIRECT", "CELL", "INFO"}
 
 
 class FormulaError(WorkbookError):

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Sequence
 
-INPUT_HEADER_ROW = 3  # 1-based row of the table header on Inputs (row 1 directions, row 2 subsystems)
+INPUT_HEADER_ROW = 5  # 1-based row of the table header on Inputs (rows 1-4: direction, subsystem, label, unit)
+# the titles of the rows above the Data table on Inputs (a workbook of an older version has the
+# first two only, its header on row 3)
+ROW_TITLES = {"Direction", "方向", "Subsystem", "子系统", "Label", "标签", "Unit", "单位"}
 DEMO_CSV = "china_province_panel.csv"
 INPUT_SHEET_NAMES = ("Inputs", "输入数据")  # the Inputs tab in en and zh workbooks
 
@@ -40,10 +43,21 @@ class InputTable:
     id_cols: int
     directions: list[str] = field(default_factory=list)
     subsystems: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)   # readable name of each indicator ("" = its header)
+    units: list[str] = field(default_factory=list)    # unit of each indicator ("" = none given)
 
     @property
     def indicators(self) -> list[str]:
         return self.headers[self.id_cols:]
+
+
+def rows_above_table(rows: Sequence[Sequence[Any]]) -> int:
+    """How many leading rows of an nqp-xl Inputs sheet are the rows above the Data table
+    (Direction, Subsystem, Label, Unit: their first cell holds the row's title)."""
+    n = 0
+    while n < len(rows) and rows[n] and isinstance(rows[n][0], str) and rows[n][0].strip() in ROW_TITLES:
+        n += 1
+    return n
 
 
 def _cell(text: str) -> Any:
@@ -157,8 +171,8 @@ def read_xlsx(path: str, id_cols: int | None = None) -> InputTable:
     finally:
         wb.close()
     # the Inputs tab of an nqp-xl workbook: the table starts at the header row
-    if ws.title in INPUT_SHEET_NAMES and len(rows) >= INPUT_HEADER_ROW:
-        rows = rows[INPUT_HEADER_ROW - 1:]
+    if ws.title in INPUT_SHEET_NAMES:
+        rows = rows[rows_above_table(rows):]
     rows = [[(float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else
               (None if v is None or (isinstance(v, str) and not v.strip()) else v)) for v in r] for r in rows]
     while rows and all(v is None for v in rows[0]):
