@@ -324,7 +324,8 @@ class SigmaConvergence:
 
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Header Year, N, Mean, Std. Dev., CV; one row per year (CV blank when the mean is 0)."""
-        block = zip(self.years, self.n.tolist(), self.mean.tolist(), self.sd.tolist(), blank_nan(self.cv))
+        # a year without any value (a gap) has N = 0 and blank figures
+        block = zip(self.years, self.n.tolist(), blank_nan(self.mean), blank_nan(self.sd), blank_nan(self.cv))
         return [texts(("Year", "N", "Mean", "Std. Dev.", "CV"), lang)] + [[y, float(n), m, s, c]
                                                                           for y, n, m, s, c in block]
 

@@ -107,7 +107,12 @@ class Pivot:
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Header row (the rows header, then each column key, or the stat's name), then one
         row per row key; a blank where no value falls."""
-        heads = self.column_keys if self.column_keys is not None else [text(STAT_NAMES[self.stat], lang)]
+        if self.column_keys is not None:
+            heads = self.column_keys
+        elif self.stat == "list" and self.value_header:  # the regions of each grade: headed "Region"
+            heads = [self.value_header]
+        else:
+            heads = [text(STAT_NAMES[self.stat], lang)]
         return [[self.row_header or "", *heads]] + [[k, *row] for k, row in zip(self.row_keys, self.cells)]
 
 

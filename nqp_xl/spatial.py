@@ -256,8 +256,9 @@ class MoranResult:
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Header By (or the by column's header), I, E[I], Var[I], z, P; one row per group."""
         header = [self.by_header or text("By", lang), *texts(("I", "E[I]", "Var[I]", "z", "P"), lang)]
-        block = np.column_stack([self.I, self.expected, self.variance, self.z, self.p]).tolist()
-        return [header] + [[g, *row] for g, row in zip(self.groups, block)]
+        block = np.column_stack([self.I, self.expected, self.variance, self.z, self.p])
+        # a by value without any value (a gap) is a blank row
+        return [header] + [[g, *blank_nan(row)] for g, row in zip(self.groups, block)]
 
 
 def moran_statistics(y: np.ndarray, W: sparse.csr_matrix, randomisation: bool) -> tuple[float, float, float]:

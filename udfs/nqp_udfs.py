@@ -216,16 +216,9 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
         "n_factors": _FA_K_DOC,
         "min_cumvar": _FA_CUM_DOC,
         "rotated": "TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix",
+        "sort": "TRUE: rows sorted by size as SPSS/PSPP /FORMAT=SORT (blocks of indicators loading most on F1, F2, ..., descending |loading| within); FALSE (default): input order",
     },
 )
-def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
-    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
-@xw.arg("n_factors", doc=_FA_K_DOC)
-@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
-@xw.arg("rotated", doc="TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix")
-@xw.arg("sort", doc="TRUE: rows sorted by size as SPSS/PSPP /FORMAT=SORT (blocks of indicators loading most on F1, F2, ..., descending |loading| within); FALSE (default): input order")
 def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None,
                  sort=None):
     """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk, in input order or, with sort TRUE, sorted by size.
@@ -237,24 +230,17 @@ def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None,
     on a later factor, then descending |F2 loading| until one loads more on a factor after F2,
     and so on: blocks of indicators that load most on the same factor.
     """
+    from nqp_xl.factor import sorted_by_size
     from nqp_xl.options import flag
 
-    view = "loadings" if flag(rotated, "rotated", True) else "component"
-    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, view)
-    def compute():
-        from nqp_xl.factor import sorted_by_size
-        from nqp_xl.options import flag
-
-        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        block = res.rotated_loadings if flag(rotated, "rotated", True) else res.loadings
-        if not flag(sort, "sort", False):
-            return _fa_per_indicator(res.table, block, res.factor_names, lang)
-        order = sorted_by_size(block)
-        names = [res.table.names[i] for i in order]
-        header = [*texts(("Indicator",), lang), *res.factor_names] if res.table.has_header else None
-        return per_indicator(names, block[order], header)
-
-    return _answer(compute, "NQP_LOADINGS")
+    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+    rotate = flag(rotated, "rotated", True)
+    rows = res.to_rows(lang, "loadings" if rotate else "component")
+    if not flag(sort, "sort", False):
+        return rows
+    head = rows[:1] if res.table.has_header else []
+    body = rows[len(head):]
+    return head + [body[i] for i in sorted_by_size(res.rotated_loadings if rotate else res.loadings)]
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -406,12 +392,10 @@ def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, m
         "systems": "one column per subsystem index U in [0, 1]; optional header and region columns",
         "weights": "optional: one weight per subsystem for T (default equal)",
     },
+    scalars={
+        "rule": 'the Type rule (two systems): "ratio" (default, U1/U2 in [0.8, 1.25] is synchronous) or "difference" (|U1 - U2| <= 0.1)',
+    },
 )
-def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
-@xw.func(category="nqp-xl")
-@xw.arg("systems", ndim=2, doc="one column per subsystem index U in [0, 1]; optional header and region columns")
-@xw.arg("weights", ndim=2, doc="optional: one weight per subsystem for T (default equal)")
-@xw.arg("rule", doc='the Type rule (two systems): "ratio" (default, U1/U2 in [0.8, 1.25] is synchronous) or "difference" (|U1 - U2| <= 0.1)')
 def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None, rule=None):
     """Coupling coordination degree of 2+ subsystem indices: C, T, D, Level 1-10, Grade (and type for two systems).
 
@@ -422,15 +406,7 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
     """
     from nqp_xl.coupling import coupling
 
-    return coupling(systems, weights, model, id_cols=id_cols, missing=missing).to_rows(lang)
-        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing, rule=rule)
-        kinds = res.relative_type(lang)
-        grades = res.grade(lang)
-        header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
-        numbers = np.column_stack([res.C, res.T, res.D, res.level])
-        kinds_and_grades = [grades] + ([kinds] if kinds is not None else [])
-        return cells(res.table, numbers, texts(header, lang), kinds_and_grades)
-    return _answer(compute, "NQP_COUPLING")
+    return coupling(systems, weights, model, id_cols=id_cols, missing=missing, rule=rule).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- regional disparity
@@ -565,19 +541,14 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
 
 @nqp_udf(
     ranges={
-        "values": "one column of numbers (a header cell allowed); blank cells are skipped",
+        "values": "one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped",
         "rows": _KEY_DOC.format("values") + ": the row key, e.g. the year",
         "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group",
     },
     scalars={
-        "stat": '"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)',
+        "stat": '"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)',
     },
 )
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped")
-@xw.arg("rows", ndim=2, doc=_KEY_DOC.format("values") + ": the row key, e.g. the year")
-@xw.arg("columns", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group")
-@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)')
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max, sd or list, e.g. mean D by year, or the regions of each grade.
 
@@ -589,21 +560,7 @@ def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     """
     from nqp_xl.panel import pivot
 
-    return pivot(values, rows, columns, stat).to_rows(lang)
-    def compute():
-        from nqp_xl.panel import STAT_NAMES, pivot
-
-        res = pivot(values, rows, columns, stat, lang=lang)
-        first = res.row_header or ""
-        if res.column_keys is not None:
-            heads = res.column_keys
-        elif res.stat == "list" and res.value_header:
-            heads = [res.value_header]
-        else:
-            heads = [text(STAT_NAMES[res.stat], lang)]
-        return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
-
-    return _answer(compute, "NQP_PIVOT")
+    return pivot(values, rows, columns, stat, lang=lang).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": "one column of coupling coordination degrees D in [0, 1] (a header cell allowed)"})
@@ -664,22 +621,14 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
         "data": "a table with a header row of variable names, e.g. the whole Data table (label columns allowed)",
         "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"',
         "groups": "optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method",
+        "ids": "panel methods: header name of the region column; blank: the first label column",
+        "years": "panel methods: header name of the year column; blank: the column headed year/年份",
     },
     scalars={
-        "methods": 'the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas',
+        "methods": 'the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas',
+        "numbers": "TRUE: coefficients, standard errors, N and R-squared as numbers, with each coefficient's p-value in columns at the right (a sheet's formats show the stars); default FALSE: texts such as 0.319***",
     },
 )
-def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
-    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
-@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
-@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas')
-@xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
-@xw.arg("ids", ndim=2, doc="panel methods: header name of the region column; blank: the first label column")
-@xw.arg("years", ndim=2, doc="panel methods: header name of the year column; blank: the column headed year/年份")
-@xw.arg("numbers", doc="TRUE: coefficients, standard errors, N and R-squared as numbers, with each coefficient's p-value in columns at the right (a sheet's formats show the stars); default FALSE: texts such as 0.319***")
 def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None,
                  numbers=None):
     """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
@@ -691,18 +640,11 @@ def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=
     each coefficient's p-value at the right, for a sheet whose number formats show the stars and
     parentheses (the workbook's Equations sheet). Source: the coupling paper's Tables 7-9.
     """
+    from nqp_xl.options import flag
     from nqp_xl.regtable import regression_table
 
-    return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing).to_rows(lang)
-    def compute():
-        from nqp_xl.regtable import regression_table
-
-        from nqp_xl.options import flag
-
-        table = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing, ids=ids, years=years)
-        return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
-
-    return _answer(compute, "NQP_REGTABLE")
+    table = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing, ids=ids, years=years)
+    return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- dynamics and spatial
@@ -760,20 +702,6 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
     fit = dynamics.sigma_convergence if choice(kind, "kind", ("sigma", "beta"), "sigma") == "sigma" \
         else dynamics.beta_convergence
     return fit(values, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
-        how = choice(kind, "kind", ("sigma", "beta"), "sigma")
-        if how == "sigma":
-            res = dynamics.sigma_convergence(values, ids, years, id_cols=id_cols, missing=missing)
-            header = [text(h, lang) for h in ("Year", "N", "Mean", "Std. Dev.", "CV")]
-            rows = [[yr, float(n)] + [None if np.isnan(v) else float(v) for v in (m, s, c)]
-                    for yr, n, m, s, c in zip(res.years, res.n, res.mean, res.sd, res.cv)]
-            return [header] + rows
-        res = dynamics.beta_convergence(values, ids, years, id_cols=id_cols, missing=missing)
-        r2 = None if np.isnan(res.r2) else res.r2
-        stats = (("β", res.beta), ("Std. Err.", res.se), ("t", res.t), ("P>|t|", res.p), ("R-squared", r2),
-                 ("N", float(res.n)), ("Speed λ", res.speed), ("Half-life", res.half_life))
-        return [[text("Statistic", lang), text("Value", lang)]] + [[text(k, lang), v] for k, v in stats]
-
-    return _answer(compute, "NQP_CONVERGENCE")
 
 
 @xw.func(category="nqp-xl")
@@ -825,13 +753,6 @@ def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="
     from nqp_xl.spatial import moran
 
     return moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing).to_rows(lang)
-        res = moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing)
-        first = res.by_header or text("By", lang)
-        header = [first] + [text(h, lang) for h in ("I", "E[I]", "Var[I]", "z", "P")]
-        block = np.column_stack([res.I, res.expected, res.variance, res.z, res.p]).tolist()
-        return [header] + [[g] + [None if v != v else v for v in row] for g, row in zip(res.groups, block)]
-
-    return _answer(compute, "NQP_MORAN")
 
 
 @nqp_udf(
@@ -858,8 +779,37 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     return local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-# ----------------------------------------------------------------------------- report helpers
-# (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+__all__ = sorted(name for name in globals() if name.startswith("NQP_"))
+
+
+# ----------------------------------------------------------------------------- report helpers and panel econometrics
+# (old-style bodies, to be moved under @nqp_udf)
+
+_VARIANCE_HEADER = (
+    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
+    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
+    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
+)
+_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
+_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
+_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
+_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 @xw.func(category="nqp-xl")
@@ -921,13 +871,6 @@ def NQP_RELABEL(table, names, labels, lang=None):
         return relabel(table, names, labels)
 
     return _answer(compute, "NQP_RELABEL")
-# ----------------------------------------------------------------------------- panel econometrics
-# (NQP_PANELREG, NQP_HAUSMAN, NQP_THRESHOLD, NQP_MEDIATION)
-
-_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
-_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
-_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
-_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
 
 
 @xw.func(category="nqp-xl")
@@ -1028,6 +971,3 @@ def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe"
                          id_cols=id_cols, missing=missing).to_rows(lang)
 
     return _answer(compute, "NQP_MEDIATION")
-
-
-__all__ = sorted(name for name in globals() if name.startswith("NQP_"))
