@@ -669,17 +669,9 @@ def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     above numbers, e.g. cluster numbers as keys).
     """
     def compute():
-        from nqp_xl.panel import STAT_NAMES, pivot
+        from nqp_xl.panel import pivot
 
-        res = pivot(values, rows, columns, stat, lang=lang)
-        first = res.row_header or ""
-        if res.column_keys is not None:
-            heads = res.column_keys
-        elif res.stat == "list" and res.value_header:
-            heads = [res.value_header]
-        else:
-            heads = [text(STAT_NAMES[res.stat], lang)]
-        return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
+        return pivot(values, rows, columns, stat, lang=lang).to_rows(lang)
 
     return _answer(compute, "NQP_PIVOT")
 
