@@ -28,7 +28,7 @@ import numpy as np
 
 from .columns import (aligned_keys, column_position, one_column_table, is_text_cell, key_cells, key_of, key_text,
                       label_count, order_keys, plain_cell, range_rows, take_columns)
-from .labels import resolve_lang
+from .labels import resolve_lang, text
 from .errors import NQPError
 from .excel_answer import Cells, cells
 from .labels import text, texts
@@ -105,11 +105,11 @@ class Pivot:
     value_header: str | None = None
 
     def to_rows(self, lang: str | None = None) -> list[list]:
-        """Header row (the rows header, then each column key, or the stat's name), then one
-        row per row key; a blank where no value falls."""
+        """Header (the rows header, then each column key; without columns the stat's name, or
+        for "list" the values' header), then one row per row key."""
         if self.column_keys is not None:
-            heads = self.column_keys
-        elif self.stat == "list" and self.value_header:  # the regions of each grade: headed "Region"
+            heads = list(self.column_keys)
+        elif self.stat == "list" and self.value_header:
             heads = [self.value_header]
         else:
             heads = [text(STAT_NAMES[self.stat], lang)]

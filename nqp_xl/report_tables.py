@@ -104,15 +104,17 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
     """What listwise deletion leaves out of ``data`` (the whole Data table) and why.
 
     ``ids``/``years``: the region and year columns by header name (or 1-based number); by
-    default the first and second label columns (a table with one label column is a
-    cross-section, without years).  In order:
+    default the first label column, and the label column headed like a year ("year", "年份",
+    ...; a number column so headed right after the labels counts as one), else the second
+    label column (a table with one label column is a cross-section, without years).  In order:
 
     (a) each year all of whose rows are left out: the indicators blank in every row of it
         (else those blank in any), and its rows;
     (b) each region all of whose rows are left out (in a cross-section: each incomplete
         region), with the indicators blank in all its rows outside the years of (a);
     (c) each other region with left-out rows: its years and the indicators blank in any.
-    Years ascend, regions come in order of first appearance.
+    Years ascend, regions come in order of first appearance.  Rows blank in every cell are
+    left out without a word (they hold no region); every other left-out row is named.
     """
     table = check_table(data, id_cols=id_cols)
     rows = range_rows(data)
@@ -121,6 +123,7 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
     n_lab = table.first_col
 
     labels = n_lab + (1 if n_lab < width and _is_year_column(rows, table, n_lab) else 0)
+    headed_year = [c for c in range(1, labels) if str(header[c]).strip().lower() in YEAR_HEADERS] if header else []
 
     def position(arg: Any, what: str, default: int) -> int | None:
         if not is_blank(flatten(arg)[0] if arg is not None else None):
@@ -128,9 +131,10 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
         return default if default < labels else None
 
     id_at = position(ids, "ids", 0)
-    year_at = position(years, "years", 1)
+    year_at = position(years, "years", headed_year[0] if headed_year else 1)
     body = rows[table.first_row:]
-    left = table.left_out.tolist()
+    # a row blank in every cell (e.g. below the table in a whole-column range) is no region
+    left = [i for i in table.left_out.tolist() if not all(is_blank_cell(v) for v in body[i])]
     if not left:
         return Gaps(table, ())
     blank = _blank_cells(rows, table, left)
@@ -167,9 +171,12 @@ def _panel_gaps(table: Table, left: list[int], blank: np.ndarray, regions: list[
                 year_keys: list) -> list[Gap]:
     keep = table.keep
     where = {i: a for a, i in enumerate(left)}  # data row -> its row in ``blank``
+    named = set(where) | set(np.flatnonzero(keep).tolist())  # all but the wholly blank rows
     by_year: dict = {}
     by_region: dict = {}
     for i, (y, r) in enumerate(zip(year_keys, regions)):
+        if i not in named:
+            continue
         by_year.setdefault(y, []).append(i)
         by_region.setdefault(r, []).append(i)
     # (a) years wholly left out, ascending (a blank year cell is no year)

@@ -815,7 +815,7 @@ _PANEL_YEARS_DOC = "header name of the year column; blank: the column headed yea
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="the whole Data table: header row, label columns (region, year), indicators")
 @xw.arg("ids", ndim=2, doc="the header of the region column, or its number (default: the first label column)")
-@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the second label column, or a number column headed Year after them; none in a cross-section)")
+@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the label column headed year/年份, also a number column so headed after the labels, else the second label column; none in a cross-section)")
 def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
     """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
 
