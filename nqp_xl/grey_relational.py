@@ -74,6 +74,10 @@ def _reference_column(reference: Any, t: Table) -> int | None:
     value = unwrap(reference)
     if isinstance(value, str) and value.strip() in t.names:
         return t.names.index(value.strip())
+    if isinstance(value, str):
+        shown = ", ".join(f'"{n}"' for n in t.names[:6])
+        raise NQPError(f'reference "{value}" is not a column name of data ({shown}); give a column name or '
+                       "a column of numbers beside data")
     return None
 
 

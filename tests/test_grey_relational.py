@@ -74,6 +74,7 @@ def test_indicators_against_a_reference_column_and_a_range():
     (([["a", "b"], [1, 2], [2, 3], [3, 1]], "a", 1.5), "rho"),
     (([["a", "b"], [1, 2], [2, 3], [3, 1]], [["r"], [1], [1], [1]]), "constant"),
     (([["a", "b"], [1, 2], [2, 3], [3, 1]], [["r"], [1], [None], [1]]), "blank"),
+    (([["a", "b"], [1, 2], [2, 3], [3, 1]], [["rd"]]), 'reference "rd" is not a column name of data ("a", "b")'),
 ])
 def test_bad_input(args, words):
     with pytest.raises(NQPError) as err:
