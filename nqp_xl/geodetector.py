@@ -130,8 +130,8 @@ def _strata(cells: list, k: int, name: str) -> np.ndarray:
     """Integer codes 0..L−1 of one factor's cells (all non-blank)."""
     if any(isinstance(c, str) for c in cells):
         keys = [key_text(key_of(c)) for c in cells]  # a text column: every cell a class name
-        order = list(dict.fromkeys(keys))
-        return np.array([order.index(c) for c in keys])
+        order = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+        return np.array([order[c] for c in keys])
     x = np.array([float(c) for c in cells])
     distinct, codes = np.unique(x, return_inverse=True)
     if distinct.size < 2:
