@@ -7,7 +7,8 @@ x' ∈ [0, 1], 1 the best value).  Two uses:
   best value of every indicator, which after min-max is x'₀ⱼ = 1:  Δᵢⱼ = |1 − x'ᵢⱼ|.
 * **Factors** (``reference`` given, a column name of ``data`` or a column beside it): each
   indicator j is compared with the reference series over the rows k (e.g. years), the
-  reference min-maxed as "+":  Δⱼ(k) = |x'₀(k) − x'ⱼ(k)|.
+  reference min-maxed as "+":  Δⱼ(k) = |x'₀(k) − x'ⱼ(k)|.  ``directions`` then lists the
+  compared indicators only (a reference named as a column of ``data`` is not one of them).
 
 Then, over all Δ of the comparison (the two-level minimum and maximum)::
 
