@@ -56,7 +56,7 @@ def test_grades_ranks_and_layout():
     np.testing.assert_array_equal(res.grade, expect)
     five = rank_sum_ratio(MCH, ["+", "-", "-"], 5)
     assert five.cuts == GRADE_CUTS[5] and five.grade.max() <= 5
-    out = nqp_udfs.NQP_RSR(MCH, [["+", "-", "-"]], None, "zh")
+    out = nqp_udfs.NQP_RSR(MCH, [["+", "-", "-"]], "zh")
     assert out[0] == ["秩和比 RSR", "概率单位 Probit", "RSR 估计值", "排名", "等级"]
     assert out[8][3] == 1.0  # region H has the largest RSR
     assert out[-3][0] == "截距 a"
@@ -76,4 +76,5 @@ def test_bad_input(data, words):
 
 
 def test_grades_argument_is_checked():
-    assert "grades" in nqp_udfs.NQP_RSR(MCH, None, 7)
+    assert "grades" in nqp_udfs.NQP_RSR(MCH, None, None, None, None, 7)
+    assert len(nqp_udfs.NQP_RSR(MCH, None, None, None, None, 4)) == len(nqp_udfs.NQP_RSR(MCH))

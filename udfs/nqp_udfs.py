@@ -983,8 +983,8 @@ def NQP_AHP(matrix, lang=None):
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc=_DATA_DOC)
 @xw.arg("directions", ndim=2, doc=_DIR_DOC)
-@xw.arg("grades", doc="number of grades: 3 (default), 4 or 5")
-def NQP_RSR(data, directions=None, grades=3, lang=None, id_cols=None, missing=None):
+@xw.arg("grades", doc="number of grades: 3 (default), 4 or 5 (an optional last argument)")
+def NQP_RSR(data, directions=None, lang=None, id_cols=None, missing=None, grades=None):
     """Rank-sum ratio (Tian Fengtiao): RSR, probit, fitted RSR, rank and grade of each row, then the regression RSR = a + b Probit.
 
     Integer ranks by direction (ties averaged), RSR = sum of ranks/(m n); probit = 5 + z of
