@@ -13,11 +13,12 @@ PyPI ``geodetector`` package instead drops such strata, so the two agree when ev
 has two or more rows (tests/oracles/geodetector_reference.py).  With N = L there is no P
 (blank).
 
-Strata: a factor column holding text is its own classes; a number column with at most k
-distinct values is its own classes; any other number column is cut into k classes by the
-exact optimal 1-D k-means (:mod:`nqp_xl.kmeans_1d`: the least within-class sum of squares,
-which is what Jenks' natural breaks, the usual choice in these papers, aims at), k = 5 by
-default.  To keep coded classes such as 1..9 as they are, type them as text or raise k.
+Strata: a factor column holding text is its own classes.  A number column with at most
+max(k, min(20, ⌊√N⌋)) distinct values is taken as coded classes (the PyPI ``geodetector``
+package's rule ``should_discretize``, widened to k, so strata coded 1..9 as GeoDetector's Excel
+tool expects stay as they are); any other number column is cut into k classes by the exact
+optimal 1-D k-means (:mod:`nqp_xl.kmeans_1d`: the least within-class sum of squares, which is
+what Jenks' natural breaks, the usual choice in these papers, aims at), k = 5 by default.
 
 Interaction detector: the strata of X1 ∩ X2 are the pairs of strata that occur; with q1, q2
 and q12 = q(X1 ∩ X2) (Wang & Xu 2017, table 1)::
@@ -33,6 +34,7 @@ pair is computed on the same rows.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -136,7 +138,7 @@ def _strata(cells: list, k: int, name: str) -> np.ndarray:
     distinct, codes = np.unique(x, return_inverse=True)
     if distinct.size < 2:
         raise NQPError(f'factor "{name}" has one class ({distinct[0]:g}) on the rows used; it explains nothing')
-    if distinct.size <= k:
+    if distinct.size <= max(k, min(20, math.isqrt(x.size))):
         return codes
     labels, _ = kmeans_1d_optimal(x, k)
     return np.unique(labels, return_inverse=True)[1]

@@ -34,7 +34,7 @@ def _disease():
 
 def test_disease_matches_the_geodetector_package():
     y, factors = _disease()
-    res = geodetector(y, factors, k=10)  # at most 9 codes per factor: each its own class
+    res = geodetector(y, factors)  # 5, 9 and 7 codes, at most min(20, sqrt(185)) = 13: each its own class
     expect = _read(FIX / "disease_factor.csv")[1:]
     assert list(res.names) == [r[0] for r in expect]
     np.testing.assert_allclose(res.q, [float(r[1]) for r in expect], rtol=1e-8)
@@ -67,6 +67,15 @@ def test_province_k_means_strata_and_a_text_factor():
     assert out[5] == ["因子 1", "因子 2", "交互 q(X1∩X2)", "交互作用类型"] and out[6][3] == "双因子增强"
 
 
+def test_coded_numbers_stay_classes_and_continuous_ones_are_cut():
+    rng = np.random.default_rng(3)
+    y = [["y"]] + [[float(v)] for v in rng.normal(size=100)]
+    codes = rng.integers(1, 10, size=100)  # 9 codes <= min(20, sqrt(100)) = 10
+    cont = rng.normal(size=100)
+    res = geodetector(y, [["code", "cont"]] + [[float(a), float(b)] for a, b in zip(codes, cont)], 4)
+    assert res.strata[0].max() + 1 == 9 and res.strata[1].max() + 1 == 4
+
+
 def test_interaction_types():
     assert interaction_type(0.3, 0.4, 0.2) == "Nonlinear-weaken"
     assert interaction_type(0.3, 0.4, 0.35) == "Uni-weaken"
@@ -77,7 +86,7 @@ def test_interaction_types():
 
 def test_blank_factor_rows_drop_out_listwise():
     y, factors = _disease()
-    full = geodetector(y[:60], factors[:60], 10)
+    full = geodetector(y[:60], factors[:60], 10)  # k = 10 keeps the 9 codes of 59 rows as classes
     y2 = y[:60] + [[5.0]]
     f2 = factors[:60] + [[None, 1.0, 1.0]]
     res = geodetector(y2, f2, 10)

@@ -999,7 +999,7 @@ def NQP_RSR(data, directions=None, lang=None, id_cols=None, missing=None, grades
 
 @xw.func(category="nqp-xl")
 @xw.arg("y", ndim=2, doc="one column of numbers to explain (a header cell and region columns allowed)")
-@xw.arg("factors", ndim=2, doc="the factor columns beside y, same height: text = classes, numbers = cut into k classes")
+@xw.arg("factors", ndim=2, doc="the factor columns beside y, same height: text or few codes = classes, other numbers = cut into k classes")
 @xw.arg("k", doc="classes for a number factor (optimal 1-D k-means), default 5")
 def NQP_GEODETECTOR(y, factors, k=5, lang=None, id_cols=None, missing=None):
     """Geographical detector: factor detector q and P of each factor, then the interaction detector q of each pair of factors with its type.
