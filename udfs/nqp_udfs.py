@@ -335,16 +335,26 @@ def NQP_STANDARDIZE(data, method=None, directions=None, lang=None, id_cols=None,
     return standardize(data, method, directions, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@nqp_udf(ranges={"data": _DATA_DOC, "directions": _DIR_DOC})
-def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
-    """Indicator weights by the entropy (default), CRITIC, coefficient of variation or equal method.
+@nqp_udf(ranges={"data": _DATA_DOC, "directions": _DIR_DOC,
+                 "subjective": 'method "combined": one subjective weight per indicator, e.g. the NQP_AHP answer (matched by name)'},
+         scalars={"alpha": '"combined:mix": the share of the subjective weights, 0 to 1 (default 0.5)'})
+def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, missing=None, shift=None,
+                subjective=None, alpha=None):
+    """Indicator weights by the entropy (default), CRITIC, coefficient of variation or equal method, or "combined" with subjective weights.
 
     One row per indicator: Indicator, Weight; the entropy method adds e_j and d_j.
     Entropy: x' min-max by direction, p = x'/sum x', e = -sum p ln p / ln m, d = 1 - e, w = d/sum d.
     CRITIC: sd_j * sum_k (1 - r_jk) on x'. CV: sd/mean on the raw data.
+    "combined" / "combined:product": w = s e / sum s e (s subjective, e entropy);
+    "combined:mix" or "combined:0.3": w = alpha s + (1 - alpha) e. Columns Indicator, Weight,
+    Subjective weight, Entropy weight.
     """
+    from nqp_xl.combined_weights import combined_weights, is_combined
     from nqp_xl.composite import weights
 
+    if is_combined(method):
+        return combined_weights(data, method, directions, subjective, alpha, shift=shift,
+                                id_cols=id_cols, missing=missing).to_rows(lang)
     return weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
@@ -777,6 +787,96 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     from nqp_xl.spatial import local_moran
 
     return local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing).to_rows(lang)
+
+
+# ----------------------------------------------------------------------------- evaluation extensions
+# (NQP_GREY, NQP_GM11, NQP_AHP, NQP_RSR, NQP_GEODETECTOR; issue 19)
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("reference", ndim=2, doc="optional: a column name of data, or a column beside it: compare each indicator with it")
+@xw.arg("rho", doc="distinguishing coefficient in (0, 1], default 0.5")
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+def NQP_GREY(data, reference=None, rho=0.5, directions=None, lang=None, id_cols=None, missing=None):
+    """Grey relational degree with rank: of each row against the ideal (best of every indicator), or of each indicator against a reference series.
+
+    Min-max by direction; xi = (dmin + rho dmax) / (d + rho dmax) over all |differences| d;
+    degree = mean of xi. Rows: Degree, Rank aligned with data; with reference: Indicator,
+    Degree, Rank. Source: Deng Julong (1982).
+    """
+    def compute():
+        from nqp_xl.grey_relational import grey_relational
+
+        return grey_relational(data, reference, rho, directions, id_cols=id_cols, missing=missing).to_rows(lang)
+    return _answer(compute, "NQP_GREY")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of positive values, one a year without gaps (a header cell allowed)")
+@xw.arg("years", ndim=2, doc="optional: the year of each value, aligned with values; blank: 1, 2, ...")
+@xw.arg("horizon", doc="years to forecast after the last, default 3")
+def NQP_GM11(values, years=None, horizon=3, lang=None):
+    """GM(1,1) grey forecast: fitted and forecast values, residuals, relative errors, a, b, posterior variance ratio C, small-error probability P and the accuracy grade.
+
+    x1 = cumulative sum, z = mean of neighbours, x0(k) + a z(k) = b by least squares,
+    x1^(k+1) = (x0(1) - b/a) e^(-ak) + b/a. Grade: C <= 0.35 and P >= 0.95 good, 0.5/0.8
+    qualified, 0.65/0.7 barely. Source: Deng Julong; Liu Sifeng, Grey Systems.
+    """
+    def compute():
+        from nqp_xl.grey_forecast import gm11
+
+        return gm11(values, years, horizon).to_rows(lang)
+    return _answer(compute, "NQP_GM11")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("matrix", ndim=2, doc="the square pairwise comparison matrix (Saaty 1-9 scale, a_ji = 1/a_ij); names across the top and down the left allowed")
+def NQP_AHP(matrix, lang=None):
+    """AHP weights by the principal eigenvector of a pairwise comparison matrix, with lambda max, CI, RI (Saaty), CR and whether CR < 0.1.
+
+    A w = lambda_max w, sum w = 1; CI = (lambda_max - n)/(n - 1); CR = CI/RI, RI from Saaty
+    (1980) for n up to 15. An inconsistent matrix (CR >= 0.1) is flagged, not refused.
+    """
+    def compute():
+        from nqp_xl.ahp import ahp
+
+        return ahp(matrix).to_rows(lang)
+    return _answer(compute, "NQP_AHP")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+@xw.arg("grades", doc="number of grades: 3 (default), 4 or 5 (an optional last argument)")
+def NQP_RSR(data, directions=None, lang=None, id_cols=None, missing=None, grades=None):
+    """Rank-sum ratio (Tian Fengtiao): RSR, probit, fitted RSR, rank and grade of each row, then the regression RSR = a + b Probit.
+
+    Integer ranks by direction (ties averaged), RSR = sum of ranks/(m n); probit = 5 + z of
+    the average place/n (the last 1 - 1/4n); grades by probit cut-points (3 grades: 4, 6).
+    """
+    def compute():
+        from nqp_xl.rsr import rank_sum_ratio
+
+        return rank_sum_ratio(data, directions, grades, id_cols=id_cols, missing=missing).to_rows(lang)
+    return _answer(compute, "NQP_RSR")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("y", ndim=2, doc="one column of numbers to explain (a header cell and region columns allowed)")
+@xw.arg("factors", ndim=2, doc="the factor columns beside y, same height: text or few codes = classes, other numbers = cut into k classes")
+@xw.arg("k", doc="classes for a number factor (optimal 1-D k-means), default 5")
+def NQP_GEODETECTOR(y, factors, k=5, lang=None, id_cols=None, missing=None):
+    """Geographical detector: factor detector q and P of each factor, then the interaction detector q of each pair of factors with its type.
+
+    q = 1 - sum N_h var_h / (N var); P from the non-central F (Wang, Zhang and Fu 2016);
+    interaction strata = pairs of strata; types as Wang and Xu (2017).
+    """
+    def compute():
+        from nqp_xl.geodetector import geodetector
+
+        return geodetector(y, factors, k, id_cols=id_cols, missing=missing).to_rows(lang)
+    return _answer(compute, "NQP_GEODETECTOR")
+
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
