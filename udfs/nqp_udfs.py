@@ -841,23 +841,16 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
 @xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
 @xw.arg("k", doc="number of quantile classes, default 4")
 def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
-    """Markov transition matrix between k quantile classes of all values over consecutive years of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
+    """Markov transition matrix between k quantile classes of all values over one-year steps (y to y + 1) of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
 
     Classes: type-7 quantiles q_0..q_k of all values, class c = (q_c-1, q_c], the lowest value in class 1
-    (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over moves from one year
-    of the panel to the next; N = n_a. Source: Quah (1993).
+    (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over each region's moves
+    from year y to y + 1 (a missing year breaks the chain); N = n_a. Source: Quah (1993).
     """
     def compute():
         from nqp_xl.dynamics import markov
 
-        res = markov(values, ids, years, k, id_cols=id_cols, missing=missing)
-        classes = [float(c) for c in range(1, res.k + 1)]
-        rows = [[text("Class", lang)] + classes + [text("N", lang)]]
-        for c, (probs, n) in enumerate(zip(res.probabilities.tolist(), res.n.tolist())):
-            rows.append([classes[c]] + [None if np.isnan(p) else p for p in probs] + [float(n)])
-        rows.append([text("Lower bound", lang)] + res.bounds[:-1].tolist() + [None])
-        rows.append([text("Upper bound", lang)] + res.bounds[1:].tolist() + [None])
-        return rows
+        return markov(values, ids, years, k, id_cols=id_cols, missing=missing).to_rows(lang)
 
     return _answer(compute, "NQP_MARKOV")
 
