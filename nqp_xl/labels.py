@@ -125,6 +125,11 @@ ZH: dict[str, str] = {
     "Ii": "局部莫兰指数 Ii",
     "Pseudo P": "伪 P 值",
     "Quadrant": "象限",
+    # spatial Markov and spatial Durbin (NQP_SMARKOV, NQP_SDM)
+    "Lag class": "空间滞后类型",
+    "Lag lower bound": "空间滞后下限",
+    "Lag upper bound": "空间滞后上限",
+    "Homogeneity test": "同质性检验",
 }
 
 LANGS = ("en", "zh")

@@ -907,4 +907,29 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     return _answer(compute, "NQP_LISA")
 
 
+# ----------------------------------------------------------------------------- spatial Markov and spatial Durbin
+# (NQP_SMARKOV, NQP_SDM)
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
+@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
+@xw.arg("k", doc="number of quantile classes of the values and of the spatial lag, default 4")
+def NQP_SMARKOV(values, ids, years, weights, k=4, lang=None, id_cols=None, missing=None):
+    """Spatial Markov chain (Rey 2001): one transition matrix per class of the neighbours' spatial lag, as NQP_MARKOV, then the Q and LR tests that the matrices are homogeneous.
+
+    Classes: k type-7 quantiles of all values; lag = row-standardised W times the values of the same
+    year, classed by the k quantiles of all lags (PySAL giddy Spatial_Markov, fixed=True). One-year
+    steps. Q and LR: Bickenbach and Bode (2003), df = sum (b_i - 1)(A_i - 1).
+    """
+    def compute():
+        from nqp_xl.spatial_markov import spatial_markov
+
+        return spatial_markov(values, ids, years, weights, k, id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_SMARKOV")
+
+
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
