@@ -932,4 +932,30 @@ def NQP_SMARKOV(values, ids, years, weights, k=4, lang=None, id_cols=None, missi
     return _answer(compute, "NQP_SMARKOV")
 
 
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="the data with its header row: region and year columns, the variables of the equation")
+@xw.arg("equation", doc='one equation over the header names, e.g. "ln(patents) ~ ln(rd_staff) + rd_intensity"')
+@xw.arg("ids", ndim=2, doc="the header of the region column (default: the first column)")
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC + '; or "contiguity" (default) / "distance" for the bundled provinces')
+@xw.arg("years", doc="the header of the year column for a panel; blank: a cross-section (one row per region)")
+@xw.arg("effects", doc='panel fixed effects: "individual" (default, regions), "time" or "twoways"')
+@xw.arg("draws", doc="simulation draws for the standard errors of the effects, default 1000")
+@xw.arg("seed", doc="random seed of the draws (a whole number), default 1")
+def NQP_SDM(data, equation, ids=None, weights=None, years=None, effects=None, lang=None, id_cols=None, missing=None,
+            draws=1000, seed=1):
+    """Spatial Durbin model y = rho Wy + Xb + WXt by maximum likelihood: rho, b, t (W*x) with SE, direct, indirect and total effects with simulated SE, log-likelihood, AIC, LR tests against SAR and SEM.
+
+    Cross-section as R spatialreg lagsarlm(Durbin = TRUE, method = "eigen") and impacts(R = draws);
+    panels with region, time or two-way fixed effects by the Lee-Yu (2010) transformation approach
+    (Elhorst 2014). W row-standardised; regions matched by name (北京/北京市/Beijing).
+    """
+    def compute():
+        from nqp_xl.spatial_durbin import spatial_durbin
+
+        return spatial_durbin(data, equation, ids, weights, years, effects, draws, seed,
+                              id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_SDM")
+
+
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
