@@ -154,3 +154,18 @@ def test_bad_input_is_one_line():
     panel = PANEL.assign(const_x=PANEL.province.map(lambda p: float(len(p))))
     answer = nqp_udfs.NQP_SDM(as_range(panel), "rd_intensity ~ const_x + rd_expenditure", "province", None, "year")
     assert is_nqp_error(answer) and "const_x does not vary over time" in answer, answer
+
+
+@pytest.mark.parametrize("kind", ["contiguity", "distance"])
+def test_region_effects_agree_with_spreg(kind):
+    # tests/oracles/sdm_spreg.py: spreg Panel_FE_Lag (direct ML) with WX appended.  Its bounded
+    # Brent search stops on the flat maximum (3e-7 from the score's root even at epsilon=1e-12):
+    # compared at 1e-6.  Its σ² = SSR/(NT); the Lee–Yu σ² is SSR/(N(T - 1)), T/(T - 1) larger.
+    ref = pd.read_csv(FIX / "spreg_panel_fe.csv")
+    ref = ref[ref.weights == kind]
+    res = fit(f"panel_{kind}_individual")
+    coef, _ = by_name(res)
+    est = ref[ref.variable != "sig2"]
+    np.testing.assert_allclose([coef[v] for v in est.variable], est.coef, rtol=1e-6)
+    sig2 = ref[ref.variable == "sig2"].coef.iloc[0]
+    assert res.sigma2 == pytest.approx(sig2 * res.n_years / (res.n_years - 1), rel=1e-8)
