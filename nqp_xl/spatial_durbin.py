@@ -154,7 +154,25 @@ def _eigenvalues(C: np.ndarray, W: np.ndarray) -> np.ndarray:
     return eig.real if np.abs(eig.imag).max() < 1e-12 else eig
 
 
-def _layout(regions: list, years: list, pos: np.ndarray, panel: bool, w) -> tuple[np.ndarray, np.ndarray, list]:
+def _row_keys(rows: list[list], ids: Any, years: Any, kept: np.ndarray) -> tuple[list, list, list]:
+    """Of the complete rows ``kept``: those with a region (and a year), their region names and years."""
+    region_cells = _column_cells(rows, ids, "ids", 0)
+    year_cells = _column_cells(rows, years, "years", None) if years is not None else None
+    use, regions, yrs = [], [], []
+    for i, r in enumerate(kept.tolist()):
+        region = region_cells[r]
+        year = year_cells[r] if year_cells is not None else 0.0
+        if isinstance(year, str):
+            raise NQPError(f'years must be numbers; the year column holds "{year}" (data row {r + 1})')
+        if region is None or year is None:
+            continue  # listwise: a row without its region or year drops out
+        use.append(i)
+        regions.append(key_text(region))
+        yrs.append(year)
+    return use, regions, yrs
+
+
+def _layout(regions: list, years: list, pos: np.ndarray, panel: bool) -> tuple[np.ndarray, np.ndarray, list]:
     """Each row's (year index, region index) in balanced (T, N) arrays, and the regions' weights rows."""
     order = list(dict.fromkeys(pos.tolist()))
     r_index = {p: i for i, p in enumerate(order)}
@@ -199,21 +217,11 @@ def spatial_durbin(data: Any, equation: Any, ids: Any = None, weights: Any = Non
     dep, regs = sd.equations[0]
     if not regs:
         raise NQPError(f"the equation of {dep} needs at least one regressor")
-    rows = range_rows(data)
     panel = not is_blank(unwrap(years))
     eff = choice(effects, "effects", EFFECTS, "individual") if panel else "none"
-    region_cells = _column_cells(rows, ids, "ids", 0)
-    year_cells = _column_cells(rows, years, "years", None) if panel else None
-    kept = np.flatnonzero(sd.table.keep)
-    use = [i for i, r in enumerate(kept.tolist())
-           if region_cells[r] is not None and (year_cells is None or isinstance(year_cells[r], float))]
-    if panel and any(year_cells[r] is not None and not isinstance(year_cells[r], float) for r in kept.tolist()):
-        bad = next(year_cells[r] for r in kept.tolist() if year_cells[r] is not None and not isinstance(year_cells[r], float))
-        raise NQPError(f'years must be numbers; the year column holds "{bad}"')
-    regions = [key_text(region_cells[kept[i]]) for i in use]
-    yrs = [year_cells[kept[i]] for i in use] if panel else []
+    use, regions, yrs = _row_keys(range_rows(data), ids, years if panel else None, np.flatnonzero(sd.table.keep))
     pos = match_regions(regions, w)
-    ti, ri, order = _layout(regions, yrs, pos, panel, w)
+    ti, ri, order = _layout(regions, yrs, pos, panel)
     N, T = len(order), int(ti.max()) + 1 if ti.size else 0
     _check_sizes(N, T, len(regs), panel, eff)
     idx = np.array(order, dtype=np.intp)
