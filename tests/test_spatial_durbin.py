@@ -27,8 +27,18 @@ CASES = list(STATS.case)
 CROSS_SECTION = as_range(PANEL[PANEL.year == 2022])
 
 
+def synthetic() -> tuple[list[list], list[list]]:
+    """The oracle's 120-region cross-section and its (asymmetric) 5-nearest-neighbour weights."""
+    data = as_range(pd.read_csv(FIX / "synthetic_cross.csv"))
+    w = pd.read_csv(FIX / "synthetic_weights.csv", index_col=0)
+    return data, [[""] + list(w.columns)] + [[i] + row for i, row in zip(w.index, w.to_numpy(float).tolist())]
+
+
 def fit(case: str, draws: int = 1000):
     parts = case.split("_")
+    if case == "cross_synthetic":
+        data, w = synthetic()
+        return spatial_durbin(data, "y ~ x1 + x2", "id", w, draws=draws)
     if parts[0] == "cross":
         return spatial_durbin(CROSS_SECTION, EQ, "province", parts[1], draws=draws)
     return spatial_durbin(RANGE, EQ, "province", parts[1], "year", parts[2], draws=draws)
@@ -63,11 +73,12 @@ def test_estimates_match_the_oracle(case):
                                [s.loglik, s.aic, s.lr_sar, s.lr_sar_p], **TOL)
     # with time effects and the dense distance weights the SEM's lambda runs to its bound 1: its
     # log-likelihood is taken 1e-9 inside the bound on each side (ours relative to the interval's
-    # width), which moves the LR by 8e-9
+    # width), which moves the LR by 8e-9.  P values also absolutely to 1e-12 (the synthetic SEM's
+    # P = 4e-10 moves by 1e-7 of itself when the LR moves by 5e-9)
     sem_tol = 1e-6 if case == "panel_distance_time" else 1e-8
-    np.testing.assert_allclose([res.lr_sem, res.lr_p[1]], [s.lr_sem, s.lr_sem_p], rtol=sem_tol)
+    np.testing.assert_allclose([res.lr_sem, res.lr_p[1]], [s.lr_sem, s.lr_sem_p], rtol=sem_tol, atol=1e-12)
     np.testing.assert_allclose(res.sigma2, s.sigma2, rtol=1e-8)
-    assert res.n_obs == s.n and s.lr_sar_df == s.lr_sem_df == res.k == 3
+    assert res.n_obs == s.n and s.lr_sar_df == s.lr_sem_df == res.k
     imp = IMPACTS[IMPACTS.case == case]
     np.testing.assert_allclose(res.impacts.T, imp[["direct", "indirect", "total"]].to_numpy(),
                                rtol=1e-6 if cross else 1e-8, atol=1e-12)
@@ -90,8 +101,17 @@ def test_simulated_standard_errors_agree_with_the_oracle_statistically(case):
     np.testing.assert_allclose(res.impacts_se.T, imp[["se_direct", "se_indirect", "se_total"]].to_numpy(), rtol=0.06)
 
 
-def test_the_comparison_covers_panels_of_every_kind():
-    assert {c.split("_")[-1] for c in CASES if stable_draws(c)} == {"individual", "time", "twoways"}
+def test_the_comparison_covers_panels_of_every_kind_and_a_cross_section():
+    assert {c.split("_")[-1] for c in CASES if stable_draws(c)} == {"individual", "time", "twoways", "synthetic"}
+
+
+def test_asymmetric_weights_take_complex_eigenvalues():
+    from nqp_xl.spatial_durbin import _eigenvalues
+
+    _, w = synthetic()
+    C = np.array([r[1:] for r in w[1:]], dtype=float)
+    eig = _eigenvalues(C, C / C.sum(axis=1, keepdims=True))
+    assert np.iscomplexobj(eig) and np.abs(eig.imag).max() > 0.1
 
 
 def test_draws_are_seeded():
