@@ -215,6 +215,28 @@ ZH: dict[str, str] = {
     "Bi-enhance": "双因子增强",
     "Independent": "独立",
     "Nonlinear-enhance": "非线性增强",
+    # spatial Markov and spatial Durbin (NQP_SMARKOV, NQP_SDM)
+    "Lag class": "空间滞后类型",
+    "Lag lower bound": "空间滞后下限",
+    "Lag upper bound": "空间滞后上限",
+    "Homogeneity test": "同质性检验",
+    "rho": "ρ（空间自回归系数）",
+    "Direct effect": "直接效应",
+    "Indirect effect": "间接效应",
+    "Total effect": "总效应",
+    "Regions": "地区数",
+    "Years": "年数",
+    "Fixed effects": "固定效应",
+    "none": "无",
+    "individual": "地区固定效应",
+    "time": "时间固定效应",
+    "twoways": "双向固定效应",
+    "sigma²": "σ²",
+    "Log-likelihood": "对数似然值",
+    "AIC": "AIC",
+    "Simulation draws": "模拟次数",
+    "LR test SDM vs SAR": "LR 检验 SDM 对 SAR",
+    "LR test SDM vs SEM": "LR 检验 SDM 对 SEM",
 }
 
 LANGS = ("en", "zh")

@@ -720,23 +720,16 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
 @xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
 @xw.arg("k", doc="number of quantile classes, default 4")
 def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
-    """Markov transition matrix between k quantile classes of all values over consecutive years of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
+    """Markov transition matrix between k quantile classes of all values over one-year steps (y to y + 1) of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
 
     Classes: type-7 quantiles q_0..q_k of all values, class c = (q_c-1, q_c], the lowest value in class 1
-    (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over moves from one year
-    of the panel to the next; N = n_a. Source: Quah (1993).
+    (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over each region's moves
+    from year y to y + 1 (a missing year breaks the chain); N = n_a. Source: Quah (1993).
     """
     def compute():
         from nqp_xl.dynamics import markov
 
-        res = markov(values, ids, years, k, id_cols=id_cols, missing=missing)
-        classes = [float(c) for c in range(1, res.k + 1)]
-        rows = [[text("Class", lang)] + classes + [text("N", lang)]]
-        for c, (probs, n) in enumerate(zip(res.probabilities.tolist(), res.n.tolist())):
-            rows.append([classes[c]] + [None if np.isnan(p) else p for p in probs] + [float(n)])
-        rows.append([text("Lower bound", lang)] + res.bounds[:-1].tolist() + [None])
-        rows.append([text("Upper bound", lang)] + res.bounds[1:].tolist() + [None])
-        return rows
+        return markov(values, ids, years, k, id_cols=id_cols, missing=missing).to_rows(lang)
 
     return _answer(compute, "NQP_MARKOV")
 
@@ -877,6 +870,57 @@ def NQP_GEODETECTOR(y, factors, k=5, lang=None, id_cols=None, missing=None):
         return geodetector(y, factors, k, id_cols=id_cols, missing=missing).to_rows(lang)
     return _answer(compute, "NQP_GEODETECTOR")
 
+
+
+# ----------------------------------------------------------------------------- spatial Markov and spatial Durbin
+# (NQP_SMARKOV, NQP_SDM)
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
+@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
+@xw.arg("k", doc="number of quantile classes of the values and of the spatial lag, default 4")
+def NQP_SMARKOV(values, ids, years, weights, k=4, lang=None, id_cols=None, missing=None):
+    """Spatial Markov chain (Rey 2001): one transition matrix per class of the neighbours' spatial lag, as NQP_MARKOV, then the Q and LR tests that the matrices are homogeneous.
+
+    Classes: k type-7 quantiles of all values; lag = row-standardised W times the values of the same
+    year, classed by the k quantiles of all lags (PySAL giddy Spatial_Markov, fixed=True). One-year
+    steps. Q and LR: Bickenbach and Bode (2003), df = sum (b_i - 1)(A_i - 1).
+    """
+    def compute():
+        from nqp_xl.spatial_markov import spatial_markov
+
+        return spatial_markov(values, ids, years, weights, k, id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_SMARKOV")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="the data with its header row: region and year columns, the variables of the equation")
+@xw.arg("equation", doc='one equation over the header names, e.g. "ln(patents) ~ ln(rd_staff) + rd_intensity"')
+@xw.arg("ids", ndim=2, doc="the header of the region column (default: the first column)")
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC + '; or "contiguity" (default) / "distance" for the bundled provinces')
+@xw.arg("years", doc="the header of the year column for a panel; blank: a cross-section (one row per region)")
+@xw.arg("effects", doc='panel fixed effects: "individual" (default, regions), "time" or "twoways"')
+@xw.arg("draws", doc="simulation draws for the standard errors of the effects, default 1000")
+@xw.arg("seed", doc="random seed of the draws (a whole number), default 1")
+def NQP_SDM(data, equation, ids=None, weights=None, years=None, effects=None, lang=None, id_cols=None, missing=None,
+            draws=1000, seed=1):
+    """Spatial Durbin model y = rho Wy + Xb + WXt by maximum likelihood: rho, b, t (W*x) with SE, direct, indirect and total effects with simulated SE, log-likelihood, AIC, LR tests against SAR and SEM.
+
+    Cross-section as R spatialreg lagsarlm(Durbin = TRUE, method = "eigen") and impacts(R = draws);
+    panels with region, time or two-way fixed effects by the Lee-Yu (2010) transformation approach
+    (Elhorst 2014). W row-standardised; regions matched by name (北京/北京市/Beijing).
+    """
+    def compute():
+        from nqp_xl.spatial_durbin import spatial_durbin
+
+        return spatial_durbin(data, equation, ids, weights, years, effects, draws, seed,
+                              id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_SDM")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
