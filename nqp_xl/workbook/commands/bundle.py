@@ -22,6 +22,7 @@ Progress = Callable[[str], None] | None
 SOURCE = Path(__file__).resolve().parents[3]          # the checkout nqp_xl is imported from
 GUIDES = ("guide.en.md", "guide.zh.md", "functions.md")
 TEMPLATE = "workbook_template.xlsm"
+NOT_BUILT = (".*", "build", "dist", "*.egg-info", "tests", "benchmarks", "docs", "nqp-demo", "out", "*.xlsm")  # top level
 
 
 def build(output: str, target: Target, wheel: str | None = None, force: bool = False, progress: Progress = None,
@@ -65,13 +66,22 @@ def _build_wheel(source: Path, folder: Path, progress: Progress) -> str:
     if progress:
         progress(f"building the nqp-xl wheel from {source}")
     with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as tmp:
+        # a clean copy: an in-tree build would leave build/ in the checkout and could package
+        # modules that were deleted from it since the last build
+        copy = shutil.copytree(source, os.path.join(tmp, "src"), ignore=_not_built(source))
         run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
-                              "-q", "-w", tmp, str(source)], capture_output=True, text=True)
+                              "-q", "-w", tmp, copy], capture_output=True, text=True)
         made = [f for f in os.listdir(tmp) if f.endswith(".whl")]
         if run.returncode != 0 or len(made) != 1:
             last = (run.stderr.strip().splitlines() or ["no wheel was written"])[-1]
             raise BundleError(f"could not build the nqp-xl wheel from {source}: {last}")
         return shutil.move(os.path.join(tmp, made[0]), folder / made[0])
+
+
+def _not_built(source: Path):
+    top = shutil.ignore_patterns(*NOT_BUILT)
+    return lambda folder, names: top(folder, names) if Path(folder) == source else \
+        {n for n in names if n == "__pycache__"}
 
 
 INSTALL_BAT = r"""@echo off
