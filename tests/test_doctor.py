@@ -196,3 +196,46 @@ def test_trust_setting_read_from_the_registry():
     assert no_excel.status == doctor.FAIL and no_excel.fix.startswith("start Excel once")
 
     assert doctor.vba_trust_check(None).status == doctor.SKIP
+
+
+def _with_interpreter(tmp_path, value) -> Path:
+    import openpyxl
+
+    book = tmp_path / "conf.xlsx"
+    wb = openpyxl.Workbook()
+    conf = wb.active
+    conf.title = "xlwings.conf"
+    conf.append(["UDF Modules", "nqp_udfs"])
+    conf.append(["Interpreter_Win", value])
+    wb.save(book)
+    return book
+
+
+def test_which_python_excel_starts(tmp_path, monkeypatch):
+    """xlwings starts the workbook's Interpreter_Win, else the user's xlwings.conf, else pythonw on PATH;
+    it must be the Python nqp-xl is installed in (here a stand-in PATH and Python)."""
+    monkeypatch.setattr(doctor, "user_interpreter", lambda home=None: None)
+    py = str(Path("/opt/py312/python.exe"))
+    assert doctor.interpreter_check(False, None).status == doctor.SKIP
+
+    none = doctor.interpreter_check(True, TEMPLATE, which=lambda n: None, executable=py)
+    assert none.status == doctor.FAIL and "none on PATH" in none.text
+    assert none.fix.startswith(f"on the workbook's xlwings.conf sheet set Interpreter_Win to {Path(py).with_name('pythonw.exe')}")
+
+    same = doctor.interpreter_check(True, TEMPLATE, which=lambda n: str(Path("/opt/py312/pythonw.exe")), executable=py)
+    assert same.status == doctor.OK and "(pythonw on PATH)" in same.text
+
+    other = doctor.interpreter_check(True, TEMPLATE, which=lambda n: str(Path("/opt/py39/pythonw.exe")), executable=py)
+    assert other.status == doctor.FAIL and "but nqp-xl is installed for" in other.text
+
+    book = _with_interpreter(tmp_path, str(Path("/opt/py312/pythonw.exe")))
+    assert doctor.configured_interpreter(book) == str(Path("/opt/py312/pythonw.exe"))
+    told = doctor.interpreter_check(True, book, which=lambda n: None, executable=py)
+    assert told.status == doctor.OK and "Interpreter_Win of xlwings.conf" in told.text
+
+
+def test_the_users_xlwings_conf(tmp_path):
+    (tmp_path / ".xlwings").mkdir()
+    (tmp_path / ".xlwings" / "xlwings.conf").write_text('"INTERPRETER_WIN","C:\\Py\\pythonw.exe"\n"UDF MODULES",""\n')
+    assert doctor.user_interpreter(tmp_path) == "C:\\Py\\pythonw.exe"
+    assert doctor.user_interpreter(tmp_path / "nobody") is None

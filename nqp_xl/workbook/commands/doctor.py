@@ -7,10 +7,12 @@ that the UDF module ``nqp_udfs`` imports.  Exit 0 when nothing failed, 1 otherwi
 """
 from __future__ import annotations
 
+import csv
 import importlib
 import importlib.metadata
 import os
 import platform
+import shutil
 import struct
 import sys
 from dataclasses import dataclass
@@ -145,6 +147,59 @@ def vba_version_check(workbook: Path | None) -> Check:
     return Check(OK, f"{workbook.name} carries the VBA of xlwings {carried}, the installed version")
 
 
+def configured_interpreter(workbook: Path | None) -> str | None:
+    """Interpreter_Win (or the older Interpreter) on the workbook's xlwings.conf sheet, as xlwings' GetConfig reads it."""
+    if workbook is None:
+        return None
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(workbook, read_only=True, keep_vba=False)
+    except Exception:  # noqa: BLE001 - an unreadable workbook is reported by the VBA check
+        return None
+    try:
+        if "xlwings.conf" not in wb.sheetnames:
+            return None
+        conf = {str(k).strip().lower(): v for k, v, *_ in wb["xlwings.conf"].iter_rows(max_col=2, values_only=True)
+                if k is not None}
+    finally:
+        wb.close()
+    value = conf.get("interpreter_win") or conf.get("interpreter")
+    return str(value).strip() or None if value else None
+
+
+def user_interpreter(home: Path | None = None) -> str | None:
+    """INTERPRETER_WIN of the user's %USERPROFILE%\\.xlwings\\xlwings.conf (lines "KEY","value"), which
+    xlwings reads when the workbook does not say."""
+    path = (home or Path.home()) / ".xlwings" / "xlwings.conf"
+    try:
+        rows = list(csv.reader(path.read_text(encoding="utf-8", errors="replace").splitlines()))
+    except OSError:
+        return None
+    conf = {r[0].strip().lower(): r[1].strip() for r in rows if len(r) >= 2}
+    return conf.get("interpreter_win") or conf.get("interpreter") or None
+
+
+def interpreter_check(windows: bool, workbook: Path | None, which=shutil.which, executable: str = sys.executable) -> Check:
+    """The Python Excel starts: the workbook's Interpreter_Win, else ``pythonw`` on PATH (xlwings.bas,
+    XLPyCommand); it must be the one nqp-xl is installed in."""
+    if not windows:
+        return Check(SKIP, "which Python Excel starts: only on Windows")
+    here = Path(executable).with_name("pythonw.exe")
+    fix = f"on the workbook's xlwings.conf sheet set Interpreter_Win to {here}"
+    configured = configured_interpreter(workbook) or user_interpreter()
+    if configured and configured.lower() in ("python", "pythonw"):
+        configured = None
+    started = configured or which("pythonw")
+    if started is None:
+        return Check(FAIL, "Excel starts pythonw from PATH, and there is none on PATH",
+                     f"{fix}, or reinstall Python ticking \"Add python.exe to PATH\"")
+    where = "Interpreter_Win of xlwings.conf" if configured else "pythonw on PATH"
+    if os.path.normcase(os.path.dirname(os.path.abspath(started))) != os.path.normcase(str(here.parent)):
+        return Check(FAIL, f"Excel starts {started} ({where}), but nqp-xl is installed for {executable}", fix)
+    return Check(OK, f"Excel starts {started} ({where}), the Python nqp-xl is installed in")
+
+
 def udf_module_check() -> Check:
     try:
         udfs = importlib.import_module("nqp_udfs")
@@ -157,7 +212,8 @@ def udf_module_check() -> Check:
 
 def checks(workbook: Path | None, windows: bool, reg) -> list[Check]:
     return [python_check(), package_check("nqp-xl", "nqp_xl"), package_check("xlwings", "xlwings"),
-            pywin32_check(windows), vba_trust_check(reg), vba_version_check(workbook), udf_module_check()]
+            pywin32_check(windows), vba_trust_check(reg), vba_version_check(workbook),
+            interpreter_check(windows, workbook), udf_module_check()]
 
 
 def report(found: list[Check]) -> str:

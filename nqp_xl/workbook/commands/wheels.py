@@ -176,6 +176,8 @@ class Resolver:
             self.progress(f"downloading {len(names)} wheel{'s' * (len(names) > 1)} for {self.target.describe()}: {shown}")
         pinned = {k: self._pin(req) for k, (req, _) in wanted.items()}
         if self._pip(list(pinned.values())) is None:
+            if self.progress:
+                self.progress("pip found no wheel for one of them; trying them one by one")
             for key, (req, parent) in wanted.items():     # one by one: who has no wheel?
                 if self._pip([pinned[key]]) is None and self._pip([_spec(req)]) is None:
                     raise BundleError(f"{req.name} (needed by {parent}) has no wheel for {self.target.describe()} "
