@@ -199,3 +199,13 @@ def test_a_bundle_for_this_machine_installs_offline_and_runs_the_demo(tmp_path, 
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "KMO" in demo.stdout and (tmp_path / "demo").is_dir()
+
+
+def test_an_unreachable_index_is_not_called_a_missing_wheel(tmp_path, local_index):
+    """pip answers "no matching distribution" also when the index does not answer; the bundle
+    says which it was (a refused connection to a local port, one retry)."""
+    root = fake_root(tmp_path, ["okdep"])
+    with pytest.raises(BundleError, match=r"^cannot reach the package index pip is set up for \(Failed to establish"):
+        build(str(tmp_path / "out"), Target("3.12", "win_amd64"), wheel=str(root),
+              pip_args=("--index-url", "http://127.0.0.1:9/simple", "--retries", "1"))
+    assert sorted(os.listdir(tmp_path)) == ["links", "root"]

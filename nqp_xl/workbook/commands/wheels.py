@@ -19,6 +19,7 @@ import email.parser
 import importlib.metadata
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,8 @@ from packaging.version import Version
 
 WINDOWS = {"win_amd64": "AMD64", "win32": "x86", "win_arm64": "ARM64"}   # platform tag -> platform.machine()
 PYTHONS = ("3.11", "3.12", "3.13")
+NETWORK_TROUBLE = ("connection broken by", "NewConnectionError", "ProxyError", "SSLError", "ReadTimeoutError",
+                   "ConnectTimeoutError")
 
 
 class BundleError(Exception):
@@ -130,6 +133,7 @@ class Resolver:
     pip_args: tuple[str, ...] = ()                # extra pip options (tests: --no-index --find-links)
     progress: Callable[[str], None] | None = None
     chosen: dict[str, Chosen] = field(default_factory=dict)
+    pip_stderr: str = ""
 
     def resolve(self, root_wheel: str) -> dict[str, Chosen]:
         env = self.target.markers()
@@ -176,10 +180,12 @@ class Resolver:
             self.progress(f"downloading {len(names)} wheel{'s' * (len(names) > 1)} for {self.target.describe()}: {shown}")
         pinned = {k: self._pin(req) for k, (req, _) in wanted.items()}
         if self._pip(list(pinned.values())) is None:
+            self._refuse_offline()
             if self.progress:
                 self.progress("pip found no wheel for one of them; trying them one by one")
             for key, (req, parent) in wanted.items():     # one by one: who has no wheel?
-                if self._pip([pinned[key]]) is None and self._pip([_spec(req)]) is None:
+                if self._pip([pinned[key]]) is None and (pinned[key] == _spec(req) or self._pip([_spec(req)]) is None):
+                    self._refuse_offline()
                     raise BundleError(f"{req.name} (needed by {parent}) has no wheel for {self.target.describe()} "
                                       f"matching {req.specifier or 'any version'}; a PC without internet cannot "
                                       "build it from source. Choose another --python, or ask its maintainers for a wheel")
@@ -187,6 +193,15 @@ class Resolver:
             if key not in self.chosen:
                 raise BundleError(f"pip downloaded no wheel named {req.name} (needed by {parent})")
             self.chosen[key].by = parent
+
+    def _refuse_offline(self) -> None:
+        """pip says "no matching distribution" also when it could not reach the index: tell them apart."""
+        broken = [line for line in self.pip_stderr.splitlines() if any(w in line for w in NETWORK_TROUBLE)]
+        if broken:
+            where = re.search(r"(Failed to establish a new connection: [^')]*|ProxyError|SSLError|timed out)", broken[-1])
+            raise BundleError("cannot reach the package index pip is set up for"
+                              f"{' (' + where.group(1) + ')' if where else ''}; nqp-xl bundle downloads the wheels "
+                              "from it (set pip's index-url, or PIP_INDEX_URL, to reach it or a mirror)")
 
     def _pin(self, req: Requirement) -> str:
         try:
@@ -204,7 +219,9 @@ class Resolver:
                    "--only-binary=:all:", "--no-deps", "--implementation", "cp", "--python-version",
                    self.target.python, *[a for t in self.target.platform_tags() for a in ("--platform", t)],
                    "-d", tmp, *self.pip_args, *reqs]
-            if subprocess.run(cmd, capture_output=True, text=True).returncode != 0:
+            run = subprocess.run(cmd, capture_output=True, text=True)
+            self.pip_stderr = run.stderr
+            if run.returncode != 0:
                 return None
             got = []
             for fn in sorted(os.listdir(tmp)):
