@@ -90,7 +90,7 @@ rem no internet needed.  Made by nqp-xl bundle for Python {python} ({bits}) on {
 rem Usage: install.bat            (uses "py -{python}" or else "python")
 rem        install.bat C:\path\to\python.exe
 setlocal
-cd /d "%~dp0"
+set "HERE=%~dp0"
 set "PY=python"
 set "PYV="
 py -{python} --version >nul 2>&1 && (set "PY=py" & set "PYV=-{python}")
@@ -100,14 +100,14 @@ if errorlevel 1 (
   echo This folder is for Python {python} {bits}. Install Python {python} {bits} from python.org, or give its python.exe: install.bat C:\path\to\python.exe
   exit /b 1
 )
-"%PY%" %PYV% -m pip install --no-index --find-links wheels {name}
+"%PY%" %PYV% -m pip install --no-index --find-links "%HERE%wheels" {name}
 if errorlevel 1 (
   echo The installation failed: see the lines above.
   exit /b 1
 )
 "%PY%" %PYV% -c "import nqp_xl, nqp_udfs; print('{name}', nqp_xl.__version__, 'is installed')"
 if errorlevel 1 exit /b 1
-"%PY%" %PYV% -m nqp_xl doctor {template}
+"%PY%" %PYV% -m nqp_xl doctor "%HERE%{template}"
 exit /b 0
 """
 
@@ -116,13 +116,13 @@ INSTALL_SH = """#!/bin/sh
 # no internet needed.  Made by nqp-xl bundle for Python {python} on {platform}.
 # Usage: sh install.sh [PYTHON]      (default python{python}; give a virtual environment's python)
 set -e
-cd "$(dirname "$0")"
+HERE="$(cd "$(dirname "$0")" && pwd)"
 PY="${{1:-python{python}}}"
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != ({major}, {minor}))'; then
   echo "This folder is for Python {python}; give its python: sh install.sh /path/to/python{python}" >&2
   exit 1
 fi
-"$PY" -m pip install --no-index --find-links wheels {name}
+"$PY" -m pip install --no-index --find-links "$HERE/wheels" {name}
 "$PY" -c "import nqp_xl, nqp_udfs; print('{name}', nqp_xl.__version__, 'is installed')"
 """
 
