@@ -239,3 +239,12 @@ def test_the_users_xlwings_conf(tmp_path):
     (tmp_path / ".xlwings" / "xlwings.conf").write_text('"INTERPRETER_WIN","C:\\Py\\pythonw.exe"\n"UDF MODULES",""\n')
     assert doctor.user_interpreter(tmp_path) == "C:\\Py\\pythonw.exe"
     assert doctor.user_interpreter(tmp_path / "nobody") is None
+
+
+def test_python_dash_m_nqp_xl_runs_the_command_line(tmp_path):
+    """install.bat calls ``python -m nqp_xl doctor`` (the Scripts folder may not be on PATH)."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "nqp_xl", "doctor", str(TEMPLATE)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.splitlines()[-1] == "everything Excel needs is in place"
