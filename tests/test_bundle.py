@@ -93,7 +93,7 @@ def test_a_dependency_without_a_wheel_is_refused_by_name(tmp_path, local_index):
 def test_the_command_refuses_with_exit_1_and_writes_nothing(tmp_path, local_index):
     root = fake_root(tmp_path, ['winonly; platform_system == "Windows"', 'nowheel; platform_system == "Windows"'])
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(local_index)}
-    proc = subprocess.run([sys.executable, "-m", "nqp_xl.workbook.cli", "bundle", "-o", str(tmp_path / "out"),
+    proc = subprocess.run([sys.executable, "-m", "nqp_xl.workbook.commands.cli", "bundle", "-o", str(tmp_path / "out"),
                            "--wheel", str(root), "--platform", "win_amd64", "--python", "3.12", "-q"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 1, proc.stderr
