@@ -105,7 +105,7 @@ def test_the_guides_show_the_offline_install_first_and_a_page_for_it(guide):
     and the command-line path."""
     import shlex
 
-    from nqp_xl.workbook.cli import build_parser
+    from nqp_xl.workbook.commands.cli import build_parser
 
     text = (DOCS / guide).read_text(encoding="utf-8")
     section1 = re.search(r"\n## 1\. (.*?)\n## 2\. ", text, re.S).group(1)
