@@ -12,7 +12,8 @@ SPEC Part 3, "The report a leader reads":
 * :func:`relabel` (``NQP_RELABEL``) — any answer with indicator names replaced by readable
   labels (the Inputs Label row), ``ln(name)`` included.
 
-Each answers cells as Excel shows them: numbers stay numbers, blanks are "".
+Each answers cells as Excel shows them: numbers stay numbers, blanks are blank (None; the
+Excel face hands Excel "" for them, and a refreshed file holds no empty text).
 """
 from __future__ import annotations
 
@@ -67,11 +68,11 @@ class Gaps:
 
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Header [Left out, Which, Blank indicators, Rows], then one row per gap, or one
-        "None" row when nothing is left out.  Blanks are ""."""
+        "None" row when nothing is left out.  Blanks are None."""
         lang = resolve_lang(lang)
         rows: list[list] = [[text(h, lang) for h in GAP_HEADER]]
         if not self.entries:
-            return rows + [[text("None", lang), "", "", 0.0]]
+            return rows + [[text("None", lang), None, None, 0.0]]
         for g in self.entries:
             if g.kind == "Region-year":
                 region, years = g.which
@@ -233,7 +234,7 @@ def _has_header(rows: list[list], by: Any) -> bool:
 
 def _answer_cell(cell: Any) -> Any:
     cell = plain_cell(cell)
-    return "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else cell
+    return None if cell is None or cell == "" or (isinstance(cell, float) and np.isnan(cell)) else cell
 
 
 def sort_rows(data: Any, by: Any, descending: Any = True, n: Any = None) -> list[list]:

@@ -27,6 +27,7 @@ from ..ooxml.package import Package, TableDef
 from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
 from ..template.input_table import read_table
+from .document import packaged
 from .outputs import backup, write_atomic
 from .refresh import check_kind, load, output_target, udf_modules
 
@@ -177,7 +178,7 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
         progress(f"Data table: {height} rows × {width} columns")
     report, engine = refresh_package(pkg, udf_modules(pkg), progress)
     del engine
-    data_out = pkg.to_bytes()
+    data_out = packaged(pkg)
     saved = backup(path) if in_place else None
     write_atomic(target, data_out)
     return UpdateResult(target, report, height, n_new if append else max(0, height - n_old),
