@@ -21,7 +21,8 @@ def settings_sheet(ctx: Ctx) -> Page:
     for j, key in enumerate(("setting", "value", "meaning", "name")):
         ws.write_string(2, j, ctx.t(key), head)
     values = {"NQP_LANG": ctx.lang, "NQP_ID_COLS": ctx.table.id_cols, "NQP_REGION_COL": ctx.cols.region,
-              "NQP_YEAR_COL": ctx.cols.year, "NQP_GROUP_COL": ctx.cols.group, "NQP_EQUATIONS": ctx.equations or None}
+              "NQP_YEAR_COL": ctx.cols.year, "NQP_GROUP_COL": ctx.cols.group, "NQP_EQUATIONS": ctx.equations or None,
+              "NQP_PANEL_EQUATION": ctx.panel_equation or None}
     inp = book.fmt("gen", bg_color="#FFF2CC", border=1)
     inp_int = book.fmt("int", bg_color="#FFF2CC", border=1)
     wrap = book.fmt("gen", text_wrap=True, valign="top")
