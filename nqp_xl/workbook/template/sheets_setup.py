@@ -130,6 +130,10 @@ def inputs_sheet(ctx: Ctx) -> Page:
     book.wb.define_name("NQP_LABELS", f"={name}!$A$3:${wide}$3")
     book.wb.define_name("NQP_UNITS", f"={name}!$A$4:${wide}$4")
     book.wb.define_name("NQP_DIRECTION_ROW", f"={name}!$A$1:${wide}$1")
+    first = col_letters(n_id + 1)  # the indicator columns only (the Indicator system sheet)
+    book.wb.define_name("NQP_IND_NAMES", f"={name}!${first}${h + 1}:${last}${h + 1}")
+    book.wb.define_name("NQP_IND_LABELS", f"={name}!${first}$3:${last}$3")
+    book.wb.define_name("NQP_IND_UNITS", f"={name}!${first}$4:${last}$4")
     book.wb.define_name("NQP_SUBSYSTEM_ROW", f"={name}!$A$2:${wide}$2")
     book.wb.define_name("NQP_ROW_DIRECTIONS", f"={name}!$A$1:${last}$1")  # one per column of the table
     book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")
