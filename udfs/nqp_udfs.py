@@ -556,7 +556,7 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
         "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group",
     },
     scalars={
-        "stat": '"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)',
+        "stat": '"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1), "list" (the values joined) or "first" (the first value)',
     },
 )
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):

@@ -320,7 +320,7 @@ def dynamics_sheet(ctx: Ctx) -> Page:
     if regions_in_weights(ctx):  # the Markov matrices by the neighbours' class (Rey 2001)
         page.heading(ctx.t("smarkov"))
         page.block("dy.smarkov", f"NQP_SMARKOV({values},{REGIONS},{YEARS},NQP_SPATIAL,NQP_MARKOV_K,{L_})", (36, 6),
-                   lambda j, n: "int" if j in (0, n - 1) else "num")
+                   lambda j, n: "int" if j in (0, n - 1) else "num", min_room=50, grow_cols=2)  # k up to 6
     page.heading(ctx.t("moran"))
     if regions_in_weights(ctx):
         page.block("dy.moran", f"NQP_MORAN({values},{REGIONS},NQP_SPATIAL,{YEARS},,,{L_})", (ctx.n_years + 1, 6),
