@@ -18,13 +18,12 @@ import functools
 import inspect
 from typing import Any, Callable, Mapping
 
-import numpy as np
 import xlwings as xw
 from xlwings.conversion import Converter, RawValueAccessor
 
 import nqp_xl
 from nqp_xl.excel_answer import answer, com_safe
-from nqp_xl.labels import resolve_lang, text
+from nqp_xl.labels import resolve_lang
 from nqp_xl.options import one_cell
 
 # The texts of arguments a function does not describe itself (docs/SPEC.md): Excel's function
@@ -655,6 +654,7 @@ def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=
 # ----------------------------------------------------------------------------- report helpers
 # (NQP_GAPS, NQP_SORT, NQP_RELABEL)
 
+
 @nqp_udf(
     ranges={
         "data": "the whole Data table: header row, label columns (region, year), indicators",
@@ -960,6 +960,7 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
 
 # ----------------------------------------------------------------------------- evaluation extensions
 # (NQP_GREY, NQP_GM11, NQP_AHP, NQP_RSR, NQP_GEODETECTOR; issue 19)
+
 
 @nqp_udf(
     ranges={
