@@ -100,6 +100,8 @@ def test_reports_new_indicators_regions_and_jumps(books, tmp_path):
     assert ws.cell(1, last).value == "+" and ws.cell(2, last).value is None
     assert ws.cell(5, last).value == "broadband_users"  # the header row (rows 1-4: direction .. unit)
     assert wb.defined_names["NQP_DIRECTIONS"].attr_text.endswith(f"${openpyxl.utils.get_column_letter(last)}$1")
+    for name, row in (("NQP_IND_NAMES", 5), ("NQP_IND_LABELS", 3), ("NQP_IND_UNITS", 4)):  # the Indicator system's
+        assert wb.defined_names[name].attr_text.endswith(f"${openpyxl.utils.get_column_letter(last)}${row}"), name
     assert ws["A1"].value == openpyxl.load_workbook(old)["Inputs"]["A1"].value  # row labels kept
 
 

@@ -230,7 +230,8 @@ def _resize_table(pkg: Package, table: TableDef, headers: list[str], ref: tuple[
 def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers: list[str], n_id: int,
                   old_ref: tuple[int, int, int, int], ref: tuple[int, int, int, int],
                   dir_row: int | None, sub_row: int | None) -> None:
-    """Defined names over the direction/subsystem rows follow their indicators (a name over every
+    """Defined names over the direction/subsystem/label/unit rows (and the header row) follow their
+    indicators (a name over every
     indicator also takes the new ones; a subsystem's block does not); an A1 name of the whole table
     follows the table.  Structured references (Data[...]) need no change."""
     c1 = ref[1]
@@ -248,7 +249,7 @@ def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers
             continue
         if a == old_ref:
             pkg.set_name(d.name, f"{quote_sheet(table.sheet)}!{range_ref(*ref, absolute=True)}")
-        elif a[0] == a[2] and a[0] in (dir_row, sub_row):
+        elif a[0] == a[2] and (a[0] in (dir_row, sub_row) or a[0] <= old_ref[0]):  # a row above the table, or its header
             first_old = old_headers[a[1] - c1] if 0 <= a[1] - c1 < len(old_headers) else None
             last_old = old_headers[a[3] - c1] if 0 <= a[3] - c1 < len(old_headers) else None
             if first_old is None or last_old is None:
