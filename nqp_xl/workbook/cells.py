@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from .addresses import DIGITS, LETTER_COLUMNS, cell_of
-from .package import WorkbookError, check_no_dtd, iterparse, rich_text
+from .package import MAX_CELLS, WorkbookError, check_no_dtd, iterparse, rich_text
 
 
 class Error(str):
@@ -119,7 +119,8 @@ class Sheet:
         first_row = first_col = 1 << 30
         last_row = last_col = 0
         v_tag = f_tag = is_tag = c_tag = row_tag = None
-        for _ev, el in iterparse(self.data, tags=("{*}row", "{*}col")):
+        seen = 0  # cells and rows so far (MAX_CELLS)
+        for _ev, el in iterparse(self.data, tags=("{*}row", "{*}col"), where=f"{self.source} ({self.path})"):
             tag = el.tag
             if v_tag is None:
                 check_no_dtd(el, f"{self.source} ({self.path})")
@@ -132,6 +133,9 @@ class Sheet:
                     except ValueError:
                         pass
                 continue
+            seen += len(el) + 1
+            if seen > MAX_CELLS:
+                raise WorkbookError(f"{self.source}: the sheet {self.name} holds more than {MAX_CELLS:,} cells; refused")
             r = el.get("r")
             row_no = int(r) if r else row_no + 1
             if el.get("customFormat") in ("1", "true") and el.get("s"):

@@ -4,14 +4,22 @@ Nothing else in nqp-xl opens a workbook's zip or parses its XML.  Parts are read
 streaming cap (the zip's declared sizes are not trusted), kept as bytes, and written back
 byte for byte unless a caller replaced them.  The one atomic writer that puts every file on disk is in ``files``.
 
-Limits (a county panel of 20,000 rows × 40 indicators has a 35 MB sheet part and a 40 MB
-package, inflated; these caps are ten times that and more):
+Limits (a county panel of 20,000 rows × 40 indicators has a 29 MB Inputs sheet part of
+860,000 cells and a 45 MB package, inflated; a hostile file must be refused in under 5 s and
+500 MB, so the caps are a few times the county workbook, not more):
 
-* ``MAX_PART``   256 MiB inflated per part;
-* ``MAX_TOTAL``  1 GiB inflated for the whole package;
+* ``MAX_PART``   96 MiB inflated per part;
+* ``MAX_TOTAL``  256 MiB inflated for the whole package, counted while inflating across parts;
 * ``MAX_RATIO``  a part larger than 1 MiB may not inflate more than 1000 times its stored size
   (sheet XML compresses 10–60×; a zip bomb compresses thousands of times);
-* ``MAX_PARTS``  10,000 parts.
+* ``MAX_PARTS``  10,000 parts, counted from the zip's end-of-central-directory record before the
+  directory is listed;
+* ``MAX_CELLS``  2,000,000 cells (and rows) per sheet, counted while the sheet streams; as many
+  shared strings;
+* ``MAX_GAP``    4 MiB of XML streamed without an element the reader handles (a row, a shared
+  string) ending: one row of millions of empty cells is refused before lxml has built it;
+* ``MAX_NODES``  1,000,000 elements in a part parsed whole (workbook, relationships, tables,
+  charts: a few thousand in a county workbook), counted on the bytes before parsing.
 """
 from __future__ import annotations
 
@@ -23,11 +31,16 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-MAX_PART = 256 * 2**20
-MAX_TOTAL = 2**30
+MAX_PART = 96 * 2**20
+MAX_TOTAL = 256 * 2**20
+MAX_FILE = 256 * 2**20  # the file on disk
 MAX_RATIO = 1000
 RATIO_FLOOR = 2**20
 MAX_PARTS = 10_000
+MAX_CELLS = 2_000_000
+MAX_GAP = 4 * 2**20
+MAX_NODES = 1_000_000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: .xls, or an encrypted .xlsx
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -49,6 +62,9 @@ def parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes, where: str = "") -> etree._Element:
+    nodes = data.count(b"<") - data.count(b"</")  # start and empty tags (and comments): C speed
+    if nodes > MAX_NODES:
+        raise WorkbookError(f"{where}: more than {MAX_NODES:,} XML elements in one part; refused")
     try:
         root = etree.fromstring(data, parser())
     except etree.XMLSyntaxError as err:
@@ -64,10 +80,31 @@ def check_no_dtd(el: etree._Element, where: str) -> None:
         raise WorkbookError(f"{where}: the XML declares a DTD, which Office files never do; refused")
 
 
-def iterparse(data: bytes, tags=None, events=("end",)):
-    """Streaming parse of a part with the same hardening as :func:`parser`."""
-    return etree.iterparse(io.BytesIO(data), events=events, tag=tags, resolve_entities=False,
-                           no_network=True, huge_tree=False, load_dtd=False, remove_blank_text=False)
+class _GappedStream:
+    """``data`` as a file lxml reads in chunks; refuses to hand over more than ``MAX_GAP`` bytes
+    after the last event the reader saw (``mark``), so no element it does not clear grows big."""
+
+    def __init__(self, data: bytes, where: str):
+        self.data, self.where, self.pos, self.mark = data, where, 0, 0
+
+    def read(self, n: int = -1) -> bytes:
+        if self.pos - self.mark > MAX_GAP:
+            raise WorkbookError(f"{self.where}: more than {MAX_GAP // 2**20} MiB of XML in one row or element; "
+                                "refused as a possible bomb")
+        n = 1 << 16 if n is None or n < 0 else min(n, 1 << 16)
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += len(chunk)
+        return chunk
+
+
+def iterparse(data: bytes, tags=None, events=("end",), where: str = "the workbook"):
+    """Streaming parse of a part with the same hardening as :func:`parser`; at most ``MAX_GAP``
+    bytes are read past the last event yielded (see :class:`_GappedStream`)."""
+    stream = _GappedStream(data, where)
+    for item in etree.iterparse(stream, events=events, tag=tags, resolve_entities=False,
+                                no_network=True, huge_tree=False, load_dtd=False, remove_blank_text=False):
+        stream.mark = stream.pos
+        yield item
 
 
 def to_xml_bytes(root: etree._Element) -> bytes:
@@ -111,7 +148,8 @@ def _read_capped(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, source:
                 break
             n += len(chunk)
             if n > limit:
-                raise WorkbookError(f"{source}: the part {info.filename} inflates beyond {limit:,} bytes; "
+                what = f"the part {info.filename}" if limit == MAX_PART else "the package"
+                raise WorkbookError(f"{source}: {what} inflates beyond {limit:,} bytes; "
                                     "refused as a possible zip bomb")
             if n > RATIO_FLOOR and n > MAX_RATIO * max(info.compress_size, 1):
                 raise WorkbookError(f"{source}: the part {info.filename} inflates more than {MAX_RATIO} times "
@@ -120,8 +158,47 @@ def _read_capped(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, source:
     return b"".join(chunks)
 
 
+def zip_entry_count(data: bytes) -> int | None:
+    """The number of entries the zip's end-of-central-directory record declares (the Zip64
+    record's when the classic one says 0xFFFF), read before ``zipfile`` lists the directory;
+    None when there is no such record (not a zip)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if at < 0 or len(data) < at + 22:
+        return None
+    count = int.from_bytes(data[at + 10:at + 12], "little")
+    if count == 0xFFFF and at >= 20 and data[at - 20:at - 16] == b"PK\x06\x07":
+        z64 = int.from_bytes(data[at - 12:at - 4], "little")
+        if data[z64:z64 + 4] == b"PK\x06\x06":
+            count = int.from_bytes(data[z64 + 32:z64 + 40], "little")
+    return count
+
+
+def not_a_workbook(data: bytes, source: str) -> str | None:
+    """What a file that is not an .xlsx/.xlsm package is, and what to save it as (None: a zip
+    that may be one).  Encrypted workbooks are Compound File Binary holding ``EncryptionInfo``."""
+    if data[:8] == OLE_MAGIC:
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            return (f"{source} is password-protected (encrypted); open it in Excel or WPS, remove the "
+                    "password (File > Info > Protect Workbook) and save it as .xlsx")
+        return f"{source} is an Excel 97-2003 workbook (.xls); open it in Excel, WPS or LibreOffice and save it as .xlsx"
+    if data[:4] != b"PK\x03\x04" and data[:4] != b"PK\x05\x06":
+        return None
+    head = data[:4096]
+    if b"mimetypeapplication/vnd.oasis.opendocument" in head:
+        return f"{source} is an OpenDocument spreadsheet (.ods); save it as Excel 2007-365 (.xlsx)"
+    if b"xl/workbook.bin" in data[-(1 << 20):] or b"xl/workbook.bin" in head:
+        return f"{source} is an Excel binary workbook (.xlsb); open it in Excel and save it as .xlsx"
+    return None
+
+
 def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile.ZipInfo]]:
     """Every part of the zip in ``data``, inflated under the caps (``source`` names the user's file)."""
+    what = not_a_workbook(data, source)
+    if what:
+        raise WorkbookError(what)
+    count = zip_entry_count(data)
+    if count is not None and count > MAX_PARTS:
+        raise WorkbookError(f"{source} holds {count:,} parts (limit {MAX_PARTS:,}); refused")
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
@@ -137,7 +214,7 @@ def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile
             if info.is_dir() or info.filename in parts:
                 continue
             try:
-                body = _read_capped(z, info, MAX_TOTAL - total, source)
+                body = _read_capped(z, info, MAX_TOTAL - total, source)  # the budget left: counted across parts
             except WorkbookError:
                 raise
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
@@ -145,6 +222,9 @@ def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile
                 raise WorkbookError(f"{source} is damaged: the part {info.filename} cannot be read "
                                     f"({err})") from None
             total += len(body)
+            if b"<!DOCTYPE" in body and info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                raise WorkbookError(f"{source}: the part {info.filename} declares a DTD, which Office files never "
+                                    "do; refused")
             parts[info.filename] = body
             infos.append(info)
     return parts, infos
@@ -356,13 +436,19 @@ class Package:
         out: list[str] = []
         try:
             checked = False
-            for _ev, el in iterparse(data, events=("end",)):
+            for _ev, el in iterparse(data, events=("end",), where=f"{self.source} ({part})"):
                 if not checked:
                     check_no_dtd(el, f"{self.source} ({part})")
                     checked = True
                 if local(el.tag) == "si":
                     out.append(rich_text(el))
                     el.clear(keep_tail=True)
+                    parent = el.getparent()
+                    if parent is not None:
+                        while el.getprevious() is not None:
+                            del parent[0]
+                    if len(out) > MAX_CELLS:
+                        raise WorkbookError(f"{self.source} ({part}): more than {MAX_CELLS:,} shared strings; refused")
         except etree.XMLSyntaxError as err:
             raise WorkbookError(f"{self.source} ({part}): damaged XML ({err})") from None
         return out
@@ -515,8 +601,8 @@ def read_package(path: str | os.PathLike) -> Package:
     if os.path.isdir(path):
         raise WorkbookError(f"{path} is a folder, not a workbook")
     size = os.path.getsize(path)
-    if size > MAX_TOTAL:
-        raise WorkbookError(f"{path} is {size:,} bytes (limit {MAX_TOTAL:,}); refused")
+    if size > MAX_FILE:
+        raise WorkbookError(f"{path} is {size:,} bytes (limit {MAX_FILE:,}); refused")
     with open(path, "rb") as fh:
         data = fh.read()
     return Package(data, path)
