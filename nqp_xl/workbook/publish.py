@@ -20,9 +20,9 @@ from .. import __version__
 from .addresses import parse_cell
 from .cells import Error, number_text
 from .engine import RefreshError, Report
-from .files import write_atomic
+from .files import writer_lock
 from .package import XLSM_MAIN, XLSX_MAIN, Package, local, resolve_target
-from .refresh import load, refresh_package
+from .refresh import check_overwrite, load, refresh_package, write_result
 from .template import SETTINGS, TABLE_NAME
 
 DIGEST_NAME = "NQP_METHODS_DIGEST"   # the cell that receives the input table's SHA-256
@@ -128,6 +128,57 @@ def drop_calc_chain(pkg: Package) -> None:
             pkg.remove(part)
             pkg.set_override(part, None)
     pkg.drop_rels(pkg.workbook_part, lambda r: not r.type.endswith("/calcChain"))
+
+
+LIVE_PART_TYPES = ("/externalLink", "/connections", "/queryTable")  # relationship types that fetch or run
+
+
+def drop_live(pkg: Package) -> list[str]:
+    """Remove what could fetch or run anything when the copy is opened: external-link parts
+    (other workbooks, UNC paths, DDE ``cmd|...`` links) with the workbook's
+    ``<externalReferences>`` and the defined names that point through them, data connections
+    and query tables (their tables become plain tables).  Answers the parts removed."""
+    removed: list[str] = []
+
+    def live(rel) -> bool:
+        return rel.type.endswith(LIVE_PART_TYPES)
+
+    sources = [pkg.workbook_part] + [path for _n, path, _s in pkg.sheet_order] + [t.path for t in pkg.tables.values()]
+    for source in sources:
+        if source not in pkg.parts:
+            continue
+        for rel in pkg.rels(source):
+            if live(rel) and not rel.external:
+                part = resolve_target(source, rel.target)
+                if part in pkg.parts:
+                    pkg.remove(part)
+                    pkg.set_override(part, None)
+                    removed.append(part)
+        if any(live(r) for r in pkg.rels(source)):
+            pkg.drop_rels(source, lambda r: not live(r))
+    wb = pkg.tree(pkg.workbook_part)
+    changed = False
+    for el in list(wb.iter(f"{{{pkg.ns}}}externalReferences")):
+        el.getparent().remove(el)
+        changed = True
+    if removed or changed:
+        for el in list(wb.iter(f"{{{pkg.ns}}}definedName")):
+            if "[" in (el.text or ""):  # [1]Sheet!A1: a name through an external link
+                el.getparent().remove(el)
+                changed = True
+        pkg.names = [d for d in pkg.names if "[" not in d.text]
+    if changed:
+        pkg.touch(pkg.workbook_part)
+    for t in pkg.tables.values():
+        if t.path in pkg.parts:
+            root = pkg.tree(t.path)
+            if root.get("tableType") == "queryTable" or root.get("connectionId") is not None:
+                root.attrib.pop("tableType", None)
+                root.attrib.pop("connectionId", None)
+                for col in root.iter():
+                    col.attrib.pop("queryTableFieldId", None)
+                pkg.touch(t.path)
+    return removed
 
 
 def values_only(pkg: Package) -> int:
@@ -250,8 +301,9 @@ def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[
 
 
 def publish(path: str, output: str, progress: Callable[[str], None] | None = None,
-            recompute: bool = True, allow_errors: bool = False) -> PublishResult:
-    """Write the values-only copy of ``path``; ``recompute=False`` trusts its cached values."""
+            recompute: bool = True, allow_errors: bool = False, force: bool = False) -> PublishResult:
+    """Write the values-only copy of ``path``; ``recompute=False`` trusts its cached values; an
+    existing ``output`` is replaced only with ``force`` (a numbered backup kept)."""
     if not output.lower().endswith(".xlsx"):
         raise RefreshError(f"{output}: the published copy is a macro-free .xlsx; give a name ending in .xlsx")
     if os.path.exists(output) and os.path.exists(path) and os.path.samefile(output, path):
@@ -259,6 +311,13 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
         raise RefreshError(f"the folder {folder} does not exist")
+    check_overwrite(output, force)
+    with writer_lock(output):
+        return _publish(path, output, progress, recompute, allow_errors)
+
+
+def _publish(path: str, output: str, progress: Callable[[str], None] | None, recompute: bool,
+             allow_errors: bool) -> PublishResult:
     pkg = load(path)
     if recompute:
         report, engine = refresh_package(pkg, progress)
@@ -276,8 +335,9 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     if progress:
         progress(f"replaced {n} formulas by their values")
     drop_macros(pkg)
+    drop_live(pkg)
     drop_sheet(pkg, CONF_SHEET)
     drop_calc_chain(pkg)
     record_methods(pkg, digest, setting_values)
-    write_atomic(output, pkg.to_bytes())
+    write_result(path, output, pkg.to_bytes(), False)
     return PublishResult(output, digest, report)
