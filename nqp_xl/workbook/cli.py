@@ -144,6 +144,14 @@ def _warn(rep) -> None:
               "their answers' size again", file=sys.stderr)
     for line in rep.spill:
         note(line, "warning")
+    if rep.kept:
+        note(f"{len(rep.kept)} formulas call functions that reach outside the workbook or change at every "
+             "calculation (HYPERLINK, WEBSERVICE, CALL, RTD, IMAGE, RAND, TODAY, links to other files); never "
+             f"evaluated, their stored values kept: {', '.join(rep.kept[:10])}{', ...' if len(rep.kept) > 10 else ''}")
+    if rep.stale:
+        note(f"{len(rep.stale)} formulas could not be computed here; their stored values are kept and marked for "
+             f"recalculation (publish refuses them without --allow-stale): {'; '.join(rep.stale[:10])}"
+             f"{' ...' if len(rep.stale) > 10 else ''}", "warning")
     if rep.unknown:
         note("not defined by nqp_udfs (cells show #NAME?): " + ", ".join(sorted(set(rep.unknown))), "warning")
     if rep.errors:
@@ -155,7 +163,7 @@ def cmd_publish(args) -> int:
 
     _check_out(args.output, (".xlsx",), "the published copy")
     res = publish(args.workbook, args.output, progress=_progress(args.quiet), allow_errors=args.allow_errors,
-                  force=args.force)
+                  force=args.force, allow_stale=args.allow_stale)
     digest = f"input table SHA-256 {res.digest}" if res.digest else "no Data table, so no input digest"
     print(f"wrote {res.output} (values only, no macros; {digest})")
     _warn(res.report)
@@ -246,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="the copy to write")
     s.add_argument("--allow-errors", action="store_true",
                    help="publish even when NQP answers hold #NQP! messages (refused by default)")
+    s.add_argument("--allow-stale", action="store_true",
+                   help="publish even when formulas could not be computed (their stored values; refused by default)")
     s.add_argument("--force", action="store_true", help="replace OUT.xlsx if it exists (a numbered backup is kept)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_publish)

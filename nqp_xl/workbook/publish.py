@@ -301,7 +301,8 @@ def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[
 
 
 def publish(path: str, output: str, progress: Callable[[str], None] | None = None,
-            recompute: bool = True, allow_errors: bool = False, force: bool = False) -> PublishResult:
+            recompute: bool = True, allow_errors: bool = False, force: bool = False,
+            allow_stale: bool = False) -> PublishResult:
     """Write the values-only copy of ``path``; ``recompute=False`` trusts its cached values; an
     existing ``output`` is replaced only with ``force`` (a numbered backup kept)."""
     if not output.lower().endswith(".xlsx"):
@@ -313,11 +314,11 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
         raise RefreshError(f"the folder {folder} does not exist")
     check_overwrite(output, force)
     with writer_lock(output):
-        return _publish(path, output, progress, recompute, allow_errors)
+        return _publish(path, output, progress, recompute, allow_errors, allow_stale)
 
 
 def _publish(path: str, output: str, progress: Callable[[str], None] | None, recompute: bool,
-             allow_errors: bool) -> PublishResult:
+             allow_errors: bool, allow_stale: bool = False) -> PublishResult:
     pkg = load(path)
     if recompute:
         report, engine = refresh_package(pkg, progress)
@@ -329,6 +330,11 @@ def _publish(path: str, output: str, progress: Callable[[str], None] | None, rec
         more = f" (and {len(errors) - MAX_NAMED} more)" if len(errors) > MAX_NAMED else ""
         raise RefreshError(f"{path}: {len(errors)} NQP answer cells hold #NQP! messages, so nothing was published: "
                            f"{shown}{more} (give --allow-errors to publish anyway)")
+    if report.stale and not allow_stale:
+        shown = "; ".join(e[:120] for e in report.stale[:MAX_NAMED])
+        more = f" (and {len(report.stale) - MAX_NAMED} more)" if len(report.stale) > MAX_NAMED else ""
+        raise RefreshError(f"{path}: {len(report.stale)} formulas could not be computed, so nothing was published: "
+                           f"{shown}{more} (give --allow-stale to publish their stored values)")
     digest = table_digest(pkg)
     setting_values = settings(pkg)
     n = values_only(pkg)
