@@ -528,3 +528,74 @@ def test_published_copy_drops_external_links_and_connections(small_book, tmp_pat
         assert word not in blob, word
     assert b"xlwings.conf" not in got["xl/workbook.xml"]  # (docProps/app.xml still lists the titles)
     assert_valid_ooxml(out)
+
+
+# --------------------------------------------------------------------------- every formula computed or flagged
+
+PROBE = [("SUM(Inputs!D4:D1048576)", "sum"), ("COUNTA(Inputs!A4:A1048576)", "counta"), ("ROWS(A:A)", 1048576.0),
+         ("COLUMNS(1:1)", 16384.0), ("SUM(OFFSET(Inputs!D4,0,0,10,1))", "sum10"), ('INDIRECT("Inputs!D4")', "d4"),
+         ("SUM(Inputs!D:D)", "sum")]
+OUTSIDE = ['HYPERLINK("http://x.invalid","y")', 'WEBSERVICE("http://x.invalid")', 'CALL("kernel32","x","J")',
+           'RTD("a",,"b")', '_xlfn.IMAGE("http://x.invalid/a.png")', "[1]Sheet1!A1", "RAND()"]
+
+
+def _probe_book(src: Path, dst: Path, extra: list[str]) -> int:
+    """``src`` with formulas written below the Methods sheet's last row (each cached as 12345);
+    answers their first row."""
+    from nqp_xl.workbook.package import read_package
+
+    pkg = read_package(str(src))
+    sh = pkg.sheet("Methods")
+    r0 = sh.last_row + 2
+    for i, text in enumerate([f for f, _ in PROBE] + OUTSIDE + extra):
+        sh.set_formula(r0 + i, 2, text)
+        sh.set(r0 + i, 2, 12345.0)
+    sh.set_formula(r0, 30, "NQP_WEIGHTS(Inputs!A3:M1048576)", {"t": "array", "ref": "AD%d" % r0})
+    sh.set_formula(r0, 40, "NQP_WEIGHTS(Inputs!A3:M34)", {"t": "array", "ref": "AN%d" % r0})
+    dst.write_bytes(pkg.to_bytes())
+    return r0
+
+
+def test_whole_column_offset_indirect_and_external_functions(small_book, tmp_path):
+    import openpyxl
+
+    book = tmp_path / "probe.xlsm"
+    r0 = _probe_book(small_book, book, [])
+    before = digest(book)
+    out = tmp_path / "probe.r.xlsm"
+    proc = nqp("refresh", book, "-o", out)
+    assert "Traceback" not in proc.stderr and digest(book) == before
+    assert proc.stderr.count("never evaluated") == 1 and "warning" not in proc.stderr
+    inputs = openpyxl.load_workbook(small_book, data_only=True)["Inputs"]
+    d = [inputs.cell(r, 4).value for r in range(4, inputs.max_row + 1)]
+    expect = {"sum": sum(v for v in d if isinstance(v, (int, float))),
+              "counta": float(sum(inputs.cell(r, 1).value is not None for r in range(4, inputs.max_row + 1))),
+              "sum10": sum(d[:10]), "d4": d[0]}
+    ws = openpyxl.load_workbook(out, data_only=True)["Methods"]
+    for i, (text, want) in enumerate(PROBE):
+        got = ws.cell(r0 + i, 2).value
+        assert got == pytest.approx(expect.get(want, want), rel=1e-12), text
+    for i in range(len(OUTSIDE)):
+        assert ws.cell(r0 + len(PROBE) + i, 2).value == 12345  # kept, never fetched
+    full = [[ws.cell(r0 + i, 30 + j).value for j in range(4)] for i in range(12)]
+    exact = [[ws.cell(r0 + i, 40 + j).value for j in range(4)] for i in range(12)]
+    assert full == exact and isinstance(full[1][1], float)
+
+
+def test_a_formula_that_cannot_be_computed_stays_stale_and_blocks_publish(small_book, tmp_path):
+    book = tmp_path / "stale.xlsm"
+    r0 = _probe_book(small_book, book, ["SUM(D4:D5)/0"])
+    row = r0 + len(PROBE) + len(OUTSIDE)
+    out = tmp_path / "stale.r.xlsm"
+    proc = nqp("refresh", book, "-o", out)
+    assert f"Methods!B{row}" in proc.stderr and "#DIV/0!" in proc.stderr and proc.stderr.count("warning") == 1
+    from nqp_xl.workbook.package import read_package
+
+    sh = read_package(str(out)).sheet("Methods")
+    assert sh.value(row, 2) == 12345.0 and sh.formula_cells[(row, 2)].f_attrs.get("ca") == "1"
+    pub = tmp_path / "p.xlsx"
+    proc = nqp("publish", book, "-o", pub, check=False)
+    assert proc.returncode == 1 and f"Methods!B{row}" in proc.stderr and "--allow-stale" in proc.stderr
+    assert not pub.exists()
+    nqp("publish", book, "-o", pub, "--allow-stale", "-q")
+    assert pub.exists()
