@@ -67,6 +67,13 @@ def _deflated_repeats(block: bytes, times: int, head: bytes = b"", tail: bytes =
     return first + rep * times + c.compress(tail) + c.flush()
 
 
+def _crc_repeats(block: bytes, times: int, head: bytes = b"", tail: bytes = b"") -> int:
+    crc = zlib.crc32(head)
+    for _ in range(times):
+        crc = zlib.crc32(block, crc)
+    return zlib.crc32(tail, crc)
+
+
 def raw_zip(path: Path, entries: list[tuple[str, bytes, int, int]]) -> None:
     """A zip of (name, deflated bytes, inflated size, crc) entries, sizes as declared (a size of
     -1: the bytes are stored, not deflated)."""
@@ -156,13 +163,33 @@ def test_sixteen_million_cells_are_refused(tmp_path):
     base = tmp_path / "base.xlsx"
     data_xlsx(base, SMALL)
     row = b"<row>" + b"<c><v>1</v></c>" * 1000 + b"</row>"
-    for name, n_rows, words in (("cells16m.xlsx", 16_000, ("zip bomb",)), ("cells3m.xlsx", 3_000, ("cells",))):
+    for name, n_rows, words in (("c16m.xlsx", 16_000, ("zip bomb",)), ("c3m.xlsx", 3_000, ("more than 1,500,000 cells",))):
         f = tmp_path / name
         size = len(SHEET_HEAD) + len(row) * n_rows + len(SHEET_TAIL)
-        with_part(base, f, "xl/worksheets/sheet1.xml", _deflated_repeats(row, n_rows, SHEET_HEAD, SHEET_TAIL), size)
+        crc = _crc_repeats(row, n_rows, SHEET_HEAD, SHEET_TAIL) if n_rows < 10_000 else 0
+        with_part(base, f, "xl/worksheets/sheet1.xml", _deflated_repeats(row, n_rows, SHEET_HEAD, SHEET_TAIL), size, crc)
         assert f.stat().st_size < 2 * 2**20
         assert_refused(f, *words)
         f.unlink()
+
+
+def test_the_package_total_is_counted_across_parts(tmp_path):
+    """Four 80 MiB sheets, each under the part cap: refused when the package passes 256 MiB."""
+    base = tmp_path / "base.xlsx"
+    data_xlsx(base, SMALL)
+    block = b"<row><c><v>1</v></c></row>" * 40_000
+    times = 80 * 2**20 // len(block)
+    stream = _deflated_repeats(block, times, SHEET_HEAD, SHEET_TAIL)
+    size = len(SHEET_HEAD) + len(block) * times + len(SHEET_TAIL)
+    crc = _crc_repeats(block, times, SHEET_HEAD, SHEET_TAIL)
+    entries = [(f"xl/worksheets/big{i}.xml", stream, size, crc) for i in range(4)]
+    for n, body in parts(base).items():
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        entries.append((n, c.compress(body) + c.flush(), len(body), zlib.crc32(body)))
+    f = tmp_path / "total.xlsx"
+    raw_zip(f, entries)
+    base.unlink()
+    assert_refused(f, "the package", "beyond 268,435,456 bytes")
 
 
 def test_one_row_of_millions_of_empty_cells_is_refused_before_it_is_built(tmp_path):
