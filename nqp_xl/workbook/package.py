@@ -609,5 +609,11 @@ def read_package(path: str | os.PathLike) -> Package:
     if size > MAX_FILE:
         raise WorkbookError(f"{path} is {size:,} bytes (limit {MAX_FILE:,}); refused")
     with open(path, "rb") as fh:
+        fh.seek(max(0, size - 22 - 65535))
+        count = zip_entry_count(fh.read())  # before the whole file is read (its offsets are not needed)
+        if count is not None and count > MAX_PARTS:
+            more = " or more" if count == 0xFFFF else ""
+            raise WorkbookError(f"{path} holds {count:,}{more} parts (limit {MAX_PARTS:,}); refused")
+        fh.seek(0)
         data = fh.read()
     return Package(data, path)
