@@ -55,9 +55,10 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 def breakdown(book: str) -> str:
     """One refresh in this process, phase by phase (imports are counted in evaluating)."""
-    from nqp_xl.workbook.package import read_package
     from nqp_xl.collector import gc_paused
-    from nqp_xl.workbook.refresh import refresh_package
+    from nqp_xl.workbook.commands.refresh import udf_modules
+    from nqp_xl.workbook.engine.recalc import refresh_package
+    from nqp_xl.workbook.ooxml.package import read_package
 
     with gc_paused():
         t0 = time.perf_counter()
@@ -66,7 +67,7 @@ def breakdown(book: str) -> str:
             if pkg.is_worksheet(name):
                 pkg.sheet(name)
         t1 = time.perf_counter()
-        report, engine = refresh_package(pkg)
+        report, engine = refresh_package(pkg, udf_modules(pkg))
         del engine
         t2 = time.perf_counter()
         pkg.to_bytes()
@@ -83,7 +84,7 @@ def main() -> int:
     ap.add_argument("--breakdown", action="store_true",
                     help="also time one refresh in this process: reading the sheets, evaluating, writing")
     args = ap.parse_args()
-    nqp = [sys.executable, "-m", "nqp_xl.workbook.cli"]
+    nqp = [sys.executable, "-m", "nqp_xl.workbook.commands.cli"]
     from startup import byte_compiled  # benchmarks/ is the script's folder
 
     byte_compiled()

@@ -78,7 +78,7 @@ def test_commands_run_numerics_on_one_thread_unless_the_user_chose(monkeypatch):
     import numpy  # noqa: F401 - the BLAS must be loaded for threadpoolctl to see it
     from threadpoolctl import threadpool_info
 
-    from nqp_xl.workbook.cli import THREAD_VARIABLES, one_thread
+    from nqp_xl.workbook.commands.cli import THREAD_VARIABLES, one_thread
 
     for v in THREAD_VARIABLES:
         monkeypatch.delenv(v, raising=False)

@@ -19,7 +19,7 @@ import pytest
 PROBE = r"""
 import json, math, sys
 from nqp_xl.simultaneous import SystemFit
-from nqp_xl.workbook.cli import main
+from nqp_xl.workbook.commands.cli import main
 
 answered = []
 rows = SystemFit.rows
@@ -38,10 +38,12 @@ print(json.dumps({"rc": rc, "answered": answered, "loaded": [m for m in heavy if
 
 @pytest.fixture(scope="module")
 def demo_workbook(tmp_path_factory):
-    from nqp_xl.workbook import template
+    import nqp_udfs
+    from nqp_xl.workbook.template.build import build
+    from nqp_xl.workbook.template.input_table import bundled_panel_path, read_csv
 
     path = tmp_path_factory.mktemp("refresh-imports") / "demo.xlsm"
-    template.build(str(path), template.read_csv(template.bundled_panel_path(), id_cols=4))
+    build(str(path), read_csv(bundled_panel_path(), id_cols=4), udfs=[nqp_udfs])
     return path
 
 

@@ -1,11 +1,13 @@
-"""The worksheet part reader and writer (nqp_xl/workbook/cells.py) on hand-made parts: every
+"""The worksheet part reader and writer (nqp_xl/workbook/ooxml/sheet.py, sheet_write.py) on hand-made parts: every
 child of the root survives a rewrite in its place, whatever its namespace, and cells in every
 form read as they are written."""
 from __future__ import annotations
 
 from lxml import etree
 
-from nqp_xl.workbook.cells import Error, Sheet
+from nqp_xl.workbook.ooxml.sheet import Sheet
+from nqp_xl.workbook.ooxml.sheet_write import sheet_xml
+from nqp_xl.workbook.ooxml.values import Error
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -38,7 +40,7 @@ def test_rewrite_keeps_every_child_of_the_root_in_place_with_any_prefix():
         sh = Sheet("S", "xl/worksheets/sheet1.xml", data, [])
         assert sh.values == {(1, 1): 1.5}
         sh.set(3, 2, 7.0)
-        out = sh.to_xml()
+        out = sheet_xml(sh)
         assert _children(out) == _children(data)
         again = Sheet("S", "s.xml", out, [])
         assert again.values == {(1, 1): 1.5, (3, 2): 7.0}
@@ -54,7 +56,7 @@ def test_rewrite_of_an_empty_sheet_data():
     assert sh.values == {}
     sh.set(2, 1, "text")
     sh.set(2, 3, 4.0)
-    out = sh.to_xml()
+    out = sheet_xml(sh)
     assert _children(out) == _children(data)
     assert Sheet("S", "s.xml", out, []).values == {(2, 1): "text", (2, 3): 4.0}
 
@@ -92,7 +94,7 @@ def test_comments_and_instructions_around_the_root_survive_a_rewrite():
     data = decl + b"\n<!-- made by hand -->" + b'<?producer name="test"?>' + rest + b"<!-- the end -->"
     sh = Sheet("S", "s.xml", data, [])
     sh.set(1, 2, 2.0)
-    out = sh.to_xml()
+    out = sheet_xml(sh)
     tree = etree.fromstring(out).getroottree()
     before = [str(x) for x in tree.getroot().itersiblings(preceding=True)][::-1]
     after = [str(x) for x in tree.getroot().itersiblings()]
@@ -110,7 +112,7 @@ def test_formatted_blanks_count_in_the_bounds_and_cells_without_address_follow_t
 
 def _plain_read(data: bytes, shared: list[str]) -> tuple[dict, set, tuple]:
     """The obvious reader the streaming one must agree with: the whole tree, cell by cell."""
-    from nqp_xl.workbook.addresses import parse_cell
+    from nqp_xl.workbook.ooxml.addresses import parse_cell
 
     root = etree.fromstring(data)
     q = lambda n: f"{{{MAIN}}}{n}"  # noqa: E731
@@ -210,7 +212,7 @@ def test_rewritten_sheets_read_back_as_set_on_random_sheets():
             block = [[rng.choice([None, 3.25, "t"]) for _ in range(rng.randint(1, 3))] for _ in range(rng.randint(1, 4))]
             sh.set_area(rng.randint(1, 10), rng.randint(1, 6), block)
         expected, expected_f = dict(sh.values), set(sh.formula_cells)
-        out = sh.to_xml()
+        out = sheet_xml(sh)
         assert _children(out) == _children(data)
         values, formulas, _bounds = _plain_read(out, shared)
         assert values == expected
@@ -223,10 +225,10 @@ def test_an_answer_written_again_unchanged_leaves_the_part_as_it_was():
                  '</sheetData>')
     sh = Sheet("S", "s.xml", data, [])
     sh.set_area(1, 1, [[1.0, 2.5], ["a", Error("#N/A")]])
-    assert sh.dirty == set() and sh.to_xml() == data
+    assert sh.dirty == set() and sheet_xml(sh) == data
     sh.set_area(1, 1, [[1.0, 2.5], ["a", 3.0]])  # one cell moved: only it is rewritten
     assert sh.dirty == {(2, 2)}
-    assert Sheet("S", "s.xml", sh.to_xml(), []).values == {(1, 1): 1.0, (1, 2): 2.5, (2, 1): "a", (2, 2): 3.0}
+    assert Sheet("S", "s.xml", sheet_xml(sh), []).values == {(1, 1): 1.0, (1, 2): 2.5, (2, 1): "a", (2, 2): 3.0}
     sh2 = Sheet("S", "s.xml", data, [])
     sh2.set_area(1, 1, [[1.0, 2.5], [True, Error("#N/A")]])  # "a" -> TRUE: another kind, rewritten
     assert sh2.dirty == {(2, 1)}
@@ -237,7 +239,7 @@ def test_set_leaves_a_cell_it_does_not_change_clean():
     sh = Sheet("S", "s.xml", data, [])
     sh.set(1, 1, 1.0)  # the formula's cached value, unchanged
     sh.set(1, 2, 2.5)
-    assert sh.dirty == set() and sh.to_xml() == data
+    assert sh.dirty == set() and sheet_xml(sh) == data
     sh.set(1, 1, 1.0, keep_formula=False)  # the formula goes: changed
     sh.set(1, 2, True)  # another kind
     assert sh.dirty == {(1, 1), (1, 2)}

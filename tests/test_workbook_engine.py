@@ -1,9 +1,9 @@
-"""The evaluator's spill bookkeeping (nqp_xl/workbook/engine.py)."""
+"""The evaluator's spill bookkeeping (nqp_xl/workbook/engine/engine.py)."""
 from __future__ import annotations
 
 import random
 
-from nqp_xl.workbook.engine import _inside, _outside
+from nqp_xl.workbook.engine.engine import _inside, _outside
 
 
 def test_the_cells_a_spill_must_check_are_those_outside_its_last_area():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from nqp_xl.workbook.fast_worksheet import FastWorksheet
+from nqp_xl.workbook.ooxml.fast_worksheet import FastWorksheet
 
 
 def _book(fast: bool, constant_memory: bool = False) -> dict[str, bytes]:

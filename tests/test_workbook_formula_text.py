@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from nqp_xl.workbook.formula_text import (OMITTED, FormulaError, calls_nqp, function_names, mentions_nqp, prepare,
+from nqp_xl.workbook.engine.formula_text import (OMITTED, FormulaError, calls_nqp, function_names, mentions_nqp, prepare,
                                           shift, split_reference)
-from nqp_xl.workbook.package import TableDef, WorkbookError
+from nqp_xl.workbook.ooxml.package import TableDef
+from nqp_xl.workbook.ooxml.xml import WorkbookError
 
 TABLES = {"DATA": TableDef("Data", "Inputs", (3, 1, 34, 16), ["region", "a b", "c]d", "x"] + [f"i{j}" for j in range(12)])}
 

@@ -7,8 +7,9 @@ import pytest
 import schedula as sh
 from formulas.tokens.operand import XlError
 
-from nqp_xl.workbook import functions
-from nqp_xl.workbook.cells import Sheet
+from nqp_xl.workbook.engine import functions
+from nqp_xl.workbook.ooxml.sheet import Sheet
+from nqp_xl.workbook.ooxml.sheet_write import sheet_xml
 
 
 @pytest.fixture(autouse=True)
@@ -90,4 +91,41 @@ def test_set_area_is_set_for_every_cell_but_the_anchor():
     assert a.values == b.values and a.dirty == b.dirty
     assert set(a.formula_cells) == set(b.formula_cells) == {(2, 2)}
     assert (a.first_row, a.first_col, a.last_row, a.last_col) == (b.first_row, b.first_col, b.last_row, b.last_col)
-    assert a.to_xml() == b.to_xml()
+    assert sheet_xml(a) == sheet_xml(b)
+
+
+# --------------------------------------------------------------------------- argument shapes
+
+def test_range_arguments_are_read_from_xlwings_own_record_when_it_exists():
+    def f(data, k=None):
+        return data
+
+    f.__xlfunc__ = {"args": [{"name": "data", "options": {"ndim": 2, "raw": True}}, {"name": "k", "options": {}}]}
+    assert functions.range_params(f) == {"data"}
+
+
+def test_range_arguments_are_read_from_the_decorators_where_xlwings_keeps_no_record(tmp_path, monkeypatch):
+    """Off Windows ``xw.arg`` stores nothing; its ``ndim=2`` declarations are read from the source."""
+    (tmp_path / "probe_udfs.py").write_text(
+        "import xlwings as xw\n\n"
+        "@xw.func\n@xw.arg('values', ndim=2, doc='v')\n@xw.arg('k', doc='k')\n"
+        "def NQP_PROBE(values, k=None, by=None):\n    return [[type(values).__name__, type(k).__name__]]\n",
+        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import probe_udfs
+
+    assert functions.range_params(probe_udfs.NQP_PROBE) == {"values"}
+    functions.clear_caches()
+    adapter = functions.udf_adapter("NQP_PROBE", probe_udfs.NQP_PROBE)
+    one, two = np.array([[2.0]], dtype=object), np.array([[3.0]], dtype=object)
+    # a one-cell range is a list of rows only where declared, as xlwings hands it over
+    assert np.asarray(adapter(one, two)).tolist() == [["list", "float"]]
+
+
+def test_every_nqp_function_declares_its_ranges():
+    """The registry's shapes are the UDFs' own declarations: every data-like parameter is one."""
+    import nqp_udfs
+
+    ranges = {n: functions.range_params(f) for n, f in functions.nqp_functions(nqp_udfs).items()}
+    assert ranges["NQP_KMO"] == {"data"} and ranges["NQP_GINI"] == {"values", "groups", "by"}
+    assert ranges["NQP_COUPLING"] >= {"systems", "weights"}

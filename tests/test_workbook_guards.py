@@ -28,7 +28,7 @@ MAX_RSS = 500.0    # MB peak resident memory
 
 def run_measured(*args, env=None) -> tuple[int, str, float, float]:
     """Run ``nqp-xl ARGS``; answers the exit code, stderr, CPU seconds and peak RSS (MB)."""
-    proc = subprocess.Popen([sys.executable, "-m", "nqp_xl.workbook.cli", *map(str, args)],
+    proc = subprocess.Popen([sys.executable, "-m", "nqp_xl.workbook.commands.cli", *map(str, args)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     err = proc.stderr.read().decode("utf-8", "replace")
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -293,7 +293,7 @@ def test_a_county_workbook_passes_the_caps(tmp_path):
             rows.append(f"County {c:05d},P{c % 31},{2014 + y}," + ",".join(f"{(c * 7 + j * 13 + y) % 997 + 1.5}" for j in range(40)))
     src = tmp_path / "county.csv"
     src.write_text("\n".join(rows), encoding="utf-8")
-    from nqp_xl.workbook.input_table import read_table
+    from nqp_xl.workbook.template.input_table import read_table
     table = read_table(str(src))
     assert (len(table.rows), table.id_cols, len(table.indicators)) == (20000, 3, 40)
     xlsx = tmp_path / "county.xlsx"
@@ -432,7 +432,7 @@ def small_book(tmp_path_factory):
 
 HOLD = """
 import sys, time
-from nqp_xl.workbook.files import writer_lock
+from nqp_xl.workbook.commands.outputs import writer_lock
 with writer_lock(sys.argv[1]):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -461,7 +461,7 @@ def test_overlapping_in_place_update_and_refresh_lose_nothing(panel_book, tmp_pa
     d, book, _ = panel_book
     work = tmp_path / "w.xlsm"
     work.write_bytes(book.read_bytes())
-    cmd = [sys.executable, "-m", "nqp_xl.workbook.cli"]
+    cmd = [sys.executable, "-m", "nqp_xl.workbook.commands.cli"]
     up = subprocess.Popen(cmd + ["update", str(work), str(d / "y2022.csv"), "--append", "--in-place", "-q"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.3)
@@ -569,7 +569,7 @@ OUTSIDE = ['HYPERLINK("http://x.invalid","y")', 'WEBSERVICE("http://x.invalid")'
 def _probe_book(src: Path, dst: Path, extra: list[str]) -> int:
     """``src`` with formulas written below the Methods sheet's last row (each cached as 12345);
     answers their first row."""
-    from nqp_xl.workbook.package import read_package
+    from nqp_xl.workbook.ooxml.package import read_package
 
     pkg = read_package(str(src))
     sh = pkg.sheet("Methods")
@@ -616,7 +616,7 @@ def test_a_formula_that_cannot_be_computed_stays_stale_and_blocks_publish(small_
     out = tmp_path / "stale.r.xlsm"
     proc = nqp("refresh", book, "-o", out)
     assert f"Methods!B{row}" in proc.stderr and "#DIV/0!" in proc.stderr and proc.stderr.count("warning") == 1
-    from nqp_xl.workbook.package import read_package
+    from nqp_xl.workbook.ooxml.package import read_package
 
     sh = read_package(str(out)).sheet("Methods")
     assert sh.value(row, 2) == 12345.0 and sh.formula_cells[(row, 2)].f_attrs.get("ca") == "1"

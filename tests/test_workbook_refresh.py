@@ -250,3 +250,28 @@ def test_copied_down_shared_formulas_are_computed_for_every_cell(tmp_path):
     idx = nqp_udfs.NQP_INDEX(data)
     # followers shift B1 -> B2.. (relative) but keep Data!$A$1:$F$12 and the INDEX row of the master
     assert got == [round(idx[1][0], 4) + float(i) for i in range(4)]
+
+
+# --------------------------------------------------------------------------- the UDF module
+
+def test_refresh_imports_the_udf_module_the_xlwings_conf_sheet_names(tmp_path):
+    """As Excel's xlwings add-in: the "UDF Modules" row of xlwings.conf (``;`` between names),
+    ``nqp_udfs`` when the sheet says nothing; a module that cannot be imported is one line."""
+    from workbook_helpers import ROOT
+
+    from nqp_xl.workbook.commands.refresh import udf_module_names, udf_modules
+    from nqp_xl.workbook.engine.engine import RefreshError
+    from nqp_xl.workbook.ooxml.package import read_package
+
+    pkg = read_package(ROOT / "workbook_template.xlsm")
+    assert udf_module_names(pkg) == ["nqp_udfs"]
+    assert [m.__name__ for m in udf_modules(pkg)] == ["nqp_udfs"]
+    conf = pkg.sheet("xlwings.conf")
+    row = next(r for (r, c), v in conf.values.items() if c == 1 and v == "UDF Modules")
+    conf.values[(row, 2)] = " nqp_udfs ; json.py"
+    assert udf_module_names(pkg) == ["nqp_udfs", "json"]
+    conf.values[(row, 2)] = "no_such_udfs_module"
+    with pytest.raises(RefreshError, match='"no_such_udfs_module" that the xlwings.conf sheet names'):
+        udf_modules(pkg)
+    conf.values[(row, 1)] = "Something else"
+    assert udf_module_names(pkg) == ["nqp_udfs"]

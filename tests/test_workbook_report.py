@@ -405,7 +405,7 @@ def test_settings_and_inputs_print_whole(panel):
 def test_methods_rows_are_tall_enough_and_headers_keep_short_words_whole(panel):
     """Each Methods row is as tall as its longest text needs; a short header word such as the
     subsystem name "Manufacturing" widens its column rather than breaking inside."""
-    from nqp_xl.workbook.layout import text_width
+    from nqp_xl.workbook.template.layout import text_width
 
     src, _out, pub, _proc = panel
     wb = openpyxl.load_workbook(pub)
@@ -455,7 +455,7 @@ def test_answers_that_widen_keep_their_formats(panel):
 def test_obstacle_headers_run_upwards_whole(panel):
     """One column per indicator: the long indicator names stand upright in a header row tall
     enough for the longest, instead of breaking into pieces in 9-wide columns."""
-    from nqp_xl.workbook.layout import text_width
+    from nqp_xl.workbook.template.layout import text_width
 
     src, _out, pub, _proc = panel
     ws = openpyxl.load_workbook(pub)["Obstacle degree"]
@@ -491,7 +491,7 @@ def test_titles_and_notes_print_whole_on_narrow_sheets(tmp_path):
     column A)."""
     from openpyxl.utils import column_index_from_string
 
-    from nqp_xl.workbook.layout import text_width
+    from nqp_xl.workbook.template.layout import text_width
 
     src, out, pub = tmp_path / "n.xlsm", tmp_path / "r.xlsm", tmp_path / "p.xlsx"
     nqp("new", DATA / "province_2022.csv", "-o", src, "--lang", "zh")

@@ -69,7 +69,7 @@ def test_xlsx_output_from_a_macro_workbook_points_to_publish(book, tmp_path):
 def test_no_temp_file_left_after_a_signal(tmp_path, sig):
     script = f"""
 import os, signal, sys
-from nqp_xl.workbook.files import temp_beside
+from nqp_xl.workbook.commands.outputs import temp_beside
 try:
     with temp_beside({str(tmp_path / 'out.xlsm')!r}) as tmp:
         open(tmp, 'wb').write(b'half')

@@ -152,10 +152,11 @@ def test_template_refuses_a_non_xlsm_name(tmp_path):
 
 
 def _inputs_of_measuring_pass(table, skip: bool) -> dict:
-    from nqp_xl.workbook import template
-    from nqp_xl.workbook.package import Package
+    from nqp_xl.workbook.ooxml.package import Package
+    from nqp_xl.workbook.template import build as template
+    from nqp_xl.workbook.template.input_table import choose_columns
 
-    cols = template.choose_columns(table, "en")
+    cols = choose_columns(table, "en")
     data, book = template._write(table, "en", cols, "", {}, spacing=len(table.rows) + 12, skip_inputs=skip)
     sheet = Package(data).sheet(book.inputs_name)
     if skip:
@@ -166,9 +167,10 @@ def _inputs_of_measuring_pass(table, skip: bool) -> dict:
 def test_measuring_pass_fills_the_inputs_as_the_file_reads_back():
     """The measuring pass puts the Data rows into the engine's Inputs sheet directly: the same
     values (numbers as stored, %.16G), labels, years and bounds as writing and parsing them."""
-    from nqp_xl.workbook import template
+    from nqp_xl.workbook.template import build as template
+    from nqp_xl.workbook.template.input_table import example_table
 
-    table = template.example_table()
+    table = example_table()
     table.rows[0][3] = 0.1 + 0.2             # 0.30000000000000004 is stored as 0.3
     table.rows[1][3] = 1 / 3
     table.rows[2][3] = 123456789.123456789e10
@@ -179,9 +181,10 @@ def test_measuring_pass_fills_the_inputs_as_the_file_reads_back():
 
 
 def test_text_that_may_not_read_back_is_written_through_the_file():
-    from nqp_xl.workbook import template
+    from nqp_xl.workbook.template import build as template
+    from nqp_xl.workbook.template.input_table import example_table
 
-    table = template.example_table()
+    table = example_table()
     assert template.round_trips(table)
     table.rows[0][0] = "Anhui_x0041_"
     assert not template.round_trips(table)

@@ -16,7 +16,7 @@ DATA = ROOT / "tests" / "fixtures" / "data"
 
 def nqp(*args, cwd=None, check=True) -> subprocess.CompletedProcess:
     """Run ``nqp-xl ARGS`` in a subprocess (as the console script would)."""
-    proc = subprocess.run([sys.executable, "-m", "nqp_xl.workbook.cli", *map(str, args)],
+    proc = subprocess.run([sys.executable, "-m", "nqp_xl.workbook.commands.cli", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=300)
     if check and proc.returncode != 0:
         raise AssertionError(f"nqp-xl {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")

@@ -21,8 +21,10 @@ from _md import HERE, ROOT, table, write
 
 sys.path[:0] = [str(ROOT), str(ROOT / "udfs")]
 
-from nqp_xl.workbook import template  # noqa: E402
-from nqp_xl.workbook.refresh import refresh  # noqa: E402
+import nqp_udfs  # noqa: E402
+from nqp_xl.workbook.commands.refresh import refresh  # noqa: E402
+from nqp_xl.workbook.template.build import build, default_equations  # noqa: E402
+from nqp_xl.workbook.template.input_table import example_table  # noqa: E402
 
 
 def anchor(ws, call: str) -> tuple[int, int]:
@@ -55,16 +57,16 @@ def formula(ws, r: int, c: int) -> str:
 
 
 def main() -> None:
-    data = template.example_table()
+    data = example_table()
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "panel.xlsm", Path(tmp) / "panel.refreshed.xlsm"
-        cols = template.build(str(src), data)
+        cols = build(str(src), data, udfs=[nqp_udfs])
         refresh(str(src), str(out))
         f = openpyxl.load_workbook(src)
         v = openpyxl.load_workbook(out, data_only=True)
     subs = list(dict.fromkeys(s for s in data.subsystems if s))
     members = {s: [n for n, t in zip(data.indicators, data.subsystems) if t == s] for s in subs}
-    eqs = template.default_equations(data)
+    eqs = default_equations(data)
 
     cp_f, cp_v = f["Coupling"], v["Coupling"]
     r, c = anchor(cp_f, "NQP_PIVOT(")

@@ -1,21 +1,24 @@
 """``nqp-xl refresh``: compute every formula headlessly and store the answers as cached values.
 
-The workbook is patched part by part (see :mod:`~nqp_xl.workbook.package` and
-:mod:`~nqp_xl.workbook.cells`): the VBA project, tables, charts and styles are copied
+The workbook is patched part by part (see :mod:`~nqp_xl.workbook.ooxml.package` and
+:mod:`~nqp_xl.workbook.ooxml.sheet`): the VBA project, tables, charts and styles are copied
 unchanged.  The result is written to a temporary file and moved into place, so a failure
 leaves every file as it was.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Callable
 
-from ..collector import gc_paused
-from .engine import Engine, RefreshError, Report, resize_charts
-from .functions import function_names, register
-from .files import backup, real_target, write_atomic, writer_lock
-from .package import Package, read_package
+from ...collector import gc_paused
+from ..engine.engine import RefreshError, Report
+from ..engine.recalc import refresh_package
+from ..ooxml.package import Package, read_package
+from ..template.contract import CONF_SHEET, UDF_MODULE, UDF_MODULES_KEY
+from .outputs import backup, real_target, write_atomic, writer_lock
 
 
 @dataclass
@@ -31,26 +34,35 @@ def default_output(path: str, suffix: str = "refreshed") -> str:
     return f"{stem}.{suffix}{ext or '.xlsm'}"
 
 
-def refresh_package(pkg: Package, progress: Callable[[str], None] | None = None) -> tuple[Report, Engine]:
-    """Recalculate ``pkg`` in memory (raises RefreshError); answers the report and the engine."""
-    with gc_paused():
-        return _refresh_package(pkg, progress)
+def udf_module_names(pkg: Package) -> list[str]:
+    """The modules the workbook's ``xlwings.conf`` sheet names under "UDF Modules" (``;`` between
+    names, as xlwings reads them); ``nqp_udfs`` when the sheet or the row is missing."""
+    if pkg.has_sheet(CONF_SHEET):
+        sheet = pkg.sheet(CONF_SHEET)
+        for (row, col), key in sorted(sheet.values.items()):
+            if col == 1 and isinstance(key, str) and key.strip().lower() == UDF_MODULES_KEY.lower():
+                names = str(sheet.value(row, 2) or "").replace(".py", "").split(";")
+                names = [n.strip() for n in names if n.strip()]
+                if names:
+                    return names
+    return [UDF_MODULE]
 
 
-def _refresh_package(pkg: Package, progress: Callable[[str], None] | None) -> tuple[Report, Engine]:
-    engine = Engine(pkg, progress)
-    texts = [f.text for items in engine.formulas.values() for f in items]
-    texts += [d.text for d in pkg.names]
-    register(used=function_names(texts))
-    report = engine.run()
-    resize_charts(pkg, engine)
-    # The values are now current: viewers should show them, not recalculate on open
-    # (LibreOffice and an Excel without Python would answer #NAME? for the NQP functions).
-    wb = pkg.tree(pkg.workbook_part)
-    for el in wb.iter(f"{{{pkg.ns}}}calcPr"):
-        if el.attrib.pop("fullCalcOnLoad", None) is not None:
-            pkg.touch(pkg.workbook_part)
-    return report, engine
+def udf_modules(pkg: Package) -> list[ModuleType]:
+    """The UDF modules the workbook names, imported as Excel's xlwings add-in imports them."""
+    return import_udfs(udf_module_names(pkg))
+
+
+def import_udfs(names: list[str]) -> list[ModuleType]:
+    """The modules ``names`` imported (a module that cannot be: one line naming it)."""
+    out = []
+    for name in names:
+        try:
+            out.append(importlib.import_module(name))
+        except ImportError as err:
+            raise RefreshError(f'the UDF module "{name}" that the xlwings.conf sheet names cannot be imported '
+                               f"({err})") from None
+    return out
 
 
 def is_read_only(path: str) -> bool:
@@ -128,7 +140,7 @@ def refresh(path: str, output: str | None = None, in_place: bool = False,
     with writer_lock(target), gc_paused():  # read to write: a second writer of target waits
         pkg = load(path)
         check_kind(pkg, path, target)
-        report, engine = refresh_package(pkg, progress)
+        report, engine = refresh_package(pkg, udf_modules(pkg), progress)
         del engine  # its caches are not needed to write the file
         data = pkg.to_bytes()
         del pkg

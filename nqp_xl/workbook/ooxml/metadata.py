@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .package import MAIN_NS, Package, local, ns_of, resolve_target, to_xml_bytes
+from .package import Package, resolve_target
+from .xml import MAIN_NS, local, ns_of, to_xml_bytes
 
 XDA_NS = "http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"
 METADATA_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata"

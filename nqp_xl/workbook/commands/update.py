@@ -20,12 +20,15 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from .addresses import parse_cell, parse_range, quote_sheet, range_ref
-from .engine import RefreshError, Report
-from .files import writer_lock
-from .package import Package, TableDef, local, ns_of
-from .refresh import check_kind, load, output_target, refresh_package, write_result
-from .template import TABLE_NAME, read_table
+from ..engine.engine import RefreshError, Report
+from ..engine.recalc import refresh_package
+from ..ooxml.addresses import parse_cell, parse_range, quote_sheet, range_ref
+from ..ooxml.package import Package, TableDef
+from ..ooxml.xml import local, ns_of
+from ..template.contract import TABLE_NAME
+from ..template.input_table import read_table
+from .outputs import writer_lock
+from .refresh import check_kind, load, output_target, udf_modules, write_result
 
 JUMP = 10.0       # a value this many times the region's previous year's (or a tenth of it) is reported
 MAX_NOTES = 20    # lines of each kind printed
@@ -176,7 +179,7 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
     _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), (r1, c1, nr2, nc2), dir_row, sub_row)
     if progress:
         progress(f"Data table: {height} rows × {width} columns")
-    report, engine = refresh_package(pkg, progress)
+    report, engine = refresh_package(pkg, udf_modules(pkg), progress)
     del engine
     data_out = pkg.to_bytes()
     saved = write_result(path, target, data_out, in_place)

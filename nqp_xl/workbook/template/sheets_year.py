@@ -1,8 +1,9 @@
 """The sheets of the year analysed (Factor analysis, Grades) and the Composite index sheet."""
 from __future__ import annotations
 
-from ..labels import text
-from .context import D, I_, L_, REGIONS, YEARS, Ctx
+from ...labels import text
+from .context import Ctx
+from .contract import D, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, new_chart, text_width
 
 SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
@@ -69,7 +70,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
     _scores_chart(ctx, page, fac, row=chart_row)
     # N analysed and the regions left out, counted from the F column of the scores
-    from .addresses import col_letters
+    from ..ooxml.addresses import col_letters
 
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
     lcol = col_letters(1)

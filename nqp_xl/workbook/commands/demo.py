@@ -13,25 +13,26 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from . import template
+from ..template.build import build
+from ..template.contract import UDF_MODULE
+from ..template.input_table import InputTable, choose_columns, example_table
 from .publish import publish
-from .refresh import refresh
+from .refresh import import_udfs, refresh
 
 
 def _udfs():
-    import nqp_udfs
-
-    return nqp_udfs
+    """The UDF module the demo workbook's xlwings.conf sheet names, imported as refresh imports it."""
+    return import_udfs([UDF_MODULE])[0]
 
 
 def _col(rows: list[list[Any]], j: int) -> list[list[Any]]:
     return [[r[j]] for r in rows]
 
 
-def figures(table: template.InputTable, lang: str = "en") -> dict[str, Any]:
+def figures(table: InputTable, lang: str = "en") -> dict[str, Any]:
     """The demo's figures, from the functions the workbook's formulas call (same arguments)."""
     f = _udfs()
-    cols = template.choose_columns(table, lang)
+    cols = choose_columns(table, lang)
     data = [list(table.headers)] + [list(r) for r in table.rows]
     n_id = table.id_cols
     years = _col(data, table.headers.index(cols.year))
@@ -65,7 +66,7 @@ def figures(table: template.InputTable, lang: str = "en") -> dict[str, Any]:
     return out
 
 
-def summary(table: template.InputTable, lang: str = "en") -> str:
+def summary(table: InputTable, lang: str = "en") -> str:
     """What the workbook shows for the year analysed, as text."""
     fig = figures(table, lang)
     y, p = fig["year"], len(table.indicators)
@@ -98,12 +99,12 @@ def summary(table: template.InputTable, lang: str = "en") -> str:
 
 def run(outdir: str = "nqp-demo", lang: str = "en", progress: Callable[[str], None] | None = None) -> str:
     os.makedirs(outdir, exist_ok=True)
-    table = template.example_table()
+    table = example_table()
     filled = os.path.join(outdir, "nqp-demo.xlsm")
     refreshed = os.path.join(outdir, "nqp-demo.refreshed.xlsm")
     published = os.path.join(outdir, "nqp-demo.published.xlsx")
     tmp = filled + ".tmp.xlsm"
-    template.build(tmp, table, lang=lang)
+    build(tmp, table, lang=lang, udfs=[_udfs()])
     os.replace(tmp, filled)
     r = refresh(filled, progress=progress)  # the default output: nqp-demo.refreshed.xlsm
     if os.path.exists(published):  # the demo's own copy from an earlier run, replaced as before

@@ -2,7 +2,7 @@
 
 The original part is read again with ``iterparse`` (events for ``<row>`` and ``<sheetData>``
 only) and written with lxml's ``xmlfile``, so memory stays near one row.  Only the cells a
-:class:`~nqp_xl.workbook.cells.Sheet` marked dirty are touched (value, type, formula, spill
+:class:`~nqp_xl.workbook.ooxml.sheet.Sheet` marked dirty are touched (value, type, formula, spill
 area, ``cm``); the root's other children, comments and processing instructions are written as
 the producer wrote them, and the dimension is updated.
 """
@@ -15,8 +15,9 @@ from typing import Any
 from lxml import etree
 
 from .addresses import DIGITS, LETTER_COLUMNS, cell_of, cell_ref, range_ref
-from .cells import Error, FormulaCell, Sheet, number_text, xml_text
-from .package import WorkbookError, iterparse, ns_of
+from .sheet import FormulaCell, Sheet
+from .values import Error, number_text, xml_text
+from .xml import WorkbookError, iterparse, ns_of
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import math
 
-from ..labels import text
-from .context import D, GROUPS, I_, L_, REGIONS, YEARS, Ctx
+from ...labels import text
+from .context import Ctx
+from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
 from .layout import ROW_PT, Page, Placed, new_chart, formula_sheet_name
 
 
@@ -149,7 +150,7 @@ def equations_sheet(ctx: Ctx) -> Page:
 
 def regions_in_weights(ctx: Ctx) -> bool:
     """Every region of the table is a province of the bundled weights (by any of its names)."""
-    from ..provinces import bundled_weights, region_key
+    from ...provinces import bundled_weights, region_key
 
     if ctx.cols.region is None:
         return False
@@ -160,7 +161,7 @@ def regions_in_weights(ctx: Ctx) -> bool:
 
 def weights_sheet(ctx: Ctx) -> Page:
     """The bundled 31-province contiguity matrix (replaceable by the user's own)."""
-    from ..provinces import bundled_weights
+    from ...provinces import bundled_weights
 
     page = Page(ctx.book, ctx.sheet("weights_w"), landscape=True)
     rows = bundled_weights("contiguity", ctx.lang)
@@ -176,7 +177,7 @@ def weights_sheet(ctx: Ctx) -> Page:
                 ws.write_number(i, j, float(v), ctx.book.fmt("int"))
     n = len(rows)
     ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
-    from .addresses import col_letters
+    from ..ooxml.addresses import col_letters
 
     ctx.book.wb.define_name("NQP_SPATIAL", f"={formula_sheet_name(page.name)}!$A$1:${col_letters(n)}${n}")
     page.width(0, 16 if ctx.lang == "en" else 9)

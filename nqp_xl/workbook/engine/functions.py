@@ -1,6 +1,7 @@
 """The NQP_ functions and Excel's built-ins as the engine calls them.
 
-Every callable named ``NQP_*`` in ``nqp_udfs`` is registered with the ``formulas`` package and
+Every callable named ``NQP_*`` in the UDF module handed over (the one the workbook's
+``xlwings.conf`` sheet names, ``nqp_udfs`` by default) is registered with the ``formulas`` package and
 called with its arguments shaped exactly as xlwings hands them over (list of rows, ``None`` for
 blanks, ``float`` numbers, ``str`` text, ``bool``, Excel errors as their text); omitted
 arguments take the function's default; ``INDEX`` with a row or column of 0 answers the whole
@@ -8,17 +9,20 @@ column or row; only the ``formulas`` submodules a workbook needs are imported.
 """
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import re
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
 
 import numpy as np
 
+from ..ooxml.values import Error
 from . import formula_text
-from .cells import Error
 from .formula_text import OMITTED
 
-RANGE_ARGS = {"data", "values", "groups", "systems", "weights", "names", "directions", "equations"}
 
 
 # --------------------------------------------------------------------------- values
@@ -169,6 +173,7 @@ def udf_adapter(name: str, func: Callable) -> Callable:
         params = list(inspect.signature(func).parameters.values())
     except (TypeError, ValueError):
         params = []
+    ranges = range_params(func)
 
     def call(*args):
         values = []
@@ -181,13 +186,13 @@ def udf_adapter(name: str, func: Callable) -> Callable:
                 continue
             if isinstance(a, np.ndarray):
                 rows = list(map(list, udf_rows(a)))  # a fresh copy: a UDF may change its argument
-                if pname in RANGE_ARGS or len(rows) != 1 or len(rows[0]) != 1:
+                if pname in ranges or len(rows) != 1 or len(rows[0]) != 1:
                     values.append(rows)
                 else:
                     values.append(rows[0][0])
             else:
                 v = to_udf(a)
-                values.append([[v]] if pname in RANGE_ARGS else v)
+                values.append([[v]] if pname in ranges else v)
         if params and len(values) > len(params) and not any(p.kind == p.VAR_POSITIONAL for p in params):
             return f"#NQP! {name} takes at most {len(params)} arguments; the formula gives {len(values)}"
         try:
@@ -264,12 +269,49 @@ def excel_index(array, row_num=None, col_num=None, area_num=None):
     return out if out.size > 1 else out[0, 0]
 
 
-def nqp_functions() -> dict[str, Callable]:
-    """Every callable named NQP_* in nqp_udfs (discovered, not listed)."""
-    import nqp_udfs
+def range_params(func: Callable) -> frozenset[str]:
+    """The parameters xlwings hands over as a list of rows: those its ``@xw.arg`` declares with
+    ``ndim=2``.  xlwings' own record, ``func.__xlfunc__["args"][i]["options"]["ndim"]``, exists
+    only where ``xlwings.udfs`` loads (Windows with pywin32; elsewhere ``xw.func``/``xw.arg``
+    return the function untouched), so without it the same decorators are read from the source."""
+    xlfunc = getattr(func, "__xlfunc__", None)
+    if xlfunc is not None:
+        return frozenset(a["name"] for a in xlfunc.get("args", ()) if a.get("options", {}).get("ndim") == 2)
+    try:
+        path = inspect.getsourcefile(inspect.unwrap(func))
+    except TypeError:
+        return frozenset()
+    return declared_ranges(path or "").get(func.__name__, frozenset())
 
-    return {name: getattr(nqp_udfs, name) for name in dir(nqp_udfs)
-            if name.upper().startswith("NQP_") and callable(getattr(nqp_udfs, name))}
+
+@functools.lru_cache(maxsize=None)
+def declared_ranges(path: str) -> dict[str, frozenset[str]]:
+    """{function: the parameters an ``@xw.arg(name, ndim=2)`` decorator declares} in the module
+    source at ``path`` (parsed once per process: 13 ms for nqp_udfs)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    out: dict[str, frozenset[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[node.name] = frozenset(filter(None, map(_ndim2_arg, node.decorator_list)))
+    return out
+
+
+def _ndim2_arg(dec: ast.expr) -> str | None:
+    """The parameter name of an ``@xw.arg("name", ..., ndim=2)`` decorator, else None."""
+    if not (isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant)):
+        return None
+    called = dec.func.attr if isinstance(dec.func, ast.Attribute) else getattr(dec.func, "id", "")
+    ndim2 = any(kw.arg == "ndim" and isinstance(kw.value, ast.Constant) and kw.value.value == 2 for kw in dec.keywords)
+    return str(dec.args[0].value).lstrip("*") if called == "arg" and ndim2 else None
+
+
+def nqp_functions(*modules: ModuleType) -> dict[str, Callable]:
+    """Every callable named NQP_* in the UDF modules handed over (discovered, not listed)."""
+    return {name: getattr(m, name) for m in modules for name in dir(m)
+            if name.upper().startswith("NQP_") and callable(getattr(m, name))}
 
 
 REGISTERED: dict[str, Callable] = {}
@@ -357,10 +399,10 @@ def function_names(texts) -> set[str]:
     return out
 
 
-def register(functions: dict[str, Callable] | None = None, used: set[str] | None = None) -> dict[str, Callable]:
+def register(functions: dict[str, Callable], used: set[str] | None = None) -> dict[str, Callable]:
+    """Hand ``functions`` (name -> UDF, see :func:`nqp_functions`) and the built-ins ``used`` to ``formulas``."""
     from formulas.functions import FUNCTIONS, get_functions, wrap_func
 
-    functions = nqp_functions() if functions is None else functions
     table = load_builtins(used) if used is not None else get_functions()  # cached by formulas: register in both
     for target in (FUNCTIONS, table):
         for name, f in functions.items():
@@ -373,7 +415,7 @@ def register(functions: dict[str, Callable] | None = None, used: set[str] | None
 
 
 def unknown_function(name: str) -> Callable:
-    """An NQP_ function nqp_udfs does not define answers #NAME?, as in Excel."""
+    """An NQP_ function the UDF module does not define answers #NAME?, as in Excel."""
     def stub(*args):
         from formulas.tokens.operand import XlError
 

@@ -67,13 +67,16 @@ def cmd_template(args) -> int:
 def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> str | None:
     """Build the workbook beside ``output`` and move it into place (an existing file kept as a
     numbered backup; the new file takes the user's umask); answers the backup's name."""
-    from . import template
-    from .files import backup, new_file_mode, real_target, temp_beside, writer_lock
-    from ..collector import gc_paused
+    from ...collector import gc_paused
+    from ..template.build import build
+    from ..template.contract import UDF_MODULE
+    from .outputs import backup, new_file_mode, real_target, temp_beside, writer_lock
+    from .refresh import import_udfs
 
+    udfs = import_udfs([UDF_MODULE])  # the module the template's xlwings.conf sheet names
     target = real_target(output)
     with writer_lock(target), temp_beside(target, ".tmp.xlsm") as tmp, gc_paused():  # a million cells: see gc_paused
-        template.build(tmp, table, lang=lang, columns=columns, equations=equations)
+        build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
         os.chmod(tmp, new_file_mode())
         saved = backup(target) if os.path.exists(target) else None
         os.replace(tmp, target)
@@ -81,15 +84,15 @@ def _build_atomic(output: str, table, lang: str, columns=None, equations: str | 
 
 
 def cmd_new(args) -> int:
-    from . import template
+    from ..template import input_table
 
     _check_out(args.output, (".xlsm",), "the workbook")
     if os.path.exists(args.output) and not args.force:
         raise UserError(f"{args.output} exists; give another name or --force to replace it (a backup is kept)")
-    table = template.read_table(args.data, args.id_cols, args.header_row)
+    table = input_table.read_table(args.data, args.id_cols, args.header_row)
     if args.subsystem:
-        table.subsystems = template.parse_subsystems(args.subsystem, table)
-    cols = template.choose_columns(table, args.lang)
+        table.subsystems = input_table.parse_subsystems(args.subsystem, table)
+    cols = input_table.choose_columns(table, args.lang)
     labels = table.headers[:table.id_cols]
     for attr in ("region", "year", "group"):
         given = getattr(args, f"{attr}_col")
@@ -113,9 +116,7 @@ def cmd_new(args) -> int:
     print(safe(f"columns: region = {cols.region or '(none)'}, year = {cols.year or '(none: a cross-section)'}, "
                f"group = {cols.group or '(none)'} (change them on the Settings sheet)"))
     print(safe(f"subsystems: {', '.join(subs)} (row 2 of Inputs)"))
-    from .input_table import text_in_indicators
-
-    n_text, cells = text_in_indicators(table, cols.region, cols.year)
+    n_text, cells = input_table.text_in_indicators(table, cols.region, cols.year)
     if n_text:
         note(f"{n_text} indicator cell{'s' if n_text > 1 else ''} hold{'' if n_text > 1 else 's'} text, not a "
               f"number: {'; '.join(cells)}{' ...' if n_text > len(cells) else ''}. The report answers #NQP! until "
@@ -194,7 +195,7 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from ... import __version__
 
     p = _Parser(prog="nqp-xl", description="New-quality-productive-forces evaluation workbooks: write the "
                 "Excel template, fill it with a table, compute its NQP_ formulas without Excel, and publish "
@@ -331,8 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 1
-    from .package import WorkbookError
-    from .template import InputError
+    from ..ooxml.xml import WorkbookError
+    from ..template.input_table import InputError
 
     try:
         with one_thread():

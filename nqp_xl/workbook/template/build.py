@@ -29,15 +29,19 @@ import math
 import os
 import zipfile
 from itertools import chain, repeat
+from types import ModuleType
+from typing import Sequence
 
-from .. import __version__
-from .context import TABLE_NAME, Ctx
-from .input_table import (DEMO_CSV, INPUT_HEADER_ROW, InputError, InputTable, ReportColumns,  # noqa: F401
-                          bundled_panel_path, choose_columns, default_subsystems, example_table,
-                          parse_subsystems, read_csv, read_table, read_xlsx)
+from ... import __version__
+from ..engine.recalc import refresh_package
+from ..ooxml.fast_worksheet import FastWorksheet
+from ..ooxml.package import Package
+from .context import Ctx
+from .input_table import (INPUT_HEADER_ROW, InputError, InputTable, ReportColumns, choose_columns, default_subsystems,
+                          example_table)
 from .layout import Book, Measured, text_width
 from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet, weights_sheet
-from .sheets_setup import SETTINGS, conf_sheet, inputs_sheet, methods_sheet, settings_sheet  # noqa: F401
+from .sheets_setup import conf_sheet, inputs_sheet, methods_sheet, settings_sheet
 from .sheets_year import composite_sheet, factor_sheet, grades_sheet, obstacle_sheet
 
 FIXED_TIME = _dt.datetime(2024, 1, 1, 0, 0, 0)
@@ -59,12 +63,16 @@ def default_equations(table: InputTable) -> str:
 
 
 def build(path: str, table: InputTable | None = None, lang: str = "en", columns: ReportColumns | None = None,
-          equations: str | None = None, measure: bool = True) -> ReportColumns:
+          equations: str | None = None, measure: bool = True,
+          udfs: Sequence[ModuleType] | None = None) -> ReportColumns:
     """Write the template (``table`` in the Data table; the bundled panel by default).
 
     ``columns``: the Region, Year and Group headers (default: chosen from the table);
     ``equations``: the system for the Equations sheet (default: the bundled one when the table
-    has its columns).  Answers the columns used."""
+    has its columns); ``udfs``: the UDF modules the measuring pass computes with (the one the
+    xlwings.conf sheet names, imported by the caller).  Answers the columns used."""
+    if measure and udfs is None:
+        raise TypeError("build(measure=True) needs the UDF modules: udfs=[nqp_udfs]")
     if lang not in ("en", "zh"):
         raise InputError(f'language "{lang}" is not known; use en or zh')
     table = table or example_table()
@@ -73,7 +81,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en", columns:
         table.subsystems = [ZH_SUBSYSTEMS.get(s, s) for s in table.subsystems]
     cols = columns or choose_columns(table, lang)
     eqs = default_equations(table) if equations is None else equations
-    sizes = _measure(table, lang, cols, eqs) if measure else {}
+    sizes = _measure(table, lang, cols, eqs, udfs) if measure else {}
     with open(path, "wb") as fh:
         fh.write(_write(table, lang, cols, eqs, sizes, spacing=0))
     return cols
@@ -82,8 +90,6 @@ def build(path: str, table: InputTable | None = None, lang: str = "en", columns:
 def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: dict[str, Measured],
            spacing: int, skip_inputs: bool = False) -> tuple[bytes, Book] | bytes:
     import xlsxwriter
-
-    from .fast_worksheet import FastWorksheet
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_numbers": False,
@@ -122,20 +128,18 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     return data
 
 
-def _measure(table: InputTable, lang: str, cols: ReportColumns, eqs: str) -> dict[str, Measured]:
+def _measure(table: InputTable, lang: str, cols: ReportColumns, eqs: str,
+             udfs: Sequence[ModuleType]) -> dict[str, Measured]:
     """Write the workbook with room to spare, compute it in memory, and read each answer's
     size, header and widest value.  Answers that fail (a function missing, an error) are left
     out: their blocks keep the first guesses."""
     skip = round_trips(table)
     data, book = _write(table, lang, cols, eqs, {}, spacing=len(table.rows) + 12, skip_inputs=skip)
     try:
-        from .package import Package
-        from .refresh import refresh_package
-
         pkg = Package(data)
         if skip:
             fill_inputs(pkg.sheet(book.inputs_name), table)
-        _report, engine = refresh_package(pkg)
+        _report, engine = refresh_package(pkg, udfs)
     except Exception:  # noqa: BLE001 - measuring is a refinement; the guesses still make a workbook
         return {}
     out: dict[str, Measured] = {}

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .contract import D, I_, L_, REGIONS, YEARS
 from .input_table import InputTable, ReportColumns
 from .layout import Book, Page
 from .texts import sheet_name, t
-
-TABLE_NAME = "Data"
-
-# Defined names the formulas use (besides the Settings cells, see sheets_setup.SETTINGS)
-D, L_, I_ = "NQP_DATA", "NQP_LANG", "NQP_ID_COLS"
-REGIONS = "NQP_REGIONS"   # INDEX(NQP_DATA,0,NQP_REGION_NUM): the Region column, header first
-YEARS = "NQP_YEARS"
-GROUPS = "NQP_GROUPS"
-
 
 @dataclass
 class Ctx:

@@ -1,8 +1,8 @@
 """A headless recalculation of a workbook's formulas, NQP_ functions included.
 
 The ``formulas`` package parses and evaluates each formula (Excel's own functions, nesting,
-array constants); :mod:`~nqp_xl.workbook.functions` registers every ``NQP_*`` callable of
-``nqp_udfs`` with it, its arguments shaped exactly as xlwings hands them over.
+array constants); :mod:`~nqp_xl.workbook.engine.functions` registers every ``NQP_*`` callable of
+the UDF modules handed to it (``nqp_udfs``) with it, its arguments shaped exactly as xlwings hands them over.
 
 What ``formulas`` cannot do, this module does around it:
 
@@ -16,7 +16,7 @@ What ``formulas`` cannot do, this module does around it:
 
 Formulas are evaluated lazily in dependency order: reading a range first evaluates any
 pending formula that can spill into it.  Formula text is prepared by
-:mod:`~nqp_xl.workbook.formula_text`; cells are read and written by :mod:`~nqp_xl.workbook.cells`.
+:mod:`~nqp_xl.workbook.engine.formula_text`; cells are read and written by :mod:`~nqp_xl.workbook.ooxml.sheet`.
 """
 from __future__ import annotations
 
@@ -27,13 +27,15 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..ooxml.addresses import col_letters, parse_range, quote_sheet, range_ref
+from ..ooxml.metadata import dynamic_cm
+from ..ooxml.package import Package
+from ..ooxml.sheet import FormulaCell, Sheet
+from ..ooxml.values import Error
+from ..ooxml.xml import WorkbookError, local
 from . import formula_text
-from .addresses import col_letters, parse_range, quote_sheet, range_ref
-from .cells import Error, FormulaCell, Sheet
 from .formula_text import EXTERNAL, MAX_ROW, OMITTED, VOLATILE
 from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, clear_caches, from_engine, to_engine, unknown_function
-from .metadata import dynamic_cm
-from .package import Package, WorkbookError, local
 
 
 class RefreshError(WorkbookError):

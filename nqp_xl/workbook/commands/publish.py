@@ -16,17 +16,17 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .. import __version__
-from .addresses import parse_cell
-from .cells import Error, number_text
-from .engine import RefreshError, Report
-from .files import writer_lock
-from .package import XLSM_MAIN, XLSX_MAIN, Package, local, resolve_target
-from .refresh import check_overwrite, load, refresh_package, write_result
-from .template import SETTINGS, TABLE_NAME
+from ... import __version__
+from ..engine.engine import RefreshError, Report
+from ..engine.recalc import refresh_package
+from ..ooxml.addresses import parse_cell
+from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
+from ..ooxml.values import Error, number_text
+from ..ooxml.xml import local
+from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
+from .outputs import writer_lock
+from .refresh import check_overwrite, load, udf_modules, write_result
 
-DIGEST_NAME = "NQP_METHODS_DIGEST"   # the cell that receives the input table's SHA-256
-RECORD_NAME = "NQP_METHODS_RECORD"   # top-left cell of the "published with / settings" block
 DIGEST_NOTE = ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
                "UTF-8")
 # the record's words in the workbook's language (its NQP_LANG setting)
@@ -82,7 +82,6 @@ def drop_macros(pkg: Package) -> None:
     pkg.touch("[Content_Types].xml")
 
 
-CONF_SHEET = "xlwings.conf"
 
 
 def drop_sheet(pkg: Package, name: str) -> bool:
@@ -209,7 +208,7 @@ def nqp_errors(pkg: Package, engine) -> list[str]:
 
 def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
     """``Sheet!A1: message`` for each ``#NQP!`` answer in one area of a sheet."""
-    from .addresses import cell_ref, quote_sheet
+    from ..ooxml.addresses import cell_ref, quote_sheet
 
     r1, c1, r2, c2 = area
     return [f"{quote_sheet(sheet)}!{cell_ref(r, c)}: {v}"
@@ -219,8 +218,8 @@ def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
 
 def cached_nqp_errors(pkg: Package) -> list[str]:
     """The same, from the cached values of a workbook not recomputed."""
-    from .addresses import cell_ref, parse_range
-    from .formula_text import calls_nqp
+    from ..ooxml.addresses import cell_ref, parse_range
+    from ..engine.formula_text import calls_nqp
 
     out = []
     for name in pkg.sheet_names:
@@ -321,7 +320,7 @@ def _publish(path: str, output: str, progress: Callable[[str], None] | None, rec
              allow_errors: bool, allow_stale: bool = False) -> PublishResult:
     pkg = load(path)
     if recompute:
-        report, engine = refresh_package(pkg, progress)
+        report, engine = refresh_package(pkg, udf_modules(pkg), progress)
         errors = nqp_errors(pkg, engine)
     else:
         report, errors = Report(), cached_nqp_errors(pkg)

@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from .package import WorkbookError
+from ..ooxml.xml import WorkbookError
 
 _TEMPS: set[str] = set()
 

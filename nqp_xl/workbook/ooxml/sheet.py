@@ -3,8 +3,9 @@
 Reading streams the sheet a row at a time (``iterparse``, elements cleared as they pass) into
 two dicts: ``values[(row, col)]`` and ``formula_cells[(row, col)]``.  Changes mark their cells
 dirty; writing the part back with the dirty cells patched in is
-:mod:`~nqp_xl.workbook.sheet_xml`'s job, cell addresses are :mod:`~nqp_xl.workbook.addresses`'
-and dynamic-array metadata :mod:`~nqp_xl.workbook.metadata`'s.
+:mod:`~nqp_xl.workbook.ooxml.sheet_write`'s job, cell values :mod:`~nqp_xl.workbook.ooxml.values`',
+cell addresses :mod:`~nqp_xl.workbook.ooxml.addresses`' and dynamic-array metadata
+:mod:`~nqp_xl.workbook.ooxml.metadata`'s.
 """
 from __future__ import annotations
 
@@ -13,27 +14,10 @@ from typing import Any, Iterator
 from lxml import etree
 
 from .addresses import DIGITS, LETTER_COLUMNS, cell_of
-from .package import MAX_CELLS, WorkbookError, check_no_dtd, iterparse, rich_text
+from .values import cell_value
+from .xml import WorkbookError, check_no_dtd, iterparse, rich_text
 
-
-class Error(str):
-    """An Excel error value such as ``#N/A`` (a str subclass so it prints as Excel shows it)."""
-
-
-def number_text(x: float) -> str:
-    """A float as a cell's ``<v>``: whole numbers without ``.0``, others the shortest repr."""
-    x = float(x)
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
-
-
-_NOT_XML = {c: None for c in list(range(0, 9)) + [11, 12] + list(range(14, 32))}
-
-
-def xml_text(text: str) -> str:
-    """Text without the control characters XML 1.0 cannot carry."""
-    return text.translate(_NOT_XML)
+MAX_CELLS = 1_500_000  # cells (and rows) of one sheet, counted while it streams (limits: see package)
 
 
 # --------------------------------------------------------------------------- cells
@@ -49,40 +33,6 @@ class FormulaCell:
     @property
     def formula(self) -> str:
         return self.text
-
-
-def date_serial(text: str, date1904: bool = False) -> float | str:
-    """An ISO 8601 date cell (``t="d"``, as strict OOXML and some producers store dates) as the
-    serial number Excel shows for it (days since 1899-12-30, or 1904-01-01 in a 1904 workbook),
-    through openpyxl.utils.datetime; text that is not a date stays text."""
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_ISO8601, to_excel
-
-    try:
-        return float(to_excel(from_ISO8601(text.strip()), CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900))
-    except (ValueError, TypeError, AttributeError):
-        return text
-
-
-def _value(t: str | None, raw: str | None, shared: list[str], date1904: bool = False) -> Any:
-    if raw is None:
-        return None
-    if t == "s":
-        try:
-            return shared[int(raw)]
-        except (ValueError, IndexError):
-            return None
-    if t == "d":
-        return date_serial(raw, date1904)
-    if t == "str":
-        return raw
-    if t == "b":
-        return raw.strip() in ("1", "true")
-    if t == "e":
-        return Error(raw.strip())
-    try:
-        return float(raw)
-    except ValueError:
-        return None
 
 
 class Sheet:
@@ -216,7 +166,7 @@ class Sheet:
                 except ValueError:
                     pass
             else:
-                v = _value(t, raw, shared, self.date1904)
+                v = cell_value(t, raw, shared, self.date1904)
                 if v is not None:
                     values[(row, col)] = v
         if f_el is not None:
@@ -330,12 +280,5 @@ class Sheet:
                 return style
         return None
 
-    # -- output
-    def to_xml(self) -> bytes:
-        """The part with the changed cells patched in (:func:`~nqp_xl.workbook.sheet_xml.sheet_xml`)."""
-        from .sheet_xml import sheet_xml
 
-        return sheet_xml(self)
-
-
-__all__ = ["Error", "FormulaCell", "Sheet", "date_serial", "number_text", "xml_text"]
+__all__ = ["FormulaCell", "Sheet"]

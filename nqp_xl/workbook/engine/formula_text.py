@@ -15,8 +15,9 @@ from __future__ import annotations
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
 
-from .addresses import cell_ref, quote_sheet, range_ref
-from .package import TableDef, WorkbookError
+from ..ooxml.addresses import cell_ref, quote_sheet, range_ref
+from ..ooxml.package import TableDef
+from ..ooxml.xml import WorkbookError
 
 OMITTED = "NQP__OMITTED"
 PREFIXES = ("_XLFN.", "_XLWS.", "_XLUDF.")
@@ -173,8 +174,6 @@ def _static_call(items: list[Token], i: int) -> tuple[str | None, int]:
         r1, c1 = r1 + nums[0], c1 + nums[1]
         if h < 1 or w < 1 or r1 < 1 or c1 < 1 or r1 + h - 1 > MAX_ROW or c1 + w - 1 > MAX_COL:
             return None, i
-        from .addresses import quote_sheet, range_ref
-
         ref = range_ref(r1, c1, r1 + h - 1, c1 + w - 1)
         return (f"{quote_sheet(split[0])}!{ref}" if split[0] else ref), j + 1
     return None, i

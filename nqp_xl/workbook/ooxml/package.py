@@ -2,7 +2,7 @@
 
 Nothing else in nqp-xl opens a workbook's zip or parses its XML.  Parts are read through a
 streaming cap (the zip's declared sizes are not trusted), kept as bytes, and written back
-byte for byte unless a caller replaced them.  The one atomic writer that puts every file on disk is in ``files``.
+byte for byte unless a caller replaced them.  The one atomic writer that puts every file on disk is in ``commands.outputs``.
 
 Limits (a county panel of 20,000 rows × 40 indicators has a 29 MB Inputs sheet part of
 860,000 cells and a 45 MB package, inflated; a hostile file must be refused in under 5 s and
@@ -14,12 +14,12 @@ Limits (a county panel of 20,000 rows × 40 indicators has a 29 MB Inputs sheet 
   (sheet XML compresses 10–60×; a zip bomb compresses thousands of times);
 * ``MAX_PARTS``  10,000 parts, counted from the zip's end-of-central-directory record before the
   directory is listed;
-* ``MAX_CELLS``  1,500,000 cells (and rows) per sheet, counted while the sheet streams (1.7 times the
+* ``MAX_CELLS``  (``sheet``) 1,500,000 cells (and rows) per sheet, counted while the sheet streams (1.7 times the
   county Inputs sheet; reading that many takes about 4 s of CPU on a busy machine); as many
   shared strings;
-* ``MAX_GAP``    4 MiB of XML streamed without an element the reader handles (a row, a shared
+* ``MAX_GAP``    (``xml``) 4 MiB of XML streamed without an element the reader handles (a row, a shared
   string) ending: one row of millions of empty cells is refused before lxml has built it;
-* ``MAX_NODES``  1,000,000 elements in a part parsed whole (workbook, relationships, tables,
+* ``MAX_NODES``  (``xml``) 1,000,000 elements in a part parsed whole (workbook, relationships, tables,
   charts: a few thousand in a county workbook), counted on the bytes before parsing.
 """
 from __future__ import annotations
@@ -32,106 +32,21 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .sheet import MAX_CELLS, Sheet
+from .sheet_write import sheet_xml
+from .xml import (CT_NS, PKG_REL_NS, XML_DECLARATION, WorkbookError, attr, check_no_dtd, iterparse, local, ns_of,
+                  parse_xml, rich_text, to_xml_bytes)
+
 MAX_PART = 96 * 2**20
 MAX_TOTAL = 256 * 2**20
 MAX_FILE = 256 * 2**20  # the file on disk
 MAX_RATIO = 1000
 RATIO_FLOOR = 2**20
 MAX_PARTS = 10_000
-MAX_CELLS = 1_500_000
-MAX_GAP = 4 * 2**20
-MAX_NODES = 1_000_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: .xls, or an encrypted .xlsx
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-
-
-class WorkbookError(Exception):
-    """A workbook that cannot be read or written, in the user's words (exit 1)."""
-
-
-def parser() -> etree.XMLParser:
-    """The one XML parser: entities never expanded, no network, no DTD, no huge trees."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                           dtd_validation=False, remove_blank_text=False, collect_ids=False)
-
-
-def parse_xml(data: bytes, where: str = "") -> etree._Element:
-    nodes = data.count(b"<") - data.count(b"</")  # start and empty tags (and comments): C speed
-    if nodes > MAX_NODES:
-        raise WorkbookError(f"{where}: more than {MAX_NODES:,} XML elements in one part; refused")
-    try:
-        root = etree.fromstring(data, parser())
-    except etree.XMLSyntaxError as err:
-        raise WorkbookError(f"{where}: damaged XML ({err})") from None
-    check_no_dtd(root, where)
-    return root
-
-
-def check_no_dtd(el: etree._Element, where: str) -> None:
-    """Office parts never declare a DTD (ECMA-376 Part 2, OPC: DTDs are not allowed); one that
-    does (entity tricks) is refused rather than half-read."""
-    if el.getroottree().docinfo.doctype:
-        raise WorkbookError(f"{where}: the XML declares a DTD, which Office files never do; refused")
-
-
-class _GappedStream:
-    """``data`` as a file lxml reads in chunks; refuses to hand over more than ``MAX_GAP`` bytes
-    after the last event the reader saw (``mark``), so no element it does not clear grows big."""
-
-    def __init__(self, data: bytes, where: str):
-        self.data, self.where, self.pos, self.mark = data, where, 0, 0
-
-    def read(self, n: int = -1) -> bytes:
-        if self.pos - self.mark > MAX_GAP:
-            raise WorkbookError(f"{self.where}: more than {MAX_GAP // 2**20} MiB of XML in one row or element; "
-                                "refused as a possible bomb")
-        n = 1 << 16 if n is None or n < 0 else min(n, 1 << 16)
-        chunk = self.data[self.pos:self.pos + n]
-        self.pos += len(chunk)
-        return chunk
-
-
-def iterparse(data: bytes, tags=None, events=("end",), where: str = "the workbook"):
-    """Streaming parse of a part with the same hardening as :func:`parser`; at most ``MAX_GAP``
-    bytes are read past the last event yielded (see :class:`_GappedStream`)."""
-    stream = _GappedStream(data, where)
-    for item in etree.iterparse(stream, events=events, tag=tags, resolve_entities=False,
-                                no_network=True, huge_tree=False, load_dtd=False, remove_blank_text=False):
-        stream.mark = stream.pos
-        yield item
-
-
-def to_xml_bytes(root: etree._Element) -> bytes:
-    """A part's tree as bytes: our declaration, then the document (comments and processing
-    instructions around the root included, as the producer wrote them)."""
-    return XML_DECLARATION + etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
-
-
-def local(tag) -> str:
-    """The local name of an element tag (any namespace prefix)."""
-    return etree.QName(tag).localname if isinstance(tag, str) and tag.startswith("{") else str(tag)
-
-
-def ns_of(el: etree._Element) -> str:
-    return etree.QName(el).namespace or ""
-
-
-def attr(el: etree._Element, name: str) -> str | None:
-    """An attribute by local name, with or without namespace (``r:id``, ``id``)."""
-    v = el.get(name)
-    if v is not None:
-        return v
-    for k, v in el.attrib.items():
-        if k.startswith("{") and k.rsplit("}", 1)[1] == name:
-            return v
-    return None
 
 
 # --------------------------------------------------------------------------- reading the zip
@@ -476,9 +391,7 @@ class Package:
                    if resolve_target(self.workbook_part, r.target) == path)
 
     def sheet(self, name: str):
-        """The :class:`~nqp_xl.workbook.cells.Sheet` called ``name`` (any case)."""
-        from .cells import Sheet
-
+        """The :class:`~nqp_xl.workbook.ooxml.sheet.Sheet` called ``name`` (any case)."""
         for n, path, _s in self.sheet_order:
             if n.upper() == name.upper():
                 sh = self._sheets.get(n)
@@ -533,7 +446,7 @@ class Package:
         self._sheets.clear()
         while changed:
             sh = changed.pop()
-            self.parts[sh.path] = sh.to_xml()
+            self.parts[sh.path] = sheet_xml(sh)
             del sh
         infos = {i.filename: i for i in self.infos}
         order = [i.filename for i in self.infos]
@@ -582,20 +495,6 @@ def _copy_raw(z: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) -> bool:
     z.NameToInfo[zi.filename] = zi
     z.start_dir = z.fp.tell()
     return True
-
-
-def rich_text(el: etree._Element) -> str:
-    """The text of an ``<si>`` or ``<is>``: plain ``<t>`` or the runs' ``<t>``, not phonetic ``<rPh>``."""
-    out = []
-    for child in el:
-        name = local(child.tag)
-        if name == "t":
-            out.append(child.text or "")
-        elif name == "r":
-            for t in child:
-                if local(t.tag) == "t":
-                    out.append(t.text or "")
-    return "".join(out)
 
 
 def read_package(path: str | os.PathLike) -> Package:

@@ -1,0 +1,1 @@
+"""The command floor: the user's verbs (cli, refresh, publish, update, demo) and their outputs."""
