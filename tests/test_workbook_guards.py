@@ -626,3 +626,40 @@ def test_a_formula_that_cannot_be_computed_stays_stale_and_blocks_publish(small_
     assert not pub.exists()
     nqp("publish", book, "-o", pub, "--allow-stale", "-q")
     assert pub.exists()
+
+
+def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    import builtins
+    import errno
+
+    from nqp_xl.workbook.commands import outputs
+    from nqp_xl.workbook.ooxml.xml import WorkbookError
+
+    target = tmp_path / "full.xlsm"
+    target.write_bytes(b"before")
+    real_open = builtins.open
+
+    class Full:
+        """A file on a full disk: every write fails with ENOSPC."""
+
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, _data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    def full_open(path, mode="r", *a, **k):
+        fh = real_open(path, mode, *a, **k)
+        return Full(fh) if "w" in mode and ".nqp-" in str(path) else fh
+
+    monkeypatch.setattr(builtins, "open", full_open)
+    with pytest.raises(WorkbookError, match=r"the disk is full: .*full\.xlsm was not written"):
+        outputs.write_atomic(target, b"after")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"before" and sorted(p.name for p in tmp_path.iterdir()) == ["full.xlsm"]
