@@ -80,10 +80,10 @@ from pathlib import Path
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _pin_threads(argv: list[str]) -> None:
-    """Run this benchmark (and so the reference stack it starts) with ``--threads`` BLAS and
-    OpenMP threads (default 1): the variables must be set before numpy is imported, so the
-    script starts itself again with them when they differ."""
+def _pin_threads(argv: list[str], script: str = __file__) -> None:
+    """Run this benchmark (``script``; and so the reference stack it starts) with ``--threads``
+    BLAS and OpenMP threads (default 1): the variables must be set before numpy is imported, so
+    the script starts itself again with them when they differ."""
     threads = "1"
     for i, a in enumerate(argv):
         if a == "--threads" and i + 1 < len(argv):
@@ -95,7 +95,7 @@ def _pin_threads(argv: list[str]) -> None:
     if all(os.environ.get(v) == threads for v in THREAD_VARIABLES):
         return
     env = dict(os.environ, **{v: threads for v in THREAD_VARIABLES})
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *argv], env)
+    os.execve(sys.executable, [sys.executable, os.path.abspath(script), *argv], env)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,9 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "udfs"))
 sys.path.insert(0, str(HERE))
-import nqp_udfs  # noqa: E402
 from bench_chain import county_panel, fresh_copy  # noqa: E402
-from nqp_xl import table  # noqa: E402
+from nqp_xl import excel_answer, table  # noqa: E402
 
 NA, DIV0 = -2146826246, -2146826281
 
@@ -69,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     again = fresh_copy(rows)
     gc.collect()
     gc.freeze()  # the fixed inputs, as in bench_chain.py
-    gc.disable()  # as inside a UDF (nqp_udfs._answer pauses the collector)
+    gc.disable()  # as inside a UDF (nqp_xl.excel_answer.answer pauses the collector)
 
     t = table.check_table(rows)
     h = table.check_table(holes)
@@ -85,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     header = ["F1", "F2", "F3", "F", "Rank"]
     cases += [
         ("lay out 20,000 x 5 aligned (all rows complete)",
-         timed(lambda: nqp_udfs.cells(t, block, header), args.repeat), False),
+         timed(lambda: excel_answer.cells(t, block, header), args.repeat), False),
         (f"lay out {h.n_kept:,} x 5 aligned with {h.n_rows - h.n_kept:,} blank rows",
-         timed(lambda: nqp_udfs.cells(h, block_h, header), args.repeat), False),
+         timed(lambda: excel_answer.cells(h, block_h, header), args.repeat), False),
     ]
     gc.enable()
     print(f"{args.repeat} runs each; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

@@ -6,11 +6,11 @@
 Everything comes from ``udfs/nqp_udfs.py``: every callable named ``NQP_*``, in source order,
 grouped under the module's section comments (``# ---- factor analysis``); its signature
 (``inspect.signature``); its docstring (first paragraph = the function-wizard description,
-the rest = details); and the argument texts of its ``@xw.arg(..., doc=...)`` decorators.
-Off Windows xlwings' decorators are no-ops, so those texts cannot be read from the function
-object: they are read from the source with ``ast`` (a ``doc=`` given as a module constant is
-looked up in the module).  Arguments without a ``doc=`` get the standard texts below, which
-follow docs/SPEC.md.  The output depends on nothing else (not on NQP_XL_LANG, not on time).
+the rest = details); and the argument texts each function declares to xlwings
+(``__xlfunc__``, recorded by ``@nqp_udf`` on every platform; for a function still decorated
+the older way, its ``@xw.arg(..., doc=...)`` decorators read from the source with ``ast``).
+Arguments without a text get the standard texts of ``nqp_udfs.ARG_DOCS`` (docs/SPEC.md),
+which Excel's function wizard shows too.  The output depends on nothing else (not on NQP_XL_LANG, not on time).
 """
 from __future__ import annotations
 
@@ -26,34 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "functions.md"
 
-# Arguments that have no @xw.arg doc= (scalars) get these texts (docs/SPEC.md).
-COMMON_ARGS: dict[str, str] = {
-    "data": "the indicator table: optional header row of indicator names, optional region "
-            "(and year) label columns, one row per region",
-    "values": "the values to analyse (one column, or several), optional header and label columns",
-    "n_factors": "number of factors k; omitted: chosen by `min_cumvar`, else eigenvalue > 1",
-    "min_cumvar": "smallest cumulative share of variance to reach, a fraction such as 0.85 "
-                  "(used when `n_factors` is omitted)",
-    "rotated": "TRUE (default) for the varimax-rotated loadings, FALSE for the unrotated ones",
-    "k": "number of grades (default 4)",
-    "names": 'grade names, best first: a comma list such as "优,良,中,差" or a range',
-    "method": "the method's name (see the function's description for the choices)",
-    "directions": 'one "+" or "-" (or 1 / -1) per indicator; default all "+"',
-    "weights": 'a method name ("entropy", "critic", "cv", "equal") or a range of one weight '
-               "per indicator",
-    "model": '"standard" (default) or "wang" (Wang Shujia et al. 2021 corrected C)',
-    "groups": "the group (e.g. region) of each value, aligned with `values`",
-    "equations": 'equations "y ~ x1 + x2", one per cell, or one text separated by ";"',
-    "shift": "entropy only: a constant added after min-max normalising (e.g. 0.0001, "
-             "or SPSSAU's 0.01); default 0",
-    "lang": '"en" (default) or "zh" for the header texts; the environment variable '
-            "NQP_XL_LANG sets the default",
-    "id_cols": "number of leading label columns (panels: Region | Year → 2); omitted: detected "
-               "(leading columns whose cells are all text)",
-    "missing": '"listwise" (default: rows with a blank or error cell are left out and answer '
-               'blank) or "error" (refuse such rows)',
-}
-
 SECTION = re.compile(r"^#\s*-{5,}\s*(.+?)\s*$")
 
 
@@ -68,11 +40,18 @@ def _load():
 
 
 def _arg_docs(module) -> dict[str, dict[str, str]]:
-    """{function: {argument: doc}} from the ``@xw.arg(name, ..., doc=...)`` decorators."""
+    """{function: {argument: doc}}: what each function declares to xlwings (``__xlfunc__``, which
+    ``@nqp_udf`` records on every platform), or else the ``@xw.arg(name, ..., doc=...)``
+    decorators read from the source (functions still in the older style)."""
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     found: dict[str, dict[str, str]] = {}
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef) or not node.name.startswith("NQP_"):
+            continue
+        declared = getattr(getattr(module, node.name, None), "__xlfunc__", None)
+        if declared is not None:
+            found[node.name] = {a["name"]: a["doc"] for a in declared["args"]
+                                if not a["doc"].startswith("Positional argument")}
             continue
         docs: dict[str, str] = {}
         for dec in node.decorator_list:
@@ -178,7 +157,7 @@ def render() -> str:
             out += ["| argument | meaning |", "|---|---|"]
             docs = arg_docs.get(f.__name__, {})
             for p in sig.parameters.values():
-                text = docs.get(p.name) or COMMON_ARGS.get(p.name, "")
+                text = docs.get(p.name) or module.ARG_DOCS.get(p.name, "")
                 opt = "" if p.default is inspect.Parameter.empty else " (optional)"
                 out.append(f"| `{p.name}`{opt} | {_escape(text)} |")
             out.append("")

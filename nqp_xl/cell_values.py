@@ -7,6 +7,8 @@ aligned key columns (``by``, ``groups``, ``ids``).
 """
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import itertools
 import math
 import operator
@@ -183,16 +185,25 @@ def _refuse_cell(i: int, j: int, v: Any, names, labels, start: int, n_lab: int) 
         shown = v.strip()[:40]
         hint = "; type it as a number (no thousands separators, no % sign)" if _looks_numeric(v) else "; indicator cells must hold numbers"
         raise_cell(i, j, v, names, labels, start, n_lab, f'holds the text "{shown}"{hint}')
-    if isinstance(v, (int, float, np.floating, np.integer)):
+    if isinstance(v, (int, float, np.floating, np.integer, decimal.Decimal)):
         raise_cell(i, j, v, names, labels, start, n_lab, "holds an infinite value")
+    if isinstance(v, dt.date):  # Excel hands a date-formatted cell over as a datetime
+        raise_cell(i, j, v, names, labels, start, n_lab,
+                   f"holds the date {v:%Y-%m-%d}, not a number; format the cell as a number")
     raise_cell(i, j, v, names, labels, start, n_lab, f"holds {t.__name__}, not a number")
 
 
 def label_text(v: Any) -> str:
+    """A label cell as text: TRUE/FALSE, 2022 (not 2022.0), an Excel error code as its text
+    (#N/A), a date as 2021-03-01."""
     if isinstance(v, bool):
         return str(v).upper()
     if isinstance(v, (float, np.floating)) and math.isfinite(v) and v == int(v):
         return str(int(v))
+    if type(v) is int and v in EXCEL_ERROR_CODES:
+        return EXCEL_ERROR_CODES[v]
+    if isinstance(v, dt.date):
+        return f"{v:%Y-%m-%d}"
     return str(v).strip()
 
 
@@ -203,9 +214,13 @@ def raise_cell(i: int, j: int, value: Any, names, labels, start: int, n_lab: int
     raise NQPError(f"{who} ({where}) {what}")
 
 
+# numbers of other types: numpy scalars, and Decimal (pywin32 gives a Currency-formatted cell's value so)
+_OTHER_NUMBERS = (np.floating, np.integer, decimal.Decimal)
+
+
 def _convert_slow(block: np.ndarray, names, labels, start: int, n_lab: int) -> np.ndarray:
-    """Cell-by-cell conversion, for blocks holding cell types other than Excel's own
-    (numpy scalars, decimals, ...); messages as :func:`_refuse_cell` writes them."""
+    """Cell-by-cell conversion, for blocks holding cell types other than floats, ints, text,
+    blanks and logicals (numpy scalars, Decimals, dates); messages as :func:`_refuse_cell` writes them."""
     n, p = block.shape
     values = np.empty((n, p), dtype=float)
     for i in range(n):
@@ -213,7 +228,7 @@ def _convert_slow(block: np.ndarray, names, labels, start: int, n_lab: int) -> n
         for j in range(p):
             v = row[j]
             t = type(v)
-            if t is float or (t is int and v not in EXCEL_ERROR_CODES) or isinstance(v, (np.floating, np.integer)):
+            if t is float or (t is int and v not in EXCEL_ERROR_CODES) or isinstance(v, _OTHER_NUMBERS):
                 x = float(v)
                 if math.isinf(x):
                     _refuse_cell(i, j, v, names, labels, start, n_lab)

@@ -30,7 +30,8 @@ import numpy as np
 from .cache import cached
 from .errors import NQPError
 from .kmeans_1d import kmeans_1d_optimal, optimal_on_distinct  # noqa: F401 (kmeans_1d_optimal re-exported)
-from .labels import resolve_lang, text
+from .excel_answer import Cells
+from .labels import resolve_lang, text, texts
 from .options import choice, whole_number
 from .table import Table, check_table, parse_text_list
 
@@ -345,8 +346,12 @@ class ClusterResult:
         labels = self.fit.labels
         out = np.empty((labels.shape[0], 2), dtype=object)
         out[:, 0] = np.array(self.names, dtype=object)[labels]
-        out[:, 1] = labels + 1  # Python ints in an object array
+        out[:, 1] = (labels + 1).astype(float)  # Python floats in an object array: Excel numbers
         return out.tolist()
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Grade and Cluster beside the values, aligned with the input (texts and whole numbers)."""
+        return Cells(self.table.aligned(self.block(), texts(("Grade", "Cluster"), lang)))
 
 
 def grade(values: Any, k: Any = 4, names: Any = None, method: Any = None, lang: str | None = None,

@@ -22,10 +22,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import NQPError
+from .options import is_blank, one_cell
 from .table import EXCEL_ERROR_CODES, Table, check_table, is_error_value
 
 __all__ = ["key_of", "key_text", "key_cells", "one_column_table", "aligned_keys", "order_keys",
-           "range_rows", "is_text_cell", "label_count", "take_columns"]
+           "range_rows", "is_text_cell", "label_count", "take_columns", "column_position", "plain_cell", "YEAR_HEADERS"]
+# headers that mark a column of years (the workbook's Data table reads such a column as a label)
+YEAR_HEADERS = ("year", "years", "yr", "年份", "年", "年度")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -188,3 +191,38 @@ def take_columns(rows: list[list], columns: Sequence[int], n_labels: int) -> lis
     """The label columns, then ``columns`` (positions in the range), of every row."""
     pick = list(range(n_labels)) + list(columns)
     return [[r[c] for c in pick] for r in rows]
+
+
+# ----------------------------------------------------------------------------- columns by name
+
+
+def column_position(header: list, column: Any, width: int, has_header: bool, what: str = "column") -> int:
+    """The 0-based position of ``column`` (a header name, or a 1-based number); ``what`` names
+    the argument in a message."""
+    col = one_cell(column)
+    if is_blank(col):
+        raise NQPError(f"{what} is blank; give a header name (e.g. \"year\") or a column number (1, 2, ...)")
+    if isinstance(col, (int, float)) and not isinstance(col, bool):
+        if col != int(col) or not 1 <= col <= width:
+            raise NQPError(f"{what} {col:g} is not a column of data (1 to {width})")
+        return int(col) - 1
+    name = str(col).strip()
+    if has_header:
+        names = [str(h).strip() if h is not None else "" for h in header]
+        if name in names:
+            return names.index(name)
+        lower = [n.lower() for n in names]
+        if name.lower() in lower:
+            return lower.index(name.lower())
+    if isinstance(key_of(name), float):  # "3" typed as text: the column number
+        return column_position(header, key_of(name), width, has_header, what)
+    shown = ", ".join(f'"{h}"' for h in header[:6] if h is not None) if has_header else ""
+    raise NQPError(f'{what} "{name}" is not a header of data' + (f"; the headers are {shown}" if shown else
+                                                                 " (data has no header row; give a column number)"))
+
+
+def plain_cell(cell: Any) -> Any:
+    """A cell passed through: Excel error codes become their texts (still read as missing)."""
+    if isinstance(cell, int) and not isinstance(cell, bool) and cell in EXCEL_ERROR_CODES:
+        return EXCEL_ERROR_CODES[cell]
+    return cell

@@ -60,6 +60,8 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
+from .excel_answer import cells, per_indicator
+from .labels import texts
 from .options import choice, directions as parse_directions, flatten, is_blank, nonnegative, unwrap
 from .ranks import rank_desc
 from .table import Table, check_table
@@ -179,6 +181,10 @@ class Standardized:
     def names(self) -> tuple[str, ...]:
         return self.table.names
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """The standardised indicators beside the table, aligned with the input (names as header)."""
+        return cells(self.table, self.values, list(self.names))
+
 
 def standardize(data: Any, method: Any = "zscore", directions: Any = None, *,
                 id_cols: Any = None, missing: Any = None) -> Standardized:
@@ -244,6 +250,14 @@ class Weights:
 
     def as_dict(self) -> dict[str, float]:
         return dict(zip(self.names, self.weights.tolist()))
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """One row per indicator: Indicator, Weight (entropy: also e_j and d_j); a header row
+        when the input had one."""
+        entropy = self.method == "entropy"
+        cols = [self.weights] + ([self.entropy, self.redundancy] if entropy else [])
+        header = ["Indicator", "Weight"] + (["Entropy e", "Redundancy d"] if entropy else [])
+        return per_indicator(self.names, np.column_stack(cols), texts(header, lang) if self.table.has_header else None)
 
 
 _SMALLEST = float(np.finfo(float).smallest_subnormal)
@@ -439,6 +453,10 @@ class CompositeIndex:
     def normalized(self) -> np.ndarray:
         return self.weights.normalized
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """The index beside the table, aligned with the input ("Index" header)."""
+        return cells(self.table, self.index, texts(("Index",), lang))
+
 
 def _prepare(data: Any, weights_spec: Any, directions: Any, shift: Any, id_cols: Any, missing: Any,
              what: str) -> tuple[Table, Weights]:
@@ -473,6 +491,11 @@ class Topsis:
         """1 = highest closeness; ties share the better rank."""
         return rank_desc(self.closeness)
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """D+, D-, C and Rank beside the table, aligned with the input."""
+        block = np.column_stack([self.d_plus, self.d_minus, self.closeness, self.rank])
+        return cells(self.table, block, texts(("D+", "D-", "C", "Rank"), lang))
+
 
 def topsis(data: Any, weights: Any = "entropy", directions: Any = None, *, shift: Any = 0,
            id_cols: Any = None, missing: Any = None) -> Topsis:
@@ -500,6 +523,10 @@ class Obstacle:
     table: Table
     weights: Weights
     degree: np.ndarray
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """The obstacle degree of each indicator beside the table (indicator names as header)."""
+        return cells(self.table, self.degree, list(self.table.names))
 
 
 def obstacle_degree(data: Any, weights: Any = "entropy", directions: Any = None, *, shift: Any = 0,

@@ -26,10 +26,18 @@ Level = 1 for D ∈ [0, 0.1), 2 for [0.1, 0.2), …, 10 for [0.9, 1] (the ten-cl
 docs/papers).  D is rounded to 9 decimals before classing, so a D that is 0.3 up to
 floating-point noise is level 4, as a reader of the printed figure expects.
 
-Relative type (two systems only): U1 − U2 > 0.1 → "U2 lagging" (U2 滞后型), U2 − U1 > 0.1 →
-"U1 lagging", otherwise "Synchronous" (同步型).  The fixed 0.1 gap (on the common [0, 1] scale
-of the indices) is the difference rule most of the literature uses; with a header the systems'
-names replace U1 / U2.
+Relative type (two systems only), by ``rule`` (SPEC Part 3, "Coupling type"):
+
+* "ratio" (default): U1/U2 within [0.8, 1.25] → "Synchronous" (同步型); above 1.25 →
+  "U2 lagging" (U2 滞后型); below 0.8 → "U1 lagging".  The band is symmetric (0.8 = 1/1.25):
+  one subsystem at most a quarter above the other.  A ratio does not call two tiny indices
+  synchronous because both are near 0 (most U of a panel are below 0.1); U2 = 0 < U1 is
+  "U2 lagging", and U1 = U2 = 0 is synchronous.
+* "difference": |U1 − U2| ≤ 0.1 → "Synchronous", else the lower one lags (the fixed gap
+  on the common [0, 1] scale that much of the literature uses).
+
+Ratios and gaps are rounded to 12 decimals first, so a boundary (0.8, 1.25, 0.1) up to
+floating-point noise is synchronous.  With a header the systems' names replace U1 / U2.
 
 Refused, naming the region and the system: a U outside [0, 1] (beyond 1e-9 of rounding noise,
 which is clipped); fewer than two systems; non-numeric cells (by :func:`nqp_xl.table.check_table`).
@@ -49,12 +57,15 @@ from typing import Any
 import numpy as np
 
 from .errors import NQPError
+from .excel_answer import cells
 from .labels import resolve_lang, text, texts
 from .options import choice, flatten, is_blank
 from .table import Table, check_table
 
 MODELS = ("standard", "wang")
-SYNC_GAP = 0.1
+TYPE_RULES = ("ratio", "difference")
+SYNC_GAP = 0.1  # the "difference" rule: |U1 - U2| <= 0.1
+SYNC_RATIO = 1.25  # the "ratio" rule: 1/1.25 <= U1/U2 <= 1.25
 
 GRADES = (
     "Extreme imbalance", "Serious imbalance", "Moderate imbalance", "Mild imbalance",
@@ -62,7 +73,7 @@ GRADES = (
     "Intermediate coordination", "Good coordination", "Quality coordination",
 )
 
-__all__ = ["MODELS", "GRADES", "SYNC_GAP", "Coupling", "coupling", "coupling_degree", "level", "grade"]
+__all__ = ["MODELS", "TYPE_RULES", "GRADES", "SYNC_GAP", "SYNC_RATIO", "lag_side", "Coupling", "coupling", "coupling_degree", "level", "grade"]
 
 
 def level(d: Any) -> np.ndarray:
@@ -93,6 +104,18 @@ def coupling_degree(u: np.ndarray, model: str = "standard") -> np.ndarray:
     return np.where(zero, 0.0, c)
 
 
+def lag_side(u1: Any, u2: Any, rule: str = "ratio") -> np.ndarray:
+    """Per row: 0 = U1 lags, 1 = synchronous, 2 = U2 lags, by ``rule`` ("ratio" or "difference")."""
+    u1, u2 = np.asarray(u1, dtype=float), np.asarray(u2, dtype=float)
+    if rule == "difference":
+        gap = np.round(u1 - u2, 12)  # 0.1 exactly is synchronous despite floating-point noise
+        return 1 + (gap > SYNC_GAP).astype(int) - (gap < -SYNC_GAP).astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(u2 > 0, u1 / np.where(u2 > 0, u2, 1.0), np.where(u1 > 0, np.inf, 1.0))
+    ratio = np.round(ratio, 12)  # 0.8 and 1.25 exactly are synchronous despite noise
+    return 1 + (ratio > SYNC_RATIO).astype(int) - (ratio < 1.0 / SYNC_RATIO).astype(int)
+
+
 @dataclass(frozen=True, eq=False)
 class Coupling:
     """C, T, D per complete row of ``table``; ``level``, ``grade()``, ``relative_type()``."""
@@ -103,6 +126,7 @@ class Coupling:
     C: np.ndarray
     T: np.ndarray
     D: np.ndarray
+    rule: str = "ratio"
 
     @cached_property
     def level(self) -> np.ndarray:
@@ -115,23 +139,28 @@ class Coupling:
     def n_systems(self) -> int:
         return int(self.weights.shape[0])
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """C, T, D, Level, Grade (and Type for two systems) beside the table, aligned with the input."""
+        kinds = self.relative_type(lang)
+        header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
+        numbers = np.column_stack([self.C, self.T, self.D, self.level])
+        return cells(self.table, numbers, texts(header, lang), [self.grade(lang)] + ([kinds] if kinds is not None else []))
+
     def relative_type(self, lang: str | None = None) -> list[str] | None:
-        """For two systems: "<U1> lagging", "Synchronous" or "<U2> lagging" per row."""
+        """For two systems: "<U1> lagging", "Synchronous" or "<U2> lagging" per row, by ``rule``."""
         if self.n_systems != 2:
             return None
         lang = resolve_lang(lang)
         names = self.table.names[:2]
         if not self.table.has_header or len(set(names)) < 2:  # e.g. two columns both headed "Index"
             names = ("U1", "U2")
-        gap = self.table.values[:, 0] - self.table.values[:, 1]
-        gap = np.round(gap, 12)  # 0.1 exactly is synchronous despite floating-point noise
 
         def lagging(name: str) -> str:
             return f"{name}{text('lagging', 'zh')}" if lang == "zh" else f"{name} {text('lagging', 'en')}"
 
         sync = text("Synchronous", lang)
         first, second = lagging(names[0]), lagging(names[1])
-        side = 1 + (gap > SYNC_GAP).astype(int) - (gap < -SYNC_GAP).astype(int)
+        side = lag_side(self.table.values[:, 0], self.table.values[:, 1], self.rule)
         return np.array([first, sync, second], dtype=object)[side].tolist()
 
 
@@ -168,13 +197,15 @@ def _system_weights(weights: Any, table: Table) -> np.ndarray:
 
 
 def coupling(systems: Any, weights: Any = None, model: Any = "standard", *, id_cols: Any = None,
-             missing: Any = None) -> Coupling:
+             missing: Any = None, rule: Any = "ratio") -> Coupling:
     """The coupling coordination degree of the subsystem columns of ``systems``.
 
     ``weights``: one a_i per subsystem (normalised to sum 1), default equal; ``model``:
-    "standard" (default) or "wang".  See the module docstring for the formulas.
+    "standard" (default) or "wang"; ``rule``: the relative type's rule, "ratio" (default) or
+    "difference".  See the module docstring for the formulas.
     """
     how = choice(model, "model", MODELS, "standard")
+    type_rule = choice(rule, "rule", TYPE_RULES, "ratio")
     t = check_table(systems, id_cols=id_cols, missing=missing)
     n = t.values.shape[1]
     if n < 2:
@@ -194,4 +225,4 @@ def coupling(systems: Any, weights: Any = None, model: Any = "standard", *, id_c
     d = np.sqrt(c * tt)
     for arr in (a, c, tt, d):
         arr.setflags(write=False)
-    return Coupling(table=t, model=how, weights=a, C=c, T=tt, D=d)
+    return Coupling(table=t, model=how, weights=a, C=c, T=tt, D=d, rule=type_rule)

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .excel_answer import indicator_rows
+from .labels import texts
 from .table import Table, check_table
 
 
@@ -54,6 +56,10 @@ class Describe:
         """p × 5: N, Mean, Std. Dev., Min, Max."""
         return np.column_stack([np.full(len(self.names), float(self.n)), self.mean, self.std, self.min, self.max])
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """One row per indicator: Indicator, N, Mean, Std. Dev., Min, Max."""
+        return indicator_rows(self.table, self.block, texts(("N", "Mean", "Std. Dev.", "Min", "Max"), lang), lang)
+
 
 def describe(data: Any, id_cols: Any = None, missing: Any = None) -> Describe:
     """Descriptives of every indicator over the complete rows (listwise)."""
@@ -62,8 +68,20 @@ def describe(data: Any, id_cols: Any = None, missing: Any = None) -> Describe:
     return Describe(table)
 
 
-def correlations(data: Any, id_cols: Any = None, missing: Any = None) -> tuple[Table, np.ndarray]:
-    """The table and the Pearson correlation matrix of its indicators over the complete rows."""
+@dataclass(frozen=True, eq=False)
+class Correlations:
+    """The Pearson correlation matrix ``r`` (p × p) of the table's indicators over its complete rows."""
+
+    table: Table
+    r: np.ndarray
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Indicator, then one column per indicator."""
+        return indicator_rows(self.table, self.r, list(self.table.names), lang)
+
+
+def correlations(data: Any, id_cols: Any = None, missing: Any = None) -> Correlations:
+    """The Pearson correlation matrix of the table's indicators over the complete rows."""
     from .cache import cached
     from .factor import correlation
 
@@ -71,4 +89,4 @@ def correlations(data: Any, id_cols: Any = None, missing: Any = None) -> tuple[T
     what = "the correlation matrix"
     table.require(min_rows=3, min_cols=2, what=what)
     table.require_variation(what)
-    return table, cached(("correlation", table.key), lambda: correlation(table))
+    return Correlations(table, cached(("correlation", table.key), lambda: correlation(table)))

@@ -50,11 +50,11 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
+from .labels import text
 from .columns import key_cells, one_column_table
 from .table import Table, cell_name, is_error_value
 
-__all__ = ["dagum_gini", "theil", "DagumGini", "Theil", "grouped_values", "gini_table", "theil_table",
-           "share"]
+__all__ = ["dagum_gini", "theil", "DagumGini", "Theil", "grouped_values", "share"]
 
 
 # ----------------------------------------------------------------------------- input
@@ -321,6 +321,27 @@ class DagumGini(_GroupedIndex):
         """(G, G_w, G_nb, G_t)."""
         return (self.total, self.within, self.between_net, self.transvariation)
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """NQP_GINI's answer: a header row (Component, Value, Contribution %); Total G, Within Gw,
+        Between (net) Gnb, Transvariation Gt; each group's within-group Gini "Within G (East)";
+        each pair's between-group Gini "Between G (East–West)".  Groups in order of appearance.
+        Without groups, the header and the Total row only."""
+        g = self.total
+        out: list[list] = [[text("Decomposition", lang), text("Value", lang), text("Contribution %", lang)]]
+        names = [f"{text('Total', lang)} G", f"{text('Within', lang)} Gw",
+                 f"{text('Between (net)', lang)} Gnb", f"{text('Transvariation', lang)} Gt"]
+        grouped = len(self.groups) > 1
+        comps = self.components if grouped else (g,)
+        for i, (name, value) in enumerate(zip(names, comps)):
+            out.append([name, value, (100.0 if g else None) if i == 0 else share(value, g)])
+        if grouped:
+            for j, name in enumerate(self.groups):
+                out.append([f"{text('Within', lang)} G ({name})", float(self.within_gini[j]), None])
+            for j, h in self.pairs:
+                pair = f"{self.groups[j]}–{self.groups[h]}"
+                out.append([f"{text('Between', lang)} G ({pair})", float(self.between_gini[j, h]), None])
+        return out
+
 
 def dagum_gini(values: Any, groups: Any = None, id_cols: Any = None, missing: Any = None) -> DagumGini:
     """Dagum's decomposition of the Gini ratio of ``values`` over ``groups`` (see module doc).
@@ -381,6 +402,19 @@ class Theil(_GroupedIndex):
         """T_b = sum_j s_j ln(mu_j / mu)."""
         return float(np.sum(self.s * np.log(self.means / self.mu)))
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """NQP_THEIL's answer: a header row; Total T, Within Tw, Between Tb with Value and
+        Contribution %; then each group's Theil "T (East)".  Without groups, Total only."""
+        t = self.total
+        out: list[list] = [[text("Decomposition", lang), text("Value", lang), text("Contribution %", lang)]]
+        out.append([f"{text('Total', lang)} T", t, 100.0 if t else None])
+        if len(self.groups) > 1:
+            out.append([f"{text('Within', lang)} Tw", self.within, share(self.within, t)])
+            out.append([f"{text('Between', lang)} Tb", self.between, share(self.between, t)])
+            for j, name in enumerate(self.groups):
+                out.append([f"T ({name})", float(self.group_theil[j]), None])
+        return out
+
 
 def theil(values: Any, groups: Any = None, id_cols: Any = None, missing: Any = None) -> Theil:
     """Theil T of ``values`` and its decomposition over ``groups`` (see module doc)."""
@@ -391,44 +425,3 @@ def theil(values: Any, groups: Any = None, id_cols: Any = None, missing: Any = N
 def share(part: float, total: float) -> float | None:
     """part / total × 100, or None (a blank cell) when the total is 0."""
     return None if total == 0 else 100.0 * part / total
-
-
-def gini_table(result: DagumGini, lang: str | None = None) -> list[list]:
-    """NQP_GINI's answer: a header row (Component, Value, Contribution %); Total G, Within Gw,
-    Between (net) Gnb, Transvariation Gt; each group's within-group Gini "Within G (East)";
-    each pair's between-group Gini "Between G (East–West)".  Groups in order of appearance.
-    Without groups, the header and the Total row only."""
-    from .labels import text
-
-    g = result.total
-    out: list[list] = [[text("Decomposition", lang), text("Value", lang), text("Contribution %", lang)]]
-    names = [f"{text('Total', lang)} G", f"{text('Within', lang)} Gw",
-             f"{text('Between (net)', lang)} Gnb", f"{text('Transvariation', lang)} Gt"]
-    grouped = len(result.groups) > 1
-    comps = result.components if grouped else (g,)
-    for i, (name, value) in enumerate(zip(names, comps)):
-        out.append([name, value, (100.0 if g else None) if i == 0 else share(value, g)])
-    if grouped:
-        for j, name in enumerate(result.groups):
-            out.append([f"{text('Within', lang)} G ({name})", float(result.within_gini[j]), None])
-        for j, h in result.pairs:
-            pair = f"{result.groups[j]}–{result.groups[h]}"
-            out.append([f"{text('Between', lang)} G ({pair})", float(result.between_gini[j, h]), None])
-    return out
-
-
-def theil_table(result: Theil, lang: str | None = None) -> list[list]:
-    """NQP_THEIL's answer: a header row; Total T, Within Tw, Between Tb with Value and
-    Contribution %; then each group's Theil "T (East)".  Without groups, Total only."""
-    from .labels import text
-
-    t = result.total
-    out: list[list] = [[text("Decomposition", lang), text("Value", lang), text("Contribution %", lang)]]
-    out.append([f"{text('Total', lang)} T", t, 100.0 if t else None])
-    if len(result.groups) > 1:
-        out.append([f"{text('Within', lang)} Tw", result.within, share(result.within, t)])
-        out.append([f"{text('Between', lang)} Tb", result.between, share(result.between, t)])
-        for j, name in enumerate(result.groups):
-            out.append([f"T ({name})", float(result.group_theil[j]), None])
-    return out
-

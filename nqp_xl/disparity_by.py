@@ -16,8 +16,9 @@ import numpy as np
 
 from .disparity import DagumGini, Theil, grouped_values, share
 from .errors import NQPError
+from .labels import text
 
-__all__ = ["ByDisparity", "disparity_by", "gini_by_table", "theil_by_table"]
+__all__ = ["ByDisparity", "disparity_by"]
 
 
 
@@ -32,6 +33,12 @@ class ByDisparity:
     groups: tuple[str, ...]
     present: list[list[int]]
     results: list
+    kind: str = "gini"
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """One row per by value: NQP_GINI's or NQP_THEIL's columns (see :func:`_gini_rows`, :func:`_theil_rows`)."""
+        first = self.by_header if self.by_header else text("By", lang)
+        return (_gini_rows if self.kind == "gini" else _theil_rows)(self, first)
 
 
 def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols: Any = None,
@@ -46,7 +53,9 @@ def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols:
     g = grouped_values(values, groups, id_cols, missing, what)
     keys_all, header = aligned_keys(by, g.table, "by", from_range=isinstance(values, (list, tuple)))
     keys = [keys_all[i] for i in g.rows.tolist()]
-    order = order_keys(keys)
+    # every by value of the column, also one whose rows all lack a value (a year of blank data):
+    # its row stays, blank, so a chart over the years leaves a gap there instead of a join
+    order = order_keys([k for k in keys_all if k is not None])
     if not order:
         raise NQPError("by holds no value beside the values; select the column of years (or other keys)")
     grouped = groups is not None
@@ -57,6 +66,10 @@ def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols:
         mask = key_arr == a
         y, codes = g.y[mask], g.codes[mask]
         where = f"{key_text(key)}"
+        if y.size == 0:
+            results.append(None)
+            present.append([])
+            continue
         if y.size < 2:
             raise NQPError(f"{what} of {where} needs at least 2 values; there is {y.size}")
         if not y.any():
@@ -73,26 +86,23 @@ def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols:
         results.append(make(np.ascontiguousarray(y), local, tuple(g.names[j] for j in used)))
         present.append(used)
     return ByDisparity(by_header=header, keys=order, groups=g.names if grouped else (), present=present,
-                       results=results)
+                       results=results, kind=kind)
 
 
-def _by_first(res: ByDisparity, lang: str | None) -> str:
-    from .labels import text
-
-    return res.by_header if res.by_header else text("By", lang)
-
-
-def gini_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
+def _gini_rows(res: ByDisparity, first: str) -> list[list]:
     """NQP_GINI with by: By, G, Gw, Gnb, Gt, Gw %, Gnb %, Gt %, G (group)…, G (pair)… per by value."""
     k = len(res.groups)
     pairs = [(j, h) for j in range(k) for h in range(j + 1, k)]
-    header = [_by_first(res, lang), "G"]
+    header = [first, "G"]
     if k:
         header += ["Gw", "Gnb", "Gt", "Gw %", "Gnb %", "Gt %"]
         header += [f"G ({name})" for name in res.groups]
         header += [f"G ({res.groups[j]}–{res.groups[h]})" for j, h in pairs]
     out = [header]
     for key, used, r in zip(res.keys, res.present, res.results):
+        if r is None:  # a by value without values: a blank row
+            out.append([key] + [None] * (len(header) - 1))
+            continue
         row: list = [key, r.total]
         if k:
             gw, gnb, gt = r.within, r.between_net, r.transvariation
@@ -104,14 +114,17 @@ def gini_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
     return out
 
 
-def theil_by_table(res: ByDisparity, lang: str | None = None) -> list[list]:
+def _theil_rows(res: ByDisparity, first: str) -> list[list]:
     """NQP_THEIL with by: By, T, Tw, Tb, Tw %, Tb %, T (group)… per by value."""
     k = len(res.groups)
-    header = [_by_first(res, lang), "T"]
+    header = [first, "T"]
     if k:
         header += ["Tw", "Tb", "Tw %", "Tb %"] + [f"T ({name})" for name in res.groups]
     out = [header]
     for key, used, r in zip(res.keys, res.present, res.results):
+        if r is None:  # a by value without values: a blank row
+            out.append([key] + [None] * (len(header) - 1))
+            continue
         row: list = [key, r.total]
         if k:
             row += [r.within, r.between, share(r.within, r.total), share(r.between, r.total)]

@@ -31,12 +31,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import NQPError
+from .excel_answer import blank_nan
+from .labels import text, texts
 from .options import flatten, whole_number
 from .columns import key_cells as flat_cells, one_column_table
 from .table import Table, is_error_value
 
 __all__ = [
-    "KeyedValues", "keyed_values", "key_cells", "sort_keys", "require_ids",
+    "KeyedValues", "keyed_values", "key_cells", "sort_keys", "require_ids", "groups_with_gaps",
     "bandwidth", "kernel_density", "KernelDensity",
     "sigma_convergence", "beta_convergence", "SigmaConvergence", "BetaConvergence",
     "markov", "Markov", "MIN_REGIONS",
@@ -107,6 +109,7 @@ class KeyedValues:
     keys: dict
     table: Table
     headers: dict = field(default_factory=dict)
+    every_key: dict = field(default_factory=dict)  # name -> distinct keys of every row, blank values too
 
     def aligned(self, rows: list, header: Sequence[str]) -> list[list]:
         """Rows placed beside the input: a header row when the values had one, then one row per
@@ -160,7 +163,18 @@ def keyed_values(values: Any, id_cols: Any = None, missing: Any = None, *, what:
     rows = np.flatnonzero(keep)
     y = table.values[np.searchsorted(np.flatnonzero(table.keep), rows), 0]
     kept = {name: [keys[i] for i in rows] for name, keys in keys_all.items()}
-    return KeyedValues(y=np.ascontiguousarray(y, dtype=float), rows=rows, keys=kept, table=table, headers=headers)
+    every = {name: sort_keys({k for k in keys if k is not None}) for name, keys in keys_all.items()}
+    return KeyedValues(y=np.ascontiguousarray(y, dtype=float), rows=rows, keys=kept, table=table, headers=headers,
+                       every_key=every)
+
+
+def groups_with_gaps(kv: KeyedValues, name: str) -> tuple[list, np.ndarray]:
+    """Like :func:`groups_of` for ``kv.keys[name]``, but the groups are every key of the column,
+    also those whose rows all lack a value (a year with blank data): such a group has no rows, so
+    a table by year keeps its row (blank) and a chart over the years leaves a gap there."""
+    order = kv.every_key.get(name) or sort_keys(set(kv.keys[name]))
+    pos = {k: g for g, k in enumerate(order)}
+    return order, np.fromiter((pos[k] for k in kv.keys[name]), dtype=np.intp, count=len(kv.keys[name]))
 
 
 def key_cells_header(arg: Any) -> Any:
@@ -242,6 +256,11 @@ class KernelDensity:
     counts: np.ndarray
     by_header: str = ""
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header x, then each group (or Density without groups); one row per grid point."""
+        heads = [text("Density", lang)] if self.groups == [None] else list(self.groups)
+        return [[text("x", lang), *heads]] + np.column_stack([self.grid, self.density]).tolist()
+
 
 def _bandwidth_rule(value: Any) -> Any:
     cells = flatten(value)
@@ -303,6 +322,12 @@ class SigmaConvergence:
     sd: np.ndarray
     cv: np.ndarray
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header Year, N, Mean, Std. Dev., CV; one row per year (CV blank when the mean is 0)."""
+        block = zip(self.years, self.n.tolist(), self.mean.tolist(), self.sd.tolist(), blank_nan(self.cv))
+        return [texts(("Year", "N", "Mean", "Std. Dev.", "CV"), lang)] + [[y, float(n), m, s, c]
+                                                                          for y, n, m, s, c in block]
+
 
 def _panel(values, ids, years, id_cols, missing, what: str) -> KeyedValues:
     if years is None:
@@ -319,13 +344,16 @@ def sigma_convergence(values: Any, ids: Any = None, years: Any = None,
                       id_cols: Any = None, missing: Any = None) -> SigmaConvergence:
     """σ-convergence: the dispersion of ``values`` across regions in each year."""
     kv = _panel(values, ids, years, id_cols, missing, "σ-convergence")
-    order, codes = groups_of(kv.keys["years"])
+    order, codes = groups_with_gaps(kv, "years")
     n = np.bincount(codes, minlength=len(order))
     for yr, c in zip(order, n):
-        _require_regions(int(c), yr, "σ-convergence")
-    mean = np.bincount(codes, weights=kv.y) / n
-    dev = kv.y - mean[codes]
-    sd = np.sqrt(np.bincount(codes, weights=dev * dev) / (n - 1))
+        if c:  # a year without any value stays as a blank row (a gap, not a join, in the chart)
+            _require_regions(int(c), yr, "σ-convergence")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(codes, weights=kv.y, minlength=len(order)) / n
+        dev = kv.y - mean[codes]
+        sd = np.sqrt(np.bincount(codes, weights=dev * dev, minlength=len(order)) / (n - 1))
+    sd[n == 0] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(mean != 0, sd / np.where(mean != 0, mean, 1.0), np.nan)
     return SigmaConvergence(years=order, n=n, mean=mean, sd=sd, cv=cv)
@@ -358,6 +386,13 @@ class BetaConvergence:
     @property
     def half_life(self) -> float | None:
         return math.log(2) / self.speed if self.speed else None
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Statistic, Value: β, its Std. Err., t, P, R², N, speed and half-life (blank unless β < 0)."""
+        stats = (("β", self.beta), ("Std. Err.", self.se), ("t", self.t), ("P>|t|", self.p),
+                 ("R-squared", None if np.isnan(self.r2) else self.r2), ("N", float(self.n)),
+                 ("Speed λ", self.speed), ("Half-life", self.half_life))
+        return [texts(("Statistic", "Value"), lang)] + [[text(k, lang), v] for k, v in stats]
 
 
 def beta_convergence(values: Any, ids: Any, years: Any,

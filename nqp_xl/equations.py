@@ -6,8 +6,9 @@ Forms (SPEC Part 2, "Equations"), one equation per cell, or several in one text 
     y ~ x1 + x2            y = x1 + x2            (y x1 x2) (x1 y x3)      Stata reg3 style
 
 A variable is a column header (matched ignoring case) or ``ln(col)`` / ``log(col)``, the natural
-logarithm of a column whose used values are all positive (shown as ``ln(col)``).  Every equation
-has an intercept; ``+ 1`` is allowed and ignored, removing it is refused.
+logarithm of a column whose used values are all positive (shown as ``ln(col)``), or the product
+``a*b`` of two such factors (an interaction, e.g. DID's ``treat*post``).  Every equation has an
+intercept; ``+ 1`` is allowed and ignored, removing it is refused.
 
 :func:`system_data` converts the data once (through :func:`nqp_xl.table.check_table`) with only
 the label columns and the columns the equations use, so a row drops out only when one of
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,7 +29,7 @@ from .errors import NQPError
 from .options import flatten, is_blank
 from .table import Table, cell_name, check_table
 
-__all__ = ["Term", "parse_system", "SystemData", "system_data", "CONS"]
+__all__ = ["Term", "parse_system", "SystemData", "system_data", "resolve_column", "data_header", "CONS"]
 
 CONS = "_cons"
 _SPLIT = re.compile(r"[;\n\r]+")
@@ -38,18 +39,53 @@ _STATA_TOKEN = re.compile(r"(?:ln|log)\s*\(\s*[^()]*?\s*\)|[^\s()]+", re.IGNOREC
 
 @dataclass(frozen=True)
 class Term:
-    """A variable of an equation: a column, or the natural log of one (``log=True``)."""
+    """A variable of an equation: a column, or the natural log of one (``log=True``); with
+    ``times``, the product of that and a second factor (``a*b``)."""
 
     column: str
     log: bool = False
+    times: "Term | None" = None
 
     @property
     def name(self) -> str:
-        return f"ln({self.column})" if self.log else self.column
+        own = f"ln({self.column})" if self.log else self.column
+        return f"{own}*{self.times.name}" if self.times is not None else own
+
+    @property
+    def factors(self) -> tuple["Term", ...]:
+        """The factors of a product (one for a plain term), each without ``times``."""
+        own = Term(self.column, self.log)
+        return (own,) if self.times is None else (own, *self.times.factors)
+
+
+def _split_product(text: str) -> list[str]:
+    """``a*ln(b)`` as its factors, splitting at "*" outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "*" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
 
 
 def _term(text: str, where: str) -> Term:
+    parts = _split_product(text.strip())
+    if len(parts) > 2:
+        raise NQPError(f'{where}: "{text.strip()}" multiplies {len(parts)} factors; a product has two '
+                       '(a*b), make a column for a longer one')
+    if len(parts) == 2:
+        a, b = (_factor(p, where) for p in parts)
+        if a == b:
+            raise NQPError(f'{where}: "{text.strip()}" multiplies a variable by itself; make a column for the square')
+        return Term(a.column, a.log, b)
+    return _factor(parts[0], where)
+
+
+def _factor(text: str, where: str) -> Term:
     t = text.strip()
+    if not t:
+        raise NQPError(f'{where}: a product "a*b" has an empty factor')
     m = _FUNC.match(t)
     if m:
         inner = m.group(2).strip()
@@ -158,12 +194,14 @@ class SystemData:
     """The equations over resolved variable names and their values on the complete rows.
 
     ``equations``: (dependent name, [regressor names]); ``values``: name → the variable on
-    ``table``'s complete rows (logarithms formed); ``table``: the one conversion (label
-    columns and the used columns only)."""
+    ``table``'s complete rows (logarithms and products formed); ``table``: the one conversion
+    (label columns and the used columns only); ``keys``: the cells of each column asked for by
+    ``keys=`` (e.g. region and year), on the complete rows, as they are (None for a blank)."""
 
     table: Table
     equations: list[tuple[str, list[str]]]
     values: dict[str, np.ndarray]
+    keys: dict[str, list] = field(default_factory=dict)
 
 
 def _resolve(name: str, names: Sequence[str], lookup: dict[str, str]) -> str:
@@ -175,6 +213,14 @@ def _resolve(name: str, names: Sequence[str], lookup: dict[str, str]) -> str:
     hint = (" (did you mean " + ", ".join(f'"{c}"' for c in close) + "?)") if close else ""
     some = ", ".join(f'"{n}"' for n in list(names)[:6]) + (", ..." if len(names) > 6 else "")
     raise NQPError(f'variable "{name}" is not a column of the data{hint}; the columns are {some}')
+
+
+def resolve_column(name: str, header: Sequence[str]) -> str:
+    """``name`` as it is spelt in ``header`` (matched ignoring case), or an error naming the
+    columns there are and the closest ones."""
+    names = [h for h in header if h]
+    lookup = {h.lower(): h for h in reversed(names)}
+    return _resolve(name, names, lookup)
 
 
 def _header_and_rows(data: Any, id_cols: Any) -> tuple[list[str], list[list] | None, Any, int]:
@@ -194,9 +240,18 @@ def _header_and_rows(data: Any, id_cols: Any) -> tuple[list[str], list[list] | N
     return [str(v).strip() if v is not None else "" for v in rows[0]], rows, data, n_lab
 
 
-def system_data(data: Any, equations: Any, id_cols: Any = None, missing: Any = None) -> SystemData:
+def data_header(data: Any, id_cols: Any = None) -> tuple[list[str], int]:
+    """The header names of ``data`` (a range with a header row or a DataFrame) and how many
+    leading label columns it has."""
+    header, _, _, n_lab = _header_and_rows(data, id_cols)
+    return header, n_lab
+
+
+def system_data(data: Any, equations: Any, id_cols: Any = None, missing: Any = None,
+                keys: Sequence[str] = ()) -> SystemData:
     """Parse ``equations``, resolve their columns in ``data``'s header, convert only those
-    columns (and the labels) once, and form the logarithms."""
+    columns (and the labels) once, and form the logarithms and products.  ``keys``: header
+    names of further columns (any content) whose cells come back in ``SystemData.keys``."""
     parsed = parse_system(equations)
     header, rows, frame, n_lab = _header_and_rows(data, id_cols)
     names = [h for h in header if h]
@@ -209,7 +264,7 @@ def system_data(data: Any, equations: Any, id_cols: Any = None, missing: Any = N
         col = _resolve(term.column, names, lookup)
         if col not in order:
             order.append(col)
-        return Term(col, term.log)
+        return Term(col, term.log, resolve(term.times) if term.times is not None else None)
 
     terms = [(resolve(d), [resolve(r) for r in regs]) for d, regs in parsed]
     if rows is None:
@@ -218,21 +273,31 @@ def system_data(data: Any, equations: Any, id_cols: Any = None, missing: Any = N
         table = check_table(take_columns(rows, [header.index(c) for c in order], n_lab),
                             id_cols=n_lab, missing=missing)
     col = {c: table.values[:, j] for j, c in enumerate(order)}
-    values: dict[str, np.ndarray] = {}
     kept = np.flatnonzero(table.keep)
+
+    def factor(t: Term) -> np.ndarray:
+        x = col[t.column]
+        if not t.log:
+            return x
+        bad = np.flatnonzero(~(x > 0))
+        if bad.size:
+            i = int(kept[bad[0]])
+            where = f" ({cell_name(table.first_row + i, header.index(t.column))})" if rows is not None else ""
+            raise NQPError(f'{t.name} needs positive values; {table.who(i)} has {t.column} = '
+                           f"{x[bad[0]]:.10g}{where}")
+        return np.log(x)
+
+    values: dict[str, np.ndarray] = {}
     for d, regs in terms:
         for t in [d, *regs]:
-            if t.name in values:
-                continue
-            x = col[t.column]
-            if t.log:
-                bad = np.flatnonzero(~(x > 0))
-                if bad.size:
-                    i = int(kept[bad[0]])
-                    where = f" ({cell_name(table.first_row + i, header.index(t.column))})" if rows is not None else ""
-                    raise NQPError(f'{t.name} needs positive values; {table.who(i)} has {t.column} = '
-                                   f"{x[bad[0]]:.10g}{where}")
-                x = np.log(x)
-            values[t.name] = x
+            if t.name not in values:
+                parts = [factor(f) for f in t.factors]
+                values[t.name] = parts[0] if len(parts) == 1 else parts[0] * parts[1]
     eqs = [(d.name, [r.name for r in regs]) for d, regs in terms]
-    return SystemData(table=table, equations=eqs, values=values)
+    key_cells: dict[str, list] = {}
+    for k in keys:
+        c = _resolve(k, names, lookup)
+        cells = (frame[c].astype(object).where(frame[c].notna(), None).tolist() if rows is None
+                 else [r[header.index(c)] for r in rows[1:]])
+        key_cells[k] = [cells[i] for i in kept.tolist()]
+    return SystemData(table=table, equations=eqs, values=values, keys=key_cells)

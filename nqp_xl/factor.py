@@ -31,6 +31,8 @@ from scipy.special import chdtrc
 from . import options
 from .cache import cached
 from .errors import NQPError
+from .excel_answer import Cells, cells, indicator_rows
+from .labels import text, texts
 from .ranks import rank_desc
 from .rotation import kaiser_varimax, positive_signs, varimax_criterion
 from .table import Table, check_table
@@ -153,7 +155,43 @@ def composite_weights(rotated: Any) -> np.ndarray:
     return w / w.sum()
 
 
+def sorted_by_size(loadings: Any) -> np.ndarray:
+    """The row order of a loading matrix "sorted by size" (SPSS and PSPP FACTOR /FORMAT=SORT).
+
+    SPSS's rule (Command Syntax Reference, FACTOR FORMAT=SORT): variables in descending order
+    of their factor-1 |loading| until one loads more on a later factor; the remaining ones in
+    descending order of their factor-2 |loading| until one loads more on a factor after 2; and
+    so on, the last factor taking all that remain.  So a variable usually sits under the factor
+    of its largest |loading|, but one that loads weakly everywhere (e.g. |a| = 0.31 on F1,
+    0.03 on F2) comes after the stronger variables of F2, as SPSS and PSPP print it.  Ties in
+    |loading| keep input order.  Checked against PSPP 1.6.2 (tests/oracles/factor_pspp_sort.py).
+    """
+    a = np.abs(np.asarray(loadings, dtype=float))
+    if a.ndim != 2 or a.shape[0] == 0:
+        return np.arange(a.shape[0] if a.ndim else 0)
+    home = a.argmax(axis=1)  # the first factor of the largest |loading|
+    left = np.arange(a.shape[0])
+    order: list[int] = []
+    for c in range(a.shape[1]):
+        ranked = left[np.argsort(-a[left, c], kind="stable")]
+        later = np.flatnonzero(home[ranked] > c)
+        stop = int(later[0]) if later.size else ranked.size
+        order += ranked[:stop].tolist()
+        left = np.sort(ranked[stop:])
+        if not left.size:
+            break
+    return np.asarray(order + left.tolist(), dtype=np.intp)
+
+
 # ----------------------------------------------------------------------------- the result
+
+FACTOR_VIEWS = ("kmo", "msa", "bartlett", "variance", "loadings", "component", "scorecoef", "factors", "score",
+                "communalities")
+VARIANCE_HEADER = (
+    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
+    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
+    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -301,6 +339,37 @@ class FactorResult:
         rpct = self.rotated_ss / p * 100.0
         out[:k, 7], out[:k, 8], out[:k, 9] = self.rotated_ss, rpct, np.cumsum(rpct)
         return out
+
+    # -- tables
+    def to_rows(self, lang: str | None = None, view: str = "loadings") -> Any:
+        """One of the SPSS tables as worksheet rows (``view`` in :data:`FACTOR_VIEWS`):
+        per-indicator tables have an Indicator column and a header row when the input had
+        one; "factors" and "score" are aligned with the input; "kmo" is one number."""
+        if view == "kmo":
+            return self.kmo
+        if view == "bartlett":
+            return [texts(("Chi-square", "df", "Sig."), lang), list(self.bartlett)]
+        if view == "variance":
+            if np.isinf(self.variance_table).any():
+                raise FloatingPointError("a result is not a finite number")
+            shown = np.asarray(self.variance_table, dtype=float).astype(object)
+            shown[np.isnan(self.variance_table)] = None  # blank past the kept factors
+            return Cells([texts(VARIANCE_HEADER, lang), *shown.tolist()])
+        if view == "factors":
+            block = np.column_stack([self.scores, self.composite, self.rank])
+            return cells(self.table, block, [*self.factor_names, *texts(("F", "Rank"), lang)])
+        if view == "score":
+            return cells(self.table, self.composite[:, None], [text("F", lang)])
+        if view == "msa":
+            block, header = self.msa[:, None], texts(("MSA",), lang)
+        elif view == "communalities":
+            block, header = np.column_stack([np.ones(self.p), self.communalities]), texts(("Initial", "Extraction"), lang)
+        else:  # one block per factor, computed only for the view asked for
+            matrix = {"loadings": "rotated_loadings", "component": "loadings", "scorecoef": "score_coefficients"}
+            if view not in matrix:
+                raise ValueError(f"view must be one of {FACTOR_VIEWS}, not {view!r}")
+            block, header = getattr(self, matrix[view]), self.factor_names
+        return indicator_rows(self.table, block, header, lang)
 
     # -- text
     def summary(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .cell_values import EXCEL_ERROR_CODES, is_error_value
 from .errors import NQPError
 
 
@@ -53,6 +54,16 @@ def flatten(value: Any) -> list:
     return flat
 
 
+def option_cell(value: Any, name: str) -> Any:
+    """A scalar option's value (a one-cell range unwrapped); an Excel error there (a COM error
+    code or its text, e.g. from a failed lookup) is refused, naming the option."""
+    value = unwrap(value)
+    if not isinstance(value, bool) and is_error_value(value) and not (isinstance(value, str) and value.startswith("#NQP!")):
+        shown = EXCEL_ERROR_CODES[value] if isinstance(value, int) else value.strip()
+        raise NQPError(f"{name} is the error {shown}; the cell it refers to must hold a value")
+    return value
+
+
 def _number(value: Any, name: str, what: str) -> float | None:
     """A cell's number (``None`` when blank), or an error saying what ``name`` must be."""
     if is_blank(value):
@@ -68,7 +79,7 @@ def _number(value: Any, name: str, what: str) -> float | None:
 def whole_number(value: Any, name: str, low: int | None = None, high: int | None = None,
                  default: int | None = None) -> int | None:
     """An optional whole number within [low, high]."""
-    value = unwrap(value)
+    value = option_cell(value, name)
     x = _number(value, name, "a whole number")
     if x is None:
         return default
@@ -84,7 +95,7 @@ def whole_number(value: Any, name: str, low: int | None = None, high: int | None
 
 def fraction(value: Any, name: str, default: float | None = None, *, open_low: bool = True) -> float | None:
     """An optional fraction in (0, 1]; "85%" and 85 are refused with a hint."""
-    value = unwrap(value)
+    value = option_cell(value, name)
     x = _number(value, name, "a fraction such as 0.85")
     if x is None:
         return default
@@ -97,7 +108,7 @@ def fraction(value: Any, name: str, default: float | None = None, *, open_low: b
 
 def nonnegative(value: Any, name: str, example: str, default: float = 0.0) -> float:
     """An optional number >= 0 (e.g. the entropy ``shift``)."""
-    x = _number(unwrap(value), name, f"a non-negative number such as {example}")
+    x = _number(option_cell(value, name), name, f"a non-negative number such as {example}")
     if x is None:
         return default
     if not math.isfinite(x) or x < 0:
@@ -107,7 +118,7 @@ def nonnegative(value: Any, name: str, example: str, default: float = 0.0) -> fl
 
 def flag(value: Any, name: str, default: bool) -> bool:
     """TRUE/FALSE, 1/0 or "yes"/"no"."""
-    value = unwrap(value)
+    value = option_cell(value, name)
     if is_blank(value):
         return default
     if isinstance(value, bool):
@@ -123,7 +134,7 @@ def flag(value: Any, name: str, default: bool) -> bool:
 
 def choice(value: Any, name: str, allowed: Sequence[str], default: str) -> str:
     """One of a few method names, case-insensitive."""
-    value = unwrap(value)
+    value = option_cell(value, name)
     if is_blank(value):
         return default
     text = str(value).strip().lower()

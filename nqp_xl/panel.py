@@ -26,49 +26,21 @@ from typing import Any
 
 import numpy as np
 
-from .columns import (aligned_keys, one_column_table, is_text_cell, key_of, key_text, label_count, order_keys,
-                      range_rows, take_columns)
+from .columns import (aligned_keys, column_position, one_column_table, is_text_cell, key_cells, key_of, key_text,
+                      label_count, order_keys, plain_cell, range_rows, take_columns)
+from .labels import resolve_lang
 from .errors import NQPError
+from .excel_answer import Cells, cells
+from .labels import text, texts
 from .options import choice, flatten, is_blank, is_empty, one_cell
 from .ranks import rank_desc
-from .table import EXCEL_ERROR_CODES, Table, check_table
+from .table import Table, check_table, is_error_value
 
-__all__ = ["select_rows", "PIVOT_STATS", "STAT_NAMES", "pivot", "Pivot", "rank_within", "Ranked", "levels",
-           "subindices", "Subindices"]
+__all__ = ["select_rows", "PIVOT_STATS", "TEXT_STATS", "STAT_NAMES", "pivot", "Pivot", "rank_within", "Ranked", "levels",
+           "Levels", "subindices", "Subindices"]
 
 
 # ----------------------------------------------------------------------------- select
-
-
-def _column_position(header: list, column: Any, width: int, has_header: bool) -> int:
-    """The 0-based position of ``column`` (a header name, or a 1-based number)."""
-    col = one_cell(column)
-    if is_blank(col):
-        raise NQPError("column is blank; give a header name (e.g. \"year\") or a column number (1, 2, ...)")
-    if isinstance(col, (int, float)) and not isinstance(col, bool):
-        if col != int(col) or not 1 <= col <= width:
-            raise NQPError(f"column {col:g} is not a column of data (1 to {width})")
-        return int(col) - 1
-    name = str(col).strip()
-    if has_header:
-        names = [str(h).strip() if h is not None else "" for h in header]
-        if name in names:
-            return names.index(name)
-        lower = [n.lower() for n in names]
-        if name.lower() in lower:
-            return lower.index(name.lower())
-    if isinstance(key_of(name), float):  # "3" typed as text: the column number
-        return _column_position(header, key_of(name), width, has_header)
-    shown = ", ".join(f'"{h}"' for h in header[:6] if h is not None) if has_header else ""
-    raise NQPError(f'column "{name}" is not a header of data' + (f"; the headers are {shown}" if shown else
-                                                                 " (data has no header row; give a column number)"))
-
-
-def _plain(cell: Any) -> Any:
-    """A cell passed through: Excel error codes become their texts (still read as missing)."""
-    if isinstance(cell, int) and not isinstance(cell, bool) and cell in EXCEL_ERROR_CODES:
-        return EXCEL_ERROR_CODES[cell]
-    return cell
 
 
 def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
@@ -84,7 +56,7 @@ def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
         is_text_cell(v) for v in rows[0])
     head = rows[0] if has_header else []
     body = rows[1:] if has_header else rows
-    j = _column_position(head, column, width, has_header)
+    j = column_position(head, column, width, has_header)
     target = key_of(one_cell(value))
     if target is None:
         chosen = body
@@ -95,53 +67,106 @@ def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
             shown = ", ".join(key_text(k) for k in held[:8]) + (", ..." if len(held) > 8 else "")
             what = f'"{head[j]}"' if has_header else f"column {j + 1}"
             raise NQPError(f"no row of data has {what} = {key_text(target)}; it holds {shown}")
-    out = [list(map(_plain, r)) for r in chosen]
-    return ([list(map(_plain, head))] if has_header else []) + out
+    out = [list(map(plain_cell, r)) for r in chosen]
+    return ([list(map(plain_cell, head))] if has_header else []) + out
 
 
 # ----------------------------------------------------------------------------- pivot
 
-PIVOT_STATS = ("mean", "median", "sum", "count", "min", "max", "sd")
+PIVOT_STATS = ("mean", "median", "sum", "count", "min", "max", "sd", "list")
+TEXT_STATS = ("count", "list")  # the stats that take text values too
 STAT_NAMES = {"mean": "Mean", "median": "Median", "sum": "Sum", "count": "Count", "min": "Min",
-               "max": "Max", "sd": "Std. Dev."}
+               "max": "Max", "sd": "Std. Dev.", "list": "List"}
 
 
-def _stat(values: np.ndarray, how: str) -> float | None:
-    n = values.shape[0]
+def _stat(values: list, how: str, sep: str) -> Any:
+    n = len(values)
     if how == "count":
         return float(n)
+    if how == "list":
+        return sep.join(key_text(v) if isinstance(v, float) else str(v) for v in values) if n else None
     if n == 0 or (how == "sd" and n < 2):
         return None
+    x = np.asarray(values, dtype=float)
     return float({"mean": np.mean, "median": np.median, "sum": np.sum, "min": np.min,
-                  "max": np.max}[how](values)) if how != "sd" else float(np.std(values, ddof=1))
+                  "max": np.max}[how](x)) if how != "sd" else float(np.std(x, ddof=1))
 
 
 @dataclass(frozen=True)
 class Pivot:
-    """A cross table: ``row_keys`` × ``column_keys`` (None without columns), cells None when empty."""
+    """A cross table: ``row_keys`` × ``column_keys`` (None without columns), cells None when
+    empty; ``value_header`` the values' header cell (None without one)."""
 
     stat: str
     row_header: str | None
     row_keys: list
     column_keys: list | None
     cells: list[list]
+    value_header: str | None = None
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header row (the rows header, then each column key, or the stat's name), then one
+        row per row key; a blank where no value falls."""
+        heads = self.column_keys if self.column_keys is not None else [text(STAT_NAMES[self.stat], lang)]
+        return [[self.row_header or "", *heads]] + [[k, *row] for k, row in zip(self.row_keys, self.cells)]
 
 
-def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean") -> Pivot:
-    """``stat`` of ``values`` by the keys of ``rows`` (and ``columns``); blank values skipped.
+def _headed(cells: list) -> bool:
+    """A column whose first cell is text and whose later cells hold a number and no text."""
+    rest = [c for c in cells[1:] if not is_blank(c)]
+    return (is_text_cell(cells[0]) and any(isinstance(key_of(c), float) and not isinstance(c, str) for c in rest)
+            and not any(is_text_cell(c) for c in rest))
 
-    stat: mean, median, sum, count, min, max or sd (n − 1).  Keys: numbers ascending, texts in
-    order of first appearance.  A row whose key is blank drops out.
-    """
-    how = choice(stat, "stat", PIVOT_STATS, "mean")
+
+def _text_inputs(values: Any, rows: Any, columns: Any) -> tuple[list, list, list | None, Any, Any]:
+    """Values that may be text, with their row (and column) keys: one cell per row of each.
+    The first row is a header when one of the columns is headed (text above numbers)."""
+    vals = key_cells(values, "values")
+    rk = key_cells(rows, "rows")
+    ck = None if is_empty(columns) else key_cells(columns, "columns")
+    for what, other in (("rows", rk), ("columns", ck)):
+        if other is not None and len(other) != len(vals):
+            raise NQPError(f"{what} has {len(other)} cells but values has {len(vals)} rows; "
+                           "select two ranges of the same height, side by side")
+    head = len(vals) > 1 and any(_headed(c) for c in (vals, rk, ck) if c is not None)
+    start = 1 if head else 0
+    cells = [None if is_blank(v) or is_error_value(v) else (v.strip() if isinstance(v, str) else key_of(v))
+             for v in vals[start:]]
+    rhead = key_text(key_of(rk[0])) if head and key_of(rk[0]) is not None else None
+    vhead = key_text(key_of(vals[0])) if head and key_of(vals[0]) is not None else None
+    return cells, [key_of(c) for c in rk[start:]], None if ck is None else [key_of(c) for c in ck[start:]], rhead, vhead
+
+
+def _number_inputs(values: Any, rows: Any, columns: Any) -> tuple[list, list, list | None, Any, Any]:
+    """A column of numbers (check_table's header rule) and its aligned keys."""
     t = one_column_table(values, None, None, "select the one column to summarise")
     rkeys, rhead = aligned_keys(rows, t, "rows")
-    ckeys = None
-    if not is_empty(columns):
-        ckeys, _ = aligned_keys(columns, t, "columns")
+    ckeys = aligned_keys(columns, t, "columns")[0] if not is_empty(columns) else None
     y = np.full(t.n_rows, np.nan)
     y[t.keep] = t.values[:, 0]
-    use = [i for i in range(t.n_rows) if rkeys[i] is not None and (ckeys is None or ckeys[i] is not None)]
+    cells = [None if math.isnan(v) else v for v in y.tolist()]
+    return cells, rkeys, ckeys, rhead, t.names[0] if t.has_header else None
+
+
+def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean", *, lang: Any = None) -> Pivot:
+    """``stat`` of ``values`` by the keys of ``rows`` (and ``columns``); blank values skipped.
+
+    stat: mean, median, sum, count, min, max, sd (n − 1), or list: the values joined by ", "
+    (``lang`` "zh": "、") in order of appearance.  count and list take text values too: a
+    column holding text has a header row when one of values, rows, columns has text above
+    numbers (e.g. cluster numbers as keys).  Keys: numbers ascending, texts in order of first
+    appearance.  A row whose key is blank drops out.
+    """
+    how = choice(stat, "stat", PIVOT_STATS, "mean")
+    sep = "、" if resolve_lang(lang) == "zh" else ", "
+    try:
+        cells, rkeys, ckeys, rhead, vhead = _number_inputs(values, rows, columns)
+    except NQPError:
+        if how not in TEXT_STATS:
+            raise
+        cells, rkeys, ckeys, rhead, vhead = _text_inputs(values, rows, columns)
+    n = len(cells)
+    use = [i for i in range(n) if rkeys[i] is not None and (ckeys is None or ckeys[i] is not None)]
     r_order = order_keys([rkeys[i] for i in use])
     if not r_order:
         raise NQPError("rows holds no key beside a value; select the column of keys (e.g. the years)")
@@ -149,14 +174,15 @@ def pivot(values: Any, rows: Any, columns: Any = None, stat: Any = "mean") -> Pi
     r_pos = {k: a for a, k in enumerate(r_order)}
     c_pos = {k: b for b, k in enumerate(c_order)} if c_order is not None else None
     width = len(c_order) if c_order is not None else 1
-    bins: list[list[list[float]]] = [[[] for _ in range(width)] for _ in r_order]
+    bins: list[list[list]] = [[[] for _ in range(width)] for _ in r_order]
     for i in use:
-        if math.isnan(y[i]):
+        if cells[i] is None:
             continue
         b = c_pos[ckeys[i]] if c_pos is not None else 0
-        bins[r_pos[rkeys[i]]][b].append(y[i])
-    cells = [[_stat(np.asarray(c, dtype=float), how) for c in row] for row in bins]
-    return Pivot(stat=how, row_header=rhead, row_keys=r_order, column_keys=c_order, cells=cells)
+        bins[r_pos[rkeys[i]]][b].append(cells[i])
+    table = [[_stat(c, how, sep) for c in row] for row in bins]
+    return Pivot(stat=how, row_header=rhead, row_keys=r_order, column_keys=c_order, cells=table,
+                 value_header=vhead)
 
 
 # ----------------------------------------------------------------------------- ranks
@@ -169,6 +195,13 @@ class Ranked:
     table: Table
     rank: np.ndarray
     change: list | None
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Rank (and Change) beside the values, aligned with the input."""
+        if self.change is None:
+            return cells(self.table, self.rank[:, None], [text("Rank", lang)])
+        rows = [[float(r), c] for r, c in zip(self.rank.tolist(), self.change)]
+        return Cells(self.table.aligned(rows, texts(("Rank", "Change"), lang)))
 
 
 def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
@@ -227,7 +260,21 @@ def rank_within(values: Any, by: Any = None, ids: Any = None) -> Ranked:
 # ----------------------------------------------------------------------------- levels
 
 
-def levels(values: Any) -> tuple[Table, np.ndarray]:
+@dataclass(frozen=True)
+class Levels:
+    """The coupling-coordination Level (1–10) of each complete row's D."""
+
+    table: Table
+    level: np.ndarray
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Level and Grade beside the values, aligned with the input."""
+        from .coupling import grade
+
+        return cells(self.table, self.level[:, None], texts(("Level", "Grade"), lang), [grade(self.level, lang)])
+
+
+def levels(values: Any) -> Levels:
     """The coupling-coordination Level (1–10) of D values in [0, 1], as NQP_COUPLING classes them."""
     from .coupling import level
 
@@ -237,7 +284,7 @@ def levels(values: Any) -> tuple[Table, np.ndarray]:
     if bad.size:
         i = int(np.flatnonzero(t.keep)[bad[0]])
         raise NQPError(f"{t.who(i)} has D = {d[bad[0]]:.10g}; coupling coordination degrees lie in [0, 1]")
-    return t, level(np.clip(d, 0.0, 1.0))
+    return Levels(t, level(np.clip(d, 0.0, 1.0)))
 
 
 # ----------------------------------------------------------------------------- subsystem indices
@@ -255,6 +302,10 @@ class Subindices:
     @property
     def index(self) -> np.ndarray:
         return np.column_stack([r.index for r in self.results])
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """One index per subsystem beside the table, aligned with the input (subsystem names as header)."""
+        return cells(self.table, self.index, list(self.names))
 
 
 def _per_column(arg: Any, n_cols: int, positions: list[int], what: str, n_ind: int, n_sub: int) -> list | None:
@@ -287,7 +338,7 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     from .composite import WEIGHT_METHODS, composite_index, minmax_subsets
 
     frame = hasattr(data, "iloc") and hasattr(data, "columns")  # a DataFrame: rows only if needed
-    plain = type(data) is list and bool(data) and type(data[0]) is list  # a range as xlwings hands it
+    plain = type(data) in (list, tuple) and bool(data) and type(data[0]) in (list, tuple)  # a range (COM: tuples)
     rows = None if frame or plain else range_rows(data)
     width = data.shape[1] if frame else len(data[0]) if plain else len(rows[0])
     names_row = flatten(subsystems)

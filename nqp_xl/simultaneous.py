@@ -73,6 +73,7 @@ import numpy as np
 
 from .cache import cached
 from .errors import NQPError
+from .labels import text, texts
 from .equations import CONS, SystemData, parse_system, system_data
 from .options import choice
 
@@ -213,6 +214,16 @@ class SystemFit:
             out.append([eq.dependent, "N", float(self.n), None, None, None])
             out.append([eq.dependent, "R-squared", float(self.rsquared[i]), None, None, None])
         return out
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """NQP_3SLS's answer: a header row (z and P>|z|, or t and P>|t| for ols/2sls), then :meth:`rows`
+        with the N and R-squared labels in ``lang``."""
+        stat = "t" if self.small else "z"
+        rows = self.rows()
+        for r in rows:
+            if r[3] is None:  # the N and R-squared rows carry no standard error
+                r[1] = text(r[1], lang)
+        return [texts(("Equation", "Variable", "Coef.", "Std. Err.", stat, f"P>|{stat}|"), lang)] + rows
 
 
 def _least_squares(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -33,8 +33,10 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from .dynamics import MIN_REGIONS, KeyedValues, groups_of, key_text, keyed_values, require_ids
+from .dynamics import MIN_REGIONS, KeyedValues, groups_of, groups_with_gaps, key_text, keyed_values, require_ids
 from .errors import NQPError
+from .excel_answer import blank_nan
+from .labels import text, texts
 from .options import choice, whole_number
 from .provinces import region_key
 from .table import cell_name, is_error_value
@@ -251,6 +253,12 @@ class MoranResult:
     assumption: str
     by_header: str = ""
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header By (or the by column's header), I, E[I], Var[I], z, P; one row per group."""
+        header = [self.by_header or text("By", lang), *texts(("I", "E[I]", "Var[I]", "z", "P"), lang)]
+        block = np.column_stack([self.I, self.expected, self.variance, self.z, self.p]).tolist()
+        return [header] + [[g, *row] for g, row in zip(self.groups, block)]
+
 
 def moran_statistics(y: np.ndarray, W: sparse.csr_matrix, randomisation: bool) -> tuple[float, float, float]:
     """Moran's I, E[I] and Var[I] as spdep ``moran.test`` for values y on weights W."""
@@ -290,13 +298,15 @@ def moran(values: Any, ids: Any, weights: Any, by: Any = None, assumption: Any =
         raise NQPError("Moran's I needs values; no row has both a value and a region")
     pos = match_regions(kv.keys["ids"], w)
     if by is not None:
-        groups, codes = groups_of(kv.keys["by"])
+        groups, codes = groups_with_gaps(kv, "by")
     else:
         groups, codes = [None], np.zeros(kv.y.size, dtype=np.intp)
-    out = np.empty((len(groups), 5))
-    counts = np.empty(len(groups), dtype=np.intp)
+    out = np.full((len(groups), 5), np.nan)  # a by value without any value: a blank row (a gap)
+    counts = np.zeros(len(groups), dtype=np.intp)
     for g, key in enumerate(groups):
         rows = np.flatnonzero(codes == g)
+        if rows.size == 0 and by is not None:
+            continue
         where = f" in {key_text(key)}" if key is not None else ""
         if rows.size < MIN_REGIONS + 1:
             raise NQPError(f"Moran's I needs at least {MIN_REGIONS + 1} regions with a value{where}; "
@@ -338,6 +348,11 @@ class LocalMoran:
 
     def quadrant_names(self) -> list[str]:
         return [QUADRANTS[q] for q in self.quadrant]
+
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Ii, z (blank where Var_i = 0), Pseudo P and Quadrant beside the values, aligned with the input."""
+        rows = [list(r) for r in zip(self.Ii.tolist(), blank_nan(self.z), self.p.tolist(), self.quadrant_names())]
+        return self.keyed.aligned(rows, texts(("Ii", "z", "Pseudo P", "Quadrant"), lang))
 
 
 def local_moran(values: Any, ids: Any, weights: Any, permutations: Any = 999, seed: Any = 1,

@@ -32,9 +32,11 @@ from .cell_values import (EXCEL_ERROR_CODES, EXCEL_ERROR_TEXTS, cell_name, colum
                           label_text, raise_cell)
 from .collector import gc_paused
 from .errors import NQPError
+from .options import unwrap
 from .table_type import Table  # re-exported: every module takes Table from here
 
 MISSING_POLICIES = ("listwise", "error")
+_ROWS = (list, tuple)
 
 
 def _range_rows(data: Any) -> list[list]:
@@ -88,6 +90,7 @@ def _detect_labels(rows: list[list], start: int, id_cols: int | None) -> int:
 
 
 def _parse_id_cols(id_cols: Any) -> int | None:
+    id_cols = unwrap(id_cols)  # a cell reference arrives as its value, or as [[v]]
     if id_cols is None or (isinstance(id_cols, str) and not id_cols.strip()):
         return None
     try:
@@ -100,6 +103,7 @@ def _parse_id_cols(id_cols: Any) -> int | None:
 
 
 def _parse_missing(missing: Any) -> str:
+    missing = unwrap(missing)
     policy = "listwise" if missing in (None, "") else str(missing).strip().lower()
     if policy not in MISSING_POLICIES:
         raise NQPError(f'missing="{missing}" is not known; use "listwise" (default) or "error"')
@@ -121,7 +125,7 @@ def check_table(
         return data
     n_id = _parse_id_cols(id_cols)
     policy = _parse_missing(missing)
-    if type(data) is list and data and type(data[0]) is list:  # a range, as xlwings hands it over
+    if type(data) in _ROWS and data and type(data[0]) in _ROWS:  # a range: list rows (xlwings), tuple rows (COM)
         # a range seen before is recognised before anything else is done with it: equal to a
         # remembered (rectangular) copy means rectangular and equal cell for cell
         known = _recent_table(data, (len(data), len(data[0]), n_id, policy, header))
@@ -221,8 +225,11 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
     if known is not None:
         return known
     table = _from_rows(rows, key[2], key[3], key[4])
-    with gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
-        copy = list(map(list, rows))
+    if type(rows) is tuple and set(map(type, rows)) == {tuple}:
+        copy = rows  # COM's tuples of cells cannot change: kept as they are
+    else:
+        with gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
+            copy = list(map(list, rows))
     count = key[0] * key[1]
     _remember(key, copy, _logical_places(copy) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
     return table

@@ -85,7 +85,9 @@ def test_province_matches_r(model, fixture, cols, weights):
     res = coupling(rows, weights, model)
     check_against(res, r, model)
     if len(cols) == 2:
-        assert res.relative_type() == r["type"].tolist()
+        assert res.relative_type() == r["type_ratio"].tolist()  # the default rule
+        diff = coupling(rows, weights, model, rule="difference")
+        assert diff.relative_type() == r["type"].tolist()
     # through the UDF, as Excel calls it
     out = udf.NQP_COUPLING(rows, None if weights is None else [weights], model)
     header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if len(cols) == 2 else [])
@@ -93,6 +95,8 @@ def test_province_matches_r(model, fixture, cols, weights):
     close([o[:4] for o in out[1:]], np.column_stack([r[f"{model}_C"], r["T"], r[f"{model}_D"], r[f"{model}_level"]]))
     assert [o[4] for o in out[1:]] == [GRADES[int(v) - 1] for v in r[f"{model}_level"]]
     if len(cols) == 2:
+        assert [o[5] for o in out[1:]] == r["type_ratio"].tolist()
+        out = udf.NQP_COUPLING(rows, None if weights is None else [weights], model, None, None, None, "difference")
         assert [o[5] for o in out[1:]] == r["type"].tolist()
 
 
@@ -105,6 +109,9 @@ def test_panel_matches_r(model):
     check_against(res, r, model)
     out = udf.NQP_COUPLING(rows, None, model, None, 2)
     close([o[2] for o in out[1:]], r[f"{model}_D"])
+    assert [o[5] for o in out[1:]] == r["type_ratio"].tolist()
+    assert res.relative_type() == r["type_ratio"].tolist()
+    assert coupling(rows, None, model, id_cols=2, rule="difference").relative_type() == r["type"].tolist()
 
 
 @pytest.mark.parametrize("model", ["standard", "wang"])
@@ -189,13 +196,50 @@ def test_two_system_forms():
 
 def test_relative_type_rule_and_names():
     rows = [["Region", "NQP", "MFG"], ["a", 0.5, 0.4], ["b", 0.5, 0.39], ["c", 0.3, 0.45], ["d", 0.2, 0.3]]
-    res = coupling(rows)
+    res = coupling(rows, rule="difference")
     assert res.relative_type("en") == ["Synchronous", "MFG lagging", "NQP lagging", "Synchronous"]
     assert res.relative_type("zh") == ["同步型", "MFG滞后型", "NQP滞后型", "同步型"]
-    out = udf.NQP_COUPLING(rows, None, None, "zh")
+    # ratio (default): 0.5/0.4 = 1.25 synchronous, 0.5/0.39 > 1.25, 0.3/0.45 and 0.2/0.3 < 0.8
+    assert coupling(rows).relative_type("en") == ["Synchronous", "MFG lagging", "NQP lagging", "NQP lagging"]
+    out = udf.NQP_COUPLING(rows, None, None, "zh", None, None, "difference")
     assert out[0] == ["C", "T", "D", "等级序号", "等级", "类型"]
+    assert [o[5] for o in out[1:]] == ["同步型", "MFG滞后型", "NQP滞后型", "同步型"]
     bare = coupling([[0.9, 0.2], [0.2, 0.9]])
     assert bare.relative_type() == ["U2 lagging", "U1 lagging"]
+
+
+@pytest.mark.parametrize("u1,u2,expected", [
+    (0.08, 0.1, "Synchronous"),      # ratio 0.8 exactly: inside the band
+    (0.1, 0.08, "Synchronous"),      # 1.25 exactly
+    (0.4, 0.5, "Synchronous"),       # 0.8 with floating-point noise
+    (0.5, 0.4, "Synchronous"),       # 1.25
+    (0.0799999, 0.1, "U1 lagging"),  # just below 0.8
+    (0.1000001, 0.08, "U2 lagging"),  # just above 1.25
+    (0.09, 0.03, "U2 lagging"),      # three times the other, gap 0.06 < 0.1
+    (0.0, 0.0, "Synchronous"),       # both zero
+    (0.0, 0.2, "U1 lagging"),
+    (0.2, 0.0, "U2 lagging"),
+])
+def test_ratio_rule_boundaries(u1, u2, expected):
+    assert coupling([[u1, u2]]).relative_type("en") == [expected]
+    assert coupling([[u1, u2]], rule="RATIO").relative_type("en") == [expected]
+
+
+@pytest.mark.parametrize("u1,u2,expected", [
+    (0.5, 0.4, "Synchronous"),       # gap 0.1 exactly (0.09999999999999998 in floating point)
+    (0.4, 0.5, "Synchronous"),
+    (0.7, 0.6, "Synchronous"),       # 0.09999999999999998 or 0.1000000000000001: rounded to 0.1
+    (0.5000001, 0.4, "U2 lagging"),
+    (0.4, 0.5000001, "U1 lagging"),
+    (0.09, 0.03, "Synchronous"),     # the misleading case the ratio rule fixes
+])
+def test_difference_rule_boundaries(u1, u2, expected):
+    assert coupling([[u1, u2]], rule="difference").relative_type("en") == [expected]
+
+
+def test_rule_is_checked():
+    good = [["Region", "NQP", "MFG"], ["Beijing", 0.5, 0.4], ["Hebei", 0.3, 0.2]]
+    nqp_error(udf.NQP_COUPLING(good, None, None, None, None, None, "gap"), 'rule="gap"', '"ratio"', '"difference"')
 
 
 def test_weights_shape_t_and_are_normalised():
@@ -254,7 +298,7 @@ def test_rounding_noise_above_one_is_accepted():
 def test_relative_type_falls_back_to_u1_u2_when_headers_repeat():
     import nqp_udfs
 
-    out = nqp_udfs.NQP_COUPLING([["Index", "Index"], [0.8, 0.2], [0.5, 0.5]])
+    out = nqp_udfs.NQP_COUPLING([["Index", "Index"], [0.8, 0.2], [0.5, 0.5]])  # ratio rule
     assert out[1][-1] == "U2 lagging" and out[2][-1] == "Synchronous"
 
 

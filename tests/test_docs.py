@@ -61,7 +61,7 @@ def test_guides_name_no_function_that_does_not_exist(guide):
     assert not unknown, f"docs/{guide} names functions that do not exist: {', '.join(unknown)}"
 
 
-@pytest.mark.parametrize("script", ["factor_2022.py", "coupling_panel.py", "seed003_tables.py"])
+@pytest.mark.parametrize("script", ["factor_2022.py", "coupling_panel.py", "seed003_tables.py", "panel_table8.py"])
 def test_worked_examples_are_up_to_date(script):
     """The example pages hold numbers computed by the library: regenerating them changes nothing."""
     proc = subprocess.run([sys.executable, str(DOCS / "examples" / script), "--check"],

@@ -51,3 +51,16 @@ def test_system_data_converts_only_the_used_columns_and_forms_logs():
         system_data([r[:3] for r in rows[:3]] + [["c", 3.0, -4.0]], "y ~ ln(x)")
     with pytest.raises(NQPError, match='"z" is not a column'):
         system_data(rows, "y ~ z")
+
+
+def test_products_of_two_factors():
+    assert names("y ~ treat*post + ln(x)*z") == [("y", ["treat*post", "ln(x)*z"])]
+    rows = [["region", "y", "treat", "post", "x"], ["a", 1.0, 1.0, 0.0, 2.0], ["b", 2.0, 1.0, 1.0, 3.0],
+            ["c", 3.0, 0.0, 1.0, None]]
+    sd = system_data(rows, "y ~ treat*post + ln(x)*Treat")
+    np.testing.assert_allclose(sd.values["treat*post"], [0.0, 1.0])
+    np.testing.assert_allclose(sd.values["ln(x)*treat"], np.log([2.0, 3.0]))
+    assert sd.table.keep.tolist() == [True, True, False]
+    for bad, word in [("y ~ a*b*c", "two"), ("y ~ a*a", "itself"), ("y ~ a* + b", "empty factor")]:
+        with pytest.raises(NQPError, match=word):
+            parse_system(bad)

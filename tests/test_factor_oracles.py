@@ -387,3 +387,40 @@ def test_missing_dataset_has_gaps():
     rows = data_rows("province_2022_missing")[1:]
     for i in np.flatnonzero(~keep):
         assert any(c is None for c in rows[i][1:])
+
+
+# ----------------------------------------------------------------------------- sorted by size
+
+
+@pytest.mark.parametrize("case", ["province_2022__k2", "province_2022__k3", "province_2022_missing__k2"])
+@pytest.mark.parametrize("rotated", [True, False])
+def test_loadings_sorted_by_size_match_pspp_format_sort(case, rotated):
+    """NQP_LOADINGS(..., sort=TRUE) prints the indicators in PSPP's FACTOR /FORMAT=SORT order
+    (tests/oracles/factor_pspp_sort.py), with the loadings of those rows."""
+    dataset, k = case.split("__k")
+    pspp = ref(f"pspp_sort/{case}/{'rotated_loadings' if rotated else 'loadings'}.csv")
+    out = udf.NQP_LOADINGS(excel_rows(DATA / f"{dataset}.csv"), float(k), None, rotated, None, None, None, True)
+    assert out[0] == ["Indicator"] + [f"F{j + 1}" for j in range(int(k))]
+    assert [r[0] for r in out[1:]] == list(pspp.indicator)  # the order, pinned by PSPP
+    got = np.array([r[1:] for r in out[1:]], dtype=float)
+    want = pspp.iloc[:, 1:].to_numpy(float)
+    if rotated:  # PSPP does not sort rotated columns by sum of squares: sort them as ours are
+        want = sort_rotated(want)
+    close(np.abs(got), np.abs(want), what="PSPP sorted loadings")  # unrotated: eigen-solver signs
+    unsorted = udf.NQP_LOADINGS(excel_rows(DATA / f"{dataset}.csv"), float(k), None, rotated)
+    assert sorted(map(tuple, unsorted[1:])) == sorted(map(tuple, out[1:]))  # the same rows, reordered
+    if case == "province_2022_missing__k2":
+        # loads most on F1 (|0.31|) but weakly everywhere: SPSS's rule prints it after F2's block
+        assert out[-1][0] == "hitech_profit_margin" and abs(out[-1][1]) > abs(out[-1][2])
+
+
+def test_sorted_by_size_rule_on_a_small_matrix():
+    a = np.array([[0.2, 0.9], [0.8, 0.1], [-0.95, 0.3], [0.3, 0.1], [0.1, -0.7], [0.5, 0.5]])
+    # descending |F1|: rows 2 (.95), 1 (.8), 5 (.5, a tie: F1 is its first largest), 3 (.3), then
+    # row 0 (.2) loads more on F2: stop; the rest by descending |F2|: rows 0 (.9), 4 (.7)
+    assert fa.sorted_by_size(a).tolist() == [2, 1, 5, 3, 0, 4]
+    # row 2 loads most on F1, but less on F1 than row 1 (an F2 indicator): it follows F2's block
+    b = np.array([[0.9, 0.1], [0.2, 0.8], [0.15, 0.1]])
+    assert fa.sorted_by_size(b).tolist() == [0, 1, 2]
+    out = udf.NQP_LOADINGS(excel_rows(DATA / "province_2022.csv"), 2.0, None, True, None, None, None, "maybe")
+    assert out.startswith("#NQP! ") and "sort" in out

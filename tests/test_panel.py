@@ -265,3 +265,28 @@ def test_corr_bad_input_and_a_singular_matrix():
     assert_allclose(wide[3][1], np.corrcoef([r[4] for r in few[1:]], [r[6] for r in few[1:]])[0, 1], atol=1e-15)
     fa = nqp_udfs._fa(year, id_cols=4).correlation
     assert_allclose(np.array([r[1:] for r in nqp_udfs.NQP_CORR(year, None, 4)[1:]]), fa, atol=1e-15)
+
+
+def test_pivot_list_regions_of_each_grade_by_cluster_number():
+    regions = [["Region"], ["Beijing"], ["Hebei"], ["Shanghai"], ["Tibet"], ["Anhui"], [None]]
+    clusters = [["Cluster"], [1.0], [3.0], [1.0], [None], [2.0], [3.0]]
+    out = nqp_udfs.NQP_PIVOT(regions, clusters, None, "list")
+    assert out == [["Cluster", "Region"], [1.0, "Beijing, Shanghai"], [2.0, "Anhui"], [3.0, "Hebei"]]
+    zh = nqp_udfs.NQP_PIVOT(regions, clusters, None, "list", "zh")
+    assert zh[1] == [1.0, "Beijing、Shanghai"]
+    assert nqp_udfs.NQP_PIVOT(regions, clusters, None, "count") == [
+        ["Cluster", "Count"], [1.0, 2.0], [2.0, 1.0], [3.0, 1.0]]  # the blank region is not counted
+
+
+def test_pivot_list_text_keys_without_header_and_numbers():
+    # all text, no number anywhere: no header row (as Excel GROUPBY's automatic field headers)
+    out = nqp_udfs.NQP_PIVOT([["A"], ["B"], ["C"]], [["Good"], ["Excellent"], ["Good"]], None, "list")
+    assert out == [["", "List"], ["Good", "A, C"], ["Excellent", "B"]]
+    assert nqp_udfs.NQP_PIVOT([["A"], ["B"], ["C"]], [["Good"], ["Excellent"], ["Good"]], None, "list", "zh")[0] == [
+        "", "列表"]
+    # numbers are listed as Excel shows them, in order of appearance; a key with only blanks: blank
+    out = nqp_udfs.NQP_PIVOT([["v"], [2022.0], [0.5], [None], [3.0]], [["k"], ["a"], ["a"], ["b"], ["a"]], None, "list")
+    assert out == [["k", "v"], ["a", "2022, 0.5, 3"], ["b", None]]
+    # text values with another stat are still refused, naming the cell
+    bad = nqp_udfs.NQP_PIVOT([["v"], ["x"], [1.0]], [["k"], ["a"], ["a"]], None, "mean")
+    assert bad.startswith("#NQP! ") and '"x"' in bad

@@ -133,3 +133,109 @@ def test_groups_bad_input():
                    'only one group ("East")')
     tiny = [["g"]] + [["East"]] * 240 + [["Tiny"]] * 8
     one_line_error(nqp_udfs.NQP_REGTABLE(RANGE, EQS, "3sls", tiny), 'group "Tiny"', "complete rows")
+
+
+# ----------------------------------------------------------------------------- panel columns (issue 18)
+PANEL_FIX = Path(__file__).resolve().parent / "fixtures" / "panelreg"
+PCOEF = pd.read_csv(PANEL_FIX / "coefficients.csv")
+PSTATS = pd.read_csv(PANEL_FIX / "statistics.csv")
+PEQ = "ln(ind_new_product_dev_spending) ~ ln(rd_expenditure) + rd_intensity + ln(gov_sci_tech_spending)"
+
+
+def test_panel_columns_print_plm_figures():
+    """fe, twfe, re, pooled beside OLS on the bundled panel: every printed cell is plm's number
+    (cluster SE, its P for the stars) rounded to 3 decimals (tests/oracles/panelreg_plm.R)."""
+    from panel_data import RANGE as PANEL
+    from nqp_xl.regtable import fixed3, stars
+
+    out = nqp_udfs.NQP_REGTABLE(PANEL, PEQ, "fe,twfe,re,pooled,ols")
+    assert out[0] == [None, "FE", "TWFE", "RE", "Pooled", "OLS"]
+    assert out[1] == ["ln(ind_new_product_dev_spending)"] + [None] * 5
+    spec = {"fe": ("within", "individual", "R2_within"), "twfe": ("within", "twoways", "R2_within"),
+            "re": ("random", "individual", "R2_overall"), "pooled": ("pooling", "individual", "R2_overall")}
+    terms = ["log(rd_expenditure)", "rd_intensity", "log(gov_sci_tech_spending)", "_cons"]
+    for c, key in enumerate(["fe", "twfe", "re", "pooled"], 1):
+        model, effect, r2 = spec[key]
+        ref = PCOEF[(PCOEF.panel == "province_bal") & (PCOEF.model == model) & (PCOEF.effect == effect)
+                    & (PCOEF.se_kind == "cluster")].set_index("term")
+        for i, term in enumerate(terms):
+            assert out[2 + 2 * i][c] == fixed3(ref.coef[term]) + stars(ref.p[term]), (key, term)
+            assert out[3 + 2 * i][c] == f"({fixed3(ref.se[term])})"
+        st = PSTATS[(PSTATS.panel == "province_bal") & (PSTATS.model == model) & (PSTATS.effect == effect)]
+        st = dict(zip(st.stat, st.value))
+        assert out[10][0] == "N" and out[10][c] == 248.0
+        assert out[11][0] == "R²" and out[11][c] == fixed3(st[r2])
+    assert out[12] == ["Region FE", "Yes", "Yes", "No", "No", "No"]
+    assert out[13] == ["Year FE", "No", "Yes", "No", "No", "No"]
+    zh = nqp_udfs.NQP_REGTABLE(PANEL, PEQ, "twfe", None, "zh")
+    assert zh[0] == [None, "双向固定效应"] and zh[-3] == ["地区固定效应", "是"] and zh[-2] == ["年份固定效应", "是"]
+
+
+def test_several_models_side_by_side_table_8():
+    """Models separated by a line holding only "|": columns (1), (2), ...; each column is the
+    one-model table's column; a regressor a model lacks is blank."""
+    from panel_data import RANGE as PANEL
+
+    full = "y ~ ln(rd_expenditure) + rd_intensity + ln(gov_sci_tech_spending)".replace("y", "ln(ind_new_product_dev_spending)", 1)
+    short = "ln(ind_new_product_dev_spending) ~ ln(rd_expenditure) + ln(gov_sci_tech_spending)"
+    out = nqp_udfs.NQP_REGTABLE(PANEL, full + "\n|\n" + short, "twfe")
+    one = nqp_udfs.NQP_REGTABLE(PANEL, full, "twfe")
+    two = nqp_udfs.NQP_REGTABLE(PANEL, short, "twfe")
+    assert out[0] == [None, "(1)", "(2)"]
+    assert [r[:2] for r in out] == [[None, "(1)"]] + [r[:2] for r in one[1:]]
+    body2 = {r[0]: r[1] for r in two[1:] if r[0] is not None}
+    for r in out[1:-1]:
+        if r[0] == "rd_intensity":
+            assert r[2] is None
+        elif r[0] in body2 and r[0] is not None:
+            assert r[2] == body2[r[0]], r
+    cells = nqp_udfs.NQP_REGTABLE(PANEL, [[full], ["|"], [short]], "twfe")
+    assert cells == out
+    one_line_error(nqp_udfs.NQP_REGTABLE(PANEL, full + "\n|\n" + short, "fe,re"), "one method")
+    one_line_error(nqp_udfs.NQP_REGTABLE(PANEL, full + "\n|\n", "fe"), '"|" with no model')
+    one_line_error(nqp_udfs.NQP_REGTABLE(PANEL, full + "\n|\nln(ind_new_product_dev_spending) ~ rd_intensity + nope",
+                                         "fe"), "model (2)", '"nope" is not a column')
+
+
+def test_system_models_by_3sls_and_panel_bad_input():
+    out = nqp_udfs.NQP_REGTABLE(RANGE, EQS + "\n|\n" + EQS, "3sls")
+    base = nqp_udfs.NQP_REGTABLE(RANGE, EQS, "3sls")
+    assert out[0] == [None, "(1)", "(2)"]
+    assert [r[1] for r in out[1:]] == [r[1] for r in base[1:]] == [r[2] for r in out[1:]][:-1] + [None]
+    one_line_error(nqp_udfs.NQP_REGTABLE(RANGE, EQS, "fe", [["region"]] + [[g] for g in DATA.region]),
+                   "panel method")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_numbers_layout_holds_the_printed_table_as_numbers(lang):
+    """numbers=TRUE: every printed cell is its number under the report's formats (stars from
+    the p-value beside it, parentheses for the standard error), and nothing is text but names."""
+    from nqp_xl.regtable import fixed3, stars
+
+    printed = nqp_udfs.NQP_REGTABLE(RANGE, EQS, "ols,2sls,3sls", None, lang)
+    numbers = nqp_udfs.NQP_REGTABLE(RANGE, EQS, "ols,2sls,3sls", None, lang, None, None, None, None, True)
+    width = len(printed[0]) - 1
+    assert numbers[0][:width + 1] == printed[0]
+    assert numbers[0][width + 1:] == [f"P: {h}" for h in printed[0][1:]]
+    assert len(numbers) == len(printed) and numbers[-1][0] == printed[-1][0]
+    titles = [r[0] for r in numbers if r[0] and r[0].startswith(("Equation", "方程"))]
+    assert titles == (["方程 1：NQP", "方程 2：Manufacturing"] if lang == "zh" else
+                      ["Equation 1: NQP", "Equation 2: Manufacturing"])
+    for text_row, num_row in zip(printed[1:-1], numbers[1:-1]):
+        if num_row[0] in titles:
+            assert num_row[0].endswith(text_row[0])
+            continue
+        assert text_row[0] == num_row[0]
+        cells, ps = num_row[1:width + 1], num_row[width + 1:]
+        for shown, x, p in zip(text_row[1:], cells, ps):
+            if shown is None:
+                assert x is None
+            elif isinstance(shown, float):  # N
+                assert x == shown
+            elif shown.startswith("("):
+                assert shown == f"({fixed3(x)})" and p is None
+            elif num_row[0] and p is not None:
+                assert shown == fixed3(x) + stars(p)
+            else:  # N and R²
+                assert isinstance(x, float) and float(shown) == pytest.approx(x, abs=5e-4)
+        assert not any(isinstance(v, str) for v in cells)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import nqp_udfs as u
+import nqp_udfs
+from nqp_xl import excel_answer as u
 from nqp_xl.table import check_table
 
 ROWS = [["unit", "a", "b"], ["p", 1.0, 2.0], ["q", None, 3.0], ["r", 4.0, 1.0], ["s", 5.0, "#N/A"],
@@ -19,7 +20,7 @@ def test_cells_with_text_columns_and_left_out_rows():
     assert out == [["A", "B", "G", "H"], [1.0, 4.0, "g1", "h1"], [None] * 4, [4.0, 2.0, "g2", "h2"],
                    [None] * 4, [2.0, 5.0, "g3", "h3"]]
     assert all(type(v) is float for r in out[1:] if r[0] is not None for v in r[:2])
-    assert isinstance(u._to_excel(out), list) and type(u._to_excel(out)) is list
+    assert isinstance(u.plain(out), list) and type(u.plain(out)) is list
 
 
 def test_cells_without_a_header_row():
@@ -44,7 +45,7 @@ def test_a_non_finite_result_is_refused_not_shown(bad):
         u.cells(t, block, text_cols=[["x", "y", "z"]])
     with pytest.raises(FloatingPointError):
         u.per_indicator(("a", "b", "c"), block)
-    answer = u._answer(lambda: u.cells(t, block), "NQP_TEST")
+    answer = u.answer(lambda: u.cells(t, block), "NQP_TEST")
     assert answer.startswith("#NQP! NQP_TEST could not compute a finite result")
 
 
@@ -52,12 +53,12 @@ def test_weights_and_variance_layouts_hold_plain_cells():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(60, 5)) + np.arange(5)
     rows = [["unit"] + [f"x{j}" for j in range(5)]] + [[f"u{i}"] + r for i, r in enumerate(x.tolist())]
-    w = u.NQP_WEIGHTS(rows)
+    w = nqp_udfs.NQP_WEIGHTS(rows)
     assert w[0] == ["Indicator", "Weight", "Entropy e", "Redundancy d"]
     assert [r[0] for r in w[1:]] == [f"x{j}" for j in range(5)]
     assert all(type(v) is float for r in w[1:] for v in r[1:])
     assert abs(sum(r[1] for r in w[1:]) - 1) < 1e-12
-    v = u.NQP_VARIANCE(rows, 2)
+    v = nqp_udfs.NQP_VARIANCE(rows, 2)
     assert len(v) == 6 and all(len(r) == 10 for r in v)
     assert v[1][4] is not None and v[3][4] is None and v[3][7] is None  # blank past the kept factors
     assert all(c is None or type(c) is float for r in v[1:] for c in r)

@@ -105,11 +105,16 @@ def test_figures_match_the_functions(panel):
         assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(e, g) if a is not None)
     # the regression table: OLS, 2SLS, 3SLS side by side
     r, c = anchor(src, "Equations", "NQP_REGTABLE(")
-    table = nqp_udfs.NQP_REGTABLE(data, EQS, "ols,2sls,3sls", None, "en", 4)
-    got = _block(wb["Equations"], r, c, len(table), 4)
+    # as numbers (the sheet's formats show the stars), each coefficient's p-value at the right
+    table = nqp_udfs.NQP_REGTABLE(data, EQS, "ols,2sls,3sls", None, "en", 4, None, None, None, True)
+    got = _block(wb["Equations"], r, c, len(table), len(table[0]))
     def shown(rows):  # a text table: blanks (which IF() passes on as 0, shown blank) as ""
         return [[("" if v in (None, 0) else v) for v in row] for row in rows]
 
+    from nqp_xl.workbook.template.indicator_labels import bundled_labels
+
+    labels = {k: v[0] for k, v in bundled_labels("en").items()}  # the table's columns are the bundled panel's
+    table = nqp_udfs.NQP_RELABEL(table, [list(labels)], [list(labels.values())])
     assert shown(got) == shown(table)
 
 
@@ -130,7 +135,11 @@ def test_left_out_regions_are_named(panel):
     src, out, _pub, _proc = panel
     ws = openpyxl.load_workbook(out, data_only=True)["Factor analysis"]
     values = [ws.cell(r, 2).value for r in range(1, 8)]
-    assert 29 in values and "Tibet, Xinjiang" in values
+    assert 29 in values
+    r, c = anchor(src, "Factor analysis", "NQP_GAPS(")  # who was left out, and the blank indicators
+    gaps = [[ws.cell(r + i, c + j).value for j in range(4)] for i in range(4)]
+    assert gaps[0] == ["Left out", "Which", "Blank indicators", "Rows"]
+    assert [g[1] for g in gaps[1:3]] == ["Tibet", "Xinjiang"] and all(g[2] for g in gaps[1:3])
 
 
 def test_published_copy_prints_well(panel):
@@ -176,7 +185,7 @@ def test_chinese_report(tmp_path):
     out = tmp_path / "zh.xlsx"
     nqp("publish", src, "-o", out, "-q")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:3] == ["设置", "输入数据", "因子分析"] and "xlwings.conf" not in wb.sheetnames
+    assert wb.sheetnames[:3] == ["概览", "因子分析", "等级划分"] and "xlwings.conf" not in wb.sheetnames
     ws = wb["耦合协调"]
     heads = [c.value for row in ws.iter_rows(max_row=6) for c in row if isinstance(c.value, str)]
     assert any("耦合协调" in h for h in heads)
@@ -254,7 +263,7 @@ def test_settings_and_subsystem_row_drive_the_sheets(panel, tmp_path):
     row = next(r for r in range(4, 40) if s.cell(r, 4).value == "NQP_YEAR_CHOSEN")
     s.cell(row, 2).value = 2020
     inputs = wb["Inputs"]
-    heads = [inputs.cell(3, c).value for c in range(1, inputs.max_column + 1)]
+    heads = [inputs.cell(5, c).value for c in range(1, inputs.max_column + 1)]  # rows 1-4: direction .. unit
     for name in ("rd_expenditure", "rd_intensity"):  # two NQP indicators join a fourth subsystem
         inputs.cell(2, heads.index(name) + 1).value = "Funding"
     edited = tmp_path / "edited.xlsm"
@@ -313,7 +322,7 @@ def test_long_tables_repeat_their_header_and_inputs_repeat_the_labels(panel):
     their header row on the pages they continue on; Inputs repeats its label columns."""
     src, _out, pub, _proc = panel
     wb = openpyxl.load_workbook(pub)
-    r, _c = anchor(src, "Factor analysis", "NQP_FACTORS(")
+    r, _c = anchor(src, "Factor analysis", "NQP_SORT(")  # the regions sorted by F: the last printed table
     assert wb["Factor analysis"].print_title_rows == f"${r}:${r}"
     r, _c = anchor(src, "Dynamics", "NQP_KDENSITY(")
     assert wb["Dynamics"].print_title_rows == f"${r}:${r}"
@@ -397,9 +406,9 @@ def test_settings_and_inputs_print_whole(panel):
     lines = math.ceil(len(EQS) * 1.1 / 38)
     assert s.row_dimensions[row].height >= 14.25 * lines - 0.01
     ws = wb["Inputs"]
-    assert "B1:D2" in {str(m) for m in ws.merged_cells.ranges}
+    assert "B1:D4" in {str(m) for m in ws.merged_cells.ranges}  # beside direction, subsystem, label, unit
     assert ws["B1"].alignment.wrap_text and "Row 1" in ws["B1"].value
-    assert ws["D4"].value == 2016 and ws["D4"].alignment.horizontal == "center"
+    assert ws["D6"].value == 2016 and ws["D6"].alignment.horizontal == "center"
 
 
 def test_methods_rows_are_tall_enough_and_headers_keep_short_words_whole(panel):
@@ -465,7 +474,7 @@ def test_obstacle_headers_run_upwards_whole(panel):
     longest = max(text_width(h.value) for h in heads)
     assert ws.row_dimensions[r].height >= min(longest * 1.1 * 6.5, 220) - 1
     gr = openpyxl.load_workbook(pub)["Grades"]
-    r, c = anchor(src, "Grades", "NQP_CLUSTER(")
+    r, c = anchor(src, "Grades", "INDEX(NQP_CLUSTER(")
     assert gr.cell(r + 1, c).alignment.horizontal == "center"  # grade names clear of the F beside them
 
 

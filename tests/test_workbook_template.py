@@ -9,10 +9,11 @@ import pytest
 
 from workbook_helpers import ROOT, anchor, nqp, parts
 
-SHEETS = ["Settings", "Inputs", "Factor analysis", "Grades", "Composite index", "Obstacle degree", "Coupling", "Disparity",
-          "Equations", "Dynamics", "Weights", "Methods", "xlwings.conf"]
-SHEETS_ZH = ["设置", "输入数据", "因子分析", "等级划分", "综合指数", "障碍度", "耦合协调", "区域差异", "联立方程", "动态演进",
-             "空间权重", "方法说明", "xlwings.conf"]
+# the report's order (issue 14): the Overview, the results, the appendix, then Settings and xlwings.conf
+SHEETS = ["Overview", "Factor analysis", "Grades", "Composite index", "Obstacle degree", "Coupling", "Disparity",
+          "Dynamics", "Equations", "Indicator system", "Methods", "Inputs", "Weights", "Settings", "xlwings.conf"]
+SHEETS_ZH = ["概览", "因子分析", "等级划分", "综合指数", "障碍度", "耦合协调", "区域差异", "动态演进", "联立方程", "指标体系",
+             "方法说明", "输入数据", "空间权重", "设置", "xlwings.conf"]
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,10 @@ def test_year_analysed_feeds_the_cross_section_sheets(fresh):
     """Factor analysis and Grades take the rows of the year analysed, never the pooled panel."""
     for sheet, cell, text in _formulas(fresh):
         if sheet in ("Factor analysis", "Grades") and re.search(r"NQP_(KMO|FACTORS|SCORE|LOADINGS)\(", text):
-            assert "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR)" in text, (sheet, cell, text)
+            # the year analysed; the Grades sheet's rank change also reads the year before
+            year = "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR-1)" if "NQP_YEAR-1" in text else \
+                "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR)"
+            assert year in text, (sheet, cell, text)
         if sheet == "Disparity" and "NQP_GINI(" in text:
             assert ",NQP_GROUPS,NQP_YEARS," in text  # grouped by region, one row per year
     wb = openpyxl.load_workbook(fresh)
@@ -108,7 +112,7 @@ def test_year_analysed_feeds_the_cross_section_sheets(fresh):
 def test_dynamic_array_metadata(fresh):
     p = parts(fresh)
     assert "xl/metadata.xml" in p and b"XLDAPR" in p["xl/metadata.xml"]
-    sheet = p["xl/worksheets/sheet3.xml"].decode()  # Factor analysis
+    sheet = p["xl/worksheets/sheet2.xml"].decode()  # Factor analysis
     anchors = re.findall(r'<c r="([A-Z]+[0-9]+)"[^>]*cm="1"[^>]*><f t="array" ref="[^"]+">NQP_', sheet)
     assert len(anchors) >= 10
     # KMO answers one number: an ordinary formula, so LibreOffice keeps its cached value
@@ -124,10 +128,13 @@ def test_inputs_table_with_direction_and_subsystem_rows(fresh):
     ws = wb["Inputs"]
     assert "Data" in ws.tables
     ref = ws.tables["Data"].ref
-    assert ref.startswith("A3:")
+    assert ref.startswith("A5:")  # rows 1-4: direction, subsystem, label, unit
     first_indicator = wb["Settings"]["B5"].value + 1  # NQP_ID_COLS
     assert ws.cell(1, first_indicator).value in ("+", "-")
     assert ws.cell(2, first_indicator).value == "NQP"
+    assert [ws.cell(r, 1).value for r in range(1, 5)] == ["Direction", "Subsystem", "Label", "Unit"]
+    assert ws.cell(3, first_indicator).value == "R&D personnel (FTE)"  # the bundled panel's labels
+    assert ws.cell(4, first_indicator).value == "person-years"
     assert sum(1 for n in parts(fresh) if n.startswith("xl/charts/chart")) >= 5
 
 

@@ -1,150 +1,154 @@
 """nqp-xl's Excel face: the ``NQP_`` worksheet functions (xlwings UDFs).
 
-Each function is a thin wrapper that "handles all the Excel stuff" (after xlwings'
-fibonacci example): it passes the range to ``nqp_xl`` (which converts and validates it
-once, in :func:`nqp_xl.table.check_table`), lays the answer out as the cells should show
-it, and turns any problem into a ``#NQP! ...`` text.  No numerics live here.
+Each function is parse -> fit -> lay out, and "handles all the Excel stuff" through one
+decorator, :func:`nqp_udf`: its xlwings registration (category "nqp-xl", every argument
+with xlwings' ``raw`` conversion, range arguments also ``ndim=2``), the ``lang`` argument
+resolved once, and any failure answered as one ``#NQP! ...`` line.  Ranges arrive as COM
+hands them over (tuples of rows, a single cell as its value, ``None`` for a blank, Excel
+errors as their int codes, dates as datetimes) and are converted once by ``nqp_xl``
+(:func:`nqp_xl.table.check_table`, :mod:`nqp_xl.options`); answers go back as plain cells
+(:mod:`nqp_xl.excel_answer`), blanks as "" on the way to Excel.  No numerics live here.
 
 Import it in Excel through the workbook's ``xlwings.conf`` sheet (UDF Modules: nqp_udfs)
 and press "Import Functions" once.  The docstrings are the function wizard's help.
 """
 from __future__ import annotations
 
-import math
-from typing import Any, Callable
+import functools
+import inspect
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import xlwings as xw
+from xlwings.conversion import Converter, RawValueAccessor
 
 import nqp_xl
-from nqp_xl.collector import gc_paused
-from nqp_xl.errors import NQPError, as_cell_text
-from nqp_xl.labels import text, texts
+from nqp_xl.excel_answer import answer, com_safe
+from nqp_xl.labels import resolve_lang, text
+from nqp_xl.options import one_cell
 
-class Cells(list):
-    """Rows laid out from arrays already proven finite: answered as they are."""
-
-
-def _finite(block: Any) -> np.ndarray:
-    """A numeric block as a 2-D float array, refusing NaN or inf (a bug we never show)."""
-    arr = np.asarray(block, dtype=float)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if not np.isfinite(arr).all():
-        raise FloatingPointError("a result is not a finite number")
-    return arr
-
-
-def _beside(first: Any, arr: np.ndarray, after: Any = ()) -> list[list]:
-    """Rows of ``first`` columns (texts), the numeric block, then ``after`` columns, made
-    with one ``tolist()`` of an object array rather than cell by cell."""
-    q = arr.shape[1]
-    out = np.empty((arr.shape[0], len(first) + q + len(after)), dtype=object)
-    for c, col in enumerate(first):
-        out[:, c] = col
-    out[:, len(first):len(first) + q] = arr
-    for c, col in enumerate(after):
-        out[:, len(first) + q + c] = col
-    return out.tolist()
-
-
-def cells(table, block: Any, header: list[str] | None = None, text_cols: list[list[str]] = ()) -> Cells:
-    """An aligned answer: header row when the input had one, blank rows where input rows
-    were left out.  ``block`` is numeric (m × q) for the complete rows; ``text_cols`` are
-    columns of text (one entry per complete row) placed after it.  One ``tolist()`` of the
-    block; blank rows go in by index (:meth:`nqp_xl.table.Table.aligned`)."""
-    arr = _finite(block)
-    rows = _beside((), arr, text_cols) if text_cols else arr.tolist()
-    return Cells(table.aligned(rows, header))
+# The texts of arguments a function does not describe itself (docs/SPEC.md): Excel's function
+# wizard shows them, and docs/make_reference.py prints them.
+ARG_DOCS: dict[str, str] = {
+    "data": "the indicator table: optional header row of indicator names, optional region "
+            "(and year) label columns, one row per region",
+    "values": "the values to analyse (one column, or several), optional header and label columns",
+    "n_factors": "number of factors k; omitted: chosen by `min_cumvar`, else eigenvalue > 1",
+    "min_cumvar": "smallest cumulative share of variance to reach, a fraction such as 0.85 "
+                  "(used when `n_factors` is omitted)",
+    "rotated": "TRUE (default) for the varimax-rotated loadings, FALSE for the unrotated ones",
+    "k": "number of grades (default 4)",
+    "names": 'grade names, best first: a comma list such as "优,良,中,差" or a range',
+    "method": "the method's name (see the function's description for the choices)",
+    "directions": 'one "+" or "-" (or 1 / -1) per indicator; default all "+"',
+    "weights": 'a method name ("entropy", "critic", "cv", "equal") or a range of one weight '
+               "per indicator",
+    "model": '"standard" (default) or "wang" (Wang Shujia et al. 2021 corrected C)',
+    "groups": "the group (e.g. region) of each value, aligned with `values`",
+    "equations": 'equations "y ~ x1 + x2", one per cell, or one text separated by ";"',
+    "shift": "entropy only: a constant added after min-max normalising (e.g. 0.0001, "
+             "or SPSSAU's 0.01); default 0",
+    "lang": '"en" (default) or "zh" for the header texts; the environment variable '
+            "NQP_XL_LANG sets the default",
+    "id_cols": "number of leading label columns (panels: Region | Year → 2); omitted: detected "
+               "(leading columns whose cells are all text)",
+    "missing": '"listwise" (default: rows with a blank or error cell are left out and answer '
+               'blank) or "error" (refuse such rows)',
+}
 
 
-def per_indicator(names: Any, block: Any, header: list[str] | None = None) -> Cells:
-    """One row per indicator, its name first, after the header row when one is given."""
-    rows = _beside((list(names),), _finite(block))
-    return Cells(([list(header)] if header is not None else []) + rows)
+class ExcelAnswer(Converter):
+    """The answer's way back to Excel: xlwings' ``raw`` writer after one step that turns
+    blanks into "" (:func:`nqp_xl.excel_answer.com_safe`); everything else is already plain."""
+
+    base = RawValueAccessor
+
+    @staticmethod
+    def write_value(value: Any, options: Mapping) -> Any:
+        return com_safe(value)
 
 
-def _clean(value: Any) -> Any:
-    """One cell of an answer as xlwings wants it; NaN or inf is a bug we refuse to show."""
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        x = float(value)
-        if not math.isfinite(x):
-            raise FloatingPointError("a result is not a finite number")
-        return x
-    return str(value)
+def _answer(compute: Callable[[], Any], function: str, arguments: tuple = ()) -> Any:
+    """``compute()`` as a plain answer or a ``#NQP!`` text (for UDFs not yet on :func:`nqp_udf`)."""
+    return answer(compute, function, arguments)
 
 
-def _to_excel(result: Any) -> Any:
-    """Scalars stay scalars; arrays and lists become a list of rows of plain values."""
-    if isinstance(result, Cells):
-        return list(result)
-    if isinstance(result, np.ndarray):
-        result = result.tolist()
-    if isinstance(result, (list, tuple)):
-        rows = [r.tolist() if isinstance(r, np.ndarray) else r for r in result]
-        return [[_clean(v) for v in r] if isinstance(r, (list, tuple)) else [_clean(r)] for r in rows]
-    return _clean(result)
+def _with_lang(args: tuple, kwargs: dict, at: int) -> tuple[tuple, dict]:
+    """The call's arguments with ``lang`` (positional place ``at``) resolved to "en"/"zh"."""
+    if "lang" in kwargs:
+        return args, {**kwargs, "lang": resolve_lang(one_cell(kwargs["lang"]))}
+    if len(args) > at:
+        return (*args[:at], resolve_lang(one_cell(args[at])), *args[at + 1:]), kwargs
+    return args, {**kwargs, "lang": resolve_lang(None)}
 
 
-def _inner_error(compute: Callable[[], Any]) -> str | None:
-    """The ``#NQP!`` answer of an inner formula that one of the arguments holds (a single
-    cell, as ``INDEX(NQP_INDEX(...),0,1)`` of a failed answer is), or None.
-
-    A function given a failed inner answer repeats its message, as Excel passes an error on,
-    rather than saying "no row is complete" about the one text cell it received.  Looked at
-    only when the outer function fails; the arguments are the free variables of ``compute``.
-    An argument that is one Excel error (``#REF!`` from ``INDEX`` of a failed answer) is named
-    as such."""
-    from nqp_xl.table import is_error_value
-
-    excel_error = None
-    for cell in compute.__closure__ or ():
-        try:
-            v = cell.cell_contents
-        except ValueError:  # an empty closure cell
-            continue
-        while isinstance(v, (list, tuple)) and len(v) == 1:
-            v = v[0]
-        if isinstance(v, str) and v.startswith("#NQP! "):
-            return v
-        if excel_error is None and isinstance(v, (str, int)) and not isinstance(v, bool) and is_error_value(v):
-            excel_error = v if isinstance(v, str) else "an error value"
-    if excel_error is not None:
-        return as_cell_text(f"an argument is the single error {excel_error}, not a range of values: an inner "
-                            "formula failed (another NQP cell of the sheet shows why) or a reference is wrong")
-    return None
+def _declaration(udf: Callable, ranges: Mapping[str, str], docs: Mapping[str, str]) -> dict:
+    """What ``xlwings.udfs.xlfunc``/``xlarg``/``xlret`` record in ``__xlfunc__`` (xlwings
+    0.37 layout), for platforms where ``xw.func`` records nothing (only Windows registers
+    UDFs): the workbook engine reads each argument's options from it."""
+    args = []
+    for pos, p in enumerate(inspect.signature(udf).parameters.values()):
+        options = {"convert": "raw", **({"ndim": 2} if p.name in ranges else {})}
+        info = {"name": p.name, "pos": pos, "vba": None, "doc": docs.get(p.name, f"Positional argument {pos + 1}"),
+                "vararg": False, "options": options}
+        if p.default is not inspect.Parameter.empty:
+            info["optional"] = p.default
+        args.append(info)
+    return {"name": udf.__name__, "sub": False, "args": args, "argmap": {a["name"]: a for a in args},
+            "ret": {"doc": udf.__doc__, "options": {"convert": ExcelAnswer}}, "category": "nqp-xl",
+            "call_in_wizard": True, "volatile": False, "async_mode": None}
 
 
-def _answer(compute: Callable[[], Any], function: str) -> Any:
-    """Run ``compute`` and answer its value, or a ``#NQP!`` text; never a traceback.
+def nqp_udf(ranges: Mapping[str, str] | None = None, scalars: Mapping[str, str] | None = None) -> Callable:
+    """Make ``body`` (parse -> fit -> lay out) an Excel function.
 
-    The garbage collector pauses meanwhile: a large range means tens of thousands of row
-    lists, and collections triggered by creating them cost more than the numerics.
+    ``ranges``: the range arguments and their wizard texts (xlwings ``raw`` and ``ndim=2``);
+    ``scalars``: texts of the other arguments (``raw`` too; ``lang``, ``id_cols`` and
+    ``missing`` have standard texts).  The function keeps ``body``'s name, signature and
+    docstring; called, it answers plain cells or a ``#NQP!`` line (:func:`nqp_xl.excel_answer.answer`),
+    with ``lang`` resolved before ``body`` runs (a wrong one is refused everywhere alike).
+    xlwings' return converter :class:`ExcelAnswer` makes blanks "" for COM.
     """
-    with gc_paused():
-        try:
-            return _to_excel(compute())
-        except NQPError as err:
-            return _inner_error(compute) or err.as_cell()
-        except FloatingPointError:
-            return as_cell_text(f"{function} could not compute a finite result for this data; "
-                                "check for constant or collinear indicators")
-        except Exception as err:  # noqa: BLE001 - a cell must never show a traceback
-            return as_cell_text(f"{function} failed unexpectedly ({type(err).__name__}: {err}); "
-                                "please report this with your data")
+    ranges = dict(ranges or {})
+    docs = {**ARG_DOCS, **(scalars or {}), **ranges}
+
+    def register(body: Callable) -> Callable:
+        name = body.__name__
+        params = list(inspect.signature(body).parameters)
+        unknown = set(docs) - set(params) - set(ARG_DOCS)
+        if unknown:
+            raise TypeError(f"{name} has no argument {', '.join(sorted(unknown))}")
+        lang_at = params.index("lang") if "lang" in params else None
+        range_at = [i for i, p in enumerate(params) if p in ranges]
+
+        @functools.wraps(body)
+        def udf(*args: Any, **kwargs: Any) -> Any:
+            def compute() -> Any:
+                a, kw = (args, kwargs) if lang_at is None else _with_lang(args, kwargs, lang_at)
+                return body(*a, **kw)
+
+            given = [args[i] for i in range_at if i < len(args)] + [v for k, v in kwargs.items() if k in ranges]
+            return answer(compute, name, (*args, *kwargs.values()), given)
+
+        for p in params:  # xlwings: every argument raw; ranges also two-dimensional
+            extra = {"ndim": 2} if p in ranges else {}
+            udf = xw.arg(p, "raw", doc=docs[p], **extra)(udf) if p in docs else xw.arg(p, "raw", **extra)(udf)
+        udf = xw.ret(ExcelAnswer)(udf)
+        udf = xw.func(category="nqp-xl")(udf)
+        if not hasattr(udf, "__xlfunc__"):
+            udf.__xlfunc__ = _declaration(udf, ranges, docs)
+        return udf
+
+    return register
 
 
 # ----------------------------------------------------------------------------- general
 
 
-@xw.func(category="nqp-xl")
+@nqp_udf()
 def NQP_VERSION() -> str:
     """The version of nqp-xl answering these formulas."""
-    return _answer(lambda: nqp_xl.__version__, "NQP_VERSION")
+    return nqp_xl.__version__
 
 
 # ----------------------------------------------------------------------------- factor analysis
@@ -154,11 +158,6 @@ def NQP_VERSION() -> str:
 _FA_DATA_DOC = "the indicator table: optional header row of names, optional region (and year) label columns"
 _FA_K_DOC = "number of factors to keep; blank: by min_cumvar, else eigenvalues above 1"
 _FA_CUM_DOC = "keep the fewest factors whose cumulative variance reaches this fraction (e.g. 0.85)"
-_VARIANCE_HEADER = (
-    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
-    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
-    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
-)
 
 
 def _fa(data, n_factors=None, min_cumvar=None, id_cols=None, missing=None):
@@ -167,62 +166,38 @@ def _fa(data, n_factors=None, min_cumvar=None, id_cols=None, missing=None):
     return factor_analysis(data, n_factors, min_cumvar, id_cols=id_cols, missing=missing)
 
 
-def _fa_per_indicator(table, block, header: list[str], lang) -> list[list]:
-    """One row per indicator, its name first; a header row when the input had one."""
-    return per_indicator(table.names, block, [*texts(("Indicator",), lang), *header] if table.has_header else None)
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC})
 def NQP_KMO(data, lang=None, id_cols=None, missing=None):
     """Kaiser-Meyer-Olkin measure of sampling adequacy of the indicators (one number; above 0.5 suits factor analysis), as SPSS FACTOR.
 
     KMO = Σr² / (Σr² + Σa²) over pairs i≠j, r the correlations and a the partial (anti-image)
     correlations -R⁻¹_ij/√(R⁻¹_ii R⁻¹_jj). Source: Kaiser (1970); SPSS FACTOR /PRINT KMO.
     """
-    def compute():
-        from nqp_xl.labels import resolve_lang
-
-        resolve_lang(lang)  # a wrong lang is refused here as everywhere
-        return _fa(data, id_cols=id_cols, missing=missing).kmo
-
-    return _answer(compute, "NQP_KMO")
+    return _fa(data, id_cols=id_cols, missing=missing).to_rows(lang, "kmo")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC})
 def NQP_MSA(data, lang=None, id_cols=None, missing=None):
     """Measure of sampling adequacy of each indicator (the anti-image correlation diagonal): rows Indicator, MSA.
 
     MSA_j = Σ_i r_ij² / (Σ_i r_ij² + Σ_i a_ij²) over i≠j, a the partial correlations.
     Source: Kaiser (1970); SPSS FACTOR /PRINT AIC.
     """
-    def compute():
-        res = _fa(data, id_cols=id_cols, missing=missing)
-        return _fa_per_indicator(res.table, res.msa[:, None], texts(("MSA",), lang), lang)
-
-    return _answer(compute, "NQP_MSA")
+    return _fa(data, id_cols=id_cols, missing=missing).to_rows(lang, "msa")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC})
 def NQP_BARTLETT(data, lang=None, id_cols=None, missing=None):
     """Bartlett's test of sphericity: a header row and Chi-square, df, Sig. (Sig. below 0.05 suits factor analysis).
 
     χ² = -(n - 1 - (2p+5)/6) ln|R|, df = p(p-1)/2, Sig. the chi-square upper tail; n the
     complete rows, p the indicators. Source: Bartlett (1950); SPSS FACTOR /PRINT KMO.
     """
-    def compute():
-        chi2, df, sig = _fa(data, id_cols=id_cols, missing=missing).bartlett
-        return [texts(("Chi-square", "df", "Sig."), lang), [chi2, df, sig]]
-
-    return _answer(compute, "NQP_BARTLETT")
+    return _fa(data, id_cols=id_cols, missing=missing).to_rows(lang, "bartlett")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
-@xw.arg("n_factors", doc=_FA_K_DOC)
-@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC},
+         scalars={"n_factors": _FA_K_DOC, "min_cumvar": _FA_CUM_DOC})
 def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
     """SPSS "Total Variance Explained": per component the initial eigenvalue, extraction and rotation sums of squares, % of variance and cumulative % (blank past the kept factors).
 
@@ -230,61 +205,71 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
     Extraction Total, %, Cum %, Rotation Total, %, Cum % (percent units). Rotation: varimax
     with Kaiser normalization, columns by sum of squares. Source: SPSS FACTOR /EXTRACTION=PC.
     """
-    def compute():
-        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        table = np.asarray(res.variance_table, dtype=float)
-        if np.isinf(table).any():
-            raise FloatingPointError("a result is not a finite number")
-        shown = table.astype(object)
-        shown[np.isnan(table)] = None  # blank past the kept factors
-        return Cells([texts(_VARIANCE_HEADER, lang), *shown.tolist()])
-
-    return _answer(compute, "NQP_VARIANCE")
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "variance")
 
 
+@nqp_udf(
+    ranges={
+        "data": _FA_DATA_DOC,
+    },
+    scalars={
+        "n_factors": _FA_K_DOC,
+        "min_cumvar": _FA_CUM_DOC,
+        "rotated": "TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix",
+    },
+)
+def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
+    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
 @xw.arg("n_factors", doc=_FA_K_DOC)
 @xw.arg("min_cumvar", doc=_FA_CUM_DOC)
 @xw.arg("rotated", doc="TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix")
-def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
-    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
+@xw.arg("sort", doc="TRUE: rows sorted by size as SPSS/PSPP /FORMAT=SORT (blocks of indicators loading most on F1, F2, ..., descending |loading| within); FALSE (default): input order")
+def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None,
+                 sort=None):
+    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk, in input order or, with sort TRUE, sorted by size.
 
     Unrotated A = V√λ (eigenvectors of the correlation matrix R times root eigenvalues);
     rotated A·T by varimax with Kaiser normalization to convergence, each column reflected to
     a positive sum, sorted by sum of squares. Source: SPSS FACTOR /ROTATION=VARIMAX.
+    sort TRUE (SPSS/PSPP /FORMAT=SORT): descending |F1 loading| until an indicator loads more
+    on a later factor, then descending |F2 loading| until one loads more on a factor after F2,
+    and so on: blocks of indicators that load most on the same factor.
     """
+    from nqp_xl.options import flag
+
+    view = "loadings" if flag(rotated, "rotated", True) else "component"
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, view)
     def compute():
+        from nqp_xl.factor import sorted_by_size
         from nqp_xl.options import flag
 
         res = _fa(data, n_factors, min_cumvar, id_cols, missing)
         block = res.rotated_loadings if flag(rotated, "rotated", True) else res.loadings
-        return _fa_per_indicator(res.table, block, res.factor_names, lang)
+        if not flag(sort, "sort", False):
+            return _fa_per_indicator(res.table, block, res.factor_names, lang)
+        order = sorted_by_size(block)
+        names = [res.table.names[i] for i in order]
+        header = [*texts(("Indicator",), lang), *res.factor_names] if res.table.has_header else None
+        return per_indicator(names, block[order], header)
 
     return _answer(compute, "NQP_LOADINGS")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
-@xw.arg("n_factors", doc=_FA_K_DOC)
-@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC},
+         scalars={"n_factors": _FA_K_DOC, "min_cumvar": _FA_CUM_DOC})
 def NQP_SCORECOEF(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
     """Component score coefficients (SPSS "Component Score Coefficient Matrix"): rows Indicator, F1..Fk; F_i = Σ_j b_ji·z_j.
 
     Regression method B = R⁻¹A_rot (R the correlation matrix, A_rot the rotated loadings);
     z the indicators' z-scores with n-1. Source: SPSS FACTOR /SAVE REG.
     """
-    def compute():
-        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        return _fa_per_indicator(res.table, res.score_coefficients, res.factor_names, lang)
-
-    return _answer(compute, "NQP_SCORECOEF")
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "scorecoef")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
-@xw.arg("n_factors", doc=_FA_K_DOC)
-@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC},
+         scalars={"n_factors": _FA_K_DOC, "min_cumvar": _FA_CUM_DOC})
 def NQP_FACTORS(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
     """Factor scores beside the table: F1..Fk, the composite F and its Rank (1 = highest) for every row.
 
@@ -292,18 +277,11 @@ def NQP_FACTORS(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, 
     scores, z with n-1); F = Σ (SS_i/ΣSS)·F_i with SS_i the rotated sums of squares.
     Source: SPSS FACTOR /SAVE REG; the composite as in the Guangdong paper, eq. 6.
     """
-    def compute():
-        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        block = np.column_stack([res.scores, res.composite, res.rank])
-        return cells(res.table, block, [*res.factor_names, *texts(("F", "Rank"), lang)])
-
-    return _answer(compute, "NQP_FACTORS")
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "factors")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
-@xw.arg("n_factors", doc=_FA_K_DOC)
-@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC},
+         scalars={"n_factors": _FA_K_DOC, "min_cumvar": _FA_CUM_DOC})
 def NQP_SCORE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
     """Composite factor score F beside the table, one per row: F = Σ (SS_i/ΣSS)·F_i over the rotated factors.
 
@@ -311,38 +289,31 @@ def NQP_SCORE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, mi
     factor scores Z·R⁻¹A_rot, SS_i the rotated sums of squares.
     Source: the Guangdong-cities paper, eqs. 6-7; SPSS FACTOR /SAVE REG.
     """
-    def compute():
-        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        return cells(res.table, res.composite[:, None], [text("F", lang)])
-
-    return _answer(compute, "NQP_SCORE")
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "score")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC})
 def NQP_DESCRIBE(data, lang=None, id_cols=None, missing=None):
     """Descriptive statistics of each indicator: rows Indicator, N, Mean, Std. Dev., Min, Max (over complete rows).
 
     N counts the rows complete on every indicator (listwise, SPSS FACTOR's Analysis N);
     Std. Dev. = √(Σ(x - mean)²/(N-1)). Source: SPSS DESCRIPTIVES / FACTOR /PRINT UNIVARIATE.
     """
-    def compute():
-        from nqp_xl.describe import describe
+    from nqp_xl.describe import describe
 
-        res = describe(data, id_cols=id_cols, missing=missing)
-        header = [text(h, lang) for h in ("N", "Mean", "Std. Dev.", "Min", "Max")]
-        return _fa_per_indicator(res.table, res.block, header, lang)
-
-    return _answer(compute, "NQP_DESCRIBE")
+    return describe(data, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- grades
 # (NQP_CLUSTER)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="the values to grade: one column (e.g. the composite score F) or several, with labels and a header if you like")
-@xw.arg("names", ndim=2, doc='grade names best first: a comma list such as "优,良,中,差" or a range of k cells')
+@nqp_udf(
+    ranges={
+        "values": "the values to grade: one column (e.g. the composite score F) or several, with labels and a header if you like",
+        "names": 'grade names best first: a comma list such as "优,良,中,差" or a range of k cells',
+    },
+)
 def NQP_CLUSTER(values, k=4, names=None, method=None, lang=None, id_cols=None, missing=None):
     """Grades by k-means clustering, best first: grade name and cluster number for each row (cluster 1 = highest mean of the first column).
 
@@ -352,14 +323,9 @@ def NQP_CLUSTER(values, k=4, names=None, method=None, lang=None, id_cols=None, m
     the default for several columns) or "spss" (SPSS QUICK CLUSTER: its initial centres,
     Lloyd updates, MXITER 10). Default names for k=4: Excellent, Good, Medium, Poor.
     """
-    def compute():
-        from nqp_xl.cluster import grade
+    from nqp_xl.cluster import grade
 
-        result = grade(values, k, names, method, lang=lang, id_cols=id_cols, missing=missing)
-        # [grade name, cluster number]: texts and whole numbers, nothing to check cell by cell
-        return Cells(result.table.aligned(result.block(), texts(("Grade", "Cluster"), lang)))
-
-    return _answer(compute, "NQP_CLUSTER")
+    return grade(values, k, names, method, lang=lang, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- composite indices
@@ -371,28 +337,19 @@ _DIR_DOC = 'one "+" or "-" per indicator (default all "+")'
 _WEIGHTS_DOC = '"entropy", "critic", "cv", "equal", or one weight per indicator'
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+@nqp_udf(ranges={"data": _DATA_DOC, "directions": _DIR_DOC})
 def NQP_STANDARDIZE(data, method=None, directions=None, lang=None, id_cols=None, missing=None):
     """Standardised indicators beside the table: z-scores (n-1, "-" indicators change sign) or min-max by direction.
 
     Aligned with the input: one row per input row, the indicator names as header.
     zscore: s_j (x - mean)/sd; minmax: (x - min)/(max - min), or (max - x)/(max - min) for "-".
     """
-    def compute():
-        from nqp_xl.composite import standardize
-        from nqp_xl.labels import resolve_lang
+    from nqp_xl.composite import standardize
 
-        resolve_lang(lang)
-        res = standardize(data, method, directions, id_cols=id_cols, missing=missing)
-        return cells(res.table, res.values, list(res.names))
-    return _answer(compute, "NQP_STANDARDIZE")
+    return standardize(data, method, directions, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+@nqp_udf(ranges={"data": _DATA_DOC, "directions": _DIR_DOC})
 def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
     """Indicator weights by the entropy (default), CRITIC, coefficient of variation or equal method.
 
@@ -400,91 +357,73 @@ def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, mis
     Entropy: x' min-max by direction, p = x'/sum x', e = -sum p ln p / ln m, d = 1 - e, w = d/sum d.
     CRITIC: sd_j * sum_k (1 - r_jk) on x'. CV: sd/mean on the raw data.
     """
-    def compute():
-        from nqp_xl.composite import weights
+    from nqp_xl.composite import weights
 
-        res = weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing)
-        cols = [res.weights] + ([res.entropy, res.redundancy] if res.method == "entropy" else [])
-        header = ["Indicator", "Weight"] + (["Entropy e", "Redundancy d"] if res.method == "entropy" else [])
-        return per_indicator(res.names, np.column_stack(cols),
-                             texts(header, lang) if res.table.has_header else None)
-    return _answer(compute, "NQP_WEIGHTS")
+    return weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
-@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+@nqp_udf(ranges={"data": _DATA_DOC, "weights": _WEIGHTS_DOC, "directions": _DIR_DOC})
 def NQP_INDEX(data, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
     """Composite index sum_j w_j x'_ij in [0, 1] beside the table; weights by method name (entropy default) or a range.
 
     Aligned with the input: one row per input row ("Index" header when the table has one).
     Given weights are normalised to sum to 1.
     """
-    def compute():
-        from nqp_xl.composite import composite_index
+    from nqp_xl.composite import composite_index
 
-        res = composite_index(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-        return cells(res.table, res.index, texts(("Index",), lang))
-    return _answer(compute, "NQP_INDEX")
+    return composite_index(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
-@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+@nqp_udf(ranges={"data": _DATA_DOC, "weights": _WEIGHTS_DOC, "directions": _DIR_DOC})
 def NQP_TOPSIS(data, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
     """TOPSIS on the weighted min-max data (entropy weights by default): D+, D-, closeness C and Rank.
 
     Aligned with the input. Ideal = column max, anti-ideal = column min of w_j x'_ij, Euclidean
     distances, C = D- / (D+ + D-), Rank 1 = highest C.
     """
-    def compute():
-        from nqp_xl.composite import topsis
+    from nqp_xl.composite import topsis
 
-        res = topsis(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-        block = np.column_stack([res.d_plus, res.d_minus, res.closeness, res.rank])
-        return cells(res.table, block, texts(("D+", "D-", "C", "Rank"), lang))
-    return _answer(compute, "NQP_TOPSIS")
+    return topsis(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("weights", ndim=2, doc=_WEIGHTS_DOC)
-@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+@nqp_udf(ranges={"data": _DATA_DOC, "weights": _WEIGHTS_DOC, "directions": _DIR_DOC})
 def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
     """Obstacle degree (%) of each indicator for each region: w_j (1 - x'_ij) / sum_k w_k (1 - x'_ik) x 100.
 
     Aligned with the input, one column per indicator (indicator names as header); rows sum to 100.
     """
-    def compute():
-        from nqp_xl.composite import obstacle_degree
-        from nqp_xl.labels import resolve_lang
+    from nqp_xl.composite import obstacle_degree
 
-        resolve_lang(lang)
-        res = obstacle_degree(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-        return cells(res.table, res.degree, list(res.table.names))
-    return _answer(compute, "NQP_OBSTACLE")
+    return obstacle_degree(data, weights, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- coupling coordination
 # (NQP_COUPLING)
 
 
+@nqp_udf(
+    ranges={
+        "systems": "one column per subsystem index U in [0, 1]; optional header and region columns",
+        "weights": "optional: one weight per subsystem for T (default equal)",
+    },
+)
+def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
 @xw.func(category="nqp-xl")
 @xw.arg("systems", ndim=2, doc="one column per subsystem index U in [0, 1]; optional header and region columns")
 @xw.arg("weights", ndim=2, doc="optional: one weight per subsystem for T (default equal)")
-def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
+@xw.arg("rule", doc='the Type rule (two systems): "ratio" (default, U1/U2 in [0.8, 1.25] is synchronous) or "difference" (|U1 - U2| <= 0.1)')
+def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None, rule=None):
     """Coupling coordination degree of 2+ subsystem indices: C, T, D, Level 1-10, Grade (and type for two systems).
 
     Aligned with the input. Standard: C = n(prod U)^(1/n)/sum U; "wang" (Wang Shujia et al. 2021):
     C = sqrt{[1 - sum_{i>j}|Ui-Uj| / sum_{m<n} m] [prod Ui/max U]^(1/(n-1))}; T = sum a_i U_i;
-    D = sqrt(C T). Level: D in [0,0.1) -> 1 ... [0.9,1] -> 10. Type: |U1-U2| <= 0.1 synchronous.
+    D = sqrt(C T). Level: D in [0,0.1) -> 1 ... [0.9,1] -> 10. Type (rule): "ratio" (default)
+    U1/U2 in [0.8, 1.25] synchronous, else the lower lags; "difference": |U1-U2| <= 0.1.
     """
-    def compute():
-        from nqp_xl.coupling import coupling
+    from nqp_xl.coupling import coupling
 
-        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing)
+    return coupling(systems, weights, model, id_cols=id_cols, missing=missing).to_rows(lang)
+        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing, rule=rule)
         kinds = res.relative_type(lang)
         grades = res.grade(lang)
         header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
@@ -498,10 +437,13 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
 # (NQP_GINI, NQP_THEIL)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of values >= 0 (a header cell and region-name columns allowed)")
-@xw.arg("groups", ndim=2, doc="the group of each row (e.g. East, Central, West, Northeast), same height as values")
-@xw.arg("by", ndim=2, doc="optional: the year (or other key) of each row, same height as values: one row of results per value")
+@nqp_udf(
+    ranges={
+        "values": "one column of values >= 0 (a header cell and region-name columns allowed)",
+        "groups": "the group of each row (e.g. East, Central, West, Northeast), same height as values",
+        "by": "optional: the year (or other key) of each row, same height as values: one row of results per value",
+    },
+)
 def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None):
     """Dagum Gini ratio of values and its decomposition over groups: within, net between and transvariation, with each group's and each pair's Gini.
 
@@ -512,25 +454,20 @@ def NQP_GINI(values, groups=None, by=None, lang=None, id_cols=None, missing=None
     group's G, each pair's G (groups in order of first appearance).
     G = sum_i sum_r |y_i - y_r| / (2 n^2 mean); Dagum (1997), Empirical Economics 22: 515-531.
     """
-    from nqp_xl import disparity
+    from nqp_xl import disparity, disparity_by
 
-    def compute():
-        if _given(by):
-            from nqp_xl import disparity_by
-            from nqp_xl.labels import resolve_lang
-
-            resolve_lang(lang)
-            res = disparity_by.disparity_by(values, groups, by, "gini", id_cols=id_cols, missing=missing)
-            return disparity_by.gini_by_table(res, lang)
-        return disparity.gini_table(disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing), lang)
-
-    return _answer(compute, "NQP_GINI")
+    if _given(by):
+        return disparity_by.disparity_by(values, groups, by, "gini", id_cols=id_cols, missing=missing).to_rows(lang)
+    return disparity.dagum_gini(values, groups, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of values >= 0 (a header cell and region-name columns allowed)")
-@xw.arg("groups", ndim=2, doc="the group of each row (e.g. East, Central, West, Northeast), same height as values")
-@xw.arg("by", ndim=2, doc="optional: the year (or other key) of each row, same height as values: one row of results per value")
+@nqp_udf(
+    ranges={
+        "values": "one column of values >= 0 (a header cell and region-name columns allowed)",
+        "groups": "the group of each row (e.g. East, Central, West, Northeast), same height as values",
+        "by": "optional: the year (or other key) of each row, same height as values: one row of results per value",
+    },
+)
 def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=None):
     """Theil T index of values and its within/between decomposition over groups, with each group's Theil.
 
@@ -540,28 +477,23 @@ def NQP_THEIL(values, groups=None, by=None, lang=None, id_cols=None, missing=Non
     s_j the group's share of the total (Theil 1967, Shorrocks 1980).
     With by: one row per by value (ascending): By, T, Tw, Tb, Tw %, Tb %, each group's T.
     """
-    from nqp_xl import disparity
+    from nqp_xl import disparity, disparity_by
 
-    def compute():
-        if _given(by):
-            from nqp_xl import disparity_by
-            from nqp_xl.labels import resolve_lang
-
-            resolve_lang(lang)
-            res = disparity_by.disparity_by(values, groups, by, "theil", id_cols=id_cols, missing=missing)
-            return disparity_by.theil_by_table(res, lang)
-        return disparity.theil_table(disparity.theil(values, groups, id_cols=id_cols, missing=missing), lang)
-
-    return _answer(compute, "NQP_THEIL")
+    if _given(by):
+        return disparity_by.disparity_by(values, groups, by, "theil", id_cols=id_cols, missing=missing).to_rows(lang)
+    return disparity.theil(values, groups, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- simultaneous equations
 # (NQP_3SLS)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc="a table with a header row of variable names (region/year label columns allowed)")
-@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
+@nqp_udf(
+    ranges={
+        "data": "a table with a header row of variable names (region/year label columns allowed)",
+        "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"',
+    },
+)
 def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=None):
     """Simultaneous equations by 3SLS (default), "ireg3", "2sls" or "ols", as Stata reg3: dependent variables endogenous, all exogenous variables instrument every equation.
 
@@ -573,17 +505,7 @@ def NQP_3SLS(data, equations, method="3sls", lang=None, id_cols=None, missing=No
     """
     from nqp_xl import simultaneous
 
-    def compute():
-        fit = simultaneous.three_sls(data, equations, method, id_cols=id_cols, missing=missing)
-        stat = "t" if fit.small else "z"
-        header = [text(k, lang) for k in ("Equation", "Variable", "Coef.", "Std. Err.", stat, f"P>|{stat}|")]
-        rows = fit.rows()
-        for r in rows:
-            if r[3] is None:  # the N and R-squared rows carry no standard error
-                r[1] = text(r[1], lang)
-        return [header] + rows
-
-    return _answer(compute, "NQP_3SLS")
+    return simultaneous.three_sls(data, equations, method, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- panel functions
@@ -600,29 +522,34 @@ def _given(arg) -> bool:
     return not is_empty(arg)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc="a table with a header row, e.g. the whole panel (Region | Year | indicators)")
-@xw.arg("column", doc='the column to match: a header name such as "year", or a column number 1, 2, ...')
-@xw.arg("value", doc="the value to keep, e.g. 2022 (the text \"2022\" matches too); blank: every row")
+@nqp_udf(
+    ranges={
+        "data": "a table with a header row, e.g. the whole panel (Region | Year | indicators)",
+    },
+    scalars={
+        "column": 'the column to match: a header name such as "year", or a column number 1, 2, ...',
+        "value": "the value to keep, e.g. 2022 (the text \"2022\" matches too); blank: every row",
+    },
+)
 def NQP_SELECT(data, column, value=None):
     """The header row and the rows of data whose column equals value (e.g. one year of a panel), to feed the cross-section functions.
 
     Cells come back as they are (labels, numbers, blanks). column is a header name or a 1-based
     column number; 2022 and "2022" match each other; a blank value keeps every row.
     """
-    def compute():
-        from nqp_xl.panel import select_rows
+    from nqp_xl.panel import select_rows
 
-        return select_rows(data, column, value)
-
-    return _answer(compute, "NQP_SELECT")
+    return select_rows(data, column, value)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("subsystems", ndim=2, doc="one row: the subsystem name of each column of data (blank for labels and unused columns)")
-@xw.arg("weights", ndim=2, doc='"entropy" (default), "critic", "cv", "equal", or one weight per column of data')
-@xw.arg("directions", ndim=2, doc='one "+" or "-" per column of data (or per subsystem indicator); default all "+"')
+@nqp_udf(
+    ranges={
+        "data": _DATA_DOC,
+        "subsystems": "one row: the subsystem name of each column of data (blank for labels and unused columns)",
+        "weights": '"entropy" (default), "critic", "cv", "equal", or one weight per column of data',
+        "directions": 'one "+" or "-" per column of data (or per subsystem indicator); default all "+"',
+    },
+)
 def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
     """One composite index per subsystem beside the table (subsystems in order of first appearance): each column is NQP_INDEX of that subsystem's indicators.
 
@@ -630,143 +557,150 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
     drops out (blank) only when one of the subsystems' indicators is blank.
     U_s = sum_j w_j x'_ij over the indicators j of subsystem s.
     """
-    def compute():
-        from nqp_xl.labels import resolve_lang
-        from nqp_xl.panel import subindices
+    from nqp_xl.panel import subindices
 
-        resolve_lang(lang)
-        res = subindices(data, subsystems, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
-        return cells(res.table, res.index, list(res.names))
-
-    return _answer(compute, "NQP_SUBINDEX")
+    res = subindices(data, subsystems, weights, directions, shift=shift, id_cols=id_cols, missing=missing)
+    return res.to_rows(lang)
 
 
+@nqp_udf(
+    ranges={
+        "values": "one column of numbers (a header cell allowed); blank cells are skipped",
+        "rows": _KEY_DOC.format("values") + ": the row key, e.g. the year",
+        "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group",
+    },
+    scalars={
+        "stat": '"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)',
+    },
+)
 @xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of numbers (a header cell allowed); blank cells are skipped")
+@xw.arg("values", ndim=2, doc="one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped")
 @xw.arg("rows", ndim=2, doc=_KEY_DOC.format("values") + ": the row key, e.g. the year")
 @xw.arg("columns", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group")
-@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)')
+@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)')
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
-    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max or sd, e.g. mean D by year and region.
+    """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max, sd or list, e.g. mean D by year, or the regions of each grade.
 
-    Header row: the rows header, then each column key (without columns, the stat's name); one
-    row per row key. Keys: numbers ascending, text in order of first appearance. A blank where
-    no value falls.
+    Header row: the rows header, then each column key (without columns, the stat's name; for
+    list, the values' header). One row per row key. Keys: numbers ascending, text in order of
+    first appearance. A blank where no value falls. list joins the values with ", " (zh "、") in
+    order of appearance; count and list take text values (a header row when a column holds text
+    above numbers, e.g. cluster numbers as keys).
     """
+    from nqp_xl.panel import pivot
+
+    return pivot(values, rows, columns, stat).to_rows(lang)
     def compute():
-        from nqp_xl.labels import resolve_lang
         from nqp_xl.panel import STAT_NAMES, pivot
 
-        resolve_lang(lang)
-        res = pivot(values, rows, columns, stat)
+        res = pivot(values, rows, columns, stat, lang=lang)
         first = res.row_header or ""
-        heads = res.column_keys if res.column_keys is not None else [text(STAT_NAMES[res.stat], lang)]
+        if res.column_keys is not None:
+            heads = res.column_keys
+        elif res.stat == "list" and res.value_header:
+            heads = [res.value_header]
+        else:
+            heads = [text(STAT_NAMES[res.stat], lang)]
         return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
 
     return _answer(compute, "NQP_PIVOT")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of coupling coordination degrees D in [0, 1] (a header cell allowed)")
+@nqp_udf(ranges={"values": "one column of coupling coordination degrees D in [0, 1] (a header cell allowed)"})
 def NQP_LEVEL(values, lang=None):
     """The coupling-coordination Level (1-10) and Grade of each D beside the values, classed exactly as NQP_COUPLING does.
 
     Level = 1 for D in [0, 0.1), 2 for [0.1, 0.2), ..., 10 for [0.9, 1]; Grade from Extreme
     imbalance (1) to Quality coordination (10). Source: the ten-class table of Liao Chongbin (1999).
     """
-    def compute():
-        from nqp_xl.coupling import grade
-        from nqp_xl.panel import levels
+    from nqp_xl.panel import levels
 
-        table, lvl = levels(values)
-        return cells(table, lvl[:, None], [text("Level", lang), text("Grade", lang)], [grade(lvl, lang)])
-
-    return _answer(compute, "NQP_LEVEL")
+    return levels(values).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of scores to rank (a header cell allowed)")
-@xw.arg("by", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": rank within each value, e.g. the year")
-@xw.arg("ids", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the region of each row, for the rank change")
+@nqp_udf(
+    ranges={
+        "values": "one column of scores to rank (a header cell allowed)",
+        "by": "optional: " + _KEY_DOC.format("values") + ": rank within each value, e.g. the year",
+        "ids": "optional: " + _KEY_DOC.format("values") + ": the region of each row, for the rank change",
+    },
+)
 def NQP_RANK(values, by=None, ids=None, lang=None):
     """Rank beside the values (1 = highest within its by group, ties share the lowest rank) and, with ids, Change since the previous by value (positive = moved up).
 
     Change = the id's rank at the previous by value minus its rank now; blank in the first by
     value or where a value is blank. Every id needs a row in every by value.
     """
-    def compute():
-        from nqp_xl.panel import rank_within
+    from nqp_xl.panel import rank_within
 
-        res = rank_within(values, by, ids)
-        header = [text("Rank", lang)]
-        if res.change is None:
-            return cells(res.table, res.rank[:, None], header)
-        header.append(text("Change", lang))
-        rows = [[float(r), c] for r, c in zip(res.rank.tolist(), res.change)]
-        return Cells(res.table.aligned(rows, header))
-
-    return _answer(compute, "NQP_RANK")
+    return rank_within(values, by, ids).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC})
 def NQP_CORR(data, lang=None, id_cols=None, missing=None):
     """The correlation matrix of the indicators (SPSS FACTOR "Correlation Matrix"): Indicator, then one column per indicator.
 
     Pearson r over the complete rows (listwise): r_jk = sum z_j z_k / (n - 1), z the z-scores.
     Source: SPSS FACTOR /PRINT CORRELATION.
     """
-    def compute():
-        from nqp_xl.describe import correlations
+    from nqp_xl.describe import correlations
 
-        table, r = correlations(data, id_cols=id_cols, missing=missing)
-        return _fa_per_indicator(table, r, list(table.names), lang)
-
-    return _answer(compute, "NQP_CORR")
+    return correlations(data, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
-@xw.arg("n_factors", doc=_FA_K_DOC)
-@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
+@nqp_udf(ranges={"data": _FA_DATA_DOC},
+         scalars={"n_factors": _FA_K_DOC, "min_cumvar": _FA_CUM_DOC})
 def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None, missing=None):
     """SPSS "Communalities": rows Indicator, Initial (1.000), Extraction (the share of each indicator's variance the kept factors explain).
 
     Extraction h_j = sum_i a_ji^2 over the k kept principal components (row sums of squared
     loadings); Initial is 1 for principal components. Source: SPSS FACTOR /EXTRACTION=PC.
     """
-    def compute():
-        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        block = np.column_stack([np.ones(res.p), res.communalities])
-        return _fa_per_indicator(res.table, block, [text("Initial", lang), text("Extraction", lang)], lang)
-
-    return _answer(compute, "NQP_COMMUNALITIES")
+    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, "communalities")
 
 
+@nqp_udf(
+    ranges={
+        "data": "a table with a header row of variable names, e.g. the whole Data table (label columns allowed)",
+        "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"',
+        "groups": "optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method",
+    },
+    scalars={
+        "methods": 'the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas',
+    },
+)
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
+    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
 
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
 @xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
-@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas')
+@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas')
 @xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
-def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
-    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
+@xw.arg("ids", ndim=2, doc="panel methods: header name of the region column; blank: the first label column")
+@xw.arg("years", ndim=2, doc="panel methods: header name of the year column; blank: the column headed year/年份")
+@xw.arg("numbers", doc="TRUE: coefficients, standard errors, N and R-squared as numbers, with each coefficient's p-value in columns at the right (a sheet's formats show the stars); default FALSE: texts such as 0.319***")
+def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None,
+                 numbers=None):
+    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
 
     Per equation: a title row (the dependent variable), per regressor a row such as 0.319***
-    and a row (0.120), _cons last, then N and R-squared; a last row explains the stars
-    (* p<0.1, ** p<0.05, *** p<0.01; p as NQP_3SLS). Source: the coupling paper's Tables 7-9.
+    and a row (0.120), _cons last, then N and R-squared (and Region FE / Year FE rows with a panel
+    method); a last row explains the stars. Several models separated by a line holding only "|"
+    give columns (1), (2), ... by the one method. numbers=TRUE answers the figures as numbers and
+    each coefficient's p-value at the right, for a sheet whose number formats show the stars and
+    parentheses (the workbook's Equations sheet). Source: the coupling paper's Tables 7-9.
     """
-    def compute():
-        from nqp_xl.regtable import FOOTNOTE, METHOD_NAMES, regression_table
+    from nqp_xl.regtable import regression_table
 
-        res = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing)
-        heads = res.columns if res.by_group else [text(METHOD_NAMES[m], lang) for m in res.columns]
-        body = res.rows()
-        for r in body:
-            if r[0] in ("N", "R²"):
-                r[0] = text(r[0], lang)
-        width = len(heads)
-        return [[None, *heads], *body, [text(FOOTNOTE, lang), *([None] * width)]]
+    return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing).to_rows(lang)
+    def compute():
+        from nqp_xl.regtable import regression_table
+
+        from nqp_xl.options import flag
+
+        table = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing, ids=ids, years=years)
+        return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
 
     return _answer(compute, "NQP_REGTABLE")
 
@@ -781,11 +715,16 @@ _DYN_BY_DOC = "optional: the group of each row (e.g. the year), aligned with val
 _DYN_WEIGHTS_DOC = "a square spatial weights range: region names across the first row and down the first column, blank = 0"
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
-@xw.arg("by", ndim=2, doc=_DYN_BY_DOC)
-@xw.arg("points", doc="number of grid points (rows), default 100")
-@xw.arg("bandwidth", doc='"nrd0" (default, R bw.nrd0), "scott" (R bw.nrd) or a positive number')
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "by": _DYN_BY_DOC,
+    },
+    scalars={
+        "points": "number of grid points (rows), default 100",
+        "bandwidth": '"nrd0" (default, R bw.nrd0), "scott" (R bw.nrd) or a positive number',
+    },
+)
 def NQP_KDENSITY(values, by=None, points=100, bandwidth="nrd0", lang=None, id_cols=None, missing=None):
     """Gaussian kernel density curves of values, one column per by value (e.g. year) on one common grid: header x, then the densities.
 
@@ -793,21 +732,21 @@ def NQP_KDENSITY(values, by=None, points=100, bandwidth="nrd0", lang=None, id_co
     evaluated exactly (R density's kernel, without FFT binning). h per group: "nrd0" =
     0.9 min(sd, IQR/1.34) n^-1/5 (R bw.nrd0, type-7 quartiles), "scott" = 1.06 min(sd, IQR/1.34) n^-1/5.
     """
-    def compute():
-        from nqp_xl.dynamics import kernel_density
+    from nqp_xl.dynamics import kernel_density
 
-        res = kernel_density(values, by, points, bandwidth, id_cols=id_cols, missing=missing)
-        header = [text("x", lang)] + (list(res.groups) if by is not None else [text("Density", lang)])
-        return [header] + np.column_stack([res.grid, res.density]).tolist()
-
-    return _answer(compute, "NQP_KDENSITY")
+    return kernel_density(values, by, points, bandwidth, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
-@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
-@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
-@xw.arg("kind", doc='"sigma" (default): dispersion by year; "beta": absolute beta-convergence first to last year')
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "ids": _DYN_IDS_DOC,
+        "years": _DYN_YEARS_DOC,
+    },
+    scalars={
+        "kind": '"sigma" (default): dispersion by year; "beta": absolute beta-convergence first to last year',
+    },
+)
 def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_cols=None, missing=None):
     """Sigma-convergence (Year, N, Mean, Std. Dev., CV by year) or absolute beta-convergence (beta, Std. Err., t, P, R-squared, N, speed, half-life).
 
@@ -815,15 +754,17 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
     observed in the first and last year, T their difference; speed = -ln(1 + bT)/T and half-life
     ln 2/speed, blank unless b < 0. Source: Barro and Sala-i-Martin (1992).
     """
-    def compute():
-        from nqp_xl import dynamics
-        from nqp_xl.options import choice
+    from nqp_xl import dynamics
+    from nqp_xl.options import choice
 
+    fit = dynamics.sigma_convergence if choice(kind, "kind", ("sigma", "beta"), "sigma") == "sigma" \
+        else dynamics.beta_convergence
+    return fit(values, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
         how = choice(kind, "kind", ("sigma", "beta"), "sigma")
         if how == "sigma":
             res = dynamics.sigma_convergence(values, ids, years, id_cols=id_cols, missing=missing)
             header = [text(h, lang) for h in ("Year", "N", "Mean", "Std. Dev.", "CV")]
-            rows = [[yr, float(n), float(m), float(s), None if np.isnan(c) else float(c)]
+            rows = [[yr, float(n)] + [None if np.isnan(v) else float(v) for v in (m, s, c)]
                     for yr, n, m, s, c in zip(res.years, res.n, res.mean, res.sd, res.cv)]
             return [header] + rows
         res = dynamics.beta_convergence(values, ids, years, id_cols=id_cols, missing=missing)
@@ -862,13 +803,18 @@ def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
     return _answer(compute, "NQP_MARKOV")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
-@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
-@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
-@xw.arg("by", ndim=2, doc=_DYN_BY_DOC)
-@xw.arg("assumption", doc='"randomization" (default) or "normality", as spdep moran.test')
-@xw.arg("style", doc='"W" (default): row-standardised weights; "B": the weights as given')
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "ids": _DYN_IDS_DOC,
+        "weights": _DYN_WEIGHTS_DOC,
+        "by": _DYN_BY_DOC,
+    },
+    scalars={
+        "assumption": '"randomization" (default) or "normality", as spdep moran.test',
+        "style": '"W" (default): row-standardised weights; "B": the weights as given',
+    },
+)
 def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="W", lang=None, id_cols=None, missing=None):
     """Global Moran's I of values on a spatial weights matrix, one row per by value (e.g. year): By, I, E[I], Var[I], z, P (two-sided), as R spdep moran.test.
 
@@ -876,25 +822,30 @@ def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="
     normality (Cliff and Ord 1981). Regions are matched to the weights' names (北京/北京市/Beijing);
     each year uses the regions with a value, rows re-standardised for style "W".
     """
-    def compute():
-        from nqp_xl.spatial import moran
+    from nqp_xl.spatial import moran
 
+    return moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing).to_rows(lang)
         res = moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing)
         first = res.by_header or text("By", lang)
         header = [first] + [text(h, lang) for h in ("I", "E[I]", "Var[I]", "z", "P")]
         block = np.column_stack([res.I, res.expected, res.variance, res.z, res.p]).tolist()
-        return [header] + [[g] + row for g, row in zip(res.groups, block)]
+        return [header] + [[g] + [None if v != v else v for v in row] for g, row in zip(res.groups, block)]
 
     return _answer(compute, "NQP_MORAN")
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of values of one year, optional header and region label columns")
-@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
-@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
-@xw.arg("permutations", doc="conditional permutations for the pseudo P, default 999")
-@xw.arg("seed", doc="random seed of the permutations (a whole number), default 1")
-@xw.arg("style", doc='"W" (default): row-standardised weights; "B": the weights as given')
+@nqp_udf(
+    ranges={
+        "values": "one column of values of one year, optional header and region label columns",
+        "ids": _DYN_IDS_DOC,
+        "weights": _DYN_WEIGHTS_DOC,
+    },
+    scalars={
+        "permutations": "conditional permutations for the pseudo P, default 999",
+        "seed": "random seed of the permutations (a whole number), default 1",
+        "style": '"W" (default): row-standardised weights; "B": the weights as given',
+    },
+)
 def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=None, id_cols=None, missing=None):
     """Local Moran's I (LISA) of each region beside the table: Ii, z, pseudo P from seeded conditional permutations, and Quadrant (HH, LH, LL, HL).
 
@@ -902,16 +853,181 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     (conditional); pseudo P = (min(#perm >= Ii, R - #) + 1)/(R + 1) (PySAL esda p_sim). Quadrant:
     the value above/below the mean, then its neighbours' spatial lag. Source: Anselin (1995).
     """
+    from nqp_xl.spatial import local_moran
+
+    return local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing).to_rows(lang)
+
+
+# ----------------------------------------------------------------------------- report helpers
+# (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="the whole Data table: header row, label columns (region, year), indicators")
+@xw.arg("ids", ndim=2, doc="the header of the region column, or its number (default: the first label column)")
+@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the second label column, or a number column headed Year after them; none in a cross-section)")
+def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
+    """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
+
+    Header: Left out, Which, Blank indicators, Rows. First each year blank for every region, then
+    each region blank in every year, then the other region-years (one row per region, its years).
+    One row "None" when nothing is left out. The rows are exactly those the other functions drop.
+    """
     def compute():
-        from nqp_xl.spatial import local_moran
+        from nqp_xl.report_tables import gaps
 
-        res = local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing)
-        header = [text(h, lang) for h in ("Ii", "z", "Pseudo P", "Quadrant")]
-        rows = [[float(i), None if np.isnan(z) else float(z), float(p), q]
-                for i, z, p, q in zip(res.Ii, res.z, res.p, res.quadrant_names())]
-        return res.keyed.aligned(rows, header)
+        return gaps(data, ids, years, id_cols=id_cols).to_rows(lang)
 
-    return _answer(compute, "NQP_LISA")
+    return _answer(compute, "NQP_GAPS")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="a range or answer to sort, e.g. the scores table with its header row")
+@xw.arg("by", ndim=2, doc="the column to sort by: a header name, or a column number 1, 2, ...")
+@xw.arg("descending", doc="TRUE (default): largest first; FALSE: smallest first")
+@xw.arg("n", doc="optional: keep only the first n rows after sorting (top n, or bottom n with descending FALSE)")
+def NQP_SORT(data, by, descending=True, n=None, lang=None):
+    """The rows of a range sorted by one column (largest first by default), the header row kept first, e.g. scores sorted by F; n keeps the top n rows.
+
+    Row 1 is a header when every column holding numbers has text in it. Fully blank rows are
+    dropped; rows whose by cell is blank or text come last in their own order; ties keep their
+    order (stable). Cells come back as given (numbers stay numbers), blanks as "".
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.report_tables import sort_rows
+
+        resolve_lang(lang)
+        return sort_rows(data, by, descending, n)
+
+    return _answer(compute, "NQP_SORT")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("table", ndim=2, doc="any answer or range to relabel, e.g. a loadings or regression table")
+@xw.arg("names", ndim=2, doc="the indicator names, one row or one column (e.g. the header row of the Data table)")
+@xw.arg("labels", ndim=2, doc="the readable label of each name, same number of cells (e.g. the Label row of Inputs); a blank label keeps the name")
+def NQP_RELABEL(table, names, labels, lang=None):
+    """A copy of table with every text cell equal to one of names replaced by its label, and ln(name) or log(name) by ln(label) or log(label): readable indicator names in any table.
+
+    Names match whole cells (spaces around them ignored); numbers are untouched; a blank label
+    leaves its name. Blanks answer "".
+    """
+    def compute():
+        from nqp_xl.labels import resolve_lang
+        from nqp_xl.report_tables import relabel
+
+        resolve_lang(lang)
+        return relabel(table, names, labels)
+
+    return _answer(compute, "NQP_RELABEL")
+# ----------------------------------------------------------------------------- panel econometrics
+# (NQP_PANELREG, NQP_HAUSMAN, NQP_THRESHOLD, NQP_MEDIATION)
+
+_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
+_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
+_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
+_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"')
+@xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (region and year; re: balanced panels)')
+@xw.arg("se", doc='"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)')
+def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="individual", se="cluster",
+                 lang=None, id_cols=None, missing=None):
+    """Panel regression as Stata xtreg / R plm: fixed effects (within), random effects (Swamy-Arora) or pooled OLS, with clustered, conventional, robust or Driscoll-Kraay standard errors.
+
+    Answers Variable, Coef., Std. Err., t, P>|t|, [95% Conf., Interval] per regressor, _cons last
+    (fe: Stata's average intercept), then N, Groups, R-squared within/between/overall, F and P that
+    all u_i = 0 (fe), sigma_u, sigma_e, rho, theta (re). Cluster SE as plm vcovHC(type = "sss").
+    """
+    def compute():
+        from nqp_xl.panelreg import panel_regression
+
+        return panel_regression(data, equation, ids, years, model, effects, se,
+                                id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_PANELREG")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc=_PANEL_EQ_DOC)
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, missing=None):
+    """Hausman test of fixed against random effects (individual), as plm phtest / Stata hausman: chi2, df and P; a note when V_fe - V_re is not positive definite.
+
+    chi2 = (b_fe - b_re)'(V_fe - V_re)^-1 (b_fe - b_re) over the slopes, df = their number, with the
+    conventional covariance of each model. A negative chi2 is not shown as a number: the note says
+    the data fail the test's asymptotic assumptions, as Stata does.
+    """
+    def compute():
+        from nqp_xl.panelreg import hausman
+
+        return hausman(data, equation, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_HAUSMAN")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("equation", doc='the dependent variable and the controls, "y ~ z1 + z2"')
+@xw.arg("threshold", doc="header name of the threshold variable q")
+@xw.arg("regime", doc="header name of the regressor whose coefficient changes at the threshold")
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("n", doc="number of thresholds, 1 (default) or 2")
+@xw.arg("bootstrap", doc="bootstrap replications for the P of each F test, default 300")
+@xw.arg("trim", doc="share of threshold values cut at each end of the search, default 0.05")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, bootstrap=300, trim=0.05, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Hansen (1999) fixed-effects panel threshold regression on a balanced panel: each threshold with its LR 95% interval, F and bootstrap P, then the regime coefficients with clustered SE.
+
+    Grid search over the trimmed values of q; two thresholds sequentially with Hansen's refinement;
+    interval {LR <= -2 ln(1 - sqrt(1 - alpha))}; P from a seeded residual bootstrap by region.
+    The regression rows are NQP_PANELREG's (fe, clustered by region) with x split at the thresholds.
+    """
+    def compute():
+        from nqp_xl.threshold import threshold_regression
+
+        return threshold_regression(data, equation, threshold, regime, ids, years, n, bootstrap, trim, seed,
+                                    id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_THRESHOLD")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
+@xw.arg("x", doc="header name of the explanatory variable")
+@xw.arg("m", doc="header name of the mediator")
+@xw.arg("y", doc="header name of the outcome")
+@xw.arg("controls", ndim=2, doc='optional: header names of the controls, "z1,z2" or a range of names')
+@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
+@xw.arg("model", doc='"fe" (default), "twfe", "re" or "pooled"')
+@xw.arg("bootstrap", doc="bootstrap replications (regions drawn with replacement), default 1000")
+@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
+def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe", bootstrap=1000, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Mediation test with a panel model: the three Baron-Kenny steps (y on x; m on x; y on x and m) as NQP_REGTABLE columns, then a*b with Sobel z and P and a bootstrap 95% interval.
+
+    Each step is NQP_PANELREG's fit (standard errors clustered by region). Sobel: z = ab/sqrt(b^2 sa^2 +
+    a^2 sb^2). Interval: 2.5% and 97.5% quantiles of a*b over seeded draws of regions with replacement.
+    """
+    def compute():
+        from nqp_xl.mediation import mediation
+
+        return mediation(data, x, m, y, controls, ids, years, model, bootstrap, seed,
+                         id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_MEDIATION")
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))

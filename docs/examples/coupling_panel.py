@@ -199,7 +199,7 @@ def main() -> None:
     parts += [
         "## 6. D by province and year",
         f"Blank: region-year left out (section 3). Grade and type are those of {years[-1]}; "
-        "the type compares U1 and U2 (a gap above 0.1 makes the smaller one \"lagging\").",
+        "the type compares U1 and U2 (the \"ratio\" rule: U1/U2 outside [0.8, 1.25] makes the smaller one \"lagging\").",
         table(["Province", "省份", "Region", *map(str, years), f"Grade {years[-1]}", f"Type {years[-1]}"],
               [[p, zh[p], regmap[p], *wide.loc[p].tolist(), last_year.loc[p, "Grade"],
                 last_year.loc[p, "Type"]] for p in order],

@@ -121,6 +121,14 @@ ccd_type <- function(U) {
   ifelse(g > 0.1, "U2 lagging", ifelse(g < -0.1, "U1 lagging", "Synchronous"))
 }
 
+# the "ratio" rule (SPEC Part 3): U1/U2 within [0.8, 1.25] synchronous, else the lower lags;
+# U2 = 0 < U1: U2 lags; both 0: synchronous
+ccd_type_ratio <- function(U) {
+  r <- ifelse(U[, 2] > 0, U[, 1] / U[, 2], ifelse(U[, 1] > 0, Inf, 1))
+  r <- round(r, 12)
+  ifelse(r > 1.25, "U2 lagging", ifelse(r < 0.8, "U1 lagging", "Synchronous"))
+}
+
 ccd_all <- function(U, a = NULL) {
   if (is.null(a)) a <- rep(1 / ncol(U), ncol(U))
   a <- a / sum(a)
@@ -129,7 +137,10 @@ ccd_all <- function(U, a = NULL) {
   Ds <- sqrt(Cs * T); Dw <- sqrt(Cw * T)
   out <- data.frame(T = T, standard_C = Cs, standard_D = Ds, standard_level = ccd_level(Ds),
                     wang_C = Cw, wang_D = Dw, wang_level = ccd_level(Dw))
-  if (ncol(U) == 2) out$type <- ccd_type(U)
+  if (ncol(U) == 2) {
+    out$type <- ccd_type(U)
+    out$type_ratio <- ccd_type_ratio(U)
+  }
   out
 }
 

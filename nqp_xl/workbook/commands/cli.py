@@ -92,6 +92,10 @@ def cmd_new(args) -> int:
     table = input_table.read_table(args.data, args.id_cols, args.header_row)
     if args.subsystem:
         table.subsystems = input_table.parse_subsystems(args.subsystem, table)
+    if args.labels:
+        from ..template.indicator_labels import apply_labels, read_labels
+
+        apply_labels(table, read_labels(args.labels, args.lang))
     cols = input_table.choose_columns(table, args.lang)
     labels = table.headers[:table.id_cols]
     for attr in ("region", "year", "group"):
@@ -147,7 +151,7 @@ def _warn(rep) -> None:
         note(line, "warning")
     if rep.kept:
         note(f"{len(rep.kept)} formulas call functions that reach outside the workbook or change at every "
-             "calculation (HYPERLINK, WEBSERVICE, CALL, RTD, IMAGE, RAND, TODAY, links to other files); never "
+             "calculation (HYPERLINK, WEBSERVICE, CALL, RTD, IMAGE, RAND, links to other files); never "
              f"evaluated, their stored values kept: {', '.join(rep.kept[:10])}{', ...' if len(rep.kept) > 10 else ''}")
     if rep.stale:
         note(f"{len(rep.stale)} formulas could not be computed here; their stored values are kept and marked for "
@@ -221,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--id-cols", type=_whole, default=None, metavar="N",
                    help="number of leading label columns (default: the leading text columns; give it for panels "
                    "whose year column is numeric, e.g. --id-cols 2 for Region | Year)")
+    s.add_argument("--labels", metavar="FILE.csv",
+                   help="readable names and units of the indicators: a CSV with the columns column, label, unit "
+                        "(label_zh/label_en, unit_zh/unit_en for a second language); every table shows the labels")
     s.add_argument("--subsystem", action="append", metavar="NAME=col1,col2,...",
                    help="a subsystem of the coupling and its indicator columns (repeat for each; at least two). "
                    "Default: the indicators split in two halves")

@@ -11,6 +11,7 @@ workbook lacks them).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
+from .document import finish_document, footer_title, retitle_footers, stamp_publication
 from .outputs import writer_lock
 from .refresh import check_overwrite, load, udf_modules, write_result
 
@@ -319,6 +321,8 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
 def _publish(path: str, output: str, progress: Callable[[str], None] | None, recompute: bool,
              allow_errors: bool, allow_stale: bool = False) -> PublishResult:
     pkg = load(path)
+    when = dt.datetime.now(dt.timezone.utc).astimezone()
+    stamp_publication(pkg, when)
     if recompute:
         report, engine = refresh_package(pkg, udf_modules(pkg), progress)
         errors = nqp_errors(pkg, engine)
@@ -336,6 +340,7 @@ def _publish(path: str, output: str, progress: Callable[[str], None] | None, rec
                            f"{shown}{more} (give --allow-stale to publish their stored values)")
     digest = table_digest(pkg)
     setting_values = settings(pkg)
+    in_footers = footer_title(pkg)
     n = values_only(pkg)
     if progress:
         progress(f"replaced {n} formulas by their values")
@@ -344,5 +349,9 @@ def _publish(path: str, output: str, progress: Callable[[str], None] | None, rec
     drop_sheet(pkg, CONF_SHEET)
     drop_calc_chain(pkg)
     record_methods(pkg, digest, setting_values)
-    write_result(path, output, pkg.to_bytes(), False)
+    title = finish_document(pkg, when)
+    data = pkg.to_bytes()
+    if in_footers is not None and title != in_footers:
+        data = retitle_footers(data, title)
+    write_result(path, output, data, False)
     return PublishResult(output, digest, report)

@@ -21,7 +21,10 @@ from ..ooxml.xml import WorkbookError
 
 OMITTED = "NQP__OMITTED"
 PREFIXES = ("_XLFN.", "_XLWS.", "_XLUDF.")
-VOLATILE = {"RAND", "RANDBETWEEN", "NOW", "TODAY", "CELL", "INFO", "RANDARRAY"}
+# kept as they are by refresh (their cached value stays); TODAY and NOW are computed, as Excel does
+# on every recalculation: the report's publication date is TODAY() of its refresh.  OFFSET and
+# INDIRECT are worked out before evaluation where their arguments allow (see _static_call).
+VOLATILE = {"RAND", "RANDBETWEEN", "CELL", "INFO", "RANDARRAY"}
 # functions that reach outside the workbook (the web, DLLs, other programs): never evaluated
 EXTERNAL = {"HYPERLINK", "WEBSERVICE", "FILTERXML", "CALL", "EXEC", "REGISTER", "REGISTER.ID", "RTD", "IMAGE",
             "DDE", "SQL.REQUEST", "STOCKHISTORY", "CUBEVALUE", "CUBEMEMBER", "CUBESET", "CUBERANKEDMEMBER",

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..ooxml.values import Error
 from . import formula_text
+from .excel_fixes import fixes
 from .formula_text import OMITTED
 
 
@@ -404,11 +405,13 @@ def register(functions: dict[str, Callable], used: set[str] | None = None) -> di
     from formulas.functions import FUNCTIONS, get_functions, wrap_func
 
     table = load_builtins(used) if used is not None else get_functions()  # cached by formulas: register in both
+    corrected = fixes(used)  # built-ins formulas answers differently from Excel (excel_fixes.py)
     for target in (FUNCTIONS, table):
         for name, f in functions.items():
             target[name.upper()] = wrap_func(udf_adapter(name, f))
         target["INDEX"] = wrap_func(remembered("INDEX", excel_index))
         target[OMITTED] = lambda *a: OMITTED_VALUE
+        target.update(corrected)
     for name, f in functions.items():
         REGISTERED[name.upper()] = f
     return functions

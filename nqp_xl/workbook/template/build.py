@@ -40,6 +40,9 @@ from .context import Ctx
 from .input_table import (INPUT_HEADER_ROW, InputError, InputTable, ReportColumns, choose_columns, default_subsystems,
                           example_table)
 from .layout import Book, Measured, text_width
+from .indicator_labels import with_bundled_labels
+from .sheets_appendix import indicator_sheet
+from .sheets_overview import overview_page, overview_sheet
 from .sheets_panel import coupling_sheet, disparity_sheet, dynamics_sheet, equations_sheet, weights_sheet
 from .sheets_setup import conf_sheet, inputs_sheet, methods_sheet, settings_sheet
 from .sheets_year import composite_sheet, factor_sheet, grades_sheet, obstacle_sheet
@@ -79,6 +82,7 @@ def build(path: str, table: InputTable | None = None, lang: str = "en", columns:
     if lang == "zh" and table.subsystems == default_subsystems(table.indicators):
         # the default names only: names the user gave (--subsystem) stay as written
         table.subsystems = [ZH_SUBSYSTEMS.get(s, s) for s in table.subsystems]
+    with_bundled_labels(table, lang)  # the bundled panel's readable names, unless the table has its own
     cols = columns or choose_columns(table, lang)
     eqs = default_equations(table) if equations is None else equations
     sizes = _measure(table, lang, cols, eqs, udfs) if measure else {}
@@ -104,20 +108,27 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     book = Book(wb, lang, sizes, spacing)
     book.skip_inputs = skip_inputs
     ctx = Ctx(book, table, lang, cols, eqs)
-    settings = settings_sheet(ctx)
-    settings.ws.activate()
-    book.inputs_name = inputs_sheet(ctx).name
+    book.title = ctx.default_title
+    wb.define_name("NQP_FOOTER_TITLE", '="' + book.title.replace('"', '""') + '"')  # publish compares the title in use
+    # the report's order: the Overview, the results, then the appendix; Settings and
+    # xlwings.conf last (publish hides Settings and drops xlwings.conf: neither is printed)
+    overview = overview_page(ctx)
+    overview.ws.activate()
     factor_sheet(ctx)
-    grades_sheet(ctx)
+    grades, grades_table = grades_sheet(ctx)
     composite_sheet(ctx)
     obstacle_sheet(ctx)
     coupling_sheet(ctx)
     disparity_sheet(ctx)
-    equations_sheet(ctx)
     dynamics_sheet(ctx)
+    equations_sheet(ctx)
+    indicator_sheet(ctx)
+    methods_sheet(ctx)
+    book.inputs_name = inputs_sheet(ctx).name
     if ctx.panel:
         weights_sheet(ctx)  # the bundled contiguity matrix the Dynamics sheet's NQP_SPATIAL names
-    methods_sheet(ctx)
+    settings_sheet(ctx)
+    overview_sheet(ctx, overview, grades_table, grades.name)
     conf_sheet(ctx)
     for i, ws in enumerate(wb.worksheets()):
         ws.set_vba_name(f"Sheet{i + 1}")

@@ -53,6 +53,13 @@ class Ctx:
         return len({r[j] for r in self.table.rows})
 
     @property
+    def n_regions(self) -> int:
+        if self.cols.region is None:
+            return self.n_all
+        j = self.table.headers.index(self.cols.region)
+        return len({r[j] for r in self.table.rows})
+
+    @property
     def n_groups(self) -> int:
         if not self.has_group:
             return 1
@@ -74,6 +81,23 @@ class Ctx:
         page.labels(f"{key}.years", YEARS, self.n_all + 1, col=1, row=head, kind="int")
         return 2
 
+    @property
+    def default_title(self) -> str:
+        """The title the Overview shows while Settings' title is blank (page footers use it)."""
+        first = ""
+        if self.cols.region is not None and self.table.rows:
+            first = str(self.table.rows[0][self.table.headers.index(self.cols.region)])
+        span = ""
+        if self.panel:
+            j = self.table.headers.index(self.cols.year)
+            years = [r[j] for r in self.table.rows if isinstance(r[j], float)]
+            if years:
+                a, b = int(min(years)), int(max(years))
+                span = f"，{a}—{b}年" if self.lang == "zh" else f", {a}–{b}"
+        if self.lang == "zh":
+            return f"新质生产力评价：{first}等{span}"
+        return f"New quality productive forces: {first}…{span}"
+
     # -- texts
     def t(self, key: str) -> str:
         return t(key, self.lang)
@@ -82,6 +106,11 @@ class Ctx:
         return sheet_name(key, self.lang)
 
     # -- formula pieces
+    @staticmethod
+    def relabel(formula: str) -> str:
+        """An answer that names indicators, showing their readable labels (Inputs row 3)."""
+        return f"NQP_RELABEL({formula},NQP_NAMES,NQP_LABELS)"
+
     @property
     def year_data(self) -> str:
         """The Data table's rows of the year analysed (all rows of a cross-section)."""
@@ -110,7 +139,7 @@ class Ctx:
 
     @property
     def coupling(self) -> str:
-        return f"NQP_COUPLING({self.subindex},,NQP_COUPLING_MODEL,{L_})"
+        return f"NQP_COUPLING({self.subindex},,NQP_COUPLING_MODEL,{L_},,,NQP_COUPLING_TYPE)"
 
     @property
     def fa_args(self) -> str:

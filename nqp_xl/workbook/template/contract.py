@@ -55,4 +55,12 @@ SETTINGS = [
      "回归表的列：ols、2sls、3sls、ireg3", None),
     ("NQP_MARKOV_K", "Markov classes k", "马尔可夫类型数 k", 4,
      "Quantile classes of the Markov transition matrix (Dynamics sheet), usually 4", "动态演进表中马尔可夫转移矩阵的分位数类型数，通常为 4", None),
+    ("NQP_TITLE", "Report title", "报告标题", None,
+     "Title of the Overview and of every page footer; blank = New quality productive forces: <first region>…, <years>",
+     "概览页与页脚的标题；留空 = 新质生产力评价：<首个地区>等，<年份>", None),
+    ("NQP_AGENCY", "Agency", "编制单位", None, "Who publishes the report (the Overview, and the author of the published file)",
+     "报告编制单位（显示在概览页，并作为发布文件的作者）", None),
+    ("NQP_COUPLING_TYPE", "Coupling type rule", "耦合类型判定", "ratio",
+     "ratio: U1/U2 within [0.8, 1.25] is synchronous, else the lower lags; difference: |U1 - U2| <= 0.1",
+     "ratio：U1/U2 在 [0.8, 1.25] 内为同步型，否则较低者滞后；difference：|U1 - U2| ≤ 0.1 为同步型", ["ratio", "difference"]),
 ]

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Sequence
 
-INPUT_HEADER_ROW = 3  # 1-based row of the table header on Inputs (row 1 directions, row 2 subsystems)
+INPUT_HEADER_ROW = 5  # 1-based row of the table header on Inputs (rows 1-4: direction, subsystem, label, unit)
+# the titles of the rows above the Data table on Inputs (a workbook of an older version has the
+# first two only, its header on row 3)
+ROW_TITLES = {"Direction", "方向", "Subsystem", "子系统", "Label", "标签", "Unit", "单位"}
 DEMO_CSV = "china_province_panel.csv"
 INPUT_SHEET_NAMES = ("Inputs", "输入数据")  # the Inputs tab in en and zh workbooks
 
@@ -44,10 +47,21 @@ class InputTable:
     subsystems: list[str] = field(default_factory=list)
     header_row: int = 1  # 1-based row of the file (sheet) that holds the headers
     notes: list[str] = field(default_factory=list)  # what reading decided that the user should know
+    labels: list[str] = field(default_factory=list)   # readable name of each indicator ("" = its header)
+    units: list[str] = field(default_factory=list)    # unit of each indicator ("" = none given)
 
     @property
     def indicators(self) -> list[str]:
         return self.headers[self.id_cols:]
+
+
+def rows_above_table(rows: Sequence[Sequence[Any]]) -> int:
+    """How many leading rows of an nqp-xl Inputs sheet are the rows above the Data table
+    (Direction, Subsystem, Label, Unit: their first cell holds the row's title)."""
+    n = 0
+    while n < len(rows) and rows[n] and isinstance(rows[n][0], str) and rows[n][0].strip() in ROW_TITLES:
+        n += 1
+    return n
 
 
 def _cell(text: str) -> Any:
@@ -242,8 +256,9 @@ def read_xlsx(path: str, id_cols: int | None = None, header_row: int | None = No
     width = sh.last_col
     records = [[_sheet_cell(values.get((r, c))) for c in range(1, width + 1)] for r in range(1, sh.last_row + 1)]
     del pkg, sh, values
-    if header_row is None and name in INPUT_SHEET_NAMES and len(records) >= INPUT_HEADER_ROW:
-        header_row = INPUT_HEADER_ROW  # the nqp-xl Inputs tab: directions, subsystems, then the header
+    if header_row is None and name in INPUT_SHEET_NAMES:
+        # the nqp-xl Inputs tab: Direction, Subsystem (Label, Unit) rows, then the header
+        header_row = rows_above_table(records) + 1
     return _finish_table(records, id_cols, os.path.basename(path), header_row)
 
 

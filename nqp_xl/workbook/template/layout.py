@@ -106,6 +106,7 @@ class Book:
         self.spacing = spacing          # first pass: rows every block gets at least
         self.skip_inputs = False        # first pass: the Inputs rows go to the engine directly
         self.inputs_name = ""
+        self.title = ""                 # the report's title (page footers; publish writes the one in use)
         self.anchors: dict[tuple[str, int, int], str] = {}
         self._formats: dict[tuple, Any] = {}
         self.pages: list[Page] = []
@@ -142,6 +143,9 @@ class Page:
         self.last_col = 0
         self.repeat: tuple[int, int] | None = None
         self.headings: list[tuple[int, float]] = []  # (column, width of its text) of titles, notes, headings
+        self.frozen = False  # the sheet set its own frozen panes
+        self.print_cols: int | None = None  # last printed column when helper answers sit to the right
+        self.print_rows: int | None = None  # last printed row when a long list below is kept out of print
         book.pages.append(self)
 
     # -- text
@@ -336,23 +340,30 @@ class Page:
     # -- finishing
     def finish(self, repeat_rows: tuple[int, int] | None = None) -> None:
         ws = self.ws
+        chart_cols = 0
         for _r, col, _rows, width_px in self.charts:  # the print area takes in every chart whole
             c, px = col, 0.0
             while px < width_px + 8:
                 px += self.widths.get(c, 8.43) * 7 + 5
                 c += 1
-            self.last_col = max(self.last_col, c - 1)
+            chart_cols = max(chart_cols, c - 1)
+        self.last_col = max(self.last_col, chart_cols)
         for col, need in self.headings:  # 12-point bold text overflowing into the columns to its right
             c, have = col, 0.0
             while have < need:
                 have += self.widths.get(c, 8.43)
                 c += 1
             self.last_col = max(self.last_col, c - 1)
+        if self.print_cols is not None:  # helper answers right of the printed area stay out of print
+            self.last_col = max(self.print_cols, chart_cols)
         for col, w in sorted(self.widths.items()):
             ws.set_column(col, col, round(w, 1))
         for row, h in sorted(self.heights.items()):
             ws.set_row(row, h)
         last_row = max([self.row] + [b for _a, b in self.items])
+        if self.print_rows is not None:
+            last_row = self.print_rows
+            self.items = [(a, min(b, last_row)) for a, b in self.items if a <= last_row]
         ws.set_default_row(ROW_PT)  # stored, so that every program lays the rows out alike
         ws.set_paper(9)
         ws.set_landscape() if self.landscape else ws.set_portrait()
@@ -362,7 +373,11 @@ class Page:
         ws.print_area(0, 0, last_row, max(self.last_col, 0))
         if repeat_rows:
             ws.repeat_rows(*repeat_rows)
-        ws.set_footer("&C" + ("第 &P 页，共 &N 页" if self.book.lang == "zh" else "Page &P of &N"))
+        if last_row > 40 and not self.frozen:  # longer than a screen: the table's header (near the top) or the title stays in view
+            top = repeat_rows[1] + 1 if repeat_rows and repeat_rows[1] < 12 else 1
+            ws.freeze_panes(top, 0)
+        title = self.book.title.replace("&", "&&")
+        ws.set_footer("&C" + (f"{title} — 第 &P 页，共 &N 页" if self.book.lang == "zh" else f"{title} — page &P of &N"))
         ws.set_h_pagebreaks(self.breaks(repeat_rows))
 
     def breaks(self, repeat_rows: tuple[int, int] | None) -> list[int]:
@@ -389,7 +404,9 @@ class Page:
         for a, b in merged:
             used += height(prev_end + 1, a - 1) if a > prev_end + 1 else 0.0
             need = height(a, b)
-            if used + need > room and used > 0 and a > 0 and (need <= room or used > room * 0.6):
+            # a new page only when this one is a third full: a shorter start is continued (a
+            # table longer than what is left breaks where the page is full, its header repeated)
+            if used + need > room and used > room / 3 and a > 0 and (need <= room or used > room * 0.6):
                 out.append(a)
                 used = 0.0
             used += need

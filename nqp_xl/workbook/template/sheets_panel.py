@@ -15,6 +15,15 @@ def coupling_sheet(ctx: Ctx) -> Page:
     page = Page(ctx.book, ctx.sheet("coupling"), landscape=True)
     page.title(ctx.t("cp_title"))
     page.note(ctx.t("cp_note"))
+    if ctx.n_subsystems == 2 or ctx.n_subsystems < 2:  # the relative type is that of two subsystems
+        rule = (('IF(NQP_COUPLING_TYPE="difference","|U1 − U2| ≤ 0.1 为同步型，否则较低者为滞后型",'
+                 '"U1/U2 在 [0.8, 1.25] 内为同步型，否则较低者为滞后型")') if ctx.lang == "zh" else
+                ('IF(NQP_COUPLING_TYPE="difference","|U1 − U2| ≤ 0.1 is synchronous; otherwise the lower subsystem lags",'
+                 '"U1/U2 within [0.8, 1.25] is synchronous; otherwise the lower subsystem lags")'))
+        page.ws.write_formula(page.row, 0, f'="{ctx.t("cp_rule")}"&{rule}',
+                              ctx.book.fmt("gen", italic=True, font_color="#595959"), "")
+        page.headings.append((0, 80.0))
+        page.row += 1
     page.skip(1)
     n, s = ctx.n_all, max(ctx.n_subsystems, 2)
     d_col = f"INDEX({ctx.coupling},0,3)"
@@ -39,6 +48,12 @@ def coupling_sheet(ctx: Ctx) -> Page:
                             (ctx.n_years + 1, ctx.n_groups + 1), ("int", "num"), row=top + 1, advance=False)
             _d_by_group_chart(ctx, page, pg, top, max(pg.cols, 6) + 1)
             page.row = max(pg.last_row, top + 16) + 3
+    if ctx.panel:  # the paper's table: D of each region (down) and year (across)
+        page.heading(ctx.t("d_by_region"))
+        page.block("cp.d_region", f'NQP_PIVOT({d_col},{REGIONS},{YEARS},"mean",{L_})',
+                   (ctx.n_regions + 1, ctx.n_years + 1), lambda j, n: "gen" if j == 0 else "num", grow_cols=1)
+        page.print_rows = page.row - 3
+        page.note(ctx.t("not_printed"))
     page.heading(ctx.t("cp_table"))
     head = page.row
     col = ctx.row_labels(page, "cp", head)
@@ -63,7 +78,9 @@ def _d_by_group_chart(ctx: Ctx, page: Page, pg: Placed, row: int, col: int) -> N
                           "values": [page.name, pg.row + 1, pg.col + k, pg.end, pg.col + k],
                           "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"position": "bottom"})
-    chart.set_y_axis({"name": "D", "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"name": "D", "min": 0, "major_gridlines": {"visible": True}})  # a trend starts at 0
+    chart.set_x_axis({"name": ctx.t("year_axis")})
+    chart.show_blanks_as("gap")  # a year without values is a gap, not a step to the next
     page.chart(chart, col=col, width_px=520, height_px=300, row=row)
 
 
@@ -116,7 +133,9 @@ def _gini_chart(ctx: Ctx, page: Page, gini: Placed) -> None:
                           "values": [page.name, gini.row + 1, gini.col + k, gini.end, gini.col + k],
                           "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"position": "bottom"})
-    chart.set_y_axis({"major_gridlines": {"visible": True}})
+    chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})  # a trend starts at 0
+    chart.set_x_axis({"name": ctx.t("year_axis")})
+    chart.show_blanks_as("gap")
     page.chart(chart, width_px=640, height_px=300)
 
 
@@ -135,17 +154,58 @@ def equations_sheet(ctx: Ctx) -> Page:
     n_eq = max(1, ctx.equations.count(";") + 1) if ctx.equations else 1
     rows = n_eq * 12 + 2
     page.heading(ctx.t("eq_methods"))
-    page.block("eq.methods", guarded(f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_})"), (rows, 4), ("text", "textc"))
+    page.note(ctx.t("eq_p_note"))
+    tables = [page.block("eq.methods", ctx.relabel(guarded(
+        f"NQP_REGTABLE({D},NQP_EQUATIONS,NQP_EQ_METHODS,,{L_},{I_},,,,TRUE)")), (rows, 7), _regtable_kinds(7))]
     if ctx.has_group and ctx.panel:  # a cross-section has too few rows per group for a system
         page.heading(ctx.t("eq_groups"))
-        page.block("eq.groups", guarded(f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_})'),
-                   (rows, ctx.n_groups + 1), ("text", "textc"))
+        w = 2 * ctx.n_groups + 1
+        tables.append(page.block("eq.groups", ctx.relabel(guarded(
+            f'NQP_REGTABLE({D},NQP_EQUATIONS,"3sls",{GROUPS},{L_},{I_},,,,TRUE)')), (rows, w), _regtable_kinds(w)))
+    for placed in tables:
+        _regtable_formats(ctx, page, placed)
     page.heading(ctx.t("eq_detail"))
-    detail = page.block("eq.detail", guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})'), (rows, 6),
+    detail = page.block("eq.detail", ctx.relabel(guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})')), (rows, 6),
                         ("text", "text", "num3", "num3", "num3", "p"))
     page.row_formats(detail, 1, {text("N", ctx.lang): "int"}, first_col=2)  # N = 242, not 242.000
     page.finish(repeat_rows=(0, 0))
     return page
+
+
+def _regtable_kinds(width: int):
+    """The columns of NQP_REGTABLE(..., numbers=TRUE): names, the figures (3 decimals unless a
+    conditional format says otherwise), then the p-values behind the stars."""
+    models = (width - 1) // 2
+    return lambda j, n: "text" if j == 0 else ("num3" if j <= max((n - 1) // 2, models) else "p")
+
+
+def _regtable_formats(ctx: Ctx, page: Page, placed: Placed) -> None:
+    """Stars and parentheses by number format (SPEC Part 3, "Numbers stay numbers"): a
+    coefficient's format follows its p-value k columns to the right (0.000"***" below 0.01, ...);
+    a standard error (the row's name blank) shows as (0.120); N as a whole number; the title
+    row of each equation in bold.  Conditional formats, so they follow the rows when the system
+    changes."""
+    from ..ooxml.addresses import col_letters
+
+    k = max((placed.cols - 1) // 2, 1)
+    r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
+    c0, c1 = placed.col + 1, placed.col + k
+    name = f"${col_letters(placed.col + 1)}{r0 + 1}"      # the row's name (column A of the answer)
+    x = f"{col_letters(c0 + 1)}{r0 + 1}"                  # the figure, relative
+    p = f"{col_letters(c0 + k + 1)}{r0 + 1}"              # its p-value, k columns to the right
+    rules = [(f'=AND({name}="",ISNUMBER({x}))', '(0.000)'),
+             (f'=AND({name}<>"",ISNUMBER({x}),ISNUMBER({p}),{p}<0.01)', '0.000"***"'),
+             (f'=AND({name}<>"",ISNUMBER({x}),ISNUMBER({p}),{p}<0.05)', '0.000"**"'),
+             (f'=AND({name}<>"",ISNUMBER({x}),ISNUMBER({p}),{p}<0.1)', '0.000"*"'),
+             (f'={name}="{text("N", ctx.lang)}"', '0')]
+    for criteria, fmt in rules:
+        page.ws.conditional_format(r0, c0, r1, c1, {"type": "formula", "criteria": criteria, "stop_if_true": True,
+                                                    "format": page.book.wb.add_format({"num_format": fmt})})
+    last = f"${col_letters(c1 + 1)}{r0 + 1}"
+    foot = text("Standard errors in parentheses; * p<0.1, ** p<0.05, *** p<0.01", ctx.lang).replace('"', '""')
+    title = f'=AND({name}<>"",{name}<>"{foot}",SUMPRODUCT(LEN(${col_letters(c0 + 1)}{r0 + 1}:{last}))=0)'
+    page.ws.conditional_format(r0, placed.col, r1, c1, {"type": "formula", "criteria": title, "format": page.book.wb.add_format(
+        {"bold": True, "top": 1, "bg_color": "#F2F2F2"})})
 
 
 def regions_in_weights(ctx: Ctx) -> bool:
@@ -256,7 +316,9 @@ def _sigma_chart(ctx: Ctx, page: Page, sig: Placed, row: int, col: int) -> int:
                       "categories": [page.name, sig.row + 1, sig.col, sig.end, sig.col],
                       "values": [page.name, sig.row + 1, k, sig.end, k], "marker": {"type": "circle", "size": 4}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"major_gridlines": {"visible": True}})
+    chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}, "name": "CV"})  # a trend starts at 0
+    chart.set_x_axis({"name": ctx.t("year_axis")})
+    chart.show_blanks_as("gap")
     page.chart(chart, width_px=480, height_px=260, row=row, col=col)
     return page.charts[-1][2]
 
@@ -273,4 +335,8 @@ def _kdensity_chart(ctx: Ctx, page: Page, kd: Placed, row: int, col: int) -> Non
                           "values": [page.name, kd.row + 1, kd.col + k, kd.end, kd.col + k]})
     # the columns without a year yet have no legend entry (LibreOffice would name them "Column I")
     chart.set_legend({"position": "right", "delete_series": list(range(years, k))})
+    # the y axis crosses at the left edge of the grid (the data's range ± 3 bandwidths), so its
+    # labels never run across the curves; both axes titled
+    chart.set_x_axis({"name": ctx.t("kd_x"), "crossing": "min", "label_position": "low"})
+    chart.set_y_axis({"name": ctx.t("kd_y"), "min": 0, "label_position": "low", "crossing": "min"})
     page.chart(chart, col=col, width_px=620, height_px=360, row=row)

@@ -74,12 +74,17 @@ def inputs_sheet(ctx: Ctx) -> Page:
     inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center")
     ws.write_string(0, 0, ctx.t("direction"), bold)
     ws.write_string(1, 0, ctx.t("subsystem"), bold)
+    ws.write_string(2, 0, ctx.t("label_row"), bold)
+    ws.write_string(3, 0, ctx.t("unit_row"), bold)
+    wrap_inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center", text_wrap=True, valign="top")
     for j in range(p):
         ws.write_string(0, n_id + j, table.directions[j], inp)
-        if table.subsystems[j]:
-            ws.write_string(1, n_id + j, table.subsystems[j], inp)
-        else:
-            ws.write_blank(1, n_id + j, None, inp)
+        for r, values, f in ((1, table.subsystems, inp), (2, table.labels, wrap_inp), (3, table.units, inp)):
+            v = values[j] if j < len(values) else ""
+            if v:
+                ws.write_string(r, n_id + j, v, f)
+            else:
+                ws.write_blank(r, n_id + j, None, f)
     centred = book.fmt("int", align="center")
     # The measuring pass hands the rows to the engine itself (template.fill_inputs), unless
     # one of them would not come back from the file as it went in.
@@ -93,6 +98,7 @@ def inputs_sheet(ctx: Ctx) -> Page:
         "columns": [{"header": c, "header_format": book.fmt("gen", text_wrap=True, bold=True, valign="top")}
                     for c in table.headers]})
     ws.freeze_panes(h + 1, n_id)
+    page.frozen = True
     for j, head in enumerate(table.headers):
         texts = {r[j] for r in table.rows if isinstance(r[j], str)}  # each label once (a county's ten years)
         widest = max([text_width(v) for v in texts] + [8.0])
@@ -105,15 +111,25 @@ def inputs_sheet(ctx: Ctx) -> Page:
         room = sum(page.widths.get(j, 8.43) for j in range(1, n_id))
         lines = max(2, math.ceil(text_width(note) * 0.8 / max(room - 1, 1.0)))  # 8-point text
         f = book.fmt("gen", italic=True, font_color="#595959", font_size=8, text_wrap=True, valign="top")
-        ws.merge_range(0, 1, 1, n_id - 1, note, f)
-        for r in (0, 1):
-            page.heights[r] = max(ROW_PT, math.ceil(lines / 2) * 11.0)
+        ws.merge_range(0, 1, h - 1, n_id - 1, note, f)
+        for r in range(h):
+            page.heights[r] = max(ROW_PT, math.ceil(lines / h) * 11.0)
+    if any(table.labels):
+        page.heights[2] = max(page.heights.get(2, ROW_PT), ROW_PT * 2)
     name = formula_sheet_name(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
     book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
     book.wb.define_name("NQP_DIRECTIONS", f"={name}!${col_letters(n_id + 1)}$1:${last}$1")
     book.wb.define_name("NQP_SUBSYSTEMS", f"={name}!${col_letters(n_id + 1)}$2:${last}$2")
+    # the readable names: NQP_RELABEL(answer, NQP_NAMES, NQP_LABELS) shows a label wherever a
+    # table names an indicator; wide enough for indicators added later (blank labels keep names)
+    wide = col_letters(max(n_id + p + 60, 100))
+    book.wb.define_name("NQP_NAMES", f"={name}!$A${h + 1}:${wide}${h + 1}")
+    book.wb.define_name("NQP_LABELS", f"={name}!$A$3:${wide}$3")
+    book.wb.define_name("NQP_UNITS", f"={name}!$A$4:${wide}$4")
+    book.wb.define_name("NQP_DIRECTION_ROW", f"={name}!$A$1:${wide}$1")
+    book.wb.define_name("NQP_SUBSYSTEM_ROW", f"={name}!$A$2:${wide}$2")
     book.wb.define_name("NQP_ROW_DIRECTIONS", f"={name}!$A$1:${last}$1")  # one per column of the table
     book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")
     book.wb.define_name("NQP_REGIONS", "=INDEX(NQP_DATA,0,NQP_REGION_NUM)")
@@ -162,21 +178,28 @@ METHODS = [
     ("factor", "F, Rank", "F、排名", "Composite factor score and its rank (1 = highest)",
      "综合因子得分及排名（1 = 最高）", "F = Σ (SSi / ΣSS) Fi"),
     ("grades", "Grade", "等级", "k-means classes of F, best first; centre = mean F of a class",
-     "对 F 的 k 均值分类，最好者在前；中心 = 类内 F 均值", "exact one-dimensional k-means (dynamic programming)"),
+     "对 F 的 k 均值分类，最好者在前；中心 = 类内 F 均值", ("exact one-dimensional k-means (dynamic programming)", "一维 k 均值精确解（动态规划）")),
     ("composite", "Weight", "权重", "Objective weight of each indicator, pooled over all rows", "各指标客观权重（全部行）",
-     "entropy: e = -(1/ln m) Σ p ln p, d = 1 - e, w = d / Σd"),
+     ("entropy: e = -(1/ln m) Σ p ln p, d = 1 - e, w = d / Σd", "熵值法：e = -(1/ln m) Σ p ln p，d = 1 - e，w = d / Σd")),
     ("composite", "Index", "综合指数", "Weighted sum of min-max normalised indicators, in [0, 1]",
-     "极差标准化指标的加权和，位于 [0, 1]", "x' = (x - min)/(max - min) (or (max - x)/(max - min) for -), I = Σ w x'"),
+     "极差标准化指标的加权和，位于 [0, 1]", ("x' = (x - min)/(max - min) (or (max - x)/(max - min) for -), I = Σ w x'", "x' = (x - min)/(max - min)（负向指标为 (max - x)/(max - min)），I = Σ w x'")),
     ("composite", "TOPSIS C", "TOPSIS 贴近度 C", "Relative closeness to the ideal solution", "与理想解的相对贴近度",
      "C = D- / (D+ + D-)"),
     ("composite", "Rank, Change", "排名、变化", "Rank within the year; change = last year's rank minus this year's (+ = up)",
-     "年内排名；变化 = 上年排名 − 本年排名（正 = 上升）", "rank 1 = highest"),
+     "年内排名；变化 = 上年排名 − 本年排名（正 = 上升）", ("rank 1 = highest", "排名 1 = 最高")),
     ("obstacle", "Obstacle degree", "障碍度", "Share (%) of each indicator in the distance from the ideal, year analysed",
      "各指标对偏离理想值的贡献（%），分析年份", "O = w (1 - x') / Σ w (1 - x') × 100"),
     ("coupling", "U", "U", "Composite index of each subsystem (Inputs row 2), weights within the subsystem",
      "各子系统综合指数（输入数据第 2 行），子系统内赋权", "U = Σ w x'"),
     ("coupling", "C, T, D", "C、T、D", "Coupling degree, coordination index and coupling coordination degree",
      "耦合度、综合协调指数、耦合协调度", "C = n(ΠU)^(1/n) / ΣU, T = Σ a U, D = √(C T)"),
+    ("coupling", "Type", "类型", "Relative development of two subsystems, by the rule set in Settings (Coupling type rule)",
+     "两个子系统的相对发展类型，按设置中的“耦合类型判定”规则", ("ratio: U1/U2 in [0.8, 1.25] synchronous, else the lower lags; "
+     "difference: |U1 - U2| ≤ 0.1", "ratio：U1/U2 在 [0.8, 1.25] 内为同步型，否则较低者滞后；difference：|U1 - U2| ≤ 0.1")),
+    ("overview", "Left out", "剔除样本", "A region-year with a blank indicator is left out of every figure that uses that "
+     "indicator (listwise, as SPSS); the Overview and each sheet name who and which indicator",
+     "某地区某年份任一所用指标为空即从相应结果中剔除（成列剔除，同 SPSS）；概览页与各表列出剔除对象及缺失指标",
+     ("listwise deletion", "成列剔除")),
     ("coupling", "Level, Grade", "协调等级", "Ten classes of D from extreme imbalance to quality coordination",
      "按 D 划分的十个协调等级", "D in [0,0.1) → 1 … [0.9,1] → 10"),
     ("disparity", "Gini", "基尼系数", "Dagum Gini by year: total, within groups, between groups, transvariation",
@@ -184,7 +207,7 @@ METHODS = [
     ("disparity", "Theil", "泰尔指数", "Theil index by year: total, within and between groups", "逐年泰尔指数：总体、组内、组间",
      "T = (1/n) Σ (y/ȳ) ln(y/ȳ)"),
     ("equations", "OLS, 2SLS, 3SLS", "OLS、2SLS、3SLS", "Each dependent variable endogenous; all exogenous variables instrument every equation",
-     "各因变量为内生变量；全部外生变量作为每个方程的工具变量", "Stata reg3; * p<0.1, ** p<0.05, *** p<0.01"),
+     "各因变量为内生变量；全部外生变量作为每个方程的工具变量", ("Stata reg3; * p<0.1, ** p<0.05, *** p<0.01", "同 Stata reg3；* p<0.1，** p<0.05，*** p<0.01")),
 ]
 # the Dynamics sheet's rows (a panel only): the composite index over the years
 METHODS_DYNAMICS = [
@@ -195,10 +218,10 @@ METHODS_DYNAMICS = [
      "(ln y_iT - ln y_i0)/T = α + β ln y_i0 + ε; λ = -ln(1 + βT)/T, half-life = ln 2 / λ"),
     ("dynamics", "Markov matrix", "马尔可夫转移矩阵", "Probability that a region in class a moves to class b the next year; classes are k quantile intervals of all values (Settings: Markov classes k)",
      "某类地区下一年转入各类的概率；类型为全部取值的 k 个分位数区间（设置：马尔可夫类型数 k）",
-     "P_ab = n_ab / n_a; bounds = type-7 quantiles (R cut)"),
+     ("P_ab = n_ab / n_a; bounds = type-7 quantiles (R cut); one-year steps only", "P_ab = n_ab / n_a；分界点为第 7 类分位数（同 R cut）；仅计相邻一年的转移")),
     ("dynamics", "Moran's I", "全局 Moran's I", "Global spatial autocorrelation of the index in each year, on the Weights sheet's matrix (row-standardised), as R spdep moran.test",
      "各年综合指数的全局空间自相关，用空间权重表的矩阵（行标准化），同 R spdep moran.test",
-     "I = (n/S0) z'Wz / z'z, E[I] = -1/(n-1), z = (I - E)/√Var (randomisation)"),
+     ("I = (n/S0) z'Wz / z'z, E[I] = -1/(n-1), z = (I - E)/√Var (randomisation)", "I = (n/S0) z'Wz / z'z，E[I] = -1/(n-1)，z = (I - E)/√Var（随机化假设）")),
     ("dynamics", "LISA", "局部 Moran（LISA）", "Local Moran of each region in the year analysed; P by 999 seeded conditional permutations; quadrant HH, LH, LL, HL",
      "分析年份各地区的局部 Moran；P 值由 999 次条件置换（固定种子）得到；象限 HH、LH、LL、HL",
      "I_i = (z_i / m2) Σ_j w_ij z_j, m2 = Σ z² / n"),
@@ -232,6 +255,8 @@ def methods_sheet(ctx: Ctx) -> Page:
     widths = ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 40))
     rows = METHODS + (METHODS_DYNAMICS if ctx.panel else [])
     for i, (sheet, f_en, f_zh, m_en, m_zh, formula) in enumerate(rows):
+        if isinstance(formula, tuple):  # a formula in words: in the workbook's language
+            formula = formula[1] if ctx.lang == "zh" else formula[0]
         texts = (ctx.sheet(sheet), f_zh if ctx.lang == "zh" else f_en, m_zh if ctx.lang == "zh" else m_en, formula)
         lines = 2
         for j, t in enumerate(texts):

@@ -4,9 +4,16 @@ from __future__ import annotations
 from ...labels import text
 from .context import Ctx
 from .contract import D, I_, L_, REGIONS, YEARS
-from .layout import Page, Placed, new_chart, text_width
+from .layout import Page, Placed, new_chart, room_for, text_width
 
 SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
+HELP_COL = 12  # first column of helper answers right of the printed area (M)
+
+
+def _col(c: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(c)
 
 
 def _last_int(j: int, n: int) -> str:
@@ -18,6 +25,10 @@ def _first_gen(kind: str):
 
 
 def factor_sheet(ctx: Ctx) -> Page:
+    """The paper's tables first (KMO and Bartlett, variance explained with the scree plot, the
+    rotated loadings sorted by size with |loading| >= 0.5 in bold, communalities and MSA with
+    values < 0.5 flagged, score coefficients, the regions sorted by F); below the printed area
+    the descriptives, correlations, unrotated loadings and the scores in the table's order."""
     page = Page(ctx.book, ctx.sheet("factor"), landscape=True)
     ws, book, yd, p, n = page.ws, ctx.book, ctx.year_data, ctx.p, ctx.n_year
     title = ctx.t("fa_title").rstrip("：:")
@@ -27,64 +38,102 @@ def factor_sheet(ctx: Ctx) -> Page:
     info = page.row
     bold = book.fmt("gen", bold=True)
     ws.write_string(info, 0, ctx.t("n_analysed"), bold)
-    ws.write_string(info + 1, 0, ctx.t("left_out"), bold)
-    ws.write_string(info + 2, 0, ctx.t("kmo"), bold)
-    page.block("fa.kmo", f"NQP_KMO({yd},{L_},{I_})", (1, 1), ("num3",), row=info + 2, col=1, scalar=True, advance=False)
-    page.items.append((info, info + 2))
-    page.row = info + 4
+    ws.write_string(info + 1, 0, ctx.t("kmo"), bold)
+    page.block("fa.kmo", f"NQP_KMO({yd},{L_},{I_})", (1, 1), ("num3",), row=info + 1, col=1, scalar=True, advance=False)
+    page.items.append((info, info + 1))
+    page.row = info + 3
+    page.heading(ctx.t("fa_gaps"))
+    page.block("fa.gaps", ctx.relabel(f"NQP_GAPS({yd},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (2, 4), ("gen", "gen", "gen", "int"),
+               grows=False)
     page.heading(ctx.t("bartlett"))
     page.block("fa.bartlett", f"NQP_BARTLETT({yd},{L_},{I_})", (2, 3), ("num3", "int", "p"), grows=False)
-    page.heading(ctx.t("describe"))
-    page.block("fa.describe", f"NQP_DESCRIBE({yd},{L_},{I_})", (p + 1, 6), ("gen", "int", "big"))
-    page.heading(ctx.t("corr"))
-    page.block("fa.corr", f"NQP_CORR({yd},{L_},{I_})", (p + 1, p + 1), _first_gen("r"), head_max=7)
-    # one below the other: a column of indicator names beside numbers would widen the page
-    page.heading(ctx.t("msa"))
-    page.block("fa.msa", f"NQP_MSA({yd},{L_},{I_})", (p + 1, 2), ("gen", "num3"))
-    page.heading(ctx.t("communalities"))
-    page.block("fa.communalities", f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})", (p + 1, 3), ("gen", "num3"))
     page.heading(ctx.t("variance"))
     var = page.block("fa.variance", f"NQP_VARIANCE({ctx.fa_args},{L_},{I_})", (p + 1, 10), _variance_kinds)
     _scree_chart(ctx, page, var)
-    page.heading(ctx.t("component_matrix"))
-    page.block("fa.components", f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})", (p + 1, 3), _first_gen("num3"),
-               grow_cols=3)
-    page.heading(ctx.t("loadings"))
-    rot = page.block("fa.loadings", f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_})", (p + 1, 3),
+    page.heading(ctx.t("loadings_sorted"))
+    rot = page.block("fa.loadings", ctx.relabel(f"NQP_LOADINGS({ctx.fa_args},TRUE,{L_},{I_},,TRUE)"), (p + 1, 3),
                      _first_gen("num3"), grow_cols=3)
+    _bold_loadings(page, rot)
     _loadings_chart(ctx, page, rot)
+    page.items.append((page.row, page.row + 3))  # the heading and note stay with the table
+    page.heading(ctx.t("communalities_msa"))
+    page.note(ctx.t("low_flag"))
+    com = page.block("fa.communalities", ctx.relabel(f"NQP_COMMUNALITIES({ctx.fa_args},{L_},{I_})"), (p + 1, 3), ("gen", "num3"),
+                     advance=False)
+    msa = page.block("fa.msa", f"INDEX(NQP_MSA({yd},{L_},{I_}),0,2)", (p + 1, 1), ("num3",), col=3)
+    _flag_low(page, com, first_col=2)
+    _flag_low(page, msa, first_col=0)
     page.heading(ctx.t("scorecoef"))
-    page.block("fa.scorecoef", f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})", (p + 1, 3), _first_gen("num3"),
+    page.block("fa.scorecoef", ctx.relabel(f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
-    # the chart of F first, the scores below it: the scores are the sheet's last table, and
-    # their header repeats on the pages they continue on (a table of many cities)
-    chart_row = page.row
-    page.row += 20  # the chart's 18 rows (340 px) and a gap
-    page.heading(ctx.t("factors"))
+    # the regions sorted by F (the unsorted table, in the Data table's order, is below the print)
+    page.heading(ctx.t("factors_sorted"))
     top = page.row
-    page.labels("fa.labels", ctx.year_regions, n + 1, col=0, row=top)
+    m = page.size("fa.factors", (n + 1, 4))
+    room = room_for(m.rows)
+    src_top = top + room + 8  # the unsorted scores: below the sorted table's room and the notes
+    by_f = '"' + text("F", ctx.lang) + '"'
+    sorted_at = page.block("fa.sorted", f"NQP_SORT({_area(src_top, 0, m.cols + 1, room)},{by_f},TRUE,,{L_})",
+                           (n + 1, m.cols + 1), _sorted_kinds, row=top, col=0, grow_cols=3)
+    _scores_chart(ctx, page, sorted_at, row=top)
+    page.row = max(page.row, sorted_at.last_row + 2)
+    page.print_rows = page.row - 2
+    page.note(ctx.t("fa_more"))
+    page.heading(ctx.t("factors"))
+    page.row = max(page.row, src_top)
+    top_src = page.row
+    page.labels("fa.labels", ctx.year_regions, n + 1, col=0, row=top_src)
     # Rank is last: one more factor (another year's data) moves it right, so it is formatted
     # by its header; the columns kept at the right take the scores of more factors
-    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), ("num",), row=top, col=1,
+    fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), ("num",), row=top_src, col=1,
                      grow_cols=3)
     page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
-    _scores_chart(ctx, page, fac, row=chart_row)
-    # N analysed and the regions left out, counted from the F column of the scores
+    page.heading(ctx.t("describe"))
+    page.block("fa.describe", ctx.relabel(f"NQP_DESCRIBE({yd},{L_},{I_})"), (p + 1, 6), ("gen", "int", "big"))
+    page.heading(ctx.t("corr"))
+    page.block("fa.corr", ctx.relabel(f"NQP_CORR({yd},{L_},{I_})"), (p + 1, p + 1), _first_gen("r"), head_max=7)
+    page.heading(ctx.t("component_matrix"))
+    page.block("fa.components", ctx.relabel(f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
+               grow_cols=3)
+    # N analysed, counted from the F column of the unsorted scores
     from ..ooxml.addresses import col_letters
 
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
-    lcol = col_letters(1)
-    rows = f"{fac.row + 2}:${fcol}${fac.row + 1 + SPARE}"
+    rows = f"{fac.row + 2}:${fcol}${fac.row + max(fac.rows, fac.room)}"
     ws.write_formula(info, 1, f"=COUNT(${fcol}${rows})", book.fmt("int", align="left"), "")
-    labels = f"${lcol}${fac.row + 2}:${lcol}${fac.row + 1 + SPARE}"
-    none = ctx.t("none")
-    ws.write_dynamic_array_formula(info + 1, 1, info + 1, 1,
-                                   f'=_xlfn.TEXTJOIN(", ",TRUE,_xlfn._xlws.FILTER({labels},({labels}<>"")*'
-                                   f'NOT(ISNUMBER(${fcol}${rows})),"{none}"))', None, "")
-    # the scores (one row per region: many pages for a table of cities or counties) are the
-    # last table: their header repeats on the pages they continue on
+    page.width(0, text_width(ctx.t("kmo")) + 2)
+    page.print_cols = max(10, sorted_at.cols - 1)
     page.finish(repeat_rows=(top, top))
     return page
+
+
+def _area(row: int, col: int, cols: int, rows: int) -> str:
+    """An absolute reference to ``rows`` × ``cols`` cells from (row, col), 0-based."""
+    return f"${_col(col)}${row + 1}:${_col(col + cols - 1)}${row + rows}"
+
+
+def _sorted_kinds(j: int, n: int) -> str:
+    return "gen" if j == 0 else ("int" if j == n - 1 else "num")
+
+
+def _bold_loadings(page: Page, placed: Placed) -> None:
+    """|loading| >= 0.5 in bold (SPSS users read the sorted matrix by these)."""
+    r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
+    c0, c1 = placed.col + 1, placed.col + placed.cols + 2
+    first = f"{_col(c0)}{r0 + 1}"
+    page.ws.conditional_format(r0, c0, r1, c1, {
+        "type": "formula", "criteria": f"=AND(ISNUMBER({first}),ABS({first})>=0.5)",
+        "format": page.book.wb.add_format({"bold": True})})
+
+
+def _flag_low(page: Page, placed: Placed, first_col: int) -> None:
+    """Values below 0.5 (MSA, communality) on an orange fill: the note above says why."""
+    r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
+    c = placed.col + first_col
+    cell = f"{_col(c)}{r0 + 1}"
+    page.ws.conditional_format(r0, c, r1, c, {
+        "type": "formula", "criteria": f"=AND(ISNUMBER({cell}),{cell}<0.5)",
+        "format": page.book.wb.add_format({"bg_color": "#F8CBAD", "bold": True})})
 
 
 def _variance_kinds(j: int, n: int) -> str:
@@ -114,7 +163,10 @@ def _loadings_chart(ctx: Ctx, page: Page, rot: Placed) -> None:
     chart.set_x_axis({"min": -1, "max": 1, "major_unit": 0.5,  # loadings lie in [-1, 1]
                       "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
-    page.chart(chart, width_px=720, height_px=max(320, 18 * (rot.rows - 1) + 90))
+    # beside the table (its rows are the chart's bars): the two print on one page
+    height = max(300, 18 * (rot.rows - 1) + 90)
+    page.chart(chart, col=rot.col + rot.cols + 1, width_px=520, height_px=height, row=rot.row)
+    page.row = max(page.row, rot.row + page.charts[-1][2] + 2)
 
 
 def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
@@ -126,31 +178,71 @@ def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
     chart.set_legend({"none": True})
     # region names below the plot, not over the bars of negative scores
     chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}, "label_position": "low"})
-    page.chart(chart, width_px=900, height_px=340, row=row)
+    # beside the sorted table: regions in the same order, bars falling from the highest F
+    page.chart(chart, col=fac.col + fac.cols + 1, width_px=540, height_px=360, row=row)
 
 
-def grades_sheet(ctx: Ctx) -> Page:
-    page = Page(ctx.book, ctx.sheet("grades"), landscape=False)
+def grades_sheet(ctx: Ctx) -> tuple[Page, Placed]:
+    """Region | F | Rank | Grade | Change of the year analysed (the Overview's top and bottom five
+    read columns A:E), then the regions of each grade with its centre and count.  Change = the
+    region's rank by F in the previous year's own factor analysis minus its rank now."""
+    page = Page(ctx.book, ctx.sheet("grades"), landscape=True)
+    ws, book = page.ws, ctx.book
     title = ctx.t("gr_title").rstrip("，,")
     page.title(title, ctx.year_title("gr_title") or None)
+    page.note(ctx.t("gr_note"))
     page.skip(1)
     top = page.row
     page.heading(ctx.t("grades"), row=top)
     n = ctx.n_year
     lab = page.labels("gr.labels", ctx.year_regions, n + 1, col=0, row=top + 1)
     page.block("gr.score", ctx.score, (n + 1, 1), ("num",), row=top + 1, col=1, advance=False)
+    page.block("gr.rank", f"NQP_RANK({ctx.score},,,{L_})", (n + 1, 1), ("int",), row=top + 1, col=2, advance=False)
     cluster = f"NQP_CLUSTER({ctx.score},NQP_K,NQP_GRADE_NAMES,,{L_})"
-    page.block("gr.cluster", cluster, (n + 1, 2), ("textc", "int"), row=top + 1, col=2, advance=False)  # grade names centred, clear of F
-    page.heading(ctx.t("centres"), row=top, col=5)
+    page.block("gr.grade", f"INDEX({cluster},0,1)", (n + 1, 1), ("textc",), row=top + 1, col=3, advance=False)
+    head = top + 1
+    room = max(lab.room, lab.rows)
+    ws.write_string(head, 4, text("Change", ctx.lang), book.fmt("gen", head=True))
+    if ctx.panel:
+        prev = "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR-1)"
+        first = "NQP_YEAR=MIN(NQP_YEARS)"
+        pl = page.block("gr.prev_regions", f'IF({first},"",INDEX({prev},0,NQP_REGION_NUM))', (n + 1, 1), ("gen",),
+                        row=head, col=HELP_COL, advance=False)
+        page.block("gr.prev_rank", f'IF({first},"",NQP_RANK(NQP_SCORE({prev},NQP_N_FACTORS,NQP_MIN_CUMVAR,{L_},{I_}),,,{L_}))',
+                   (n + 1, 1), ("int",), row=head, col=HELP_COL + 1, advance=False)
+        last = head + max(room, pl.room)
+        names = f"${_col(HELP_COL)}${head + 2}:${_col(HELP_COL)}${last}"
+        ranks = f"${_col(HELP_COL + 1)}${head + 2}:${_col(HELP_COL + 1)}${last}"
+        fmt = book.fmt("change")
+        for r in range(head + 1, head + room):
+            ws.write_formula(r, 4, f'=IF($A{r + 1}="","",IFERROR(INDEX({ranks},MATCH($A{r + 1},{names},0))-$C{r + 1},""))',
+                             fmt, "")
+    page.width(4, 7)
+    page.width(5, 3)
+    g0 = 6
+    page.heading(ctx.t("gr_lists"), row=top, col=g0)
     key = f"INDEX({cluster},0,2)"
-    cen = page.block("gr.centres", f'NQP_PIVOT({ctx.score},{key},,"mean",{L_})', (5, 2), ("int", "num"),
-                     row=top + 1, col=5, advance=False)
+    lists = page.block("gr.lists", f'NQP_PIVOT({ctx.year_regions},{key},,"list",{L_})', (5, 2), ("int", "gen"),
+                       row=top + 1, col=g0, advance=False)
+    cen = page.block("gr.centres", f'INDEX(NQP_PIVOT({ctx.score},{key},,"mean",{L_}),0,2)', (5, 1), ("num",),
+                     row=top + 1, col=g0 + 2, advance=False)
     page.block("gr.counts", f'INDEX(NQP_PIVOT({ctx.score},{key},,"count",{L_}),0,2)', (5, 1), ("int",),
-               row=top + 1, col=7, advance=False)
-    page.width(4, 3)
-    page.row = max(lab.last_row, cen.last_row) + 2
-    page.finish(repeat_rows=(top + 1, top + 1))
-    return page
+               row=top + 1, col=g0 + 3, advance=False)
+    ws.write_string(top + 1, g0 + 2, text("Mean", ctx.lang) + " F", book.fmt("gen", head=True))
+    ws.write_string(top + 1, g0 + 3, text("N", ctx.lang), book.fmt("gen", head=True))
+    ws.write_string(top + 1, g0 + 4, text("Grade", ctx.lang), book.fmt("gen", head=True))
+    for i in range(1, 11):  # each cluster's grade name, beside its number
+        r = top + 1 + i
+        c = f"${_col(g0)}{r + 1}"
+        ws.write_formula(r, g0 + 4, f'=IF({c}="","",IFERROR(INDEX(INDEX({cluster},0,1),MATCH({c},{key},0)),""))',
+                         book.fmt("textc"), "")
+    page.width(g0 + 1, 46)
+    page.width(g0 + 4, 8)
+    page.row = max(lab.last_row, lists.last_row, cen.last_row) + 2
+    page.print_cols = g0 + 4
+    placed = Placed(head, 0, lab.rows, 5, [], room)
+    page.finish(repeat_rows=(head, head))
+    return page, placed
 
 
 def obstacle_sheet(ctx: Ctx) -> Page:
@@ -165,7 +257,7 @@ def obstacle_sheet(ctx: Ctx) -> Page:
     page.skip(1)
     top = page.row
     page.labels("ob.labels", ctx.year_regions, ctx.n_year + 1, col=0, row=top)
-    page.block("ob.obstacle", f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
+    page.block("ob.obstacle", ctx.relabel(f"NQP_OBSTACLE({ctx.year_data},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"),
                (ctx.n_year + 1, ctx.p), ("pct",), row=top, col=1, head_max=9, rotate_from=0)  # names upwards
     page.finish(repeat_rows=(top, top))
     return page
@@ -179,8 +271,14 @@ def composite_sheet(ctx: Ctx) -> Page:
     page.note(ctx.t("ci_note"))
     page.skip(1)
     page.heading(ctx.t("weights"))
-    page.block("ci.weights", f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})",
+    page.block("ci.weights", ctx.relabel(f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"),
                (ctx.p + 1, 4), _first_gen("num"))
+    if ctx.panel:  # the paper's table: regions down, years across
+        page.heading(ctx.t("ci_by_year"))
+        page.block("ci.by_year", f'NQP_PIVOT(INDEX({ctx.index},0,1),{REGIONS},{YEARS},"mean",{L_})',
+                   (ctx.n_regions + 1, ctx.n_years + 1), _first_gen("num"), grow_cols=1)
+        page.print_rows = page.row - 3
+        page.note(ctx.t("not_printed"))
     page.heading(ctx.t("index") if ctx.panel else ctx.t("index_cs"))
     caption = page.row  # over the TOPSIS and the rank columns: which rank is which
     head = page.row + 1
