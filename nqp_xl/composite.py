@@ -72,7 +72,7 @@ WEIGHT_METHODS = ("entropy", "critic", "cv", "equal")
 __all__ = [
     "STANDARDIZE_METHODS", "WEIGHT_METHODS", "Standardized", "Weights", "CompositeIndex",
     "Topsis", "Obstacle", "standardize", "minmax", "minmax_subsets", "entropy_weights", "critic_weights",
-    "cv_weights", "equal_weights", "weights", "composite_index", "topsis", "obstacle_degree",
+    "cv_weights", "equal_weights", "weights", "given_weights", "composite_index", "topsis", "obstacle_degree",
 ]
 
 
@@ -365,7 +365,7 @@ def weights(data: Any, method: Any = "entropy", directions: Any = None, *, shift
     return fn(data, directions, id_cols=id_cols, missing=missing)
 
 
-def _given_weights(spec: Any, table: Table, dirs: np.ndarray) -> Weights:
+def given_weights(spec: Any, table: Table, dirs: np.ndarray) -> Weights:
     """Weights typed by the user: numbers (list, array, a row or column of cells), or a block
     that names the indicators (Indicator | Weight columns as NQP_WEIGHTS answers, or a row of
     indicator names above a row of weights), matched by name."""
@@ -435,7 +435,7 @@ def _resolve_weights(spec: Any, table: Table, dirs: np.ndarray, shift: Any) -> W
         return weights(table, value, dirs, shift=shift)
     if _shift(shift):
         raise NQPError("shift only applies to entropy weights, not to weights given as numbers")
-    return _given_weights(spec, table, dirs)
+    return given_weights(spec, table, dirs)
 
 
 # ----------------------------------------------------------------------------- index, TOPSIS, obstacle

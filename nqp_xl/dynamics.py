@@ -18,8 +18,9 @@ value, id or year is blank drops out (listwise).  pandas Series work as well as 
   speed λ = -ln(1 + βT)/T and half-life ln 2/λ when β < 0 (and 1 + βT > 0).
 * Markov chain (Quah 1993): classes are the k type-7 quantile intervals of all values
   (right-closed, the lowest value in class 1, as R ``cut(x, quantile(x, 0:k/k),
-  include.lowest = TRUE)``); P_ab = n_ab / n_a over each region's moves from one year of the
-  panel to the next (a region missing in a year breaks its chain there).
+  include.lowest = TRUE)``); P_ab = n_ab / n_a over each region's one-year moves, from year y
+  to year y + 1 (years are numbers): a region missing in a year breaks its chain there, and a
+  year missing for every region breaks every chain (2016 -> 2018 is not a step).
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ __all__ = [
     "KeyedValues", "keyed_values", "key_cells", "sort_keys", "require_ids", "groups_with_gaps",
     "bandwidth", "kernel_density", "KernelDensity",
     "sigma_convergence", "beta_convergence", "SigmaConvergence", "BetaConvergence",
-    "markov", "Markov", "MIN_REGIONS",
+    "markov", "Markov", "quantile_classes", "one_year_steps", "matrix_rows", "MIN_REGIONS",
 ]
 
 MIN_REGIONS = 3
@@ -324,7 +325,8 @@ class SigmaConvergence:
 
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Header Year, N, Mean, Std. Dev., CV; one row per year (CV blank when the mean is 0)."""
-        block = zip(self.years, self.n.tolist(), self.mean.tolist(), self.sd.tolist(), blank_nan(self.cv))
+        # a year without any value (a gap) has N = 0 and blank figures
+        block = zip(self.years, self.n.tolist(), blank_nan(self.mean), blank_nan(self.sd), blank_nan(self.cv))
         return [texts(("Year", "N", "Mean", "Std. Dev.", "CV"), lang)] + [[y, float(n), m, s, c]
                                                                           for y, n, m, s, c in block]
 
@@ -464,6 +466,22 @@ class Markov:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(n > 0, self.counts / np.where(n > 0, n, 1.0), np.nan)
 
+    def to_rows(self, lang: str | None = None) -> list[list]:
+        """Header (Class, 1..k, N), one row per class (probabilities to classes 1..k, blank for
+        a class never left, and N), then the lower and upper class bounds."""
+        classes = [float(c) for c in range(1, self.k + 1)]
+        rows = [[text("Class", lang)] + classes + [text("N", lang)]]
+        rows += matrix_rows(self.probabilities, self.n, classes)
+        rows.append([text("Lower bound", lang)] + self.bounds[:-1].tolist() + [None])
+        rows.append([text("Upper bound", lang)] + self.bounds[1:].tolist() + [None])
+        return rows
+
+
+def matrix_rows(probabilities: np.ndarray, n: np.ndarray, classes: list) -> list[list]:
+    """One row per class: the class, its transition probabilities (None for NaN) and its N."""
+    return [[c] + [None if math.isnan(p) else p for p in probs] + [float(m)]
+            for c, probs, m in zip(classes, probabilities.tolist(), n.tolist())]
+
 
 def quantile_classes(y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Class 1..k of each value by the k type-7 quantile intervals (right-closed, lowest in 1)."""
@@ -481,22 +499,28 @@ def quantile_classes(y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return cls, bounds
 
 
+def one_year_steps(kv: KeyedValues, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers (into ``kv``) of each region's one-year moves: (from year y, to year y + 1)."""
+    yrs = kv.keys["years"]
+    if len(set(yrs)) < 2:
+        raise NQPError(f"{what} needs two or more years; every row is {key_text(yrs[0])}")
+    at = {(r, y): i for i, (r, y) in enumerate(zip(kv.keys["ids"], yrs))}
+    pairs = [(i, j) for (r, y), i in at.items() if (j := at.get((r, y + 1))) is not None]
+    if not pairs:
+        raise NQPError(f"{what} found no region with values in two consecutive years (y and y + 1); "
+                       "a transition is a one-year step")
+    src, dst = np.array(pairs, dtype=np.intp).T
+    return src, dst
+
+
 def markov(values: Any, ids: Any, years: Any, k: Any = 4,
            id_cols: Any = None, missing: Any = None) -> Markov:
-    """The transition matrix between quantile classes over consecutive years of each region."""
+    """The transition matrix between quantile classes over one-year steps of each region."""
     kk = whole_number(k, "k", low=2, high=100, default=4)
     kv = _panel(values, ids, years, id_cols, missing, "the Markov chain")
     require_ids(kv, "the Markov chain", "to follow each region over the years")
     cls, bounds = quantile_classes(kv.y, kk)
-    order, codes = groups_of(kv.keys["years"])
-    if len(order) < 2:
-        raise NQPError(f"the Markov chain needs two or more years; every row is {key_text(order[0])}")
-    at = {(r, c): i for i, (r, c) in enumerate(zip(kv.keys["ids"], codes.tolist()))}
+    src, dst = one_year_steps(kv, "the Markov chain")
     counts = np.zeros((kk, kk), dtype=np.int64)
-    for (r, c), i in at.items():
-        j = at.get((r, c + 1))
-        if j is not None:
-            counts[cls[i], cls[j]] += 1
-    if counts.sum() == 0:
-        raise NQPError("the Markov chain found no region with values in two consecutive years")
+    np.add.at(counts, (cls[src], cls[dst]), 1)
     return Markov(counts=counts, bounds=bounds)

@@ -28,7 +28,7 @@ import numpy as np
 
 from .columns import (aligned_keys, column_position, one_column_table, is_text_cell, key_cells, key_of, key_text,
                       label_count, order_keys, plain_cell, range_rows, take_columns)
-from .labels import resolve_lang
+from .labels import resolve_lang, text
 from .errors import NQPError
 from .excel_answer import Cells, cells
 from .labels import text, texts
@@ -105,9 +105,14 @@ class Pivot:
     value_header: str | None = None
 
     def to_rows(self, lang: str | None = None) -> list[list]:
-        """Header row (the rows header, then each column key, or the stat's name), then one
-        row per row key; a blank where no value falls."""
-        heads = self.column_keys if self.column_keys is not None else [text(STAT_NAMES[self.stat], lang)]
+        """Header (the rows header, then each column key; without columns the stat's name, or
+        for "list" the values' header), then one row per row key."""
+        if self.column_keys is not None:
+            heads = list(self.column_keys)
+        elif self.stat == "list" and self.value_header:
+            heads = [self.value_header]
+        else:
+            heads = [text(STAT_NAMES[self.stat], lang)]
         return [[self.row_header or "", *heads]] + [[k, *row] for k, row in zip(self.row_keys, self.cells)]
 
 

@@ -40,7 +40,9 @@ within transformation for pooled and re; the model's own for fe, where it equals
 that all effects are zero, ((SSR_r − SSR)/q)/(SSR/df) with the restricted model pooled OLS (q = G − 1
 or T − 1) or, for two-way effects, the year-effects model (q = G − 1: all u_i = 0 given the year
 effects, as ``xtreg y x i.year, fe``).  fe: σ_e = √(SSR/df), σ_u = the standard deviation (n − 1)
-of the estimated effects u_i over regions (years for ``effects="time"``); re: σ_u, σ_e as
+of the estimated effects u_i over regions (years for ``effects="time"``; two-way: the region effects
+of the dummy-variable regression, as ``xtreg y x i.year, fe``, which plm's ``fixef`` of an unbalanced
+two-way model normalises differently); re: σ_u, σ_e as
 estimated; ρ = σ²_u/(σ²_u + σ²_e); θ (re) when every region has the same T, else its minimum and
 maximum.
 """

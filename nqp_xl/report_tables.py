@@ -12,7 +12,8 @@ SPEC Part 3, "The report a leader reads":
 * :func:`relabel` (``NQP_RELABEL``) — any answer with indicator names replaced by readable
   labels (the Inputs Label row), ``ln(name)`` included.
 
-Each answers cells as Excel shows them: numbers stay numbers, blanks are "".
+Each answers cells as Excel shows them: numbers stay numbers, blanks are blank (None; the
+Excel face hands Excel "" for them, and a refreshed file holds no empty text).
 """
 from __future__ import annotations
 
@@ -67,11 +68,11 @@ class Gaps:
 
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Header [Left out, Which, Blank indicators, Rows], then one row per gap, or one
-        "None" row when nothing is left out.  Blanks are ""."""
+        "None" row when nothing is left out.  Blanks are None."""
         lang = resolve_lang(lang)
         rows: list[list] = [[text(h, lang) for h in GAP_HEADER]]
         if not self.entries:
-            return rows + [[text("None", lang), "", "", 0.0]]
+            return rows + [[text("None", lang), None, None, 0.0]]
         for g in self.entries:
             if g.kind == "Region-year":
                 region, years = g.which
@@ -104,15 +105,17 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
     """What listwise deletion leaves out of ``data`` (the whole Data table) and why.
 
     ``ids``/``years``: the region and year columns by header name (or 1-based number); by
-    default the first and second label columns (a table with one label column is a
-    cross-section, without years).  In order:
+    default the first label column, and the label column headed like a year ("year", "年份",
+    ...; a number column so headed right after the labels counts as one), else the second
+    label column (a table with one label column is a cross-section, without years).  In order:
 
     (a) each year all of whose rows are left out: the indicators blank in every row of it
         (else those blank in any), and its rows;
     (b) each region all of whose rows are left out (in a cross-section: each incomplete
         region), with the indicators blank in all its rows outside the years of (a);
     (c) each other region with left-out rows: its years and the indicators blank in any.
-    Years ascend, regions come in order of first appearance.
+    Years ascend, regions come in order of first appearance.  Rows blank in every cell are
+    left out without a word (they hold no region); every other left-out row is named.
     """
     table = check_table(data, id_cols=id_cols)
     rows = range_rows(data)
@@ -121,6 +124,7 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
     n_lab = table.first_col
 
     labels = n_lab + (1 if n_lab < width and _is_year_column(rows, table, n_lab) else 0)
+    headed_year = [c for c in range(1, labels) if str(header[c]).strip().lower() in YEAR_HEADERS] if header else []
 
     def position(arg: Any, what: str, default: int) -> int | None:
         if not is_blank(flatten(arg)[0] if arg is not None else None):
@@ -128,9 +132,10 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
         return default if default < labels else None
 
     id_at = position(ids, "ids", 0)
-    year_at = position(years, "years", 1)
+    year_at = position(years, "years", headed_year[0] if headed_year else 1)
     body = rows[table.first_row:]
-    left = table.left_out.tolist()
+    # a row blank in every cell (e.g. below the table in a whole-column range) is no region
+    left = [i for i in table.left_out.tolist() if not all(is_blank_cell(v) for v in body[i])]
     if not left:
         return Gaps(table, ())
     blank = _blank_cells(rows, table, left)
@@ -167,9 +172,12 @@ def _panel_gaps(table: Table, left: list[int], blank: np.ndarray, regions: list[
                 year_keys: list) -> list[Gap]:
     keep = table.keep
     where = {i: a for a, i in enumerate(left)}  # data row -> its row in ``blank``
+    named = set(where) | set(np.flatnonzero(keep).tolist())  # all but the wholly blank rows
     by_year: dict = {}
     by_region: dict = {}
     for i, (y, r) in enumerate(zip(year_keys, regions)):
+        if i not in named:
+            continue
         by_year.setdefault(y, []).append(i)
         by_region.setdefault(r, []).append(i)
     # (a) years wholly left out, ascending (a blank year cell is no year)
@@ -226,7 +234,7 @@ def _has_header(rows: list[list], by: Any) -> bool:
 
 def _answer_cell(cell: Any) -> Any:
     cell = plain_cell(cell)
-    return "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else cell
+    return None if cell is None or cell == "" or (isinstance(cell, float) and np.isnan(cell)) else cell
 
 
 def sort_rows(data: Any, by: Any, descending: Any = True, n: Any = None) -> list[list]:

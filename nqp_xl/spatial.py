@@ -41,7 +41,7 @@ from .options import choice, whole_number
 from .provinces import region_key
 from .table import cell_name, is_error_value
 
-__all__ = ["SpatialWeights", "spatial_weights", "match_regions", "moran", "MoranResult",
+__all__ = ["SpatialWeights", "spatial_weights", "match_regions", "subset_weights", "moran", "MoranResult",
            "local_moran", "LocalMoran", "QUADRANTS"]
 
 QUADRANTS = ("HH", "LH", "LL", "HL")
@@ -216,7 +216,7 @@ def match_regions(ids: Sequence[Any], w: SpatialWeights) -> np.ndarray:
     return out
 
 
-def _subset(w: SpatialWeights, idx: np.ndarray, style: str, where: str) -> sparse.csr_matrix:
+def subset_weights(w: SpatialWeights, idx: np.ndarray, style: str, where: str) -> sparse.csr_matrix:
     """The weights among the regions ``idx`` (in that order), row-standardised for style W."""
     sub = w.matrix[idx][:, idx].tocsr()
     sums = np.asarray(sub.sum(axis=1)).ravel()
@@ -256,8 +256,9 @@ class MoranResult:
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Header By (or the by column's header), I, E[I], Var[I], z, P; one row per group."""
         header = [self.by_header or text("By", lang), *texts(("I", "E[I]", "Var[I]", "z", "P"), lang)]
-        block = np.column_stack([self.I, self.expected, self.variance, self.z, self.p]).tolist()
-        return [header] + [[g, *row] for g, row in zip(self.groups, block)]
+        block = np.column_stack([self.I, self.expected, self.variance, self.z, self.p])
+        # a by value without any value (a gap) is a blank row
+        return [header] + [[g, *blank_nan(row)] for g, row in zip(self.groups, block)]
 
 
 def moran_statistics(y: np.ndarray, W: sparse.csr_matrix, randomisation: bool) -> tuple[float, float, float]:
@@ -316,7 +317,7 @@ def moran(values: Any, ids: Any, weights: Any, by: Any = None, assumption: Any =
         if dup is not None:
             raise NQPError(f'region "{w.names[idx[dup]]}" appears twice{where}; '
                            "give one value per region (and a by column for several years)")
-        W = _subset(w, idx, st, f" with a value{where}")
+        W = subset_weights(w, idx, st, f" with a value{where}")
         I, E, V = moran_statistics(kv.y[rows], W, randomisation)
         if not V > 0:
             raise NQPError(f"Moran's I{where}: the variance under {how} is {V:.4g} (the values are too "
@@ -372,7 +373,7 @@ def local_moran(values: Any, ids: Any, weights: Any, permutations: Any = 999, se
     if dup is not None:
         raise NQPError(f'region "{w.names[idx[dup]]}" appears twice; LISA takes one year: '
                        "select it first (e.g. NQP_SELECT(data, \"year\", 2023))")
-    W = _subset(w, idx, st, " with a value")
+    W = subset_weights(w, idx, st, " with a value")
     y = kv.y
     z = y - y.mean()
     m2 = float(z @ z) / n

@@ -5,7 +5,7 @@ import pytest
 
 from workbook_helpers import DATA, nqp
 
-COMMANDS = ["template", "new", "refresh", "publish", "demo"]
+COMMANDS = ["template", "new", "refresh", "publish", "update", "demo", "bundle", "doctor"]
 
 
 def test_help_lists_every_command():

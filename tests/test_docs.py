@@ -96,3 +96,25 @@ def test_the_guides_new_command_works_as_shown(guide, tmp_path):
     bad = [(ws.title, c.coordinate, c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
            if isinstance(c.value, str) and c.value.startswith("#")]
     assert not bad, bad[:3]
+
+
+@pytest.mark.parametrize("guide", ["guide.en.md", "guide.zh.md"])
+def test_the_guides_show_the_offline_install_first_and_a_page_for_it(guide):
+    """Section 1 starts with the offline installer (a command the parser accepts) before the online
+    install; the IT section names the Defender rule by GUID, the add-in-free import macro, doctor
+    and the command-line path."""
+    import shlex
+
+    from nqp_xl.workbook.commands.cli import build_parser
+
+    text = (DOCS / guide).read_text(encoding="utf-8")
+    section1 = re.search(r"\n## 1\. (.*?)\n## 2\. ", text, re.S).group(1)
+    shown = re.search(r"```bat\n(nqp-xl bundle [^\n]*)\n```", section1).group(1)
+    args = build_parser().parse_args(shlex.split(shown)[1:])
+    assert args.command == "bundle" and args.platform == "win_amd64"
+    assert section1.index("nqp-xl bundle") < section1.index("python -m pip install .")
+    assert "install.bat" in section1 and "--no-index" in section1 and "nqp-xl doctor" in section1
+    it = text[text.index("\n## 15. "):]
+    for needed in ("D4F940AB-401B-4EFC-AADC-AD5F3C50688A", "ImportPythonUDFs", "python.exe", "nqp-xl refresh",
+                   "nqp-xl publish", "nqp-xl doctor", "LibreOffice", "WPS", "nqp-xl bundle"):
+        assert needed in it, needed

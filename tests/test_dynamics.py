@@ -28,6 +28,9 @@ def dataset(name: str) -> pd.DataFrame:
     if name == "real":
         p = load_panel()
         return pd.DataFrame({"id": p["province"], "year": p["year"], "y": p["rd_intensity"]})
+    if name == "composite_gap":  # R's entropy index of the bundled panel: no 2017 (hitech blanks)
+        g = pd.read_csv(FIX.parent / "composite" / "panel_index.csv")
+        return pd.DataFrame({"id": g["province_en"], "year": g["year"], "y": g["entropy"]})
     return pd.read_csv(FIX / "synthetic_panel.csv")
 
 
@@ -136,7 +139,7 @@ def test_beta_speed_blank_when_diverging():
 # ----------------------------------------------------------------------------- Markov
 
 
-@pytest.mark.parametrize("name", ["real", "synthetic"])
+@pytest.mark.parametrize("name", ["real", "synthetic", "composite_gap"])
 @pytest.mark.parametrize("k", [3, 4, 5])
 def test_markov_matches_r(name, k):
     df = dataset(name)
@@ -155,6 +158,48 @@ def test_markov_matches_r(name, k):
     assert out[k + 1][0] == "Lower bound" and out[k + 2][0] == "Upper bound"
     np.testing.assert_allclose(out[k + 1][1:k + 1], bounds[:-1], **TOL)
     np.testing.assert_allclose(out[k + 2][1:k + 1], bounds[1:], **TOL)
+
+
+def one_year_moves(ids, years) -> int:
+    """Independent count: (region, year) pairs whose region is also there the year after."""
+    seen = set(zip(ids, years))
+    return sum((r, y + 1) in seen for r, y in seen)
+
+
+def test_markov_counts_one_year_steps_across_the_2017_gap():
+    # The bundled panel's hitech columns are blank in 2017, so the composite index of all 20
+    # indicators has no 2017: 2016 -> 2018 is two years and is no transition (SPEC Part 3).
+    from nqp_xl.composite import composite_index
+    from panel_data import RANGE
+
+    res = composite_index(RANGE, id_cols=4)
+    rows = np.flatnonzero(res.table.keep)
+    ids = [RANGE[1 + r][0] for r in rows]
+    years = [RANGE[1 + r][3] for r in rows]
+    assert 2017.0 not in years and {2016.0, 2018.0} <= set(years)
+    observed = sorted(set(years))
+    consecutive_observed = sum((r, observed[observed.index(y) + 1]) in set(zip(ids, years))
+                               for r, y in zip(ids, years) if y != observed[-1])
+    assert consecutive_observed == 174  # what pairing consecutive observed years counted
+    m = dynamics.markov(pd.Series(res.index), pd.Series(ids), pd.Series(years), 4)
+    assert int(m.n.sum()) == one_year_moves(ids, years) == 145
+
+
+def test_markov_year_missing_for_every_region_breaks_every_chain():
+    ids = ["a", "b", "c", "d"] * 3
+    years = [1.0] * 4 + [2.0] * 4 + [4.0] * 4  # year 3 missing for all: only 1 -> 2 counts
+    values = [1.0, 2, 3, 4, 4, 3, 2, 1, 1, 2, 3, 4]
+    res = dynamics.markov(pd.Series(values), pd.Series(ids), pd.Series(years), k=2)
+    assert res.counts.tolist() == [[0, 2], [2, 0]]
+    answer = nqp_udfs.NQP_MARKOV([[1.0], [2], [3], [4]], [["a"], ["b"], ["a"], ["b"]], [[1.0], [1], [3], [3]], 2)
+    assert is_nqp_error(answer) and "consecutive years" in answer, answer
+
+
+def test_markov_rows_in_chinese():
+    df = dataset("real")
+    rows = dynamics.markov(df["y"], df["id"], df["year"], 3).to_rows("zh")
+    assert rows[0] == ["类型", 1.0, 2.0, 3.0, "样本量"] and rows[4][0] == "下限" and rows[5][0] == "上限"
+    assert len(rows) == 6 and all(len(r) == 5 for r in rows)
 
 
 def test_markov_chain_breaks_at_a_missing_year():

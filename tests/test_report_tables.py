@@ -46,6 +46,9 @@ def test_bundled_panel_gaps_name_2017_tibet_and_xinjiang():
     # by column number too, and as 1 x 1 ranges (as Excel hands a cell over)
     assert udf.NQP_GAPS(RANGE, 2, 4, None, 4) == out
     assert udf.NQP_GAPS(RANGE, [["province_en"]], [["year"]], None, 4) == out
+    # by default: the first label column, and the column headed "year" (a number column after the labels)
+    assert udf.NQP_GAPS(RANGE, None, None, "zh") == zh
+    assert udf.NQP_GAPS(RANGE, "province_en") == out
 
 
 def test_the_rows_named_are_exactly_those_check_table_leaves_out():
@@ -101,8 +104,13 @@ def test_cross_section_names_each_incomplete_region():
 
 def test_nothing_left_out_is_one_none_row():
     rows = [["Region", "x"], ["A", 1.0], ["B", 2.0]]
-    assert udf.NQP_GAPS(rows) == [["Left out", "Which", "Blank indicators", "Rows"], ["None", "", "", 0.0]]
-    assert udf.NQP_GAPS(rows, None, None, "zh")[1] == ["无", "", "", 0.0]
+    assert udf.NQP_GAPS(rows) == [["Left out", "Which", "Blank indicators", "Rows"], ["None", None, None, 0.0]]
+    # rows blank in every cell (a range reaching below the table) hold no region: not named
+    assert udf.NQP_GAPS(rows + [[None, None], ["", None]]) == udf.NQP_GAPS(rows)
+    panel = [["Region", "Year", "x"], ["A", 2020.0, 1.0], ["B", 2020.0, None], ["A", 2021.0, 2.0], ["B", 2021.0, 3.0]]
+    out = udf.NQP_GAPS(panel + [[None, None, None]], None, None, None, 2)
+    assert out == udf.NQP_GAPS(panel, None, None, None, 2) and out[1] == ["Region-year", "B 2020", "x", 1.0]
+    assert udf.NQP_GAPS(rows, None, None, "zh")[1] == ["无", None, None, 0.0]
 
 
 def test_gaps_refusals_name_the_argument():
@@ -124,7 +132,7 @@ SCORES = [["Region", "F", "Grade"], ["A", 0.2, "Good"], ["B", None, "n/a"], ["C"
 def test_sort_descending_keeps_header_drops_blank_rows_and_is_stable():
     out = udf.NQP_SORT(SCORES, "F")
     assert [r[0] for r in out] == ["Region", "C", "A", "D", "F", "B", "E"]
-    assert out[1] == ["C", 0.9, "Excellent"] and out[5] == ["B", "", "n/a"]
+    assert out[1] == ["C", 0.9, "Excellent"] and out[5] == ["B", None, "n/a"]
     assert udf.NQP_SORT(SCORES, 2) == out
     assert udf.NQP_SORT(SCORES, [["F"]]) == out
     assert udf.NQP_SORT(SCORES, "f") == out  # header names are case-insensitive
@@ -175,7 +183,7 @@ def test_relabel_replaces_names_and_log_forms_leaves_numbers():
     labels = [["R&D staff", None, "High-tech"]]
     out = relabel(table, names, labels)
     assert out == [["Variable", "Coef."], ["ln(R&D staff)", 0.31], ["R&D staff", 0.2], ["LOG(patents)", 1.0],
-                   ["patents", ""], ["_cons", 2.0], [3.0, "other"]]
+                   ["patents", None], ["_cons", 2.0], [3.0, "other"]]
 
 
 def test_relabel_lists_of_names_as_gaps_joins_them():

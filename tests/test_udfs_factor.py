@@ -71,7 +71,7 @@ def test_signatures_follow_the_spec():
     assert params("NQP_DESCRIBE") == ["data", *tail]
     for f in ("NQP_VARIANCE", "NQP_SCORECOEF", "NQP_FACTORS", "NQP_SCORE"):
         assert params(f) == ["data", "n_factors", "min_cumvar", *tail]
-    assert params("NQP_LOADINGS") == ["data", "n_factors", "min_cumvar", "rotated", *tail]
+    assert params("NQP_LOADINGS") == ["data", "n_factors", "min_cumvar", "rotated", *tail, "sort"]  # SPEC Part 3
     assert inspect.signature(u.NQP_LOADINGS).parameters["rotated"].default is True
     assert set(FA_UDFS) <= set(u.__all__)
 

@@ -34,7 +34,9 @@ def test_printout_equals_the_workbook(demo):
     assert fa["A1"].value == f"Factor analysis of {year}"
     r, c = anchor(src, "Factor analysis", "NQP_KMO(")
     assert _num(r"KMO = ([0-9.]+)", text) == round(fa.cell(r, c).value, 3)
-    n, left = fa.cell(r - 2, c).value, fa.cell(r - 1, c).value
+    n = fa.cell(r - 1, c).value  # N analysed, above the KMO
+    g, gc = anchor(src, "Factor analysis", "NQP_GAPS(")  # who was left out, and why
+    left = ", ".join(fa.cell(g + i, gc + 1).value for i in range(1, 10) if fa.cell(g + i, gc + 1).value)
     assert f"{n} of 31 regions" in text and f"left out (blank cells): {left}" in text
     # top regions: the F column of the scores table with its region labels, sorted
     r, c = anchor(src, "Factor analysis", "NQP_FACTORS(")

@@ -67,7 +67,7 @@ def test_formula_injection_text_stays_text(published):
     wb = openpyxl.load_workbook(out)
     ws = wb["Inputs"]
     for i, text in enumerate(INJECTIONS):
-        c = ws.cell(4 + i, 1)
+        c = ws.cell(6 + i, 1)  # the Data table starts on row 6 (rows 1-4: direction .. unit, 5: header)
         assert c.value == text and c.data_type == "s"
     # and the labels the formulas echoed are text as well
     ci = wb["Composite index"]

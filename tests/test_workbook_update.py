@@ -98,7 +98,7 @@ def test_reports_new_indicators_regions_and_jumps(books, tmp_path):
     assert t.tableColumns[-1].name == "broadband_users"
     last = openpyxl.utils.column_index_from_string(t.ref.split(":")[1].rstrip("0123456789"))
     assert ws.cell(1, last).value == "+" and ws.cell(2, last).value is None
-    assert ws.cell(3, last).value == "broadband_users"
+    assert ws.cell(5, last).value == "broadband_users"  # the header row (rows 1-4: direction .. unit)
     assert wb.defined_names["NQP_DIRECTIONS"].attr_text.endswith(f"${openpyxl.utils.get_column_letter(last)}$1")
     assert ws["A1"].value == openpyxl.load_workbook(old)["Inputs"]["A1"].value  # row labels kept
 

@@ -216,16 +216,9 @@ def NQP_VARIANCE(data, n_factors=None, min_cumvar=None, lang=None, id_cols=None,
         "n_factors": _FA_K_DOC,
         "min_cumvar": _FA_CUM_DOC,
         "rotated": "TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix",
+        "sort": "TRUE: rows sorted by size as SPSS/PSPP /FORMAT=SORT (blocks of indicators loading most on F1, F2, ..., descending |loading| within); FALSE (default): input order",
     },
 )
-def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None):
-    """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk in input order.
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_FA_DATA_DOC)
-@xw.arg("n_factors", doc=_FA_K_DOC)
-@xw.arg("min_cumvar", doc=_FA_CUM_DOC)
-@xw.arg("rotated", doc="TRUE (default): varimax-rotated loadings; FALSE: the unrotated component matrix")
-@xw.arg("sort", doc="TRUE: rows sorted by size as SPSS/PSPP /FORMAT=SORT (blocks of indicators loading most on F1, F2, ..., descending |loading| within); FALSE (default): input order")
 def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None, id_cols=None, missing=None,
                  sort=None):
     """Factor loadings (SPSS "Rotated Component Matrix", or the unrotated "Component Matrix"): rows Indicator, F1..Fk, in input order or, with sort TRUE, sorted by size.
@@ -237,24 +230,17 @@ def NQP_LOADINGS(data, n_factors=None, min_cumvar=None, rotated=True, lang=None,
     on a later factor, then descending |F2 loading| until one loads more on a factor after F2,
     and so on: blocks of indicators that load most on the same factor.
     """
+    from nqp_xl.factor import sorted_by_size
     from nqp_xl.options import flag
 
-    view = "loadings" if flag(rotated, "rotated", True) else "component"
-    return _fa(data, n_factors, min_cumvar, id_cols, missing).to_rows(lang, view)
-    def compute():
-        from nqp_xl.factor import sorted_by_size
-        from nqp_xl.options import flag
-
-        res = _fa(data, n_factors, min_cumvar, id_cols, missing)
-        block = res.rotated_loadings if flag(rotated, "rotated", True) else res.loadings
-        if not flag(sort, "sort", False):
-            return _fa_per_indicator(res.table, block, res.factor_names, lang)
-        order = sorted_by_size(block)
-        names = [res.table.names[i] for i in order]
-        header = [*texts(("Indicator",), lang), *res.factor_names] if res.table.has_header else None
-        return per_indicator(names, block[order], header)
-
-    return _answer(compute, "NQP_LOADINGS")
+    res = _fa(data, n_factors, min_cumvar, id_cols, missing)
+    rotate = flag(rotated, "rotated", True)
+    rows = res.to_rows(lang, "loadings" if rotate else "component")
+    if not flag(sort, "sort", False):
+        return rows
+    head = rows[:1] if res.table.has_header else []
+    body = rows[len(head):]
+    return head + [body[i] for i in sorted_by_size(res.rotated_loadings if rotate else res.loadings)]
 
 
 @nqp_udf(ranges={"data": _FA_DATA_DOC},
@@ -349,16 +335,26 @@ def NQP_STANDARDIZE(data, method=None, directions=None, lang=None, id_cols=None,
     return standardize(data, method, directions, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@nqp_udf(ranges={"data": _DATA_DOC, "directions": _DIR_DOC})
-def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, missing=None, shift=None):
-    """Indicator weights by the entropy (default), CRITIC, coefficient of variation or equal method.
+@nqp_udf(ranges={"data": _DATA_DOC, "directions": _DIR_DOC,
+                 "subjective": 'method "combined": one subjective weight per indicator, e.g. the NQP_AHP answer (matched by name)'},
+         scalars={"alpha": '"combined:mix": the share of the subjective weights, 0 to 1 (default 0.5)'})
+def NQP_WEIGHTS(data, method=None, directions=None, lang=None, id_cols=None, missing=None, shift=None,
+                subjective=None, alpha=None):
+    """Indicator weights by the entropy (default), CRITIC, coefficient of variation or equal method, or "combined" with subjective weights.
 
     One row per indicator: Indicator, Weight; the entropy method adds e_j and d_j.
     Entropy: x' min-max by direction, p = x'/sum x', e = -sum p ln p / ln m, d = 1 - e, w = d/sum d.
     CRITIC: sd_j * sum_k (1 - r_jk) on x'. CV: sd/mean on the raw data.
+    "combined" / "combined:product": w = s e / sum s e (s subjective, e entropy);
+    "combined:mix" or "combined:0.3": w = alpha s + (1 - alpha) e. Columns Indicator, Weight,
+    Subjective weight, Entropy weight.
     """
+    from nqp_xl.combined_weights import combined_weights, is_combined
     from nqp_xl.composite import weights
 
+    if is_combined(method):
+        return combined_weights(data, method, directions, subjective, alpha, shift=shift,
+                                id_cols=id_cols, missing=missing).to_rows(lang)
     return weights(data, method, directions, shift=shift, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
@@ -406,12 +402,10 @@ def NQP_OBSTACLE(data, weights=None, directions=None, lang=None, id_cols=None, m
         "systems": "one column per subsystem index U in [0, 1]; optional header and region columns",
         "weights": "optional: one weight per subsystem for T (default equal)",
     },
+    scalars={
+        "rule": 'the Type rule (two systems): "ratio" (default, U1/U2 in [0.8, 1.25] is synchronous) or "difference" (|U1 - U2| <= 0.1)',
+    },
 )
-def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None):
-@xw.func(category="nqp-xl")
-@xw.arg("systems", ndim=2, doc="one column per subsystem index U in [0, 1]; optional header and region columns")
-@xw.arg("weights", ndim=2, doc="optional: one weight per subsystem for T (default equal)")
-@xw.arg("rule", doc='the Type rule (two systems): "ratio" (default, U1/U2 in [0.8, 1.25] is synchronous) or "difference" (|U1 - U2| <= 0.1)')
 def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, missing=None, rule=None):
     """Coupling coordination degree of 2+ subsystem indices: C, T, D, Level 1-10, Grade (and type for two systems).
 
@@ -422,15 +416,7 @@ def NQP_COUPLING(systems, weights=None, model=None, lang=None, id_cols=None, mis
     """
     from nqp_xl.coupling import coupling
 
-    return coupling(systems, weights, model, id_cols=id_cols, missing=missing).to_rows(lang)
-        res = coupling(systems, weights, model, id_cols=id_cols, missing=missing, rule=rule)
-        kinds = res.relative_type(lang)
-        grades = res.grade(lang)
-        header = ["C", "T", "D", "Level", "Grade"] + (["Type"] if kinds is not None else [])
-        numbers = np.column_stack([res.C, res.T, res.D, res.level])
-        kinds_and_grades = [grades] + ([kinds] if kinds is not None else [])
-        return cells(res.table, numbers, texts(header, lang), kinds_and_grades)
-    return _answer(compute, "NQP_COUPLING")
+    return coupling(systems, weights, model, id_cols=id_cols, missing=missing, rule=rule).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- regional disparity
@@ -565,19 +551,14 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
 
 @nqp_udf(
     ranges={
-        "values": "one column of numbers (a header cell allowed); blank cells are skipped",
+        "values": "one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped",
         "rows": _KEY_DOC.format("values") + ": the row key, e.g. the year",
         "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group",
     },
     scalars={
-        "stat": '"mean" (default), "median", "sum", "count", "min", "max" or "sd" (n-1)',
+        "stat": '"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)',
     },
 )
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of numbers (text too for count and list; a header cell allowed); blank cells are skipped")
-@xw.arg("rows", ndim=2, doc=_KEY_DOC.format("values") + ": the row key, e.g. the year")
-@xw.arg("columns", ndim=2, doc="optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group")
-@xw.arg("stat", doc='"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)')
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     """A cross table of values by the keys in rows (and columns): mean (default), median, sum, count, min, max, sd or list, e.g. mean D by year, or the regions of each grade.
 
@@ -589,21 +570,7 @@ def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
     """
     from nqp_xl.panel import pivot
 
-    return pivot(values, rows, columns, stat).to_rows(lang)
-    def compute():
-        from nqp_xl.panel import STAT_NAMES, pivot
-
-        res = pivot(values, rows, columns, stat, lang=lang)
-        first = res.row_header or ""
-        if res.column_keys is not None:
-            heads = res.column_keys
-        elif res.stat == "list" and res.value_header:
-            heads = [res.value_header]
-        else:
-            heads = [text(STAT_NAMES[res.stat], lang)]
-        return [[first, *heads]] + [[k, *row] for k, row in zip(res.row_keys, res.cells)]
-
-    return _answer(compute, "NQP_PIVOT")
+    return pivot(values, rows, columns, stat, lang=lang).to_rows(lang)
 
 
 @nqp_udf(ranges={"values": "one column of coupling coordination degrees D in [0, 1] (a header cell allowed)"})
@@ -664,22 +631,14 @@ def NQP_COMMUNALITIES(data, n_factors=None, min_cumvar=None, lang=None, id_cols=
         "data": "a table with a header row of variable names, e.g. the whole Data table (label columns allowed)",
         "equations": 'cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"',
         "groups": "optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method",
+        "ids": "panel methods: header name of the region column; blank: the first label column",
+        "years": "panel methods: header name of the year column; blank: the column headed year/年份",
     },
     scalars={
-        "methods": 'the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3 separated by commas',
+        "methods": 'the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas',
+        "numbers": "TRUE: coefficients, standard errors, N and R-squared as numbers, with each coefficient's p-value in columns at the right (a sheet's formats show the stars); default FALSE: texts such as 0.319***",
     },
 )
-def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None):
-    """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS) or per group.
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc="a table with a header row of variable names, e.g. the whole Data table (label columns allowed)")
-@xw.arg("equations", ndim=2, doc='cells each holding "y ~ x1 + ln(x2)", or one text with equations separated by ";", or Stata\'s "(y x1 x2) (x1 y x3)"')
-@xw.arg("methods", doc='the columns: "ols,2sls,3sls" (default); any of ols, 2sls, 3sls, ireg3, fe, twfe, re, pooled separated by commas')
-@xw.arg("groups", ndim=2, doc="optional: " + _KEY_DOC.format("data") + ": one column per group, by the first method")
-@xw.arg("ids", ndim=2, doc="panel methods: header name of the region column; blank: the first label column")
-@xw.arg("years", ndim=2, doc="panel methods: header name of the year column; blank: the column headed year/年份")
-@xw.arg("numbers", doc="TRUE: coefficients, standard errors, N and R-squared as numbers, with each coefficient's p-value in columns at the right (a sheet's formats show the stars); default FALSE: texts such as 0.319***")
 def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=None, missing=None, ids=None, years=None,
                  numbers=None):
     """The publication table of a system of equations: coefficients with stars and standard errors in parentheses, one column per method (OLS, 2SLS, 3SLS, FE, TWFE, RE), group or model.
@@ -691,18 +650,11 @@ def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=
     each coefficient's p-value at the right, for a sheet whose number formats show the stars and
     parentheses (the workbook's Equations sheet). Source: the coupling paper's Tables 7-9.
     """
+    from nqp_xl.options import flag
     from nqp_xl.regtable import regression_table
 
-    return regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing).to_rows(lang)
-    def compute():
-        from nqp_xl.regtable import regression_table
-
-        from nqp_xl.options import flag
-
-        table = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing, ids=ids, years=years)
-        return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
-
-    return _answer(compute, "NQP_REGTABLE")
+    table = regression_table(data, equations, methods, groups, id_cols=id_cols, missing=missing, ids=ids, years=years)
+    return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- dynamics and spatial
@@ -760,20 +712,6 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
     fit = dynamics.sigma_convergence if choice(kind, "kind", ("sigma", "beta"), "sigma") == "sigma" \
         else dynamics.beta_convergence
     return fit(values, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
-        how = choice(kind, "kind", ("sigma", "beta"), "sigma")
-        if how == "sigma":
-            res = dynamics.sigma_convergence(values, ids, years, id_cols=id_cols, missing=missing)
-            header = [text(h, lang) for h in ("Year", "N", "Mean", "Std. Dev.", "CV")]
-            rows = [[yr, float(n)] + [None if np.isnan(v) else float(v) for v in (m, s, c)]
-                    for yr, n, m, s, c in zip(res.years, res.n, res.mean, res.sd, res.cv)]
-            return [header] + rows
-        res = dynamics.beta_convergence(values, ids, years, id_cols=id_cols, missing=missing)
-        r2 = None if np.isnan(res.r2) else res.r2
-        stats = (("β", res.beta), ("Std. Err.", res.se), ("t", res.t), ("P>|t|", res.p), ("R-squared", r2),
-                 ("N", float(res.n)), ("Speed λ", res.speed), ("Half-life", res.half_life))
-        return [[text("Statistic", lang), text("Value", lang)]] + [[text(k, lang), v] for k, v in stats]
-
-    return _answer(compute, "NQP_CONVERGENCE")
 
 
 @xw.func(category="nqp-xl")
@@ -782,23 +720,16 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
 @xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
 @xw.arg("k", doc="number of quantile classes, default 4")
 def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
-    """Markov transition matrix between k quantile classes of all values over consecutive years of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
+    """Markov transition matrix between k quantile classes of all values over one-year steps (y to y + 1) of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
 
     Classes: type-7 quantiles q_0..q_k of all values, class c = (q_c-1, q_c], the lowest value in class 1
-    (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over moves from one year
-    of the panel to the next; N = n_a. Source: Quah (1993).
+    (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over each region's moves
+    from year y to y + 1 (a missing year breaks the chain); N = n_a. Source: Quah (1993).
     """
     def compute():
         from nqp_xl.dynamics import markov
 
-        res = markov(values, ids, years, k, id_cols=id_cols, missing=missing)
-        classes = [float(c) for c in range(1, res.k + 1)]
-        rows = [[text("Class", lang)] + classes + [text("N", lang)]]
-        for c, (probs, n) in enumerate(zip(res.probabilities.tolist(), res.n.tolist())):
-            rows.append([classes[c]] + [None if np.isnan(p) else p for p in probs] + [float(n)])
-        rows.append([text("Lower bound", lang)] + res.bounds[:-1].tolist() + [None])
-        rows.append([text("Upper bound", lang)] + res.bounds[1:].tolist() + [None])
-        return rows
+        return markov(values, ids, years, k, id_cols=id_cols, missing=missing).to_rows(lang)
 
     return _answer(compute, "NQP_MARKOV")
 
@@ -825,13 +756,6 @@ def NQP_MORAN(values, ids, weights, by=None, assumption="randomization", style="
     from nqp_xl.spatial import moran
 
     return moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing).to_rows(lang)
-        res = moran(values, ids, weights, by, assumption, style, id_cols=id_cols, missing=missing)
-        first = res.by_header or text("By", lang)
-        header = [first] + [text(h, lang) for h in ("I", "E[I]", "Var[I]", "z", "P")]
-        block = np.column_stack([res.I, res.expected, res.variance, res.z, res.p]).tolist()
-        return [header] + [[g] + [None if v != v else v for v in row] for g, row in zip(res.groups, block)]
-
-    return _answer(compute, "NQP_MORAN")
 
 
 @nqp_udf(
@@ -858,14 +782,184 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
     return local_moran(values, ids, weights, permutations, seed, style, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-# ----------------------------------------------------------------------------- report helpers
-# (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+# ----------------------------------------------------------------------------- evaluation extensions
+# (NQP_GREY, NQP_GM11, NQP_AHP, NQP_RSR, NQP_GEODETECTOR; issue 19)
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("reference", ndim=2, doc="optional: a column name of data, or a column beside it: compare each indicator with it")
+@xw.arg("rho", doc="distinguishing coefficient in (0, 1], default 0.5")
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+def NQP_GREY(data, reference=None, rho=0.5, directions=None, lang=None, id_cols=None, missing=None):
+    """Grey relational degree with rank: of each row against the ideal (best of every indicator), or of each indicator against a reference series.
+
+    Min-max by direction; xi = (dmin + rho dmax) / (d + rho dmax) over all |differences| d;
+    degree = mean of xi. Rows: Degree, Rank aligned with data; with reference: Indicator,
+    Degree, Rank. Source: Deng Julong (1982).
+    """
+    def compute():
+        from nqp_xl.grey_relational import grey_relational
+
+        return grey_relational(data, reference, rho, directions, id_cols=id_cols, missing=missing).to_rows(lang)
+    return _answer(compute, "NQP_GREY")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc="one column of positive values, one a year without gaps (a header cell allowed)")
+@xw.arg("years", ndim=2, doc="optional: the year of each value, aligned with values; blank: 1, 2, ...")
+@xw.arg("horizon", doc="years to forecast after the last, default 3")
+def NQP_GM11(values, years=None, horizon=3, lang=None):
+    """GM(1,1) grey forecast: fitted and forecast values, residuals, relative errors, a, b, posterior variance ratio C, small-error probability P and the accuracy grade.
+
+    x1 = cumulative sum, z = mean of neighbours, x0(k) + a z(k) = b by least squares,
+    x1^(k+1) = (x0(1) - b/a) e^(-ak) + b/a. Grade: C <= 0.35 and P >= 0.95 good, 0.5/0.8
+    qualified, 0.65/0.7 barely. Source: Deng Julong; Liu Sifeng, Grey Systems.
+    """
+    def compute():
+        from nqp_xl.grey_forecast import gm11
+
+        return gm11(values, years, horizon).to_rows(lang)
+    return _answer(compute, "NQP_GM11")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("matrix", ndim=2, doc="the square pairwise comparison matrix (Saaty 1-9 scale, a_ji = 1/a_ij); names across the top and down the left allowed")
+def NQP_AHP(matrix, lang=None):
+    """AHP weights by the principal eigenvector of a pairwise comparison matrix, with lambda max, CI, RI (Saaty), CR and whether CR < 0.1.
+
+    A w = lambda_max w, sum w = 1; CI = (lambda_max - n)/(n - 1); CR = CI/RI, RI from Saaty
+    (1980) for n up to 15. An inconsistent matrix (CR >= 0.1) is flagged, not refused.
+    """
+    def compute():
+        from nqp_xl.ahp import ahp
+
+        return ahp(matrix).to_rows(lang)
+    return _answer(compute, "NQP_AHP")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc=_DATA_DOC)
+@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+@xw.arg("grades", doc="number of grades: 3 (default), 4 or 5 (an optional last argument)")
+def NQP_RSR(data, directions=None, lang=None, id_cols=None, missing=None, grades=None):
+    """Rank-sum ratio (Tian Fengtiao): RSR, probit, fitted RSR, rank and grade of each row, then the regression RSR = a + b Probit.
+
+    Integer ranks by direction (ties averaged), RSR = sum of ranks/(m n); probit = 5 + z of
+    the average place/n (the last 1 - 1/4n); grades by probit cut-points (3 grades: 4, 6).
+    """
+    def compute():
+        from nqp_xl.rsr import rank_sum_ratio
+
+        return rank_sum_ratio(data, directions, grades, id_cols=id_cols, missing=missing).to_rows(lang)
+    return _answer(compute, "NQP_RSR")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("y", ndim=2, doc="one column of numbers to explain (a header cell and region columns allowed)")
+@xw.arg("factors", ndim=2, doc="the factor columns beside y, same height: text or few codes = classes, other numbers = cut into k classes")
+@xw.arg("k", doc="classes for a number factor (optimal 1-D k-means), default 5")
+def NQP_GEODETECTOR(y, factors, k=5, lang=None, id_cols=None, missing=None):
+    """Geographical detector: factor detector q and P of each factor, then the interaction detector q of each pair of factors with its type.
+
+    q = 1 - sum N_h var_h / (N var); P from the non-central F (Wang, Zhang and Fu 2016);
+    interaction strata = pairs of strata; types as Wang and Xu (2017).
+    """
+    def compute():
+        from nqp_xl.geodetector import geodetector
+
+        return geodetector(y, factors, k, id_cols=id_cols, missing=missing).to_rows(lang)
+    return _answer(compute, "NQP_GEODETECTOR")
+
+
+
+# ----------------------------------------------------------------------------- spatial Markov and spatial Durbin
+# (NQP_SMARKOV, NQP_SDM)
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
+@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
+@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
+@xw.arg("k", doc="number of quantile classes of the values and of the spatial lag, default 4")
+def NQP_SMARKOV(values, ids, years, weights, k=4, lang=None, id_cols=None, missing=None):
+    """Spatial Markov chain (Rey 2001): one transition matrix per class of the neighbours' spatial lag, as NQP_MARKOV, then the Q and LR tests that the matrices are homogeneous.
+
+    Classes: k type-7 quantiles of all values; lag = row-standardised W times the values of the same
+    year, classed by the k quantiles of all lags (PySAL giddy Spatial_Markov, fixed=True). One-year
+    steps. Q and LR: Bickenbach and Bode (2003), df = sum (b_i - 1)(A_i - 1).
+    """
+    def compute():
+        from nqp_xl.spatial_markov import spatial_markov
+
+        return spatial_markov(values, ids, years, weights, k, id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_SMARKOV")
+
+
+@xw.func(category="nqp-xl")
+@xw.arg("data", ndim=2, doc="the data with its header row: region and year columns, the variables of the equation")
+@xw.arg("equation", doc='one equation over the header names, e.g. "ln(patents) ~ ln(rd_staff) + rd_intensity"')
+@xw.arg("ids", ndim=2, doc="the header of the region column (default: the first column)")
+@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC + '; or "contiguity" (default) / "distance" for the bundled provinces')
+@xw.arg("years", doc="the header of the year column for a panel; blank: a cross-section (one row per region)")
+@xw.arg("effects", doc='panel fixed effects: "individual" (default, regions), "time" or "twoways"')
+@xw.arg("draws", doc="simulation draws for the standard errors of the effects, default 1000")
+@xw.arg("seed", doc="random seed of the draws (a whole number), default 1")
+def NQP_SDM(data, equation, ids=None, weights=None, years=None, effects=None, lang=None, id_cols=None, missing=None,
+            draws=1000, seed=1):
+    """Spatial Durbin model y = rho Wy + Xb + WXt by maximum likelihood: rho, b, t (W*x) with SE, direct, indirect and total effects with simulated SE, log-likelihood, AIC, LR tests against SAR and SEM.
+
+    Cross-section as R spatialreg lagsarlm(Durbin = TRUE, method = "eigen") and impacts(R = draws);
+    panels with region, time or two-way fixed effects by the Lee-Yu (2010) transformation approach
+    (Elhorst 2014). W row-standardised; regions matched by name (北京/北京市/Beijing).
+    """
+    def compute():
+        from nqp_xl.spatial_durbin import spatial_durbin
+
+        return spatial_durbin(data, equation, ids, weights, years, effects, draws, seed,
+                              id_cols=id_cols, missing=missing).to_rows(lang)
+
+    return _answer(compute, "NQP_SDM")
+
+
+__all__ = sorted(name for name in globals() if name.startswith("NQP_"))
+
+
+# ----------------------------------------------------------------------------- report helpers and panel econometrics
+# (old-style bodies, to be moved under @nqp_udf)
+
+_VARIANCE_HEADER = (
+    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
+    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
+    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
+)
+_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
+_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
+_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
+_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 @xw.func(category="nqp-xl")
 @xw.arg("data", ndim=2, doc="the whole Data table: header row, label columns (region, year), indicators")
 @xw.arg("ids", ndim=2, doc="the header of the region column, or its number (default: the first label column)")
-@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the second label column, or a number column headed Year after them; none in a cross-section)")
+@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the label column headed year/年份, also a number column so headed after the labels, else the second label column; none in a cross-section)")
 def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
     """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
 
@@ -921,13 +1015,6 @@ def NQP_RELABEL(table, names, labels, lang=None):
         return relabel(table, names, labels)
 
     return _answer(compute, "NQP_RELABEL")
-# ----------------------------------------------------------------------------- panel econometrics
-# (NQP_PANELREG, NQP_HAUSMAN, NQP_THRESHOLD, NQP_MEDIATION)
-
-_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
-_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
-_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
-_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
 
 
 @xw.func(category="nqp-xl")
@@ -1028,6 +1115,3 @@ def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe"
                          id_cols=id_cols, missing=missing).to_rows(lang)
 
     return _answer(compute, "NQP_MEDIATION")
-
-
-__all__ = sorted(name for name in globals() if name.startswith("NQP_"))

@@ -31,7 +31,10 @@ def anchor(ws, call: str) -> tuple[int, int]:
     for row in ws.iter_rows():
         for c in row:
             text = getattr(c.value, "text", c.value)
-            if isinstance(text, str) and text.lstrip("=").startswith(call):
+            body = text.lstrip("=") if isinstance(text, str) else ""
+            if body.startswith("NQP_RELABEL("):  # an answer shown with the indicators' labels
+                body = body[len("NQP_RELABEL("):]
+            if body.startswith(call):
                 return c.row, c.column
     raise SystemExit(f"no formula ={call}... on {ws.title}")
 
@@ -42,6 +45,26 @@ def block(ws, r: int, c: int, width: int) -> list[list]:
         rows.append([ws.cell(r, c + j).value for j in range(width)])
         r += 1
     return rows
+
+
+def printed(rows: list[list]) -> list[list]:
+    """The sheet's regression table (numbers, the p-values at the right) as its number formats
+    show it: 0.319***, (0.120), N whole; the p-value columns left out."""
+    from nqp_xl.regtable import fixed3, stars
+
+    k = (len(rows[0]) - 1) // 2
+    out = [rows[0][:k + 1]]
+    for row in rows[1:]:
+        name, xs, ps = row[0], row[1:k + 1], row[k + 1:]
+        if name in ("N", "样本量"):
+            cells = [None if x in (None, "") else int(x) for x in xs]
+        elif name in (None, ""):
+            cells = [None if x in (None, "") else f"({fixed3(x)})" for x in xs]
+        else:
+            cells = [x if not isinstance(x, float) else
+                     fixed3(x) + (stars(p) if isinstance(p, float) else "") for x, p in zip(xs, ps)]
+        out.append([name, *cells])
+    return out
 
 
 def width(ws, r: int, c: int) -> int:
@@ -76,10 +99,10 @@ def main() -> None:
     t6 = block(cp_v, r6, c, width(cp_v, r6, c))
     eq_f, eq_v = f["Equations"], v["Equations"]
     r7, c7 = anchor(eq_f, "NQP_REGTABLE(")
-    t7 = block(eq_v, r7, c7, 4)
+    t7 = printed(block(eq_v, r7, c7, 7))
     r9 = next(rr for rr in range(r7 + len(t7), r7 + 200)
               if isinstance(formula(eq_f, rr, c7), str) and ",NQP_GROUPS," in formula(eq_f, rr, c7))
-    t9 = block(eq_v, r9, c7, 5)
+    t9 = printed(block(eq_v, r9, c7, 9))
 
     def shown(rows):  # text tables behind IF(): a blank cell reads 0
         return [["" if x in (None, 0) else x for x in row] for row in rows]

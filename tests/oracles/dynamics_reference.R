@@ -103,16 +103,22 @@ fmt_out(do.call(rbind, sig_rows), "sigma.csv")
 fmt_out(do.call(rbind, beta_rows), "beta.csv")
 
 # ---------------------------------------------------------------- Markov (quantile, cut, table)
+# Transitions are one-year steps: year t to t + 1 of the same region (SPEC Part 3).  The third
+# dataset, "composite_gap", is R's own entropy composite index of the bundled panel
+# (tests/oracles/composite_reference.R -> tests/fixtures/composite/panel_index.csv): its listwise
+# complete rows leave out every region in 2017 (hitech columns blank), so 2016 -> 2018 is no step.
+gap <- read.csv("tests/fixtures/composite/panel_index.csv", stringsAsFactors = FALSE)
+mk_sets <- c(datasets, list(composite_gap = data.frame(id = gap$province_en, year = gap$year, y = gap$entropy)))
 mk_rows <- list(); bound_rows <- list()
-for (dn in names(datasets)) {
-  d <- datasets[[dn]]
+for (dn in names(mk_sets)) {
+  d <- mk_sets[[dn]]
   for (k in c(3, 4, 5)) {
     br <- quantile(d$y, probs = seq(0, 1, length.out = k + 1), type = 7, names = FALSE)
     d$cls <- as.integer(cut(d$y, breaks = br, include.lowest = TRUE, right = TRUE))
     years <- sort(unique(d$year))
     from <- c(); to <- c()
-    for (j in seq_len(length(years) - 1)) {
-      a <- d[d$year == years[j], c("id", "cls")]; b <- d[d$year == years[j + 1], c("id", "cls")]
+    for (t in years[(years + 1) %in% years]) {
+      a <- d[d$year == t, c("id", "cls")]; b <- d[d$year == t + 1, c("id", "cls")]
       m <- merge(a, b, by = "id")
       from <- c(from, m$cls.x); to <- c(to, m$cls.y)
     }

@@ -1,4 +1,4 @@
-"""The ``nqp-xl`` command line: template, new, refresh, publish, update, demo.
+"""The ``nqp-xl`` command line: template, new, refresh, publish, update, demo, bundle, doctor.
 
 Exit codes: 0 done; 1 a problem the user can fix (one line on stderr, never a traceback);
 2 an internal error (one line, please report).
@@ -297,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_demo)
+
+    from . import bundle, doctor
+    bundle.add_parser(sub, _progress)
+    doctor.add_parser(sub)
     return p
 
 

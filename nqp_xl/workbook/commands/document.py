@@ -170,7 +170,21 @@ def retitle_footers(data: bytes, title: str) -> bytes:
                 el.text = new
                 changed = True
                 pkg.touch(part)
+    if pkg.name(FOOTER_NAME) is not None:  # the refreshed workbook remembers the title its footers name
+        pkg.set_name(FOOTER_NAME, '"' + title.replace('"', '""') + '"')
+        changed = True
     return pkg.to_bytes() if changed else data
 
 
-__all__ = ["finish_document", "footer_title", "named_cell", "retitle_footers", "stamp_publication"]
+def packaged(pkg: Package) -> bytes:
+    """``pkg`` as bytes, its page footers naming the Overview's title when that changed (a new
+    year after ``update``, a title typed in Settings): refresh and update write through this."""
+    before = footer_title(pkg)
+    title = document_title(pkg) if before is not None else None
+    data = pkg.to_bytes()
+    if before is not None and title != before:
+        data = retitle_footers(data, title)
+    return data
+
+
+__all__ = ["finish_document", "footer_title", "named_cell", "packaged", "retitle_footers", "stamp_publication"]

@@ -18,6 +18,7 @@ from ..engine.engine import RefreshError, Report
 from ..engine.recalc import refresh_package
 from ..ooxml.package import Package, read_package
 from ..template.contract import CONF_SHEET, UDF_MODULE, UDF_MODULES_KEY
+from .document import packaged
 from .outputs import backup, real_target, write_atomic, writer_lock
 
 
@@ -142,7 +143,7 @@ def refresh(path: str, output: str | None = None, in_place: bool = False,
         check_kind(pkg, path, target)
         report, engine = refresh_package(pkg, udf_modules(pkg), progress)
         del engine  # its caches are not needed to write the file
-        data = pkg.to_bytes()
+        data = packaged(pkg)
         del pkg
         saved = write_result(path, target, data, in_place)
     return RefreshResult(target, report, saved)

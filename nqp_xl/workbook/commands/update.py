@@ -27,6 +27,7 @@ from ..ooxml.package import Package, TableDef
 from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
 from ..template.input_table import read_table
+from .document import packaged
 from .outputs import writer_lock
 from .refresh import check_kind, load, output_target, udf_modules, write_result
 
@@ -181,7 +182,7 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
         progress(f"Data table: {height} rows × {width} columns")
     report, engine = refresh_package(pkg, udf_modules(pkg), progress)
     del engine
-    data_out = pkg.to_bytes()
+    data_out = packaged(pkg)
     saved = write_result(path, target, data_out, in_place)
     return UpdateResult(target, report, height, n_new if append else max(0, height - n_old),
                         len(kept) + len(added), notes, saved)

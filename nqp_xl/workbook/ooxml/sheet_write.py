@@ -251,7 +251,7 @@ def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | N
             attrib["t"] = "inlineStr"
             is_el = etree.SubElement(el, q["is"]) if len(el) == at else etree.Element(q["is"])
             t_el = etree.SubElement(is_el, q["t"])
-            t_el.text = text
+            t_el.text = text or None  # "" as <t/>, as a part read back and copied serialises it
             if text != text.strip():
                 t_el.set(XML_SPACE, "preserve")
             if is_el.getparent() is None:
@@ -259,10 +259,10 @@ def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | N
             return
         attrib["t"] = "str"
     if len(el) == at:  # nothing after: append (the common case)
-        etree.SubElement(el, q["v"]).text = text
+        etree.SubElement(el, q["v"]).text = text or None  # "" as <v/>: the same bytes when copied again
     else:
         v_el = etree.Element(q["v"])
-        v_el.text = text
+        v_el.text = text or None
         el.insert(at, v_el)
 
 

@@ -40,8 +40,8 @@ def date_serial(text: str, date1904: bool = False) -> float | str:
 
 
 def cell_value(t: str | None, raw: str | None, shared: list[str], date1904: bool = False) -> Any:
-    if raw is None:
-        return None
+    if raw is None:  # <v></v> of a formula answering empty text is "", so a refresh sees it unchanged
+        return "" if t == "str" else None
     if t == "s":
         try:
             return shared[int(raw)]

@@ -67,7 +67,7 @@ def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: st
     page.skip(1)
     page.heading(ctx.t("ov_gaps"))
     page.block("ov.gaps", ctx.relabel(f"NQP_GAPS({D},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (3, 4),
-               ("gen", "gen", "gen", "int"), grows=False)
+               ("gen", "gen", "gen", "int"))  # room to grow: next year's gaps may be more
     if grades is not None:
         _top_bottom(ctx, page, grades, grades_sheet)
     _index_chart(ctx, page)

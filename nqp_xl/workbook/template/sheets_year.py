@@ -43,8 +43,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.items.append((info, info + 1))
     page.row = info + 3
     page.heading(ctx.t("fa_gaps"))
-    page.block("fa.gaps", ctx.relabel(f"NQP_GAPS({yd},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (2, 4), ("gen", "gen", "gen", "int"),
-               grows=False)
+    page.block("fa.gaps", ctx.relabel(f"NQP_GAPS({yd},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (2, 4), ("gen", "gen", "gen", "int"))  # room to grow
     page.heading(ctx.t("bartlett"))
     page.block("fa.bartlett", f"NQP_BARTLETT({yd},{L_},{I_})", (2, 3), ("num3", "int", "p"), grows=False)
     page.heading(ctx.t("variance"))
