@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .sheet import MAX_CELLS, Sheet
+from .sniff import not_a_workbook, zip_entry_count
 from .sheet_write import sheet_xml
 from .xml import (CT_NS, PKG_REL_NS, XML_DECLARATION, WorkbookError, attr, check_no_dtd, iterparse, local, ns_of,
                   parse_xml, rich_text, to_xml_bytes)
@@ -43,7 +44,6 @@ MAX_FILE = 256 * 2**20  # the file on disk
 MAX_RATIO = 1000
 RATIO_FLOOR = 2**20
 MAX_PARTS = 10_000
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: .xls, or an encrypted .xlsx
 
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -75,39 +75,6 @@ def _read_capped(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, source:
                                     "its stored size; refused as a possible zip bomb")
             chunks.append(chunk)
     return b"".join(chunks)
-
-
-def zip_entry_count(data: bytes) -> int | None:
-    """The number of entries the zip's end-of-central-directory record declares (the Zip64
-    record's when the classic one says 0xFFFF), read before ``zipfile`` lists the directory;
-    None when there is no such record (not a zip)."""
-    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
-    if at < 0 or len(data) < at + 22:
-        return None
-    count = int.from_bytes(data[at + 10:at + 12], "little")
-    if count == 0xFFFF and at >= 20 and data[at - 20:at - 16] == b"PK\x06\x07":
-        z64 = int.from_bytes(data[at - 12:at - 4], "little")
-        if data[z64:z64 + 4] == b"PK\x06\x06":
-            count = int.from_bytes(data[z64 + 32:z64 + 40], "little")
-    return count
-
-
-def not_a_workbook(data: bytes, source: str) -> str | None:
-    """What a file that is not an .xlsx/.xlsm package is, and what to save it as (None: a zip
-    that may be one).  Encrypted workbooks are Compound File Binary holding ``EncryptionInfo``."""
-    if data[:8] == OLE_MAGIC:
-        if "EncryptionInfo".encode("utf-16-le") in data:
-            return (f"{source} is password-protected (encrypted); open it in Excel or WPS, remove the "
-                    "password (File > Info > Protect Workbook) and save it as .xlsx")
-        return f"{source} is an Excel 97-2003 workbook (.xls); open it in Excel, WPS or LibreOffice and save it as .xlsx"
-    if data[:4] != b"PK\x03\x04" and data[:4] != b"PK\x05\x06":
-        return None
-    head = data[:4096]
-    if b"mimetypeapplication/vnd.oasis.opendocument" in head:
-        return f"{source} is an OpenDocument spreadsheet (.ods); save it as Excel 2007-365 (.xlsx)"
-    if b"xl/workbook.bin" in data[-(1 << 20):] or b"xl/workbook.bin" in head:
-        return f"{source} is an Excel binary workbook (.xlsb); open it in Excel and save it as .xlsx"
-    return None
 
 
 def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile.ZipInfo]]:
