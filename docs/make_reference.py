@@ -7,15 +7,13 @@ Everything comes from ``udfs/nqp_udfs.py``: every callable named ``NQP_*``, in s
 grouped under the module's section comments (``# ---- factor analysis``); its signature
 (``inspect.signature``); its docstring (first paragraph = the function-wizard description,
 the rest = details); and the argument texts each function declares to xlwings
-(``__xlfunc__``, recorded by ``@nqp_udf`` on every platform; for a function still decorated
-the older way, its ``@xw.arg(..., doc=...)`` decorators read from the source with ``ast``).
+(``__xlfunc__``, recorded by ``@nqp_udf`` on every platform).
 Arguments without a text get the standard texts of ``nqp_udfs.ARG_DOCS`` (docs/SPEC.md),
 which Excel's function wizard shows too.  The output depends on nothing else (not on NQP_XL_LANG, not on time).
 """
 from __future__ import annotations
 
 import argparse
-import ast
 import difflib
 import inspect
 import re
@@ -41,38 +39,9 @@ def _load():
 
 def _arg_docs(module) -> dict[str, dict[str, str]]:
     """{function: {argument: doc}}: what each function declares to xlwings (``__xlfunc__``, which
-    ``@nqp_udf`` records on every platform), or else the ``@xw.arg(name, ..., doc=...)``
-    decorators read from the source (functions still in the older style)."""
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    found: dict[str, dict[str, str]] = {}
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef) or not node.name.startswith("NQP_"):
-            continue
-        declared = getattr(getattr(module, node.name, None), "__xlfunc__", None)
-        if declared is not None:
-            found[node.name] = {a["name"]: a["doc"] for a in declared["args"]
-                                if not a["doc"].startswith("Positional argument")}
-            continue
-        docs: dict[str, str] = {}
-        for dec in node.decorator_list:
-            if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)
-                    and dec.func.attr == "arg" and dec.args):
-                continue
-            try:
-                arg = ast.literal_eval(dec.args[0])
-            except ValueError:
-                continue
-            for kw in dec.keywords:
-                if kw.arg != "doc":
-                    continue
-                try:
-                    value = ast.literal_eval(kw.value)
-                except ValueError:
-                    value = eval(compile(ast.Expression(kw.value), "<doc>", "eval"),  # noqa: S307
-                                 vars(module))
-                docs[str(arg)] = str(value)
-        found[node.name] = docs
-    return found
+    ``@nqp_udf`` records on every platform)."""
+    return {name: {a["name"]: a["doc"] for a in fn.__xlfunc__["args"] if not a["doc"].startswith("Positional argument")}
+            for name, fn in vars(module).items() if name.startswith("NQP_") and callable(fn)}
 
 
 def _sections(module) -> list[tuple[int, str]]:

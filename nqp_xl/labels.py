@@ -98,6 +98,7 @@ ZH: dict[str, str] = {
     "Sum": "合计",
     "Count": "个数",
     "List": "列表",
+    "First": "首个值",
     "Initial": "初始",
     "Extraction": "提取",
     "R²": "R²",

@@ -73,10 +73,10 @@ def select_rows(data: Any, column: Any, value: Any = None) -> list[list]:
 
 # ----------------------------------------------------------------------------- pivot
 
-PIVOT_STATS = ("mean", "median", "sum", "count", "min", "max", "sd", "list")
-TEXT_STATS = ("count", "list")  # the stats that take text values too
+PIVOT_STATS = ("mean", "median", "sum", "count", "min", "max", "sd", "list", "first")
+TEXT_STATS = ("count", "list", "first")  # the stats that take text values too
 STAT_NAMES = {"mean": "Mean", "median": "Median", "sum": "Sum", "count": "Count", "min": "Min",
-               "max": "Max", "sd": "Std. Dev.", "list": "List"}
+               "max": "Max", "sd": "Std. Dev.", "list": "List", "first": "First"}
 
 
 def _stat(values: list, how: str, sep: str) -> Any:
@@ -85,6 +85,8 @@ def _stat(values: list, how: str, sep: str) -> Any:
         return float(n)
     if how == "list":
         return sep.join(key_text(v) if isinstance(v, float) else str(v) for v in values) if n else None
+    if how == "first":  # the first value of the key, as it is (e.g. the grade name of a cluster)
+        return values[0] if n else None
     if n == 0 or (how == "sd" and n < 2):
         return None
     x = np.asarray(values, dtype=float)
@@ -109,7 +111,7 @@ class Pivot:
         for "list" the values' header), then one row per row key."""
         if self.column_keys is not None:
             heads = list(self.column_keys)
-        elif self.stat == "list" and self.value_header:
+        elif self.stat in ("list", "first") and self.value_header:
             heads = [self.value_header]
         else:
             heads = [text(STAT_NAMES[self.stat], lang)]

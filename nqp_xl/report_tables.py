@@ -290,6 +290,10 @@ def _relabelled(cell: Any, mapping: dict[str, str]) -> Any:
             inner = key[len(fn):-1].strip()
             if inner in mapping:
                 return f"{key[:len(fn)]}{mapping[inner]})"
+    if key.startswith("W*") and len(key) > 2:  # a spatial lag (NQP_SDM's W*x): the name relabelled
+        inner = _relabelled(key[2:], mapping)
+        if inner != key[2:]:
+            return "W*" + inner
     for mark in (": ", "："):  # a title naming one ("Equation 1: ln(x)"): its name relabelled
         head, found, tail = key.partition(mark)
         if found and tail and ":" not in tail and "：" not in tail:
@@ -306,7 +310,8 @@ def _relabelled(cell: Any, mapping: dict[str, str]) -> Any:
 def relabel(table: Any, names: Any, labels: Any) -> list[list] | Any:
     """A copy of ``table`` with every text cell equal to one of ``names`` replaced by the
     matching cell of ``labels`` (same count), and ``ln(name)``/``log(name)`` by
-    ``ln(label)``/``log(label)``, and a list of names joined by ", " or "、" name by name.  A
+    ``ln(label)``/``log(label)``, ``W*name`` by ``W*label``, a title "Equation 1: name" by its
+    label, and a list of names joined by ", " or "、" name by name.  A
     blank label leaves its name; numbers are untouched; blanks answer ""."""
     mapping = _label_map(names, labels)
     if not isinstance(table, (list, tuple)):  # one cell: one cell back

@@ -290,3 +290,12 @@ def test_pivot_list_text_keys_without_header_and_numbers():
     # text values with another stat are still refused, naming the cell
     bad = nqp_udfs.NQP_PIVOT([["v"], ["x"], [1.0]], [["k"], ["a"], ["a"]], None, "mean")
     assert bad.startswith("#NQP! ") and '"x"' in bad
+
+
+def test_pivot_first_takes_the_first_value_of_each_key():
+    """stat "first": the first value of each row key as it is (text or number), e.g. the grade
+    name of each cluster number; a key without a value is blank."""
+    values = [["Grade"], ["Good"], ["Poor"], ["Good"], [None], ["Excellent"]]
+    keys = [["Cluster"], [2.0], [3.0], [2.0], [4.0], [1.0]]
+    out = nqp_udfs.NQP_PIVOT(values, keys, None, "first")
+    assert out == [["Cluster", "Grade"], [1.0, "Excellent"], [2.0, "Good"], [3.0, "Poor"], [4.0, None]]

@@ -190,8 +190,9 @@ def test_relabel_lists_of_names_as_gaps_joins_them():
     names, labels = [["rd_fte", "hitech"]], [["R&D staff", "High-tech"]]
     out = relabel([["rd_fte, hitech", "hitech、rd_fte", "rd_fte, other"]], names, labels)
     assert out == [["R&D staff, High-tech", "High-tech、R&D staff", "rd_fte, other"]]  # all names, or left as is
-    titles = relabel([["Equation 1: ln(rd_fte)", "方程 2：hitech", "Note: other"]], names, labels)
-    assert titles == [["Equation 1: ln(R&D staff)", "方程 2：High-tech", "Note: other"]]
+    titles = relabel([["Equation 1: ln(rd_fte)", "方程 2：hitech", "Note: other", "W*ln(hitech)", "W*other"]],
+                     names, labels)
+    assert titles == [["Equation 1: ln(R&D staff)", "方程 2：High-tech", "Note: other", "W*ln(High-tech)", "W*other"]]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

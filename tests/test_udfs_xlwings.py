@@ -57,6 +57,11 @@ D_COL = [[r[2]] for r in nqp_udfs.NQP_COUPLING(SYSTEMS)]
 W = bundled_weights("contiguity", lang="en")
 IDS, YEARS, REGIONS = col(PANEL_X, "province_en"), col(PANEL_X, "year"), col(PANEL_X, "region")
 CROSS_IDS = [[r[0]] for r in CROSS]
+LOADINGS = nqp_udfs.NQP_LOADINGS(CROSS, 2)
+PEQ = "ln(rd_expenditure) ~ ln(rd_personnel_fte) + rd_intensity"
+SDM_EQ = "ln(invention_patent_applications) ~ ln(rd_personnel_fte) + ln(gov_sci_tech_spending) + rd_intensity"
+BEIJING = [r for r in PANEL_X if r[0] == "Beijing"]
+AHP_MATRIX = [[None, "Tech", "Green", "Open"], ["Tech", 1.0, 3.0, "5"], ["Green", "1/3", 1.0, 2.0], ["Open", 0.2, 0.5, 1.0]]
 
 # (label, function, arguments as written in the formula)
 CALLS = [
@@ -96,6 +101,24 @@ CALLS = [
     ("markov", "NQP_MARKOV", (Ref(INDEX), Ref(IDS), Ref(YEARS), 4.0)),
     ("moran", "NQP_MORAN", (Ref(INDEX), Ref(IDS), Ref(W), Ref(YEARS))),
     ("lisa", "NQP_LISA", (Ref([r[-1:] for r in nqp_udfs.NQP_INDEX(CROSS)]), Ref(CROSS_IDS), Ref(W), 99.0)),
+    ("gaps", "NQP_GAPS", (Ref(PANEL), Ref([["province_en"]]), "year", MISSING, 4.0)),
+    ("sort top 5", "NQP_SORT", (Ref(CROSS), INDICATORS[1], False, 5.0)),
+    ("relabel", "NQP_RELABEL", (Ref(LOADINGS), Ref([INDICATORS[:2]]), Ref([["R&D staff", "R&D 经费"]]))),
+    ("panelreg twoways dk", "NQP_PANELREG", (Ref(PANEL_X), PEQ, Ref([["province_en"]]), "year", "fe", "twoways", "dk")),
+    ("hausman zh", "NQP_HAUSMAN", (Ref(PANEL_X), PEQ, MISSING, MISSING, "zh")),
+    ("threshold", "NQP_THRESHOLD", (Ref(PANEL_X), "ln(rd_expenditure) ~ gov_education_spending", "rd_intensity",
+                                    "rd_personnel_fte", "province_en", "year", 1.0, 10.0)),
+    ("mediation", "NQP_MEDIATION", (Ref(PANEL_X), "gov_sci_tech_spending", "rd_personnel_fte", "rd_expenditure",
+                                    Ref([["rd_intensity"]]), "province_en", "year", "fe", 20.0)),
+    ("grey", "NQP_GREY", (Ref(CROSS), MISSING, 0.5, Ref(DIRS))),
+    ("grey reference", "NQP_GREY", (Ref(CROSS), INDICATORS[1])),
+    ("gm11", "NQP_GM11", (Ref([[r[3]] for r in BEIJING]), Ref([[r[2]] for r in BEIJING]), 2.0, "zh")),
+    ("ahp", "NQP_AHP", (Ref(AHP_MATRIX),)),
+    ("rsr", "NQP_RSR", (Ref(CROSS), Ref(DIRS), MISSING, MISSING, MISSING, 4.0)),
+    ("geodetector", "NQP_GEODETECTOR", (Ref([r[:2] for r in CROSS]), Ref([r[2:5] for r in CROSS]), 4.0)),
+    ("smarkov", "NQP_SMARKOV", (Ref(INDEX), Ref(IDS), Ref(YEARS), Ref(W), 3.0)),
+    ("sdm", "NQP_SDM", (Ref(PANEL_X), SDM_EQ, Ref([["province_en"]]), Ref(W), "year", "individual",
+                        MISSING, MISSING, MISSING, 100.0)),
 ]
 
 
@@ -129,18 +152,13 @@ def test_every_function_is_called():
     assert {name for _, name, _ in CALLS} == set(nqp_udfs.__all__)
 
 
-# Functions still decorated the older way (xlwings' default converters): NQP_MARKOV is being
-# rewritten on another branch and moves onto @nqp_udf when it lands.  Any other function must be
-# on @nqp_udf (which records __xlfunc__ off Windows too).
-OLDER_STYLE = {"NQP_MARKOV"}
-
-
 def test_every_function_is_declared_by_nqp_udf():
-    assert {n for n in nqp_udfs.__all__ if not hasattr(getattr(nqp_udfs, n), "__xlfunc__")} == OLDER_STYLE
+    """@nqp_udf records __xlfunc__ off Windows too (xw.func alone records nothing here)."""
+    assert all(hasattr(getattr(nqp_udfs, n), "__xlfunc__") for n in nqp_udfs.__all__)
 
 
 def test_every_argument_is_raw_and_ranges_are_two_dimensional(xl):
-    for name in sorted(set(nqp_udfs.__all__) - OLDER_STYLE):
+    for name in sorted(nqp_udfs.__all__):
         xlf = getattr(xl.module, name).__xlfunc__
         mine = getattr(nqp_udfs, name).__xlfunc__  # recorded by the decorator off Windows
         assert xlf["category"] == "nqp-xl" and xlf["ret"]["options"]["convert"].__name__ == "ExcelAnswer"

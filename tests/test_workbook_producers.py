@@ -177,11 +177,11 @@ def test_single_quotes_blanks_cdata_inline_rich_strings(base, tmp_path):
     _odd_variant(src, variant)
     from openpyxl.utils import get_column_letter
 
-    sheet = parts(variant)["xl/worksheets/sheet5.xml"].decode()  # Composite index
+    sheet = parts(variant)["xl/worksheets/sheet4.xml"].decode()  # Composite index (the fourth tab)
     r, c = anchor(src, "Composite index", "NQP_INDEX(")
     assert f"r = '{get_column_letter(c)}{r}'" in sheet and "<![CDATA[NQP_INDEX(" in sheet
     assert "</c >" in sheet and "<v >" in sheet
-    assert "inlineStr" in parts(variant)["xl/worksheets/sheet2.xml"].decode()
+    assert "inlineStr" in parts(variant)["xl/worksheets/sheet12.xml"].decode()
     _check(variant, base, tmp_path)
     # the phonetic run is not part of the text
     out = tmp_path / "r.xlsm"
@@ -305,6 +305,7 @@ def test_entities_are_never_expanded(base, tmp_path):
     """A sheet declaring entities (an external file, a billion laughs) is refused: Office parts
     never carry a DTD; nothing is expanded, nothing written."""
     src = base[0]
+    methods = _sheet_part(src, "Methods")
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
     doctype = (f'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file://{secret}">'
@@ -312,7 +313,7 @@ def test_entities_are_never_expanded(base, tmp_path):
                '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>')
 
     def change(name: str, data: bytes) -> bytes:
-        if name != "xl/worksheets/sheet8.xml":  # Methods: a note cell that uses both entities
+        if name != methods:  # Methods: a note cell that uses both entities
             return data
         root = etree.fromstring(data)
         q = lambda n: f"{{{MAIN}}}{n}"  # noqa: E731
@@ -346,6 +347,11 @@ def _set_number(src: Path, dst: Path, sheet_part: str, ref: str, value: float) -
     _rewrite(src, dst, change)
 
 
+def _sheet_part(path: Path, title: str) -> str:
+    """The part of a sheet by its tab name (XlsxWriter and LibreOffice number parts in tab order)."""
+    return f"xl/worksheets/sheet{openpyxl.load_workbook(path, read_only=True).sheetnames.index(title) + 1}.xml"
+
+
 def _defined_cell(path: Path, name: str) -> str:
     """The cell a workbook-level defined name points to on the Settings sheet (openpyxl)."""
     wb = openpyxl.load_workbook(path, read_only=False, keep_vba=True)
@@ -360,11 +366,12 @@ def test_a_changed_setting_after_a_libreoffice_round_trip_is_not_cut(base, tmp_p
     area LibreOffice stored, as they do in the original (issue 7: answers were cut silently)."""
     src, ref, _expected = base
     variant = lo_convert(ref, tmp_path / "lo", "xlsm", tmp_path)
-    # NQP_N_FACTORS (a Settings cell, sheet1): blank (the Kaiser rule) -> 4 factors
+    # NQP_N_FACTORS (a Settings cell, sheet14): blank (the Kaiser rule) -> 4 factors
     ref = _defined_cell(src, "NQP_N_FACTORS")
     a, b = tmp_path / "orig4.xlsm", tmp_path / "lo4.xlsm"
-    _set_number(src, a, "xl/worksheets/sheet1.xml", ref, 4.0)
-    _set_number(variant, b, "xl/worksheets/sheet1.xml", ref, 4.0)
+    part = _sheet_part(src, "Settings")
+    _set_number(src, a, part, ref, 4.0)
+    _set_number(variant, b, part, ref, 4.0)
     ra, rb = tmp_path / "orig4.refreshed.xlsm", tmp_path / "lo4.refreshed.xlsm"
     nqp("refresh", a, "-o", ra, "-q")
     nqp("refresh", b, "-o", rb, "-q")

@@ -34,8 +34,8 @@ def test_new_puts_the_table_in(book):
     ws = wb["Inputs"]
     rows = _rows(DATA / "province_2022.csv")
     t = ws.tables["Data"]
-    assert t.ref.split(":")[1].endswith(str(3 + len(rows) - 1))
-    assert [ws.cell(3, j + 1).value for j in range(len(rows[0]))] == rows[0]
+    assert t.ref.split(":")[1].endswith(str(5 + len(rows) - 1))  # header on row 5 (rows 1-4: direction .. unit)
+    assert [ws.cell(5, j + 1).value for j in range(len(rows[0]))] == rows[0]
 
 
 def test_refresh_stores_values_that_match_the_udfs(book):
@@ -64,7 +64,7 @@ def test_refresh_stores_values_that_match_the_udfs(book):
     # the dynamic array's range was sized from the answer
     from openpyxl.utils import get_column_letter
 
-    sheet = "xl/worksheets/sheet5.xml"  # Composite index, the fifth tab
+    sheet = "xl/worksheets/sheet4.xml"  # Composite index, the fourth tab (after Overview, Factor analysis, Grades)
     col = get_column_letter(c0)
     f = cell_element(out, sheet, f"{col}{r0}").find("{*}f")
     assert f.get("t") == "array" and f.get("ref") == f"{col}{r0}:{col}{r0 + len(expected) - 1}"

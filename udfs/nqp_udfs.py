@@ -18,13 +18,12 @@ import functools
 import inspect
 from typing import Any, Callable, Mapping
 
-import numpy as np
 import xlwings as xw
 from xlwings.conversion import Converter, RawValueAccessor
 
 import nqp_xl
 from nqp_xl.excel_answer import answer, com_safe
-from nqp_xl.labels import resolve_lang, text
+from nqp_xl.labels import resolve_lang
 from nqp_xl.options import one_cell
 
 # The texts of arguments a function does not describe itself (docs/SPEC.md): Excel's function
@@ -66,11 +65,6 @@ class ExcelAnswer(Converter):
     @staticmethod
     def write_value(value: Any, options: Mapping) -> Any:
         return com_safe(value)
-
-
-def _answer(compute: Callable[[], Any], function: str, arguments: tuple = ()) -> Any:
-    """``compute()`` as a plain answer or a ``#NQP!`` text (for UDFs not yet on :func:`nqp_udf`)."""
-    return answer(compute, function, arguments)
 
 
 def _with_lang(args: tuple, kwargs: dict, at: int) -> tuple[tuple, dict]:
@@ -556,7 +550,7 @@ def NQP_SUBINDEX(data, subsystems, weights=None, directions=None, lang=None, id_
         "columns": "optional: " + _KEY_DOC.format("values") + ": the column key, e.g. the region group",
     },
     scalars={
-        "stat": '"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1) or "list" (the values joined)',
+        "stat": '"mean" (default), "median", "sum", "count", "min", "max", "sd" (n-1), "list" (the values joined) or "first" (the first value)',
     },
 )
 def NQP_PIVOT(values, rows, columns=None, stat=None, lang=None):
@@ -657,6 +651,186 @@ def NQP_REGTABLE(data, equations, methods=None, groups=None, lang=None, id_cols=
     return table.number_rows(lang) if flag(numbers, "numbers", False) else table.to_rows(lang)
 
 
+# ----------------------------------------------------------------------------- report helpers
+# (NQP_GAPS, NQP_SORT, NQP_RELABEL)
+
+
+@nqp_udf(
+    ranges={
+        "data": "the whole Data table: header row, label columns (region, year), indicators",
+        "ids": "the header of the region column, or its number (default: the first label column)",
+        "years": "the header of the year column, or its number (default: the label column headed year/年份, also a number column so headed after the labels, else the second label column; none in a cross-section)",
+    },
+)
+def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
+    """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
+
+    Header: Left out, Which, Blank indicators, Rows. First each year blank for every region, then
+    each region blank in every year, then the other region-years (one row per region, its years).
+    One row "None" when nothing is left out. The rows are exactly those the other functions drop.
+    """
+    from nqp_xl.report_tables import gaps
+
+    return gaps(data, ids, years, id_cols=id_cols).to_rows(lang)
+
+
+@nqp_udf(
+    ranges={
+        "data": "a range or answer to sort, e.g. the scores table with its header row",
+        "by": "the column to sort by: a header name, or a column number 1, 2, ...",
+    },
+    scalars={
+        "descending": "TRUE (default): largest first; FALSE: smallest first",
+        "n": "optional: keep only the first n rows after sorting (top n, or bottom n with descending FALSE)",
+    },
+)
+def NQP_SORT(data, by, descending=True, n=None, lang=None):
+    """The rows of a range sorted by one column (largest first by default), the header row kept first, e.g. scores sorted by F; n keeps the top n rows.
+
+    Row 1 is a header when every column holding numbers has text in it. Fully blank rows are
+    dropped; rows whose by cell is blank or text come last in their own order; ties keep their
+    order (stable). Cells come back as given (numbers stay numbers), blanks as "".
+    """
+    from nqp_xl.report_tables import sort_rows
+
+    return sort_rows(data, by, descending, n)
+
+
+@nqp_udf(
+    ranges={
+        "table": "any answer or range to relabel, e.g. a loadings or regression table",
+        "names": "the indicator names, one row or one column (e.g. the header row of the Data table)",
+        "labels": "the readable label of each name, same number of cells (e.g. the Label row of Inputs); a blank label keeps the name",
+    },
+)
+def NQP_RELABEL(table, names, labels, lang=None):
+    """A copy of table with every text cell equal to one of names replaced by its label, and ln(name) or log(name) by ln(label) or log(label): readable indicator names in any table.
+
+    Names match whole cells (spaces around them ignored); numbers are untouched; a blank label
+    leaves its name. Blanks answer "".
+    """
+    from nqp_xl.report_tables import relabel
+
+    return relabel(table, names, labels)
+
+
+# ----------------------------------------------------------------------------- panel econometrics
+# (NQP_PANELREG, NQP_HAUSMAN, NQP_THRESHOLD, NQP_MEDIATION)
+
+_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
+_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
+_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
+_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
+
+
+@nqp_udf(
+    ranges={
+        "data": _PANEL_DATA_DOC,
+        "ids": _PANEL_IDS_DOC,
+        "years": _PANEL_YEARS_DOC,
+    },
+    scalars={
+        "equation": _PANEL_EQ_DOC,
+        "model": '"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"',
+        "effects": '"individual" (default, region), "time" (year) or "twoways" (region and year; re: balanced panels)',
+        "se": '"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)',
+    },
+)
+def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="individual", se="cluster",
+                 lang=None, id_cols=None, missing=None):
+    """Panel regression as Stata xtreg / R plm: fixed effects (within), random effects (Swamy-Arora) or pooled OLS, with clustered, conventional, robust or Driscoll-Kraay standard errors.
+
+    Answers Variable, Coef., Std. Err., t, P>|t|, [95% Conf., Interval] per regressor, _cons last
+    (fe: Stata's average intercept), then N, Groups, R-squared within/between/overall, F and P that
+    all u_i = 0 (fe), sigma_u, sigma_e, rho, theta (re). Cluster SE as plm vcovHC(type = "sss").
+    """
+    from nqp_xl.panelreg import panel_regression
+
+    return panel_regression(data, equation, ids, years, model, effects, se,
+                            id_cols=id_cols, missing=missing).to_rows(lang)
+
+
+@nqp_udf(
+    ranges={
+        "data": _PANEL_DATA_DOC,
+        "ids": _PANEL_IDS_DOC,
+        "years": _PANEL_YEARS_DOC,
+    },
+    scalars={
+        "equation": _PANEL_EQ_DOC,
+    },
+)
+def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, missing=None):
+    """Hausman test of fixed against random effects (individual), as plm phtest / Stata hausman: chi2, df and P; a note when V_fe - V_re is not positive definite.
+
+    chi2 = (b_fe - b_re)'(V_fe - V_re)^-1 (b_fe - b_re) over the slopes, df = their number, with the
+    conventional covariance of each model. A negative chi2 is not shown as a number: the note says
+    the data fail the test's asymptotic assumptions, as Stata does.
+    """
+    from nqp_xl.panelreg import hausman
+
+    return hausman(data, equation, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
+
+
+@nqp_udf(
+    ranges={
+        "data": _PANEL_DATA_DOC,
+        "ids": _PANEL_IDS_DOC,
+        "years": _PANEL_YEARS_DOC,
+    },
+    scalars={
+        "equation": 'the dependent variable and the controls, "y ~ z1 + z2"',
+        "threshold": "header name of the threshold variable q",
+        "regime": "header name of the regressor whose coefficient changes at the threshold",
+        "n": "number of thresholds, 1 (default) or 2",
+        "bootstrap": "bootstrap replications for the P of each F test, default 300",
+        "trim": "share of threshold values cut at each end of the search, default 0.05",
+        "seed": "random seed of the bootstrap (a whole number), default 1",
+    },
+)
+def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, bootstrap=300, trim=0.05, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Hansen (1999) fixed-effects panel threshold regression on a balanced panel: each threshold with its LR 95% interval, F and bootstrap P, then the regime coefficients with clustered SE.
+
+    Grid search over the trimmed values of q; two thresholds sequentially with Hansen's refinement;
+    interval {LR <= -2 ln(1 - sqrt(1 - alpha))}; P from a seeded residual bootstrap by region.
+    The regression rows are NQP_PANELREG's (fe, clustered by region) with x split at the thresholds.
+    """
+    from nqp_xl.threshold import threshold_regression
+
+    return threshold_regression(data, equation, threshold, regime, ids, years, n, bootstrap, trim, seed,
+                                id_cols=id_cols, missing=missing).to_rows(lang)
+
+
+@nqp_udf(
+    ranges={
+        "data": _PANEL_DATA_DOC,
+        "controls": 'optional: header names of the controls, "z1,z2" or a range of names',
+        "ids": _PANEL_IDS_DOC,
+        "years": _PANEL_YEARS_DOC,
+    },
+    scalars={
+        "x": "header name of the explanatory variable",
+        "m": "header name of the mediator",
+        "y": "header name of the outcome",
+        "model": '"fe" (default), "twfe", "re" or "pooled"',
+        "bootstrap": "bootstrap replications (regions drawn with replacement), default 1000",
+        "seed": "random seed of the bootstrap (a whole number), default 1",
+    },
+)
+def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe", bootstrap=1000, seed=1,
+                  lang=None, id_cols=None, missing=None):
+    """Mediation test with a panel model: the three Baron-Kenny steps (y on x; m on x; y on x and m) as NQP_REGTABLE columns, then a*b with Sobel z and P and a bootstrap 95% interval.
+
+    Each step is NQP_PANELREG's fit (standard errors clustered by region). Sobel: z = ab/sqrt(b^2 sa^2 +
+    a^2 sb^2). Interval: 2.5% and 97.5% quantiles of a*b over seeded draws of regions with replacement.
+    """
+    from nqp_xl.mediation import mediation
+
+    return mediation(data, x, m, y, controls, ids, years, model, bootstrap, seed,
+                     id_cols=id_cols, missing=missing).to_rows(lang)
+
+
 # ----------------------------------------------------------------------------- dynamics and spatial
 # (NQP_KDENSITY, NQP_CONVERGENCE, NQP_MARKOV, NQP_MORAN, NQP_LISA)
 
@@ -714,11 +888,16 @@ def NQP_CONVERGENCE(values, ids=None, years=None, kind="sigma", lang=None, id_co
     return fit(values, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
-@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
-@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
-@xw.arg("k", doc="number of quantile classes, default 4")
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "ids": _DYN_IDS_DOC,
+        "years": _DYN_YEARS_DOC,
+    },
+    scalars={
+        "k": "number of quantile classes, default 4",
+    },
+)
 def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
     """Markov transition matrix between k quantile classes of all values over one-year steps (y to y + 1) of each region: class rows, probabilities to classes 1..k, N; then the class bounds.
 
@@ -726,12 +905,9 @@ def NQP_MARKOV(values, ids, years, k=4, lang=None, id_cols=None, missing=None):
     (R cut(x, quantile(x, 0:k/k), include.lowest = TRUE)). P_ab = n_ab/n_a over each region's moves
     from year y to y + 1 (a missing year breaks the chain); N = n_a. Source: Quah (1993).
     """
-    def compute():
-        from nqp_xl.dynamics import markov
+    from nqp_xl.dynamics import markov
 
-        return markov(values, ids, years, k, id_cols=id_cols, missing=missing).to_rows(lang)
-
-    return _answer(compute, "NQP_MARKOV")
+    return markov(values, ids, years, k, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 @nqp_udf(
@@ -785,11 +961,17 @@ def NQP_LISA(values, ids, weights, permutations=999, seed=1, style="W", lang=Non
 # ----------------------------------------------------------------------------- evaluation extensions
 # (NQP_GREY, NQP_GM11, NQP_AHP, NQP_RSR, NQP_GEODETECTOR; issue 19)
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("reference", ndim=2, doc="optional: a column name of data, or a column beside it: compare each indicator with it")
-@xw.arg("rho", doc="distinguishing coefficient in (0, 1], default 0.5")
-@xw.arg("directions", ndim=2, doc=_DIR_DOC)
+
+@nqp_udf(
+    ranges={
+        "data": _DATA_DOC,
+        "reference": "optional: a column name of data, or a column beside it: compare each indicator with it",
+        "directions": _DIR_DOC,
+    },
+    scalars={
+        "rho": "distinguishing coefficient in (0, 1], default 0.5",
+    },
+)
 def NQP_GREY(data, reference=None, rho=0.5, directions=None, lang=None, id_cols=None, missing=None):
     """Grey relational degree with rank: of each row against the ideal (best of every indicator), or of each indicator against a reference series.
 
@@ -797,17 +979,20 @@ def NQP_GREY(data, reference=None, rho=0.5, directions=None, lang=None, id_cols=
     degree = mean of xi. Rows: Degree, Rank aligned with data; with reference: Indicator,
     Degree, Rank. Source: Deng Julong (1982).
     """
-    def compute():
-        from nqp_xl.grey_relational import grey_relational
+    from nqp_xl.grey_relational import grey_relational
 
-        return grey_relational(data, reference, rho, directions, id_cols=id_cols, missing=missing).to_rows(lang)
-    return _answer(compute, "NQP_GREY")
+    return grey_relational(data, reference, rho, directions, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc="one column of positive values, one a year without gaps (a header cell allowed)")
-@xw.arg("years", ndim=2, doc="optional: the year of each value, aligned with values; blank: 1, 2, ...")
-@xw.arg("horizon", doc="years to forecast after the last, default 3")
+@nqp_udf(
+    ranges={
+        "values": "one column of positive values, one a year without gaps (a header cell allowed)",
+        "years": "optional: the year of each value, aligned with values; blank: 1, 2, ...",
+    },
+    scalars={
+        "horizon": "years to forecast after the last, default 3",
+    },
+)
 def NQP_GM11(values, years=None, horizon=3, lang=None):
     """GM(1,1) grey forecast: fitted and forecast values, residuals, relative errors, a, b, posterior variance ratio C, small-error probability P and the accuracy grade.
 
@@ -815,73 +1000,82 @@ def NQP_GM11(values, years=None, horizon=3, lang=None):
     x1^(k+1) = (x0(1) - b/a) e^(-ak) + b/a. Grade: C <= 0.35 and P >= 0.95 good, 0.5/0.8
     qualified, 0.65/0.7 barely. Source: Deng Julong; Liu Sifeng, Grey Systems.
     """
-    def compute():
-        from nqp_xl.grey_forecast import gm11
+    from nqp_xl.grey_forecast import gm11
 
-        return gm11(values, years, horizon).to_rows(lang)
-    return _answer(compute, "NQP_GM11")
+    return gm11(values, years, horizon).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("matrix", ndim=2, doc="the square pairwise comparison matrix (Saaty 1-9 scale, a_ji = 1/a_ij); names across the top and down the left allowed")
+@nqp_udf(
+    ranges={
+        "matrix": "the square pairwise comparison matrix (Saaty 1-9 scale, a_ji = 1/a_ij); names across the top and down the left allowed",
+    },
+)
 def NQP_AHP(matrix, lang=None):
     """AHP weights by the principal eigenvector of a pairwise comparison matrix, with lambda max, CI, RI (Saaty), CR and whether CR < 0.1.
 
     A w = lambda_max w, sum w = 1; CI = (lambda_max - n)/(n - 1); CR = CI/RI, RI from Saaty
     (1980) for n up to 15. An inconsistent matrix (CR >= 0.1) is flagged, not refused.
     """
-    def compute():
-        from nqp_xl.ahp import ahp
+    from nqp_xl.ahp import ahp
 
-        return ahp(matrix).to_rows(lang)
-    return _answer(compute, "NQP_AHP")
+    return ahp(matrix).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_DATA_DOC)
-@xw.arg("directions", ndim=2, doc=_DIR_DOC)
-@xw.arg("grades", doc="number of grades: 3 (default), 4 or 5 (an optional last argument)")
+@nqp_udf(
+    ranges={
+        "data": _DATA_DOC,
+        "directions": _DIR_DOC,
+    },
+    scalars={
+        "grades": "number of grades: 3 (default), 4 or 5 (an optional last argument)",
+    },
+)
 def NQP_RSR(data, directions=None, lang=None, id_cols=None, missing=None, grades=None):
     """Rank-sum ratio (Tian Fengtiao): RSR, probit, fitted RSR, rank and grade of each row, then the regression RSR = a + b Probit.
 
     Integer ranks by direction (ties averaged), RSR = sum of ranks/(m n); probit = 5 + z of
     the average place/n (the last 1 - 1/4n); grades by probit cut-points (3 grades: 4, 6).
     """
-    def compute():
-        from nqp_xl.rsr import rank_sum_ratio
+    from nqp_xl.rsr import rank_sum_ratio
 
-        return rank_sum_ratio(data, directions, grades, id_cols=id_cols, missing=missing).to_rows(lang)
-    return _answer(compute, "NQP_RSR")
+    return rank_sum_ratio(data, directions, grades, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("y", ndim=2, doc="one column of numbers to explain (a header cell and region columns allowed)")
-@xw.arg("factors", ndim=2, doc="the factor columns beside y, same height: text or few codes = classes, other numbers = cut into k classes")
-@xw.arg("k", doc="classes for a number factor (optimal 1-D k-means), default 5")
+@nqp_udf(
+    ranges={
+        "y": "one column of numbers to explain (a header cell and region columns allowed)",
+        "factors": "the factor columns beside y, same height: text or few codes = classes, other numbers = cut into k classes",
+    },
+    scalars={
+        "k": "classes for a number factor (optimal 1-D k-means), default 5",
+    },
+)
 def NQP_GEODETECTOR(y, factors, k=5, lang=None, id_cols=None, missing=None):
     """Geographical detector: factor detector q and P of each factor, then the interaction detector q of each pair of factors with its type.
 
     q = 1 - sum N_h var_h / (N var); P from the non-central F (Wang, Zhang and Fu 2016);
     interaction strata = pairs of strata; types as Wang and Xu (2017).
     """
-    def compute():
-        from nqp_xl.geodetector import geodetector
+    from nqp_xl.geodetector import geodetector
 
-        return geodetector(y, factors, k, id_cols=id_cols, missing=missing).to_rows(lang)
-    return _answer(compute, "NQP_GEODETECTOR")
-
+    return geodetector(y, factors, k, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 # ----------------------------------------------------------------------------- spatial Markov and spatial Durbin
 # (NQP_SMARKOV, NQP_SDM)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("values", ndim=2, doc=_DYN_VALUES_DOC)
-@xw.arg("ids", ndim=2, doc=_DYN_IDS_DOC)
-@xw.arg("years", ndim=2, doc=_DYN_YEARS_DOC)
-@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC)
-@xw.arg("k", doc="number of quantile classes of the values and of the spatial lag, default 4")
+@nqp_udf(
+    ranges={
+        "values": _DYN_VALUES_DOC,
+        "ids": _DYN_IDS_DOC,
+        "years": _DYN_YEARS_DOC,
+        "weights": _DYN_WEIGHTS_DOC,
+    },
+    scalars={
+        "k": "number of quantile classes of the values and of the spatial lag, default 4",
+    },
+)
 def NQP_SMARKOV(values, ids, years, weights, k=4, lang=None, id_cols=None, missing=None):
     """Spatial Markov chain (Rey 2001): one transition matrix per class of the neighbours' spatial lag, as NQP_MARKOV, then the Q and LR tests that the matrices are homogeneous.
 
@@ -889,23 +1083,25 @@ def NQP_SMARKOV(values, ids, years, weights, k=4, lang=None, id_cols=None, missi
     year, classed by the k quantiles of all lags (PySAL giddy Spatial_Markov, fixed=True). One-year
     steps. Q and LR: Bickenbach and Bode (2003), df = sum (b_i - 1)(A_i - 1).
     """
-    def compute():
-        from nqp_xl.spatial_markov import spatial_markov
+    from nqp_xl.spatial_markov import spatial_markov
 
-        return spatial_markov(values, ids, years, weights, k, id_cols=id_cols, missing=missing).to_rows(lang)
-
-    return _answer(compute, "NQP_SMARKOV")
+    return spatial_markov(values, ids, years, weights, k, id_cols=id_cols, missing=missing).to_rows(lang)
 
 
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc="the data with its header row: region and year columns, the variables of the equation")
-@xw.arg("equation", doc='one equation over the header names, e.g. "ln(patents) ~ ln(rd_staff) + rd_intensity"')
-@xw.arg("ids", ndim=2, doc="the header of the region column (default: the first column)")
-@xw.arg("weights", ndim=2, doc=_DYN_WEIGHTS_DOC + '; or "contiguity" (default) / "distance" for the bundled provinces')
-@xw.arg("years", doc="the header of the year column for a panel; blank: a cross-section (one row per region)")
-@xw.arg("effects", doc='panel fixed effects: "individual" (default, regions), "time" or "twoways"')
-@xw.arg("draws", doc="simulation draws for the standard errors of the effects, default 1000")
-@xw.arg("seed", doc="random seed of the draws (a whole number), default 1")
+@nqp_udf(
+    ranges={
+        "data": "the data with its header row: region and year columns, the variables of the equation",
+        "ids": "the header of the region column (default: the first column)",
+        "weights": _DYN_WEIGHTS_DOC + '; or "contiguity" (default) / "distance" for the bundled provinces',
+    },
+    scalars={
+        "equation": 'one equation over the header names, e.g. "ln(patents) ~ ln(rd_staff) + rd_intensity"',
+        "years": "the header of the year column for a panel; blank: a cross-section (one row per region)",
+        "effects": 'panel fixed effects: "individual" (default, regions), "time" or "twoways"',
+        "draws": "simulation draws for the standard errors of the effects, default 1000",
+        "seed": "random seed of the draws (a whole number), default 1",
+    },
+)
 def NQP_SDM(data, equation, ids=None, weights=None, years=None, effects=None, lang=None, id_cols=None, missing=None,
             draws=1000, seed=1):
     """Spatial Durbin model y = rho Wy + Xb + WXt by maximum likelihood: rho, b, t (W*x) with SE, direct, indirect and total effects with simulated SE, log-likelihood, AIC, LR tests against SAR and SEM.
@@ -914,204 +1110,10 @@ def NQP_SDM(data, equation, ids=None, weights=None, years=None, effects=None, la
     panels with region, time or two-way fixed effects by the Lee-Yu (2010) transformation approach
     (Elhorst 2014). W row-standardised; regions matched by name (北京/北京市/Beijing).
     """
-    def compute():
-        from nqp_xl.spatial_durbin import spatial_durbin
+    from nqp_xl.spatial_durbin import spatial_durbin
 
-        return spatial_durbin(data, equation, ids, weights, years, effects, draws, seed,
-                              id_cols=id_cols, missing=missing).to_rows(lang)
-
-    return _answer(compute, "NQP_SDM")
+    return spatial_durbin(data, equation, ids, weights, years, effects, draws, seed,
+                          id_cols=id_cols, missing=missing).to_rows(lang)
 
 
 __all__ = sorted(name for name in globals() if name.startswith("NQP_"))
-
-
-# ----------------------------------------------------------------------------- report helpers and panel econometrics
-# (old-style bodies, to be moved under @nqp_udf)
-
-_VARIANCE_HEADER = (
-    "Component", "Initial Total", "Initial % of Variance", "Initial Cumulative %",
-    "Extraction Total", "Extraction % of Variance", "Extraction Cumulative %",
-    "Rotation Total", "Rotation % of Variance", "Rotation Cumulative %",
-)
-_PANEL_DATA_DOC = "a table with a header row of variable names and region and year columns, e.g. the whole Data table"
-_PANEL_EQ_DOC = 'one equation, "y ~ x1 + ln(x2) + treat*post" (ln()/log() of a column, a*b products of two)'
-_PANEL_IDS_DOC = "header name of the region column; blank: the first label column"
-_PANEL_YEARS_DOC = "header name of the year column; blank: the column headed year/年份, else the second label column"
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc="the whole Data table: header row, label columns (region, year), indicators")
-@xw.arg("ids", ndim=2, doc="the header of the region column, or its number (default: the first label column)")
-@xw.arg("years", ndim=2, doc="the header of the year column, or its number (default: the label column headed year/年份, also a number column so headed after the labels, else the second label column; none in a cross-section)")
-def NQP_GAPS(data, ids=None, years=None, lang=None, id_cols=None):
-    """What listwise deletion leaves out of the Data table and why: each year, region or region-year dropped, with the indicators whose blanks caused it and the rows.
-
-    Header: Left out, Which, Blank indicators, Rows. First each year blank for every region, then
-    each region blank in every year, then the other region-years (one row per region, its years).
-    One row "None" when nothing is left out. The rows are exactly those the other functions drop.
-    """
-    def compute():
-        from nqp_xl.report_tables import gaps
-
-        return gaps(data, ids, years, id_cols=id_cols).to_rows(lang)
-
-    return _answer(compute, "NQP_GAPS")
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc="a range or answer to sort, e.g. the scores table with its header row")
-@xw.arg("by", ndim=2, doc="the column to sort by: a header name, or a column number 1, 2, ...")
-@xw.arg("descending", doc="TRUE (default): largest first; FALSE: smallest first")
-@xw.arg("n", doc="optional: keep only the first n rows after sorting (top n, or bottom n with descending FALSE)")
-def NQP_SORT(data, by, descending=True, n=None, lang=None):
-    """The rows of a range sorted by one column (largest first by default), the header row kept first, e.g. scores sorted by F; n keeps the top n rows.
-
-    Row 1 is a header when every column holding numbers has text in it. Fully blank rows are
-    dropped; rows whose by cell is blank or text come last in their own order; ties keep their
-    order (stable). Cells come back as given (numbers stay numbers), blanks as "".
-    """
-    def compute():
-        from nqp_xl.labels import resolve_lang
-        from nqp_xl.report_tables import sort_rows
-
-        resolve_lang(lang)
-        return sort_rows(data, by, descending, n)
-
-    return _answer(compute, "NQP_SORT")
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("table", ndim=2, doc="any answer or range to relabel, e.g. a loadings or regression table")
-@xw.arg("names", ndim=2, doc="the indicator names, one row or one column (e.g. the header row of the Data table)")
-@xw.arg("labels", ndim=2, doc="the readable label of each name, same number of cells (e.g. the Label row of Inputs); a blank label keeps the name")
-def NQP_RELABEL(table, names, labels, lang=None):
-    """A copy of table with every text cell equal to one of names replaced by its label, and ln(name) or log(name) by ln(label) or log(label): readable indicator names in any table.
-
-    Names match whole cells (spaces around them ignored); numbers are untouched; a blank label
-    leaves its name. Blanks answer "".
-    """
-    def compute():
-        from nqp_xl.labels import resolve_lang
-        from nqp_xl.report_tables import relabel
-
-        resolve_lang(lang)
-        return relabel(table, names, labels)
-
-    return _answer(compute, "NQP_RELABEL")
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
-@xw.arg("equation", doc=_PANEL_EQ_DOC)
-@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
-@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
-@xw.arg("model", doc='"fe" (within, default), "re" (Swamy-Arora GLS) or "pooled"')
-@xw.arg("effects", doc='"individual" (default, region), "time" (year) or "twoways" (region and year; re: balanced panels)')
-@xw.arg("se", doc='"cluster" (by region, default), "conventional", "robust" (HC1) or "dk" (Driscoll-Kraay, xtscc lag)')
-def NQP_PANELREG(data, equation, ids=None, years=None, model="fe", effects="individual", se="cluster",
-                 lang=None, id_cols=None, missing=None):
-    """Panel regression as Stata xtreg / R plm: fixed effects (within), random effects (Swamy-Arora) or pooled OLS, with clustered, conventional, robust or Driscoll-Kraay standard errors.
-
-    Answers Variable, Coef., Std. Err., t, P>|t|, [95% Conf., Interval] per regressor, _cons last
-    (fe: Stata's average intercept), then N, Groups, R-squared within/between/overall, F and P that
-    all u_i = 0 (fe), sigma_u, sigma_e, rho, theta (re). Cluster SE as plm vcovHC(type = "sss").
-    """
-    def compute():
-        from nqp_xl.panelreg import panel_regression
-
-        return panel_regression(data, equation, ids, years, model, effects, se,
-                                id_cols=id_cols, missing=missing).to_rows(lang)
-
-    return _answer(compute, "NQP_PANELREG")
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
-@xw.arg("equation", doc=_PANEL_EQ_DOC)
-@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
-@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
-def NQP_HAUSMAN(data, equation, ids=None, years=None, lang=None, id_cols=None, missing=None):
-    """Hausman test of fixed against random effects (individual), as plm phtest / Stata hausman: chi2, df and P; a note when V_fe - V_re is not positive definite.
-
-    chi2 = (b_fe - b_re)'(V_fe - V_re)^-1 (b_fe - b_re) over the slopes, df = their number, with the
-    conventional covariance of each model. A negative chi2 is not shown as a number: the note says
-    the data fail the test's asymptotic assumptions, as Stata does.
-    """
-    def compute():
-        from nqp_xl.panelreg import hausman
-
-        return hausman(data, equation, ids, years, id_cols=id_cols, missing=missing).to_rows(lang)
-
-    return _answer(compute, "NQP_HAUSMAN")
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
-@xw.arg("equation", doc='the dependent variable and the controls, "y ~ z1 + z2"')
-@xw.arg("threshold", doc="header name of the threshold variable q")
-@xw.arg("regime", doc="header name of the regressor whose coefficient changes at the threshold")
-@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
-@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
-@xw.arg("n", doc="number of thresholds, 1 (default) or 2")
-@xw.arg("bootstrap", doc="bootstrap replications for the P of each F test, default 300")
-@xw.arg("trim", doc="share of threshold values cut at each end of the search, default 0.05")
-@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
-def NQP_THRESHOLD(data, equation, threshold, regime, ids=None, years=None, n=1, bootstrap=300, trim=0.05, seed=1,
-                  lang=None, id_cols=None, missing=None):
-    """Hansen (1999) fixed-effects panel threshold regression on a balanced panel: each threshold with its LR 95% interval, F and bootstrap P, then the regime coefficients with clustered SE.
-
-    Grid search over the trimmed values of q; two thresholds sequentially with Hansen's refinement;
-    interval {LR <= -2 ln(1 - sqrt(1 - alpha))}; P from a seeded residual bootstrap by region.
-    The regression rows are NQP_PANELREG's (fe, clustered by region) with x split at the thresholds.
-    """
-    def compute():
-        from nqp_xl.threshold import threshold_regression
-
-        return threshold_regression(data, equation, threshold, regime, ids, years, n, bootstrap, trim, seed,
-                                    id_cols=id_cols, missing=missing).to_rows(lang)
-
-    return _answer(compute, "NQP_THRESHOLD")
-
-
-@xw.func(category="nqp-xl")
-@xw.arg("data", ndim=2, doc=_PANEL_DATA_DOC)
-@xw.arg("x", doc="header name of the explanatory variable")
-@xw.arg("m", doc="header name of the mediator")
-@xw.arg("y", doc="header name of the outcome")
-@xw.arg("controls", ndim=2, doc='optional: header names of the controls, "z1,z2" or a range of names')
-@xw.arg("ids", ndim=2, doc=_PANEL_IDS_DOC)
-@xw.arg("years", ndim=2, doc=_PANEL_YEARS_DOC)
-@xw.arg("model", doc='"fe" (default), "twfe", "re" or "pooled"')
-@xw.arg("bootstrap", doc="bootstrap replications (regions drawn with replacement), default 1000")
-@xw.arg("seed", doc="random seed of the bootstrap (a whole number), default 1")
-def NQP_MEDIATION(data, x, m, y, controls=None, ids=None, years=None, model="fe", bootstrap=1000, seed=1,
-                  lang=None, id_cols=None, missing=None):
-    """Mediation test with a panel model: the three Baron-Kenny steps (y on x; m on x; y on x and m) as NQP_REGTABLE columns, then a*b with Sobel z and P and a bootstrap 95% interval.
-
-    Each step is NQP_PANELREG's fit (standard errors clustered by region). Sobel: z = ab/sqrt(b^2 sa^2 +
-    a^2 sb^2). Interval: 2.5% and 97.5% quantiles of a*b over seeded draws of regions with replacement.
-    """
-    def compute():
-        from nqp_xl.mediation import mediation
-
-        return mediation(data, x, m, y, controls, ids, years, model, bootstrap, seed,
-                         id_cols=id_cols, missing=missing).to_rows(lang)
-
-    return _answer(compute, "NQP_MEDIATION")

@@ -98,6 +98,11 @@ class Ctx:
             return f"新质生产力评价：{first}等{span}"
         return f"New quality productive forces: {first}…{span}"
 
+    @property
+    def panel_equation(self) -> str:
+        """The panel regression's equation: the first of the system's equations."""
+        return self.equations.split(";")[0].strip() if self.equations else ""
+
     # -- texts
     def t(self, key: str) -> str:
         return t(key, self.lang)

@@ -188,12 +188,13 @@ class Page:
               kinds: Callable[[int, int], str] | Sequence[str] = ("num",), row: int | None = None,
               col: int = 0, header: bool = True, advance: bool = True, scalar: bool = False,
               head_max: float = MAX_WIDTH, grows: bool = True, grow_cols: int = 0,
-              rotate_from: int | None = None) -> Placed:
+              rotate_from: int | None = None, min_room: int = 0) -> Placed:
         """The answer of ``formula`` at (row, col) (default: the cursor), formatted by column:
         ``kinds(j, ncols)`` or a list whose last kind repeats.  ``grow_cols``: columns at the
         right kept formatted (and printed) for an answer that widens (a new year, one more
         factor), their header cells styled once they hold a header.  ``rotate_from``: the headers
-        from this column on run upwards (a matrix of many long indicator names)."""
+        from this column on run upwards (a matrix of many long indicator names).  ``min_room``:
+        rows kept at least (an answer a setting can lengthen, e.g. Markov classes k)."""
         m = self.size(key, guess)
         r0 = self.row if row is None else row
         nrows, ncols = (1, 1) if scalar else (m.rows, m.cols)
@@ -203,7 +204,7 @@ class Page:
                 return kinds(j, ncols)
             return kinds[min(j, len(kinds) - 1)]
 
-        room = room_for(nrows) if grows and not scalar else nrows
+        room = max(room_for(nrows), min_room) if grows and not scalar else nrows  # min_room: a setting may grow it
         self.book.anchors[(self.name, r0, col)] = key
         head_kind = "text" if kind(0) in ("text", "textc") else "gen"  # a blank header cell behind IF() reads 0
         up = {"rotation": 90, "text_wrap": False, "valign": "bottom"}

@@ -19,24 +19,25 @@ def indicator_sheet(ctx: Ctx) -> Page:
     keys = ("in_subsystem", "in_indicator", "in_unit", "direction", "in_weight", "in_column")
     hfmt = book.fmt("gen", head=True)
     for j, key in enumerate(keys):
-        ws.write_string(head, j, ctx.t(key), hfmt)
+        if j != 4:  # the weights' own header heads column E
+            ws.write_string(head, j, ctx.t(key), hfmt)
     weights = f"NQP_WEIGHTS({D},NQP_WEIGHTS_METHOD,NQP_DIRECTIONS,{L_},{I_})"
-    text_f = book.fmt("gen", text_wrap=True, valign="top")
-    centre = book.fmt("gen", align="center", valign="top")
-    num = book.fmt("num", valign="top")
-    for i in range(ctx.p):
-        r = head + 1 + i
-        j = ctx.table.id_cols + i + 1  # the indicator's column on Inputs
-        name = f"INDEX(NQP_NAMES,1,{j})"
-        row = lambda rows: f'IF(INDEX({rows},1,{j})="","",INDEX({rows},1,{j}))'  # noqa: E731
-        cells = ("=" + row("NQP_SUBSYSTEM_ROW"), f'=IF(INDEX(NQP_LABELS,1,{j})="",{name},INDEX(NQP_LABELS,1,{j}))',
-                 "=" + row("NQP_UNITS"), "=" + row("NQP_DIRECTION_ROW"),
-                 f'=IFERROR(INDEX(INDEX({weights},0,2),MATCH({name},INDEX({weights},0,1),0)),"")', f"={name}")
-        for j, (formula, fmt) in enumerate(zip(cells, (text_f, text_f, centre, centre, num, text_f))):
-            ws.write_formula(r, j, formula, fmt, "")
+    # each column one spilled formula over the rows above the Data table (a formula per cell
+    # cost 0.8 s of a refresh to compile): blank subsystems and units show blank (format)
+    p = ctx.p
+    below = head + 1
+    page.block("in.sub", "TRANSPOSE(NQP_SUBSYSTEMS)", (p, 1), ("text",), row=below, col=0, header=False, advance=False)
+    page.block("in.label", 'IF(TRANSPOSE(NQP_IND_LABELS)="",TRANSPOSE(NQP_IND_NAMES),TRANSPOSE(NQP_IND_LABELS))',
+               (p, 1), ("text",), row=below, col=1, header=False, advance=False)
+    page.block("in.unit", "TRANSPOSE(NQP_IND_UNITS)", (p, 1), ("textc",), row=below, col=2, header=False, advance=False)
+    page.block("in.direction", "TRANSPOSE(NQP_DIRECTIONS)", (p, 1), ("textc",), row=below, col=3, header=False,
+               advance=False)
+    page.block("in.weight", f"INDEX({weights},0,2)", (p + 1, 1), ("num",), row=head, col=4, advance=False)
+    last = page.block("in.column", "TRANSPOSE(NQP_IND_NAMES)", (p, 1), ("text",), row=below, col=5, header=False,
+                      advance=False)
     for j, w in enumerate((16, 34, 14, 8, 9, 26)):
         page.width(j, w)
     page.items.append((0, head + ctx.p))
-    page.row = head + 1 + ctx.p + 1
+    page.row = last.last_row + 2
     page.finish(repeat_rows=(head, head))
     return page

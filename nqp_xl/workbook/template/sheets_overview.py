@@ -18,6 +18,8 @@ from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, formula_sheet_name, new_chart
 
 HELP = 8  # first column of the helper cells (I): right of the printed area (A:F)
+GAPS_COL = HELP + 12  # the NQP_GAPS table the "Left out" sentence reads (U:X)
+WIDTHS = (24, 11, 13, 11, 11, 13)  # A:F, about 90 characters: a portrait page at full size
 
 KMO_VERDICT = {  # Kaiser (1974): "in the .90s marvelous, .80s meritorious, .70s middling, ..."
     "en": ("unacceptable", "miserable", "mediocre", "middling", "meritorious", "marvellous"),
@@ -63,20 +65,22 @@ def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: st
                      book.fmt("gen", italic=True, font_color="#595959"), "")
     page.headings.append((0, 40.0))
     page.row += 2
-    _key_figures(ctx, page)
-    page.skip(1)
-    page.heading(ctx.t("ov_gaps"))
-    page.block("ov.gaps", ctx.relabel(f"NQP_GAPS({D},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (3, 4),
-               ("gen", "gen", "gen", "int"))  # room to grow: next year's gaps may be more
+    # who and what was left out, and why: the table beside the printed area, read into a sentence
+    gaps = page.block("ov.gaps", ctx.relabel(f"NQP_GAPS({D},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (3, 4),
+                      ("gen", "gen", "gen", "int"), row=page.row, col=GAPS_COL, advance=False)
+    _key_figures(ctx, page, gaps)
     if grades is not None:
         _top_bottom(ctx, page, grades, grades_sheet)
     _index_chart(ctx, page)
-    page.print_cols = HELP - 2
+    for c, w in enumerate(WIDTHS):  # the printed columns, whatever the helpers beside them hold
+        page.widths[c] = w
+    page.print_cols = len(WIDTHS) - 1
+    page.items = []  # one page, read top to bottom: no page break of ours
     page.finish()
     return page
 
 
-def _key_figures(ctx: Ctx, page: Page) -> None:
+def _key_figures(ctx: Ctx, page: Page, gaps: Placed) -> None:
     """The table Figure | Value | What it says, its sentences built in the helper cells."""
     ws, book = page.ws, ctx.book
     zh = ctx.lang == "zh"
@@ -90,6 +94,8 @@ def _key_figures(ctx: Ctx, page: Page) -> None:
     values = f"INDEX({ctx.index},0,1)"
     rows: list[tuple[str, str, str, str]] = []  # (label, value formula, value kind, sentence formula)
     rows.append((ctx.t("ov_coverage"), f"COUNT({values})", "int", _coverage(ctx, values)))
+    r_gaps = len(rows)
+    rows.append((ctx.t("ov_left_out"), f"(COUNTA(NQP_REGIONS)-1)-COUNT({values})", "int", ""))
     if ctx.panel:
         rows.append((ctx.t("ov_year"), "NQP_YEAR", "int", _q(ctx.t("ov_year_note"))))
     # factor analysis
@@ -112,7 +118,7 @@ def _key_figures(ctx: Ctx, page: Page) -> None:
         if formula:
             ws.write_formula(r, 1, "=" + formula, book.fmt(kind, align="center", valign="top"), "")
         ws.merge_range(r, 2, r, 5, "", body)
-        page.heights[r] = 30.0
+        page.heights[r] = 28.0
     # the sentences (helper cells beside, then shown in the merged "What it says" cells)
     kmo_cell = _a1(r0 + 1 + r_kmo, 1)
     cum = f"MAX(INDEX({var},0,10))"
@@ -124,14 +130,30 @@ def _key_figures(ctx: Ctx, page: Page) -> None:
     _sentence(ctx, page, r0 + 1 + r_kmo, s_kmo)
     _sentence(ctx, page, r0 + 2 + r_kmo, s_fac)
     _sentence(ctx, page, r0 + 1, rows[0][3])
+    _sentence(ctx, page, r0 + 1 + r_gaps, _gaps_sentence(ctx, page, gaps))
+    page.heights[r0 + 1 + r_gaps] = 58.0  # four lines
     if ctx.panel:
-        _sentence(ctx, page, r0 + 2, rows[1][3])
+        _sentence(ctx, page, r0 + 2 + r_gaps, rows[r_gaps + 1][3])
     _d_row(ctx, page, r0 + 1 + r_d)
     _gini_row(ctx, page, r0 + 1 + r_g, values)
     page.items.append((top, r0 + len(rows)))
     page.row = r0 + 1 + len(rows)
     for c, w in ((0, 24), (1, 10), (2, 12), (3, 12), (4, 12), (5, 12)):
         page.width(c, w)
+
+
+def _gaps_sentence(ctx: Ctx, page: Page, gaps: Placed) -> str:
+    """'2017 (High-tech enterprises, …); Tibet (New product exports); …' from the NQP_GAPS table:
+    a helper cell per gap joins who and which indicator, TEXTJOIN joins the gaps."""
+    first, last = gaps.row + 1, gaps.row + max(gaps.rows, gaps.room) - 1
+    who, why = gaps.col + 1, gaps.col + 2
+    for r in range(first, last + 1):
+        w, y = _a1(r, who).replace("$", ""), _a1(r, why).replace("$", "")
+        page.ws.write_formula(r, gaps.col - 1, f'=IF(OR({w}="",{y}=""),"",{w}&"（"&{y}&"）")' if ctx.lang == "zh"
+                              else f'=IF(OR({w}="",{y}=""),"",{w}&" ("&{y}&")")', None, "")
+    joined = f'TEXTJOIN({_q("；" if ctx.lang == "zh" else "; ")},TRUE,{_a1(first, gaps.col - 1)}:{_a1(last, gaps.col - 1)})'
+    none = _q(ctx.t("ov_nothing_left"))
+    return f'IF({joined}="",{none},{joined})'
 
 
 def _col(c: int) -> str:
@@ -272,4 +294,4 @@ def _index_chart(ctx: Ctx, page: Page) -> None:
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}, "label_position": "low"})
     chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}, "name": ctx.t("ov_chart_series")})
-    page.chart(chart, width_px=660, height_px=280)
+    page.chart(chart, width_px=640, height_px=250)

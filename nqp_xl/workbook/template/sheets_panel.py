@@ -168,8 +168,45 @@ def equations_sheet(ctx: Ctx) -> Page:
     detail = page.block("eq.detail", ctx.relabel(guarded(f'NQP_3SLS({D},NQP_EQUATIONS,"3sls",{L_},{I_})')), (rows, 6),
                         ("text", "text", "num3", "num3", "num3", "p"))
     page.row_formats(detail, 1, {text("N", ctx.lang): "int"}, first_col=2)  # N = 242, not 242.000
+    if ctx.panel:
+        _panel_blocks(ctx, page)
     page.finish(repeat_rows=(0, 0))
     return page
+
+
+def _panel_blocks(ctx: Ctx, page: Page) -> None:
+    """The panel regression of the Panel equation setting (model, effects and standard errors
+    from Settings) with the Hausman test, and the spatial Durbin model with its direct, indirect
+    and total effects on the Weights sheet's matrix (a cross-section of the year analysed, or
+    the panel with the effects Settings name)."""
+    none = '"' + ctx.t("eq_panel_none") + '"'
+    eq = "NQP_PANEL_EQUATION"
+    guard = (lambda f: f) if ctx.panel_equation else (lambda f: f'IF({eq}="",{none},{f})')
+    ids = "NQP_REGION_COL,NQP_YEAR_COL"
+    page.heading(ctx.t("eq_panel"))
+    page.note(ctx.t("eq_panel_note"))
+    pr = page.block("eq.panel", ctx.relabel(guard(
+        f"NQP_PANELREG({D},{eq},{ids},NQP_PANEL_MODEL,NQP_PANEL_EFFECTS,NQP_PANEL_SE,{L_},{I_})")), (20, 7),
+        ("text", "num3", "num3", "num3", "p", "num3", "num3"))
+    counts = {text(k, ctx.lang): "int" for k in ("N", "Groups", "DK lag")}
+    page.row_formats(pr, 0, {**counts, text("P (all u_i = 0)", ctx.lang): "p"}, first_col=1)
+    page.heading(ctx.t("eq_hausman"))
+    hs = page.block("eq.hausman", guard(f"NQP_HAUSMAN({D},{eq},{ids},{L_},{I_})"), (4, 2), ("text", "num3"))
+    page.row_formats(hs, 0, {"df": "int", text("df", ctx.lang): "int", "P": "p", text("P", ctx.lang): "p"}, first_col=1)
+    page.heading(ctx.t("eq_sdm"))
+    if not regions_in_weights(ctx):
+        page.note(ctx.t("weights_missing"))
+        return
+    page.note(ctx.t("eq_sdm_note"))
+    # blank effects: the year analysed as a cross-section; else the panel (IF() on the scalar
+    # arguments: around the answer it would show the answer's blanks as zeros)
+    cross = 'NQP_SDM_EFFECTS=""'
+    # NQP_SELECT of a blank year is every row: the choice is made on the scalars
+    sdm_f = (f'NQP_SDM(NQP_SELECT({D},NQP_YEAR_COL,IF({cross},NQP_YEAR,"")),{eq},NQP_REGION_COL,NQP_SPATIAL,'
+             f'IF({cross},"",NQP_YEAR_COL),NQP_SDM_EFFECTS,{L_},{I_})')
+    sdm = page.block("eq.sdm", ctx.relabel(guard(sdm_f)), (34, 5), ("text", "num3", "num3", "num3", "p"))
+    ints = {text(k, ctx.lang): "int" for k in ("N", "Regions", "Years", "Simulation draws")}
+    page.row_formats(sdm, 0, ints, first_col=1)
 
 
 def _regtable_kinds(width: int):
@@ -280,6 +317,10 @@ def dynamics_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("markov"))
     page.block("dy.markov", f"NQP_MARKOV({values},{REGIONS},{YEARS},NQP_MARKOV_K,{L_})", (8, 6),
                lambda j, n: "int" if j in (0, n - 1) else "num")  # room for a larger Markov k
+    if regions_in_weights(ctx):  # the Markov matrices by the neighbours' class (Rey 2001)
+        page.heading(ctx.t("smarkov"))
+        page.block("dy.smarkov", f"NQP_SMARKOV({values},{REGIONS},{YEARS},NQP_SPATIAL,NQP_MARKOV_K,{L_})", (36, 6),
+                   lambda j, n: "int" if j in (0, n - 1) else "num", min_room=50, grow_cols=2)  # k up to 6
     page.heading(ctx.t("moran"))
     if regions_in_weights(ctx):
         page.block("dy.moran", f"NQP_MORAN({values},{REGIONS},NQP_SPATIAL,{YEARS},,,{L_})", (ctx.n_years + 1, 6),

@@ -21,7 +21,8 @@ def settings_sheet(ctx: Ctx) -> Page:
     for j, key in enumerate(("setting", "value", "meaning", "name")):
         ws.write_string(2, j, ctx.t(key), head)
     values = {"NQP_LANG": ctx.lang, "NQP_ID_COLS": ctx.table.id_cols, "NQP_REGION_COL": ctx.cols.region,
-              "NQP_YEAR_COL": ctx.cols.year, "NQP_GROUP_COL": ctx.cols.group, "NQP_EQUATIONS": ctx.equations or None}
+              "NQP_YEAR_COL": ctx.cols.year, "NQP_GROUP_COL": ctx.cols.group, "NQP_EQUATIONS": ctx.equations or None,
+              "NQP_PANEL_EQUATION": ctx.panel_equation or None}
     inp = book.fmt("gen", bg_color="#FFF2CC", border=1)
     inp_int = book.fmt("int", bg_color="#FFF2CC", border=1)
     wrap = book.fmt("gen", text_wrap=True, valign="top")
@@ -129,6 +130,10 @@ def inputs_sheet(ctx: Ctx) -> Page:
     book.wb.define_name("NQP_LABELS", f"={name}!$A$3:${wide}$3")
     book.wb.define_name("NQP_UNITS", f"={name}!$A$4:${wide}$4")
     book.wb.define_name("NQP_DIRECTION_ROW", f"={name}!$A$1:${wide}$1")
+    first = col_letters(n_id + 1)  # the indicator columns only (the Indicator system sheet)
+    book.wb.define_name("NQP_IND_NAMES", f"={name}!${first}${h + 1}:${last}${h + 1}")
+    book.wb.define_name("NQP_IND_LABELS", f"={name}!${first}$3:${last}$3")
+    book.wb.define_name("NQP_IND_UNITS", f"={name}!${first}$4:${last}$4")
     book.wb.define_name("NQP_SUBSYSTEM_ROW", f"={name}!$A$2:${wide}$2")
     book.wb.define_name("NQP_ROW_DIRECTIONS", f"={name}!$A$1:${last}$1")  # one per column of the table
     book.wb.define_name("NQP_REGION_NUM", "=MATCH(NQP_REGION_COL,NQP_HEADERS,0)")

@@ -229,12 +229,9 @@ def grades_sheet(ctx: Ctx) -> tuple[Page, Placed]:
                row=top + 1, col=g0 + 3, advance=False)
     ws.write_string(top + 1, g0 + 2, text("Mean", ctx.lang) + " F", book.fmt("gen", head=True))
     ws.write_string(top + 1, g0 + 3, text("N", ctx.lang), book.fmt("gen", head=True))
-    ws.write_string(top + 1, g0 + 4, text("Grade", ctx.lang), book.fmt("gen", head=True))
-    for i in range(1, 11):  # each cluster's grade name, beside its number
-        r = top + 1 + i
-        c = f"${_col(g0)}{r + 1}"
-        ws.write_formula(r, g0 + 4, f'=IF({c}="","",IFERROR(INDEX(INDEX({cluster},0,1),MATCH({c},{key},0)),""))',
-                         book.fmt("textc"), "")
+    # each cluster's grade name beside its number: the first grade name of the cluster's rows
+    page.block("gr.names", f'INDEX(NQP_PIVOT(INDEX({cluster},0,1),{key},,"first",{L_}),0,2)', (5, 1), ("textc",),
+               row=top + 1, col=g0 + 4, advance=False)
     page.width(g0 + 1, 46)
     page.width(g0 + 4, 8)
     page.row = max(lab.last_row, lists.last_row, cen.last_row) + 2
