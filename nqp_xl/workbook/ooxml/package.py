@@ -14,7 +14,7 @@ Limits (a county panel of 20,000 rows × 40 indicators has a 29 MB Inputs sheet 
   (sheet XML compresses 10–60×; a zip bomb compresses thousands of times);
 * ``MAX_PARTS``  10,000 parts, counted from the zip's end-of-central-directory record before the
   directory is listed;
-* ``MAX_CELLS``  (``sheet``) 1,500,000 cells (and rows) per sheet, counted while the sheet streams (1.7 times the
+* ``MAX_CELLS``  (``sheet``) 1,500,000 cells per sheet, counted on the part's bytes before parsing and again while it streams (1.7 times the
   county Inputs sheet; reading that many takes about 4 s of CPU on a busy machine); as many
   shared strings;
 * ``MAX_GAP``    (``xml``) 4 MiB of XML streamed without an element the reader handles (a row, a shared
