@@ -297,9 +297,10 @@ class Engine:
         elif b.isalpha() and not a.isalpha():  # A3:M, as formulas writes A3:M1048576
             ref = f"{a}:{b}{MAX_ROW}"
         r1, c1, r2, c2 = parse_range(ref)
-        pending = [f for f in self.formulas.get(sh.name, ()) if f.dynamic and not f.state]
-        r2 = min(r2, max(sh.last_row, r1, *(f.cell.row + 10_000 for f in pending)))  # room for pending spills
-        c2 = min(c2, max(sh.last_col, c1, *(f.cell.col + 1_000 for f in pending)))
+        if r2 > sh.last_row or c2 > sh.last_col:  # beyond the used area: room for pending spills only
+            pending = [f for f in self.formulas.get(sh.name, ()) if f.dynamic and not f.state]
+            r2 = min(r2, max(sh.last_row, r1, *(f.cell.row + 10_000 for f in pending)))
+            c2 = min(c2, max(sh.last_col, c1, *(f.cell.col + 1_000 for f in pending)))
         self._settle(sh.name, r1, c1, r2, c2)
         r2 = min(r2, max(sh.last_row, r1))
         c2 = min(c2, max(sh.last_col, c1))
