@@ -23,9 +23,9 @@ PANEL = ROOT / "nqp_xl" / "data" / "china_province_panel.csv"
 CLI = [sys.executable, "-m", "nqp_xl.workbook.commands.cli"]
 NUMBER_TEXT = re.compile(r"\s*[-+]?\d+(\.\d+)?\s*")
 RESULTS_EN = ["Overview", "Factor analysis", "Grades", "Composite index", "Obstacle degree", "Coupling", "Disparity",
-              "Dynamics", "Equations", "Indicator system", "Methods", "Inputs", "Weights", "Settings"]
+              "Dynamics", "Equations", "Indicator system", "Methods", "Inputs", "Weights"]
 RESULTS_ZH = ["概览", "因子分析", "等级划分", "综合指数", "障碍度", "耦合协调", "区域差异", "动态演进", "联立方程", "指标体系",
-              "方法说明", "输入数据", "空间权重", "设置"]
+              "方法说明", "输入数据", "空间权重"]
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -55,11 +55,15 @@ def _find(ws, text: str) -> tuple[int, int]:
     raise AssertionError(f"{text!r} not on {ws.title}")
 
 
-def test_sheet_order_overview_first_settings_hidden(report):
+def test_sheet_order_overview_first_no_settings(report):
+    """The Overview, the results, the appendix; Settings and xlwings.conf are not in the copy
+    (LibreOffice would print a hidden sheet), their values recorded on the Methods sheet."""
     lang, _path, wb, _ = report
     assert wb.sheetnames == (RESULTS_ZH if lang == "zh" else RESULTS_EN)
     assert wb.active.title == wb.sheetnames[0]
-    assert [ws.title for ws in wb.worksheets if ws.sheet_state != "visible"] == [wb.sheetnames[-1]]
+    assert all(ws.sheet_state == "visible" for ws in wb.worksheets)
+    methods = {c.value for row in wb[wb.sheetnames[10]].iter_rows() for c in row if isinstance(c.value, str)}
+    assert any("NQP_YEAR_CHOSEN" in v for v in methods)  # the settings as they were
 
 
 def test_no_number_is_stored_as_text(report):
@@ -122,7 +126,7 @@ def test_gaps_are_named_with_their_indicators(report):
 
 def test_frozen_header_rows_on_long_sheets(report):
     _lang, _path, wb, _ = report
-    for ws in wb.worksheets[:-1]:
+    for ws in wb.worksheets:
         if ws.max_row > 40:
             assert ws.freeze_panes is not None, ws.title
 

@@ -92,9 +92,11 @@ def cmd_new(args) -> int:
     table = input_table.read_table(args.data, args.id_cols, args.header_row)
     if args.subsystem:
         table.subsystems = input_table.parse_subsystems(args.subsystem, table)
-    if args.labels:
-        from ..template.indicator_labels import apply_labels, read_labels
+    from ..template.indicator_labels import apply_labels, read_labels, take_label_row
 
+    if take_label_row(table):  # a second header row of readable names
+        print("took row 2 of the table as the indicators' labels (and units in brackets)", file=sys.stderr)
+    if args.labels:
         apply_labels(table, read_labels(args.labels, args.lang))
     cols = input_table.choose_columns(table, args.lang)
     labels = table.headers[:table.id_cols]

@@ -2,8 +2,8 @@
 
 * the publication date goes into the Overview's ``NQP_PUBLISHED`` cell before the refresh, so
   the Overview's subtitle shows it;
-* the Settings sheet is hidden (it stays in the file but is not printed; the copy opens on the
-  first sheet, the Overview);
+* the Settings sheet is left out (its values are recorded on the Methods sheet; hidden, it would
+  still print in LibreOffice and WPS); the copy opens on the first sheet, the Overview;
 * only print areas and print titles remain as defined names (the formulas they served are gone);
 * the document properties: title (the title in use), the agency as author, created and
   modified at publication; ``docProps/app.xml`` lists the sheets that are there;
@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 from lxml import etree
 
@@ -76,18 +77,18 @@ def document_title(pkg: Package) -> str:
     return v.strip() if isinstance(v, str) and v.strip() else "nqp-xl report"
 
 
-def finish_document(pkg: Package, when: dt.datetime) -> str:
-    """Hide Settings, keep only print names, set the properties; answers the title in use.
-    Call after the formulas were replaced by their values."""
+def finish_document(pkg: Package, when: dt.datetime, drop_sheet: Callable[[Package, str], bool]) -> str:
+    """Drop the Settings sheet, keep only print names, set the properties; answers the title in
+    use.  Call after the formulas were replaced by their values and the settings recorded on the
+    Methods sheet.  Settings is dropped, not hidden: LibreOffice and WPS print hidden sheets."""
     title = document_title(pkg)
     agency = named_value(pkg, "NQP_AGENCY")
     agency = agency.strip() if isinstance(agency, str) and agency.strip() else ""
     settings = next((at[0] for at in map(lambda n: named_cell(pkg, n), SETTINGS_NAMES) if at), None)
+    if settings is not None and settings != pkg.sheet_names[0]:
+        drop_sheet(pkg, settings)
     wb = pkg.tree(pkg.workbook_part)
     ns = pkg.ns
-    for el in wb.iter(f"{{{ns}}}sheet"):
-        if settings is not None and el.get("name") == settings:
-            el.set("state", "hidden")
     for el in wb.iter(f"{{{ns}}}workbookView"):
         el.set("activeTab", "0")
         el.set("firstSheet", "0")

@@ -349,7 +349,7 @@ def _publish(path: str, output: str, progress: Callable[[str], None] | None, rec
     drop_sheet(pkg, CONF_SHEET)
     drop_calc_chain(pkg)
     record_methods(pkg, digest, setting_values)
-    title = finish_document(pkg, when)
+    title = finish_document(pkg, when, drop_sheet)
     data = pkg.to_bytes()
     if in_footers is not None and title != in_footers:
         data = retitle_footers(data, title)

@@ -1,6 +1,7 @@
 """Readable names and units of the indicators (the Label and Unit rows of Inputs).
 
 ``nqp-xl new --labels FILE.csv`` reads a CSV with the columns ``column, label, unit`` (a
+second header row of readable names in the data itself is taken as the labels too; a
 second language may be given as ``label_zh``/``label_en`` and ``unit_zh``/``unit_en``; the
 workbook's language picks one); the bundled panel ships its own
 (``nqp_xl/data/china_province_labels.csv``).  Every table of the report shows the label in
@@ -68,6 +69,40 @@ def apply_labels(table: InputTable, labels: dict[str, tuple[str, str]], strict: 
                          f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}")
     table.labels = [labels.get(c, ("", ""))[0] for c in table.indicators]
     table.units = [labels.get(c, ("", ""))[1] for c in table.indicators]
+
+
+def take_label_row(table: InputTable) -> bool:
+    """A second header row of readable names (the first data row holding text in the indicator
+    columns, numbers below): it becomes the Label row and leaves the data.  Answers whether one
+    was taken.  A unit may follow the name in brackets: "R&D expenditure (100 million yuan)" or
+    "研发经费（亿元）" gives the label and the unit."""
+    if len(table.rows) < 2 or not table.indicators:
+        return False
+    first = table.rows[0][table.id_cols:]
+    texts = [v for v in first if isinstance(v, str) and v.strip()]
+    if len(texts) < max(1, len(first) // 2) or any(isinstance(v, float) for v in first):
+        return False
+    below = [r[table.id_cols:] for r in table.rows[1:]]
+    numeric = [j for j in range(len(first)) if any(isinstance(r[j], float) for r in below if j < len(r))]
+    if len(numeric) < len(texts):  # text columns below too: not a header row over numbers
+        return False
+    labels, units = [], []
+    for v in first:
+        name, unit = _split_unit(v.strip() if isinstance(v, str) else "")
+        labels.append(name)
+        units.append(unit)
+    table.labels, table.units = labels, units
+    table.rows = table.rows[1:]
+    return True
+
+
+def _split_unit(text: str) -> tuple[str, str]:
+    for open_, close in (("（", "）"), ("(", ")")):
+        if text.endswith(close) and open_ in text:
+            head, _, unit = text[:-len(close)].rpartition(open_)
+            if head.strip() and unit.strip():
+                return head.strip(), unit.strip()
+    return text, ""
 
 
 def with_bundled_labels(table: InputTable, lang: str) -> None:

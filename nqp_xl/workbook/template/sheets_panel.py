@@ -340,6 +340,9 @@ def dynamics_sheet(ctx: Ctx) -> Page:
     m = page.size("dy.kdensity", (51, ctx.n_years + 1))
     chart_row = page.row
     page.row += 20
+    # the grid the curves are drawn from is not read line by line: kept below the printed area
+    page.print_rows = page.row - 1
+    page.note(ctx.t("kd_not_printed"))
     page.heading(ctx.t("kdensity"))
     kd = page.block("dy.kdensity", f"NQP_KDENSITY({values},{YEARS},50,,{L_})", (m.rows, m.cols), ("num",),
                     grow_cols=2)  # a column per year: next year's data adds one

@@ -133,6 +133,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "moran": ("Global Moran's I by year", "各年全局 Moran's I"),
     "lisa": ("Local Moran (LISA) of", "局部 Moran（LISA）："),
     "year_axis": ("Year", "年份"),
+    "kd_not_printed": ("Below, kept in the workbook but not printed: the density of every year at each grid point (the chart's data).",
+                       "以下内容保留在工作簿中但不打印：各年在各网格点上的密度（上图的数据）。"),
     "kd_x": ("Composite index", "综合指数"),
     "kd_y": ("Density", "密度"),
     "chart_kdensity": ("Kernel density of the composite index", "综合指数核密度"),
