@@ -144,7 +144,7 @@ def test_failure_leaves_every_file_unchanged(tmp_path):
     out = tmp_path / "out.xlsx"
     out.write_bytes(b"precious")
     before = digest(src)
-    proc = nqp("refresh", src, "-o", out, check=False)
+    proc = nqp("refresh", src, "-o", out, "--force", check=False)  # (without --force: refused, out exists)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert "Traceback" not in proc.stderr and lines[-1].startswith("nqp-xl: error:")

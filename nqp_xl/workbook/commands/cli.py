@@ -29,7 +29,7 @@ def _progress(quiet: bool):
     start = time.perf_counter()
 
     def show(msg: str) -> None:
-        print(f"[{time.perf_counter() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
+        print(f"[{time.perf_counter() - start:5.1f}s] {safe(msg)}", file=sys.stderr, flush=True)
 
     return show
 
@@ -42,24 +42,45 @@ def _check_out(path: str, ext: tuple[str, ...], what: str) -> None:
         raise UserError(f"the folder {folder} does not exist")
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in list(range(32)) + [127]}
+
+
+def safe(text: str) -> str:
+    """Text from the user's files as one printable line: control characters (a newline that
+    would forge a line, an ANSI escape that would reach the terminal) shown as ``\\xNN``."""
+    return str(text).translate(_CONTROL)
+
+
+def note(line: str, kind: str = "note") -> None:
+    print(f"{kind}: {safe(line)}", file=sys.stderr)
+
+
 def cmd_template(args) -> int:
     _check_out(args.output, (".xlsm",), "the template")
+    if os.path.exists(args.output) and not args.force:
+        raise UserError(f"{args.output} exists; give another name or --force to replace it (a backup is kept)")
     _build_atomic(args.output, None, args.lang)
     print(f"wrote {args.output}")
     return 0
 
 
-def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> None:
+def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> str | None:
+    """Build the workbook beside ``output`` and move it into place (an existing file kept as a
+    numbered backup; the new file takes the user's umask); answers the backup's name."""
     from ...collector import gc_paused
     from ..template.build import build
     from ..template.contract import UDF_MODULE
-    from .outputs import real_target, temp_beside
+    from .outputs import backup, new_file_mode, real_target, temp_beside, writer_lock
     from .refresh import import_udfs
 
     udfs = import_udfs([UDF_MODULE])  # the module the template's xlwings.conf sheet names
-    with temp_beside(real_target(output), ".tmp.xlsm") as tmp, gc_paused():  # a million cells: see gc_paused
+    target = real_target(output)
+    with writer_lock(target), temp_beside(target, ".tmp.xlsm") as tmp, gc_paused():  # a million cells: see gc_paused
         build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
-        os.replace(tmp, real_target(output))
+        os.chmod(tmp, new_file_mode())
+        saved = backup(target) if os.path.exists(target) else None
+        os.replace(tmp, target)
+    return saved
 
 
 def cmd_new(args) -> int:
@@ -67,8 +88,8 @@ def cmd_new(args) -> int:
 
     _check_out(args.output, (".xlsm",), "the workbook")
     if os.path.exists(args.output) and not args.force:
-        raise UserError(f"{args.output} exists; give another name or --force to replace it")
-    table = input_table.read_table(args.data, args.id_cols)
+        raise UserError(f"{args.output} exists; give another name or --force to replace it (a backup is kept)")
+    table = input_table.read_table(args.data, args.id_cols, args.header_row)
     if args.subsystem:
         table.subsystems = input_table.parse_subsystems(args.subsystem, table)
     from ..template.indicator_labels import apply_labels, read_labels, take_label_row
@@ -93,14 +114,19 @@ def cmd_new(args) -> int:
     subs = list(dict.fromkeys(s for s in table.subsystems if s))
     print(f"wrote {args.output}: {len(table.rows)} rows, {table.id_cols} label columns, "
           f"{len(table.indicators)} indicators")
-    print(f"columns: region = {cols.region or '(none)'}, year = {cols.year or '(none: a cross-section)'}, "
-          f"group = {cols.group or '(none)'} (change them on the Settings sheet)")
-    print(f"subsystems: {', '.join(subs)} (row 2 of Inputs)")
+    if table.header_row != 1:
+        print(f"header: row {table.header_row} of {os.path.basename(args.data)} (the rows above it are a title; "
+              "give --header-row N to choose another)")
+    for line in table.notes:
+        note(line)
+    print(safe(f"columns: region = {cols.region or '(none)'}, year = {cols.year or '(none: a cross-section)'}, "
+               f"group = {cols.group or '(none)'} (change them on the Settings sheet)"))
+    print(safe(f"subsystems: {', '.join(subs)} (row 2 of Inputs)"))
     n_text, cells = input_table.text_in_indicators(table, cols.region, cols.year)
     if n_text:
-        print(f"note: {n_text} indicator cell{'s' if n_text > 1 else ''} hold{'' if n_text > 1 else 's'} text, not a "
+        note(f"{n_text} indicator cell{'s' if n_text > 1 else ''} hold{'' if n_text > 1 else 's'} text, not a "
               f"number: {'; '.join(cells)}{' ...' if n_text > len(cells) else ''}. The report answers #NQP! until "
-              "each is a number, or blank for a missing value (that region-year is left out)", file=sys.stderr)
+              "each is a number, or blank for a missing value (that region-year is left out)")
     return 0
 
 
@@ -109,7 +135,8 @@ def cmd_refresh(args) -> int:
 
     if args.output:
         _check_out(args.output, (".xlsm", ".xlsx"), "the output")
-    res = refresh(args.workbook, args.output, in_place=args.in_place, progress=_progress(args.quiet))
+    res = refresh(args.workbook, args.output, in_place=args.in_place, progress=_progress(args.quiet),
+                  force=args.force)
     rep = res.report
     print(f"wrote {res.output}: {rep.evaluated} formulas computed ({rep.nqp} with NQP functions) "
           f"in {rep.seconds:.2f} s" + (f"; backup in {res.backup}" if res.backup else ""))
@@ -123,19 +150,27 @@ def _warn(rep) -> None:
               f"({', '.join(rep.respilled[:5])}{', ...' if len(rep.respilled) > 5 else ''}); they spill to "
               "their answers' size again", file=sys.stderr)
     for line in rep.spill:
-        print(f"warning: {line}", file=sys.stderr)
+        note(line, "warning")
+    if rep.kept:
+        note(f"{len(rep.kept)} formulas call functions that reach outside the workbook or change at every "
+             "calculation (HYPERLINK, WEBSERVICE, CALL, RTD, IMAGE, RAND, links to other files); never "
+             f"evaluated, their stored values kept: {', '.join(rep.kept[:10])}{', ...' if len(rep.kept) > 10 else ''}")
+    if rep.stale:
+        note(f"{len(rep.stale)} formulas could not be computed here; their stored values are kept and marked for "
+             f"recalculation (publish refuses them without --allow-stale): {'; '.join(rep.stale[:10])}"
+             f"{' ...' if len(rep.stale) > 10 else ''}", "warning")
     if rep.unknown:
-        print("warning: not defined by nqp_udfs (cells show #NAME?): " + ", ".join(sorted(set(rep.unknown))),
-              file=sys.stderr)
+        note("not defined by nqp_udfs (cells show #NAME?): " + ", ".join(sorted(set(rep.unknown))), "warning")
     if rep.errors:
-        print(f"note: {len(rep.errors)} NQP formulas answer a #NQP! message, e.g. {rep.errors[0]}", file=sys.stderr)
+        note(f"{len(rep.errors)} NQP formulas answer a #NQP! message, e.g. {rep.errors[0]}")
 
 
 def cmd_publish(args) -> int:
     from .publish import publish
 
     _check_out(args.output, (".xlsx",), "the published copy")
-    res = publish(args.workbook, args.output, progress=_progress(args.quiet), allow_errors=args.allow_errors)
+    res = publish(args.workbook, args.output, progress=_progress(args.quiet), allow_errors=args.allow_errors,
+                  force=args.force, allow_stale=args.allow_stale)
     digest = f"input table SHA-256 {res.digest}" if res.digest else "no Data table, so no input digest"
     print(f"wrote {res.output} (values only, no macros; {digest})")
     _warn(res.report)
@@ -148,11 +183,12 @@ def cmd_update(args) -> int:
     if args.output:
         _check_out(args.output, (".xlsm", ".xlsx"), "the output")
     res = update(args.workbook, args.data, args.output, append=args.append, in_place=args.in_place,
-                 id_cols=args.id_cols, progress=_progress(args.quiet))
+                 id_cols=args.id_cols, progress=_progress(args.quiet), header_row=args.header_row,
+                 replace_year=args.replace_year, force=args.force)
     print(f"wrote {res.output}: {res.rows} data rows ({res.added_rows} added), {res.indicators} indicators; "
           f"{res.report.evaluated} formulas computed" + (f"; backup in {res.backup}" if res.backup else ""))
     for line in res.notes:
-        print(f"note: {line}", file=sys.stderr)
+        note(line)
     _warn(res.report)
     return 0
 
@@ -179,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "with the xlwings VBA of the installed xlwings. The Inputs table holds the bundled provincial panel.")
     s.add_argument("-o", "--output", required=True, metavar="FILE.xlsm", help="where to write the template")
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
+    s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists (a numbered backup is kept)")
     s.set_defaults(func=cmd_template)
 
     s = sub.add_parser("new", help="a fresh template holding your table (.csv or .xlsx)",
@@ -199,11 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--equations", metavar='"y ~ x1 + x2; x1 ~ y + x3"',
                    help="the system of simultaneous equations for the Equations sheet (y ~ ..., y = ... or Stata's "
                    "(y x1 x2); ln() allowed)")
+    s.add_argument("--header-row", type=_positive, default=None, metavar="N",
+                   help="the row holding the column names (default: found; a title row above it is passed over)")
     s.add_argument("--region-col", metavar="HEADER", help="the label column naming the regions (default: chosen)")
     s.add_argument("--year-col", metavar="HEADER", help='the year column (default: a label column headed year/年份; "" for none)')
     s.add_argument("--group-col", metavar="HEADER", help='the column grouping regions for Gini/Theil (default: chosen; "" for none)')
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of sheet names, labels and results (default en)")
-    s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists")
+    s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists (a numbered backup is kept)")
     s.set_defaults(func=cmd_new)
 
     s = sub.add_parser("refresh", help="compute every NQP formula and store the values in the file",
@@ -213,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("workbook", metavar="FILE.xlsm", help="the workbook to refresh")
     s.add_argument("-o", "--output", metavar="OUT", help="where to write (default FILE.refreshed.xlsm)")
     s.add_argument("--in-place", action="store_true", help="replace FILE.xlsm, keeping a backup FILE.bak.xlsm")
+    s.add_argument("--force", action="store_true", help="replace OUT if it exists (a numbered backup is kept)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_refresh)
 
@@ -224,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="the copy to write")
     s.add_argument("--allow-errors", action="store_true",
                    help="publish even when NQP answers hold #NQP! messages (refused by default)")
+    s.add_argument("--allow-stale", action="store_true",
+                   help="publish even when formulas could not be computed (their stored values; refused by default)")
+    s.add_argument("--force", action="store_true", help="replace OUT.xlsx if it exists (a numbered backup is kept)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_publish)
 
@@ -237,9 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("data", metavar="DATA.csv|DATA.xlsx", help="the new table, headers in the first row")
     s.add_argument("-o", "--output", metavar="OUT", help="where to write (default FILE.updated.xlsm)")
     s.add_argument("--append", action="store_true", help="add the rows to the table instead of replacing them")
+    s.add_argument("--force", action="store_true", help="replace OUT if it exists (a numbered backup is kept)")
     s.add_argument("--in-place", action="store_true", help="replace FILE.xlsm, keeping a backup FILE.bak.xlsm")
     s.add_argument("--id-cols", type=_whole, default=None, metavar="N",
                    help="number of leading label columns of DATA (default: the workbook's)")
+    s.add_argument("--header-row", type=_positive, default=None, metavar="N",
+                   help="the row of DATA holding the column names (default: found)")
+    s.add_argument("--replace-year", action="store_true",
+                   help="with --append: replace the rows of a year the table already holds (refused by default)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_update)
 
@@ -265,6 +313,13 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {n}")
+    return n
+
+
+def _positive(text: str) -> int:
+    n = _whole(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
     return n
 
 
@@ -297,20 +352,20 @@ def main(argv: list[str] | None = None) -> int:
         with one_thread():
             return args.func(args)
     except (UserError, InputError, WorkbookError) as err:
-        print(f"nqp-xl: error: {err}", file=sys.stderr)
+        print(f"nqp-xl: error: {safe(err)}", file=sys.stderr)
         return 1
     except PermissionError as err:
         print(f"nqp-xl: error: permission denied: {err.filename or err}", file=sys.stderr)
         return 1
     except OSError as err:
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-        print(f"nqp-xl: error: {err.strerror or err}{where}", file=sys.stderr)
+        print(safe(f"nqp-xl: error: {err.strerror or err}{where}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("nqp-xl: interrupted; no file was changed", file=sys.stderr)
         return 1
     except Exception as err:  # noqa: BLE001 - never a traceback
-        print(f"nqp-xl: internal error: {type(err).__name__}: {err} (please report this)", file=sys.stderr)
+        print(safe(f"nqp-xl: internal error: {type(err).__name__}: {err} (please report this)"), file=sys.stderr)
         return 2
 
 

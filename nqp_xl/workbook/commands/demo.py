@@ -106,7 +106,9 @@ def run(outdir: str = "nqp-demo", lang: str = "en", progress: Callable[[str], No
     tmp = filled + ".tmp.xlsm"
     build(tmp, table, lang=lang, udfs=[_udfs()])
     os.replace(tmp, filled)
-    r = refresh(filled, refreshed, progress=progress)
+    r = refresh(filled, progress=progress)  # the default output: nqp-demo.refreshed.xlsm
+    if os.path.exists(published):  # the demo's own copy from an earlier run, replaced as before
+        os.remove(published)
     p = publish(refreshed, published, progress=progress, recompute=False)
     out = [f"Wrote {filled} (the template holding the bundled panel: {len(table.rows)} region-years, "
            f"{len(table.indicators)} indicators)",

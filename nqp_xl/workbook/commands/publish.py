@@ -26,8 +26,8 @@ from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
 from .document import finish_document, footer_title, retitle_footers, stamp_publication
-from .outputs import write_atomic
-from .refresh import load, udf_modules
+from .outputs import writer_lock
+from .refresh import check_overwrite, load, udf_modules, write_result
 
 DIGEST_NOTE = ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
                "UTF-8")
@@ -129,6 +129,57 @@ def drop_calc_chain(pkg: Package) -> None:
             pkg.remove(part)
             pkg.set_override(part, None)
     pkg.drop_rels(pkg.workbook_part, lambda r: not r.type.endswith("/calcChain"))
+
+
+LIVE_PART_TYPES = ("/externalLink", "/connections", "/queryTable")  # relationship types that fetch or run
+
+
+def drop_live(pkg: Package) -> list[str]:
+    """Remove what could fetch or run anything when the copy is opened: external-link parts
+    (other workbooks, UNC paths, DDE ``cmd|...`` links) with the workbook's
+    ``<externalReferences>`` and the defined names that point through them, data connections
+    and query tables (their tables become plain tables).  Answers the parts removed."""
+    removed: list[str] = []
+
+    def live(rel) -> bool:
+        return rel.type.endswith(LIVE_PART_TYPES)
+
+    sources = [pkg.workbook_part] + [path for _n, path, _s in pkg.sheet_order] + [t.path for t in pkg.tables.values()]
+    for source in sources:
+        if source not in pkg.parts:
+            continue
+        for rel in pkg.rels(source):
+            if live(rel) and not rel.external:
+                part = resolve_target(source, rel.target)
+                if part in pkg.parts:
+                    pkg.remove(part)
+                    pkg.set_override(part, None)
+                    removed.append(part)
+        if any(live(r) for r in pkg.rels(source)):
+            pkg.drop_rels(source, lambda r: not live(r))
+    wb = pkg.tree(pkg.workbook_part)
+    changed = False
+    for el in list(wb.iter(f"{{{pkg.ns}}}externalReferences")):
+        el.getparent().remove(el)
+        changed = True
+    if removed or changed:
+        for el in list(wb.iter(f"{{{pkg.ns}}}definedName")):
+            if "[" in (el.text or ""):  # [1]Sheet!A1: a name through an external link
+                el.getparent().remove(el)
+                changed = True
+        pkg.names = [d for d in pkg.names if "[" not in d.text]
+    if changed:
+        pkg.touch(pkg.workbook_part)
+    for t in pkg.tables.values():
+        if t.path in pkg.parts:
+            root = pkg.tree(t.path)
+            if root.get("tableType") == "queryTable" or root.get("connectionId") is not None:
+                root.attrib.pop("tableType", None)
+                root.attrib.pop("connectionId", None)
+                for col in root.iter():
+                    col.attrib.pop("queryTableFieldId", None)
+                pkg.touch(t.path)
+    return removed
 
 
 def values_only(pkg: Package) -> int:
@@ -251,8 +302,10 @@ def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[
 
 
 def publish(path: str, output: str, progress: Callable[[str], None] | None = None,
-            recompute: bool = True, allow_errors: bool = False) -> PublishResult:
-    """Write the values-only copy of ``path``; ``recompute=False`` trusts its cached values."""
+            recompute: bool = True, allow_errors: bool = False, force: bool = False,
+            allow_stale: bool = False) -> PublishResult:
+    """Write the values-only copy of ``path``; ``recompute=False`` trusts its cached values; an
+    existing ``output`` is replaced only with ``force`` (a numbered backup kept)."""
     if not output.lower().endswith(".xlsx"):
         raise RefreshError(f"{output}: the published copy is a macro-free .xlsx; give a name ending in .xlsx")
     if os.path.exists(output) and os.path.exists(path) and os.path.samefile(output, path):
@@ -260,6 +313,13 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
         raise RefreshError(f"the folder {folder} does not exist")
+    check_overwrite(output, force)
+    with writer_lock(output):
+        return _publish(path, output, progress, recompute, allow_errors, allow_stale)
+
+
+def _publish(path: str, output: str, progress: Callable[[str], None] | None, recompute: bool,
+             allow_errors: bool, allow_stale: bool = False) -> PublishResult:
     pkg = load(path)
     when = dt.datetime.now(dt.timezone.utc).astimezone()
     stamp_publication(pkg, when)
@@ -273,6 +333,11 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
         more = f" (and {len(errors) - MAX_NAMED} more)" if len(errors) > MAX_NAMED else ""
         raise RefreshError(f"{path}: {len(errors)} NQP answer cells hold #NQP! messages, so nothing was published: "
                            f"{shown}{more} (give --allow-errors to publish anyway)")
+    if report.stale and not allow_stale:
+        shown = "; ".join(e[:120] for e in report.stale[:MAX_NAMED])
+        more = f" (and {len(report.stale) - MAX_NAMED} more)" if len(report.stale) > MAX_NAMED else ""
+        raise RefreshError(f"{path}: {len(report.stale)} formulas could not be computed, so nothing was published: "
+                           f"{shown}{more} (give --allow-stale to publish their stored values)")
     digest = table_digest(pkg)
     setting_values = settings(pkg)
     in_footers = footer_title(pkg)
@@ -280,6 +345,7 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     if progress:
         progress(f"replaced {n} formulas by their values")
     drop_macros(pkg)
+    drop_live(pkg)
     drop_sheet(pkg, CONF_SHEET)
     drop_calc_chain(pkg)
     record_methods(pkg, digest, setting_values)
@@ -287,5 +353,5 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     data = pkg.to_bytes()
     if in_footers is not None and title != in_footers:
         data = retitle_footers(data, title)
-    write_atomic(output, data)
+    write_result(path, output, data, False)
     return PublishResult(output, digest, report)

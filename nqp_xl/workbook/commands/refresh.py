@@ -19,7 +19,7 @@ from ..engine.recalc import refresh_package
 from ..ooxml.package import Package, read_package
 from ..template.contract import CONF_SHEET, UDF_MODULE, UDF_MODULES_KEY
 from .document import packaged
-from .outputs import backup, real_target, write_atomic
+from .outputs import backup, real_target, write_atomic, writer_lock
 
 
 @dataclass
@@ -92,10 +92,11 @@ def check_kind(pkg: Package, path: str, output: str) -> None:
 _DONE = {"refresh": "refreshed", "update": "updated"}
 
 
-def output_target(path: str, output: str | None, in_place: bool, verb: str) -> str:
+def output_target(path: str, output: str | None, in_place: bool, verb: str, force: bool = False) -> str:
     """The file a command (``verb``: refresh, update) writes: ``-o OUT``, the input itself with
     ``--in-place``, else ``F.refreshed.xlsm`` (``F.updated.xlsm``); refused before any work when it would overwrite
-    the input without ``--in-place``, lies in a missing folder, or is read-only."""
+    the input without ``--in-place``, lies in a missing folder, or is read-only, and when ``-o OUT``
+    exists without ``force`` (see :func:`check_overwrite`)."""
     if in_place and output and os.path.abspath(output) != os.path.abspath(path):
         raise RefreshError("give either -o OUT or --in-place, not both")
     target = path if in_place else (output or default_output(path, _DONE[verb]))
@@ -106,19 +107,43 @@ def output_target(path: str, output: str | None, in_place: bool, verb: str) -> s
         raise RefreshError(f"the folder {folder} does not exist")
     if in_place and os.path.exists(path) and is_read_only(path):
         raise RefreshError(f"{path} is read-only; {verb} it {'to' if verb == 'refresh' else 'into'} another file with -o OUT")
+    if output and not in_place:
+        check_overwrite(output, force)
     return target
 
 
+def check_overwrite(output: str, force: bool) -> None:
+    """``-o OUT`` onto an existing file needs ``--force`` (the old file is then kept as a numbered
+    backup), and never replaces a read-only file."""
+    if not os.path.lexists(output):
+        return
+    if not force:
+        raise RefreshError(f"{output} exists; give another name, or --force to replace it (a backup is kept)")
+    if os.path.exists(output) and is_read_only(output):
+        raise RefreshError(f"{output} is read-only; it is not replaced")
+
+
+def write_result(path: str, target: str, data: bytes, in_place: bool) -> str | None:
+    """Write a command's result: a numbered backup of the file replaced (the input with
+    ``--in-place``, an existing ``-o`` target), then the atomic write; answers the backup."""
+    saved = backup(target) if os.path.exists(target) and (in_place or not _is_default(path, target)) else None
+    write_atomic(target, data)
+    return saved
+
+
+def _is_default(path: str, target: str) -> bool:
+    return any(os.path.abspath(target) == os.path.abspath(default_output(path, v)) for v in _DONE.values())
+
+
 def refresh(path: str, output: str | None = None, in_place: bool = False,
-            progress: Callable[[str], None] | None = None) -> RefreshResult:
-    target = output_target(path, output, in_place, "refresh")
-    with gc_paused():
+            progress: Callable[[str], None] | None = None, force: bool = False) -> RefreshResult:
+    target = output_target(path, output, in_place, "refresh", force)
+    with writer_lock(target), gc_paused():  # read to write: a second writer of target waits
         pkg = load(path)
         check_kind(pkg, path, target)
         report, engine = refresh_package(pkg, udf_modules(pkg), progress)
         del engine  # its caches are not needed to write the file
         data = packaged(pkg)
         del pkg
-    saved = backup(path) if in_place else None
-    write_atomic(target, data)
+        saved = write_result(path, target, data, in_place)
     return RefreshResult(target, report, saved)

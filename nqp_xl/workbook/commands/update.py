@@ -28,8 +28,8 @@ from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
 from ..template.input_table import read_table
 from .document import packaged
-from .outputs import backup, write_atomic
-from .refresh import check_kind, load, output_target, udf_modules
+from .outputs import writer_lock
+from .refresh import check_kind, load, output_target, udf_modules, write_result
 
 JUMP = 10.0       # a value this many times the region's previous year's (or a tenth of it) is reported
 MAX_NOTES = 20    # lines of each kind printed
@@ -82,8 +82,15 @@ def _key(v: Any) -> str:
 
 
 def update(path: str, data: str, output: str | None = None, append: bool = False, in_place: bool = False,
-           id_cols: int | None = None, progress: Callable[[str], None] | None = None) -> UpdateResult:
-    target = output_target(path, output, in_place, "update")
+           id_cols: int | None = None, progress: Callable[[str], None] | None = None,
+           header_row: int | None = None, replace_year: bool = False, force: bool = False) -> UpdateResult:
+    target = output_target(path, output, in_place, "update", force)
+    with writer_lock(target):  # read to write: a second writer of target waits
+        return _update(path, data, target, append, in_place, id_cols, progress, header_row, replace_year)
+
+
+def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_cols: int | None,
+            progress: Callable[[str], None] | None, header_row: int | None, replace_year: bool) -> UpdateResult:
     pkg = load(path)
     check_kind(pkg, path, target)
     table = pkg.tables.get(TABLE_NAME.upper())
@@ -91,8 +98,8 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
         raise RefreshError(f'{path} has no Excel table named "{TABLE_NAME}" (the Inputs table of an nqp-xl workbook)')
     n_id_setting = _setting(pkg, "NQP_ID_COLS")
     n_id = id_cols if id_cols is not None else (int(n_id_setting) if isinstance(n_id_setting, float) else None)
-    new = read_table(data, n_id)
-    notes: list[str] = []
+    new = read_table(data, n_id, header_row)
+    notes: list[str] = list(new.notes)
     sh = pkg.sheet(table.sheet)
     r1, c1, r2, c2 = table.ref
     old_headers = [str(h) for h in table.columns]
@@ -126,19 +133,16 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
     new_pos = {h.lower(): j for j, h in enumerate(new.headers)}
     new_rows = [[r[new_pos[h.lower()]] if h.lower() in new_pos else None for h in headers] for r in new.rows]
     if append:
+        old_rows, year_notes = _appended_years(old_rows, new_rows, headers, n_id, os.path.basename(data), replace_year)
+        notes += year_notes
         old_pos = {h.lower(): j for j, h in enumerate(old_headers)}
         rows = [[r[old_pos[h.lower()]] if h.lower() in old_pos else None for h in headers] for r in old_rows] + new_rows
     else:
         rows = new_rows
     year = _year_column(headers, rows, n_id)
     region = _region_column(pkg, n_id, year)
-    if region is not None and not append:
-        before = {_key(r[region]) for r in old_rows}
-        after = {_key(r[region]) for r in rows}
-        if after - before:
-            notes.append(f"regions that appeared: {', '.join(sorted(after - before)[:MAX_NOTES])}")
-        if before - after:
-            notes.append(f"regions that disappeared: {', '.join(sorted(before - after)[:MAX_NOTES])}")
+    if region is not None:
+        notes += _regions_changed(old_rows, new_rows if append else rows, region, year, append)
     notes += _jumps(headers, rows, new_rows, n_id, region, year)
 
     # the cells the block should hold, then only those that differ are written (a cell that
@@ -179,10 +183,54 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
     report, engine = refresh_package(pkg, udf_modules(pkg), progress)
     del engine
     data_out = packaged(pkg)
-    saved = backup(path) if in_place else None
-    write_atomic(target, data_out)
+    saved = write_result(path, target, data_out, in_place)
     return UpdateResult(target, report, height, n_new if append else max(0, height - n_old),
                         len(kept) + len(added), notes, saved)
+
+
+def _appended_years(old_rows: list[list[Any]], new_rows: list[list[Any]], headers: list[str], n_id: int,
+                    source: str, replace_year: bool) -> tuple[list[list[Any]], list[str]]:
+    """With ``--append``: the new rows' years must be numbers (a text year would leave the
+    report on last year) and not already in the table, unless ``replace_year`` drops the old
+    rows of those years.  Answers the old rows kept and the notes."""
+    year = _year_column(headers, old_rows + new_rows, n_id)
+    if year is None:
+        return old_rows, []
+    bad = [r[year] for r in new_rows if not (isinstance(r[year], float) and r[year] == int(r[year]))]
+    if bad:
+        raise RefreshError(f'{source}: the year column "{headers[year]}" holds "{bad[0]}", not a year; '
+                           "write years as whole numbers (2023)")
+    present = sorted({r[year] for r in old_rows} & {r[year] for r in new_rows})
+    if not present:
+        return old_rows, []
+    years = ", ".join(str(int(y)) for y in present)
+    if not replace_year:
+        raise RefreshError(f"{source}: {years} {'is' if len(present) == 1 else 'are'} already in the workbook's "
+                           "Data table; give --replace-year to replace those rows, or leave out --append to "
+                           "replace the whole table")
+    kept = [r for r in old_rows if r[year] not in set(present)]
+    return kept, [f"rows of {years} replaced ({len(old_rows) - len(kept)} old rows, {len(new_rows)} new)"]
+
+
+def _regions_changed(old_rows: list[list[Any]], rows: list[list[Any]], region: int, year: int | None,
+                     append: bool) -> list[str]:
+    """Regions that appeared or disappeared: the whole tables compared, or with ``append`` the
+    appended rows against the table's latest year."""
+    if append and year is not None:
+        years = [r[year] for r in old_rows if isinstance(r[year], float)]
+        last = max(years, default=None)
+        old_rows = [r for r in old_rows if r[year] == last]
+    before = {_key(r[region]) for r in old_rows}
+    after = {_key(r[region]) for r in rows}
+    since = ""
+    if append and year is not None and old_rows:
+        since = f" (compared with {_key(old_rows[0][year])})"
+    notes = []
+    if before and after - before:
+        notes.append(f"regions that appeared{since}: {', '.join(sorted(after - before)[:MAX_NOTES])}")
+    if before - after:
+        notes.append(f"regions that disappeared{since}: {', '.join(sorted(before - after)[:MAX_NOTES])}")
+    return notes
 
 
 def _meta_rows(pkg: Package, table: TableDef) -> tuple[int | None, int | None]:

@@ -34,7 +34,7 @@ from ..ooxml.sheet import FormulaCell, Sheet
 from ..ooxml.values import Error
 from ..ooxml.xml import WorkbookError, local
 from . import formula_text
-from .formula_text import OMITTED, VOLATILE
+from .formula_text import EXTERNAL, MAX_ROW, OMITTED, VOLATILE
 from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, clear_caches, from_engine, to_engine, unknown_function
 
 
@@ -67,7 +67,8 @@ class Formula:
 class Report:
     evaluated: int = 0
     nqp: int = 0
-    kept: list[str] = field(default_factory=list)     # formulas left with their cached value
+    kept: list[str] = field(default_factory=list)     # not evaluated by design (volatile, external): cached value kept
+    stale: list[str] = field(default_factory=list)    # could not be computed (or from such a cell): marked stale
     errors: list[str] = field(default_factory=list)   # NQP formulas answering #NQP!
     spill: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # NQP_ names nqp_udfs does not define
@@ -86,6 +87,9 @@ class Engine:
         self._name_cache: dict[str, Any] = {}
         self._ranges: dict[tuple, np.ndarray] = {}
         self.changed_areas: dict[str, list[tuple[int, int, int, int]]] = {}
+        self.stale_cells: set[tuple[str, int, int]] = set()  # (SHEET, row, col) left stale
+        self._read_stale = False  # the formula being computed read a stale cell
+        self._why = ""
         for name in pkg.sheet_names:
             if not pkg.is_worksheet(name):
                 continue
@@ -149,16 +153,40 @@ class Engine:
         if f.state:
             return
         f.state = 1
+        outer = self._read_stale
+        self._read_stale, self._why = False, ""
         try:
             value = self._compute(f)
+            read_stale = self._read_stale
         finally:
             f.state = 2
+            self._read_stale = outer
         if value is _KEEP:
-            self.report.kept.append(f.where)
+            if self._why == "external":
+                self.report.kept.append(f.where)
+            else:
+                self._mark_stale(f, self._why or "cannot be computed here")
+            return
+        if not f.nqp and _new_error(value, f.cell.value):
+            self._mark_stale(f, f"would answer {_first(value)}, which the file did not hold")
             return
         self.report.evaluated += 1
         self.report.nqp += f.nqp
         self._write(f, value)
+        if read_stale:
+            self._mark_stale(f, "reads a cell that is stale", written=True)
+
+    def _mark_stale(self, f: Formula, why: str, written: bool = False) -> None:
+        """Keep the cell's value and mark it for recalculation (``<f ca="1">``): the file says
+        the value may be out of date, refresh warns and publish refuses it."""
+        self.report.stale.append(f"{f.where} (={f.text[:60]}: {why})")
+        area = f.new_area if written and f.new_area else (f.array_ref or (f.cell.row, f.cell.col, f.cell.row, f.cell.col))
+        for r in range(area[0], area[2] + 1):
+            for c in range(area[1], area[3] + 1):
+                self.stale_cells.add((f.sheet.upper(), r, c))
+        if f.cell.f_attrs.get("ca") != "1":
+            f.cell.f_attrs["ca"] = "1"
+            self.pkg.sheet(f.sheet).touch(f.cell.row, f.cell.col)
 
     def _compile(self, text: str):
         fn = self._compiled.get(text)
@@ -180,7 +208,9 @@ class Engine:
         return formula_text.prepare(text, self.pkg.tables, row)
 
     def _compute(self, f: Formula) -> Any:
-        if not f.nqp and formula_text.function_names(f.text) & VOLATILE:
+        names = formula_text.function_names(f.text)
+        if names & EXTERNAL or formula_text.external_reference(f.text) or (not f.nqp and names & VOLATILE):
+            self._why = "external"  # never evaluated or fetched: the cached value stays
             return _KEEP
         self._text = f.text
         try:
@@ -189,22 +219,27 @@ class Engine:
         except WorkbookError as err:
             if f.nqp:
                 raise RefreshError(f"{f.where}: {err}") from None
+            self._why = str(err)[:80]
             return _KEEP
         except Exception as err:  # noqa: BLE001 - the parser's own errors
             if f.nqp:
                 raise RefreshError(f"{f.where}: cannot read the formula ={f.text} ({err})") from None
+            self._why = "the formula cannot be read"
             return _KEEP
         try:
             args = [self._input(key, f.sheet) for key in fn.inputs]
         except WorkbookError as err:
             if f.nqp:
                 raise RefreshError(f"{f.where}: {err}") from None
+            self._why = str(err)[:80]
             return _KEEP
         try:
-            value = fn(*args)
+            with _quiet_engine():
+                value = fn(*args)
         except Exception as err:  # noqa: BLE001
             if f.nqp:
                 raise RefreshError(f"{f.where}: the formula ={f.text} could not be evaluated ({err})") from None
+            self._why = f"{type(err).__name__}"
             return _KEEP
         return value
 
@@ -249,6 +284,9 @@ class Engine:
             raise RefreshError(f'a formula refers to the sheet "{shown}", which is not in the workbook') from None
 
     def _range(self, sheet: str, ref: str) -> np.ndarray:
+        """The values of a range; whole columns, whole rows and ranges to row 1,048,576 (which
+        ``formulas`` writes ``A3:M``) end at the sheet's last used row and column: the cells
+        beyond are empty, and 1,048,576 rows would be built in memory."""
         sh = self._sheet(sheet)
         ref = ref.replace("$", "").upper()
         a, _, b = ref.partition(":")
@@ -256,8 +294,19 @@ class Engine:
             ref = f"{a}1:{b}{max(sh.last_row, 1)}"
         elif a.isdigit() and b.isdigit():  # whole rows
             ref = f"A{a}:{col_letters(max(sh.last_col, 1))}{b}"
+        elif b.isalpha() and not a.isalpha():  # A3:M, as formulas writes A3:M1048576
+            ref = f"{a}:{b}{MAX_ROW}"
         r1, c1, r2, c2 = parse_range(ref)
+        if r2 > sh.last_row or c2 > sh.last_col:  # beyond the used area: room for pending spills only
+            pending = [f for f in self.formulas.get(sh.name, ()) if f.dynamic and not f.state]
+            r2 = min(r2, max(sh.last_row, r1, *(f.cell.row + 10_000 for f in pending)))
+            c2 = min(c2, max(sh.last_col, c1, *(f.cell.col + 1_000 for f in pending)))
         self._settle(sh.name, r1, c1, r2, c2)
+        r2 = min(r2, max(sh.last_row, r1))
+        c2 = min(c2, max(sh.last_col, c1))
+        if self.stale_cells and any(s == sh.name.upper() and r1 <= r <= r2 and c1 <= c <= c2
+                                    for s, r, c in self.stale_cells):
+            self._read_stale = True
         key = (sh.name, r1, c1, r2, c2)
         hit = self._ranges.get(key)
         if hit is not None:
@@ -363,6 +412,35 @@ class Engine:
 
 
 _KEEP = object()
+
+
+def _first(value: Any) -> Any:
+    return _as_block(value)[0][0]
+
+
+def _new_error(value: Any, stored: Any) -> bool:
+    """The answer is an Excel error the cell did not hold before (e.g. #VALUE! from a function
+    the engine has but computes differently): the stored value is kept, the cell marked stale."""
+    first = _first(value)
+    return type(first) is Error and not (type(stored) is Error and str(stored) == str(first))
+
+
+class _quiet_engine:
+    """``schedula`` logs a traceback for a function that fails; the user sees one line instead."""
+
+    def __enter__(self):
+        import logging
+
+        self._loggers = [logging.getLogger(n) for n in ("schedula", "formulas")]
+        self._levels = [lg.level for lg in self._loggers]
+        for lg in self._loggers:
+            lg.setLevel(logging.CRITICAL)
+        return self
+
+    def __exit__(self, *exc):
+        for lg, level in zip(self._loggers, self._levels):
+            lg.setLevel(level)
+        return False
 
 
 def _inside(area, r: int, c: int) -> bool:

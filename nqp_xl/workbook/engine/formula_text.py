@@ -22,8 +22,14 @@ from ..ooxml.xml import WorkbookError
 OMITTED = "NQP__OMITTED"
 PREFIXES = ("_XLFN.", "_XLWS.", "_XLUDF.")
 # kept as they are by refresh (their cached value stays); TODAY and NOW are computed, as Excel does
-# on every recalculation: the report's publication date is TODAY() of its refresh
-VOLATILE = {"RAND", "RANDBETWEEN", "OFFSET", "INDIRECT", "CELL", "INFO"}
+# on every recalculation: the report's publication date is TODAY() of its refresh.  OFFSET and
+# INDIRECT are worked out before evaluation where their arguments allow (see _static_call).
+VOLATILE = {"RAND", "RANDBETWEEN", "CELL", "INFO", "RANDARRAY"}
+# functions that reach outside the workbook (the web, DLLs, other programs): never evaluated
+EXTERNAL = {"HYPERLINK", "WEBSERVICE", "FILTERXML", "CALL", "EXEC", "REGISTER", "REGISTER.ID", "RTD", "IMAGE",
+            "DDE", "SQL.REQUEST", "STOCKHISTORY", "CUBEVALUE", "CUBEMEMBER", "CUBESET", "CUBERANKEDMEMBER",
+            "CUBEKPIMEMBER", "CUBEMEMBERPROPERTY", "CUBESETCOUNT"}
+MAX_ROW, MAX_COL = 1_048_576, 16_384
 
 
 class FormulaError(WorkbookError):
@@ -77,10 +83,112 @@ def mentions_nqp(text: str) -> bool:
     return False
 
 
+def external_reference(text: str) -> bool:
+    """A reference to another workbook (``[1]Sheet1!A1``, ``'C:\\x\\[b.xlsx]S'!A1``) or a DDE link
+    (``cmd|'/C calc'!A0``): never followed."""
+    try:
+        items = tokens(text)
+    except FormulaError:
+        return False
+    return any(t.type == Token.OPERAND and t.subtype == Token.RANGE and ("[" in t.value.split("!")[0] and "!" in t.value
+               or "|" in t.value) for t in items)
+
+
+def _extent(ref: str) -> tuple[int, int] | None:
+    """Rows and columns of an A1 reference as Excel counts them (``A:A`` 1,048,576 rows,
+    ``1:1`` 16,384 columns); None when ``ref`` is not one."""
+    from openpyxl.utils.cell import range_boundaries
+
+    split = split_reference(ref)
+    if not split:
+        return None
+    try:
+        c1, r1, c2, r2 = range_boundaries(split[1])
+    except Exception:  # noqa: BLE001
+        return None
+    r1, r2 = r1 or 1, r2 or MAX_ROW
+    c1, c2 = c1 or 1, c2 or MAX_COL
+    return r2 - r1 + 1, c2 - c1 + 1
+
+
+def _literal_number(items: list[Token], i: int) -> tuple[float | None, int]:
+    """A number literal (with a sign) at token ``i``: its value and the next token's index."""
+    sign = 1.0
+    while i < len(items) and items[i].type == Token.WSPACE:
+        i += 1
+    if i < len(items) and items[i].type == Token.OP_PRE and items[i].value in "+-":
+        sign = -1.0 if items[i].value == "-" else 1.0
+        i += 1
+    if i < len(items) and items[i].type == Token.OPERAND and items[i].subtype == Token.NUMBER:
+        return sign * float(items[i].value), i + 1
+    return None, i
+
+
+def _static_call(items: list[Token], i: int) -> tuple[str | None, int]:
+    """``ROWS(ref)``/``COLUMNS(ref)`` as the number, ``OFFSET(ref, n, n[, n, n])`` with number
+    arguments and ``INDIRECT("A1 text")`` as the reference they give, starting at the function
+    token ``i``; (None, i) when the call is not of that form (the engine then leaves the formula
+    stale)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    name = _strip_prefix(items[i].value)[:-1].strip().upper()
+    args: list[Token] = []
+    j = i + 1
+    while j < len(items) and not (items[j].type == Token.FUNC and items[j].subtype == Token.CLOSE):
+        if items[j].type == Token.FUNC and items[j].subtype == Token.OPEN:
+            return None, i
+        args.append(items[j])
+        j += 1
+    if j >= len(items):
+        return None, i
+    groups: list[list[Token]] = [[]]
+    for t in args:
+        if t.type == Token.SEP and t.subtype == Token.ARG:
+            groups.append([])
+        elif t.type != Token.WSPACE:
+            groups[-1].append(t)
+    first = groups[0]
+    if name in ("ROWS", "COLUMNS") and len(groups) == 1 and len(first) == 1 and first[0].subtype == Token.RANGE:
+        ext = _extent(first[0].value)
+        if ext:
+            return str(ext[0] if name == "ROWS" else ext[1]), j + 1
+    if name == "INDIRECT" and len(groups) == 1 and len(first) == 1 and first[0].subtype == Token.TEXT:
+        target = first[0].value[1:-1].replace('""', '"')
+        if split_reference(target) and "[" not in target:
+            return target, j + 1
+    if name == "OFFSET" and 3 <= len(groups) <= 5 and len(first) == 1 and first[0].subtype == Token.RANGE:
+        nums = []
+        for g in groups[1:]:
+            v, k = _literal_number(g, 0)
+            if v is None or k != len(g) or v != int(v):
+                return None, i
+            nums.append(int(v))
+        split = split_reference(first[0].value)
+        if not split:
+            return None, i
+        try:
+            c1, r1, c2, r2 = range_boundaries(split[1])
+        except Exception:  # noqa: BLE001
+            return None, i
+        if None in (c1, r1, c2, r2):
+            return None, i
+        h = nums[2] if len(nums) > 2 else r2 - r1 + 1
+        w = nums[3] if len(nums) > 3 else c2 - c1 + 1
+        r1, c1 = r1 + nums[0], c1 + nums[1]
+        if h < 1 or w < 1 or r1 < 1 or c1 < 1 or r1 + h - 1 > MAX_ROW or c1 + w - 1 > MAX_COL:
+            return None, i
+        ref = range_ref(r1, c1, r1 + h - 1, c1 + w - 1)
+        return (f"{quote_sheet(split[0])}!{ref}" if split[0] else ref), j + 1
+    return None, i
+
+
 def prepare(text: str, tables: dict[str, TableDef], row: int | None) -> str:
     """The formula ready for the engine: prefixes dropped, structured references translated,
-    omitted NQP arguments marked."""
+    omitted NQP arguments marked, ``ROWS``/``COLUMNS`` of a reference, ``OFFSET`` with number
+    arguments and ``INDIRECT`` of a text reference worked out (see :func:`_static_call`)."""
     items = tokens(text)
+    if function_names(text) & {"ROWS", "COLUMNS", "OFFSET", "INDIRECT"}:
+        items = _static_calls(items)
     out: list[str] = []
     stack: list[str] = []
     expect_arg = False  # just after "NQP_X(" or "," inside an NQP call
@@ -123,6 +231,24 @@ def prepare(text: str, tables: dict[str, TableDef], row: int | None) -> str:
             continue
         out.append(value)
     return "".join(out)
+
+
+def _static_calls(items: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(items):
+        t = items[i]
+        if t.type == Token.FUNC and t.subtype == Token.OPEN and \
+                _strip_prefix(t.value)[:-1].strip().upper() in ("ROWS", "COLUMNS", "OFFSET", "INDIRECT"):
+            text, nxt = _static_call(items, i)
+            if text is not None:
+                kind = Token.NUMBER if text.isdigit() else Token.RANGE
+                out.append(Token(text, Token.OPERAND, kind))
+                i = nxt
+                continue
+        out.append(t)
+        i += 1
+    return out
 
 
 def structured(value: str, tables: dict[str, TableDef], row: int | None) -> str:
@@ -239,8 +365,12 @@ def split_reference(text: str) -> tuple[str | None, str] | None:
     ref = ref.replace("$", "").upper()
     if not ref or not all(ch.isalnum() or ch == ":" for ch in ref) or ref.count(":") > 1:
         return None
+    check = ref
+    a, _, b = ref.partition(":")
+    if b.isalpha() and not a.isalpha():  # A3:M: formulas' spelling of A3:M1048576
+        check = f"{ref}{MAX_ROW}"
     try:
-        c1, r1, c2, r2 = range_boundaries(ref)
+        c1, r1, c2, r2 = range_boundaries(check)
     except Exception:  # noqa: BLE001 - openpyxl raises several kinds for "not an address"
         return None
     if ":" not in ref and (c1 is None or r1 is None):

@@ -4,14 +4,23 @@ Nothing else in nqp-xl opens a workbook's zip or parses its XML.  Parts are read
 streaming cap (the zip's declared sizes are not trusted), kept as bytes, and written back
 byte for byte unless a caller replaced them.  The one atomic writer that puts every file on disk is in ``commands.outputs``.
 
-Limits (a county panel of 20,000 rows × 40 indicators has a 35 MB sheet part and a 40 MB
-package, inflated; these caps are ten times that and more):
+Limits (a county panel of 20,000 rows × 40 indicators has a 29 MB Inputs sheet part of
+860,000 cells and a 45 MB package, inflated; a hostile file must be refused in under 5 s and
+500 MB, so the caps are a few times the county workbook, not more):
 
-* ``MAX_PART``   256 MiB inflated per part;
-* ``MAX_TOTAL``  1 GiB inflated for the whole package;
+* ``MAX_PART``   96 MiB inflated per part;
+* ``MAX_TOTAL``  256 MiB inflated for the whole package, counted while inflating across parts;
 * ``MAX_RATIO``  a part larger than 1 MiB may not inflate more than 1000 times its stored size
   (sheet XML compresses 10–60×; a zip bomb compresses thousands of times);
-* ``MAX_PARTS``  10,000 parts.
+* ``MAX_PARTS``  10,000 parts, counted from the zip's end-of-central-directory record before the
+  directory is listed;
+* ``MAX_CELLS``  (``sheet``) 1,500,000 cells per sheet, counted on the part's bytes before parsing and again while it streams (1.7 times the
+  county Inputs sheet; reading that many takes about 4 s of CPU on a busy machine); as many
+  shared strings;
+* ``MAX_GAP``    (``xml``) 4 MiB of XML streamed without an element the reader handles (a row, a shared
+  string) ending: one row of millions of empty cells is refused before lxml has built it;
+* ``MAX_NODES``  (``xml``) 1,000,000 elements in a part parsed whole (workbook, relationships, tables,
+  charts: a few thousand in a county workbook), counted on the bytes before parsing.
 """
 from __future__ import annotations
 
@@ -23,13 +32,15 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .sheet import Sheet
+from .sheet import MAX_CELLS, Sheet
+from .sniff import not_a_workbook, zip_entry_count
 from .sheet_write import sheet_xml
 from .xml import (CT_NS, PKG_REL_NS, XML_DECLARATION, WorkbookError, attr, check_no_dtd, iterparse, local, ns_of,
                   parse_xml, rich_text, to_xml_bytes)
 
-MAX_PART = 256 * 2**20
-MAX_TOTAL = 2**30
+MAX_PART = 96 * 2**20
+MAX_TOTAL = 256 * 2**20
+MAX_FILE = 256 * 2**20  # the file on disk
 MAX_RATIO = 1000
 RATIO_FLOOR = 2**20
 MAX_PARTS = 10_000
@@ -43,6 +54,9 @@ XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 def _read_capped(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, source: str) -> bytes:
     limit = min(MAX_PART, budget)
     if info.file_size > limit:
+        if limit < MAX_PART:  # the package's budget, not the part's cap
+            raise WorkbookError(f"{source}: the package would inflate beyond {MAX_TOTAL:,} bytes (at the part "
+                                f"{info.filename}); refused as a possible zip bomb")
         raise WorkbookError(f"{source}: the part {info.filename} would inflate to {info.file_size:,} bytes "
                             f"(limit {limit:,}); refused as a possible zip bomb")
     chunks, n = [], 0
@@ -53,8 +67,9 @@ def _read_capped(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, source:
                 break
             n += len(chunk)
             if n > limit:
-                raise WorkbookError(f"{source}: the part {info.filename} inflates beyond {limit:,} bytes; "
-                                    "refused as a possible zip bomb")
+                what = f"the part {info.filename}" if limit == MAX_PART else "the package"
+                raise WorkbookError(f"{source}: {what} inflates beyond {limit if limit == MAX_PART else MAX_TOTAL:,} "
+                                    "bytes; refused as a possible zip bomb")
             if n > RATIO_FLOOR and n > MAX_RATIO * max(info.compress_size, 1):
                 raise WorkbookError(f"{source}: the part {info.filename} inflates more than {MAX_RATIO} times "
                                     "its stored size; refused as a possible zip bomb")
@@ -64,6 +79,13 @@ def _read_capped(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, source:
 
 def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile.ZipInfo]]:
     """Every part of the zip in ``data``, inflated under the caps (``source`` names the user's file)."""
+    what = not_a_workbook(data, source)
+    if what:
+        raise WorkbookError(what)
+    count = zip_entry_count(data)
+    if count is not None and count > MAX_PARTS:
+        more = " or more" if count == 0xFFFF else ""  # the classic record's largest count
+        raise WorkbookError(f"{source} holds {count:,}{more} parts (limit {MAX_PARTS:,}); refused")
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
@@ -79,7 +101,7 @@ def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile
             if info.is_dir() or info.filename in parts:
                 continue
             try:
-                body = _read_capped(z, info, MAX_TOTAL - total, source)
+                body = _read_capped(z, info, MAX_TOTAL - total, source)  # the budget left: counted across parts
             except WorkbookError:
                 raise
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
@@ -87,6 +109,9 @@ def read_parts(data: bytes, source: str) -> tuple[dict[str, bytes], list[zipfile
                 raise WorkbookError(f"{source} is damaged: the part {info.filename} cannot be read "
                                     f"({err})") from None
             total += len(body)
+            if b"<!DOCTYPE" in body and info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                raise WorkbookError(f"{source}: the part {info.filename} declares a DTD, which Office files never "
+                                    "do; refused")
             parts[info.filename] = body
             infos.append(info)
     return parts, infos
@@ -298,13 +323,19 @@ class Package:
         out: list[str] = []
         try:
             checked = False
-            for _ev, el in iterparse(data, events=("end",)):
+            for _ev, el in iterparse(data, events=("end",), where=f"{self.source} ({part})"):
                 if not checked:
                     check_no_dtd(el, f"{self.source} ({part})")
                     checked = True
                 if local(el.tag) == "si":
                     out.append(rich_text(el))
                     el.clear(keep_tail=True)
+                    parent = el.getparent()
+                    if parent is not None:
+                        while el.getprevious() is not None:
+                            del parent[0]
+                    if len(out) > MAX_CELLS:
+                        raise WorkbookError(f"{self.source} ({part}): more than {MAX_CELLS:,} shared strings; refused")
         except etree.XMLSyntaxError as err:
             raise WorkbookError(f"{self.source} ({part}): damaged XML ({err})") from None
         return out
@@ -441,8 +472,14 @@ def read_package(path: str | os.PathLike) -> Package:
     if os.path.isdir(path):
         raise WorkbookError(f"{path} is a folder, not a workbook")
     size = os.path.getsize(path)
-    if size > MAX_TOTAL:
-        raise WorkbookError(f"{path} is {size:,} bytes (limit {MAX_TOTAL:,}); refused")
+    if size > MAX_FILE:
+        raise WorkbookError(f"{path} is {size:,} bytes (limit {MAX_FILE:,}); refused")
     with open(path, "rb") as fh:
+        fh.seek(max(0, size - 22 - 65535))
+        count = zip_entry_count(fh.read())  # before the whole file is read (its offsets are not needed)
+        if count is not None and count > MAX_PARTS:
+            more = " or more" if count == 0xFFFF else ""
+            raise WorkbookError(f"{path} holds {count:,}{more} parts (limit {MAX_PARTS:,}); refused")
+        fh.seek(0)
         data = fh.read()
     return Package(data, path)

@@ -17,6 +17,8 @@ from .addresses import DIGITS, LETTER_COLUMNS, cell_of
 from .values import cell_value
 from .xml import WorkbookError, check_no_dtd, iterparse, rich_text
 
+MAX_CELLS = 1_500_000  # cells (and rows) of one sheet, counted while it streams (limits: see package)
+
 
 # --------------------------------------------------------------------------- cells
 
@@ -31,6 +33,20 @@ class FormulaCell:
     @property
     def formula(self) -> str:
         return self.text
+
+
+def count_cells(data: bytes) -> int:
+    """The ``<c>`` elements of a sheet part, counted on its bytes before it is parsed (C speed: a
+    hostile sheet is refused in a fraction of a second, not after parsing 1.5 million cells); the
+    prefix is the one ``sheetData`` carries (``<x:c r=...>`` in a prefixed part).  Markup in a
+    comment or CDATA may count too: an upper bound."""
+    at = data.find(b"sheetData")
+    if at < 0:
+        return 0
+    start = data.rfind(b"<", 0, at)
+    prefix = data[start + 1:at] if start >= 0 and at - start <= 32 else b""
+    tag = b"<" + prefix + b"c"
+    return data.count(tag + b" ") + data.count(tag + b">") + data.count(tag + b"/>")
 
 
 class Sheet:
@@ -51,6 +67,8 @@ class Sheet:
         self.changed = False
         self.last_row = self.last_col = 0
         self.first_row = self.first_col = 1 << 30
+        if count_cells(data) > MAX_CELLS:
+            raise WorkbookError(f"{source}: the sheet {name} holds more than {MAX_CELLS:,} cells; refused")
         try:
             self._read(shared)
         except etree.XMLSyntaxError as err:
@@ -67,7 +85,8 @@ class Sheet:
         first_row = first_col = 1 << 30
         last_row = last_col = 0
         v_tag = f_tag = is_tag = c_tag = row_tag = None
-        for _ev, el in iterparse(self.data, tags=("{*}row", "{*}col")):
+        seen = 0  # cells and rows so far (MAX_CELLS)
+        for _ev, el in iterparse(self.data, tags=("{*}row", "{*}col"), where=f"{self.source} ({self.path})"):
             tag = el.tag
             if v_tag is None:
                 check_no_dtd(el, f"{self.source} ({self.path})")
@@ -80,6 +99,9 @@ class Sheet:
                     except ValueError:
                         pass
                 continue
+            seen += len(el) + 1
+            if seen > MAX_CELLS:
+                raise WorkbookError(f"{self.source}: the sheet {self.name} holds more than {MAX_CELLS:,} cells; refused")
             r = el.get("r")
             row_no = int(r) if r else row_no + 1
             if el.get("customFormat") in ("1", "true") and el.get("s"):

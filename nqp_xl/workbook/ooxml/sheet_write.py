@@ -44,7 +44,8 @@ def sheet_xml(sheet: Sheet) -> bytes:
         with etree.xmlfile(buf, encoding="UTF-8") as xf:
             xf.write_declaration(standalone=True)
             root_out = data_out = None
-            for _ev, el in iterparse(sheet.data, tags=("{*}row", "{*}sheetData")):
+            for _ev, el in iterparse(sheet.data, tags=("{*}row", "{*}sheetData"),
+                                      where=f"{sheet.source} ({sheet.path})"):
                 if root is None:
                     root = el
                     while root.getparent() is not None:

@@ -5,8 +5,6 @@ trees); the modules above use these helpers rather than lxml's parsers directly.
 """
 from __future__ import annotations
 
-import io
-
 from lxml import etree
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -14,6 +12,8 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+MAX_GAP = 4 * 2**20       # XML streamed past the last element the reader handled (see iterparse)
+MAX_NODES = 1_000_000     # elements of a part parsed whole (see parse_xml)
 
 
 class WorkbookError(Exception):
@@ -27,6 +27,9 @@ def parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes, where: str = "") -> etree._Element:
+    nodes = data.count(b"<") - data.count(b"</")  # start and empty tags (and comments): C speed
+    if nodes > MAX_NODES:
+        raise WorkbookError(f"{where}: more than {MAX_NODES:,} XML elements in one part; refused")
     try:
         root = etree.fromstring(data, parser())
     except etree.XMLSyntaxError as err:
@@ -42,10 +45,32 @@ def check_no_dtd(el: etree._Element, where: str) -> None:
         raise WorkbookError(f"{where}: the XML declares a DTD, which Office files never do; refused")
 
 
-def iterparse(data: bytes, tags=None, events=("end",)):
-    """Streaming parse of a part with the same hardening as :func:`parser`."""
-    return etree.iterparse(io.BytesIO(data), events=events, tag=tags, resolve_entities=False,
-                           no_network=True, huge_tree=False, load_dtd=False, remove_blank_text=False)
+class _GappedStream:
+    """``data`` as a file lxml reads in chunks; refuses to hand over more than ``MAX_GAP`` bytes
+    after the last event the reader saw (``mark``), so no element it does not clear grows big."""
+
+    def __init__(self, data: bytes, where: str):
+        self.data, self.where, self.pos, self.mark = data, where, 0, 0
+
+    def read(self, n: int = -1) -> bytes:
+        if self.pos - self.mark > MAX_GAP:
+            raise WorkbookError(f"{self.where}: more than {MAX_GAP // 2**20} MiB of XML in one row or element; "
+                                "refused as a possible bomb")
+        n = 1 << 16 if n is None or n < 0 else min(n, 1 << 16)
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += len(chunk)
+        return chunk
+
+
+def iterparse(data: bytes, tags=None, events=("end",), where: str = "the workbook"):
+    """Streaming parse of a part with the same hardening as :func:`parser`; at most ``MAX_GAP``
+    bytes are read past the last event yielded (one row of millions of empty cells is refused
+    before lxml has built it)."""
+    stream = _GappedStream(data, where)
+    for item in etree.iterparse(stream, events=events, tag=tags, resolve_entities=False,
+                                no_network=True, huge_tree=False, load_dtd=False, remove_blank_text=False):
+        stream.mark = stream.pos
+        yield item
 
 
 def to_xml_bytes(root: etree._Element) -> bytes:

@@ -10,6 +10,8 @@ import csv
 import io
 import math
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Sequence
@@ -43,6 +45,8 @@ class InputTable:
     id_cols: int
     directions: list[str] = field(default_factory=list)
     subsystems: list[str] = field(default_factory=list)
+    header_row: int = 1  # 1-based row of the file (sheet) that holds the headers
+    notes: list[str] = field(default_factory=list)  # what reading decided that the user should know
     labels: list[str] = field(default_factory=list)   # readable name of each indicator ("" = its header)
     units: list[str] = field(default_factory=list)    # unit of each indicator ("" = none given)
 
@@ -77,6 +81,61 @@ YEAR_HEADERS = ("year", "years", "yr", "年份", "年", "年度")
 GROUP_HEADERS = ("region", "group", "area", "zone", "区域", "地区分组", "分组", "地带", "四大区域", "经济区")
 
 
+_NUMBER_TEXT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?%?|[+-]?\.\d+%?")
+_YEAR_TEXT = re.compile(r"(\d{4})\s*(年|年度)?")
+HEADER_SCAN = 10  # rows looked at for a title above the header
+
+
+def number_like(v: Any) -> bool:
+    """Text that is a number to a reader: "1,234", "12%", " 3.5 ", full-width "１２３" (NFKC)."""
+    if not isinstance(v, str):
+        return False
+    return bool(_NUMBER_TEXT.fullmatch(unicodedata.normalize("NFKC", v).strip()))
+
+
+def _is_label_column(cells: list[Any]) -> bool:
+    """Text, and not mostly number-like text: a column of numbers stored as text ("1,234") is an
+    indicator whose text cells the functions name, never a label column."""
+    if not cells or not all(isinstance(v, str) for v in cells):
+        return False
+    return sum(number_like(v) for v in cells) * 2 < len(cells)
+
+
+def _year_text_to_numbers(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    """A column headed year/年份 whose text cells are years ("2022年", "２０２２") is read as
+    numbers; answers the notes saying so (one per column)."""
+    notes = []
+    for j, h in enumerate(headers):
+        if h.strip().lower() not in YEAR_HEADERS:
+            continue
+        cells = [r[j] for r in rows if r[j] is not None]
+        texts = [v for v in cells if isinstance(v, str)]
+        if not texts:
+            continue
+        found = [_YEAR_TEXT.fullmatch(unicodedata.normalize("NFKC", v).strip()) for v in texts]
+        if not all(found):
+            continue
+        for r in rows:
+            v = r[j]
+            if isinstance(v, str):
+                r[j] = float(_YEAR_TEXT.fullmatch(unicodedata.normalize("NFKC", v).strip()).group(1))
+        notes.append(f'column "{h}": {len(texts)} years written as text (e.g. "{texts[0]}") read as numbers')
+    return notes
+
+
+def header_row_index(records: list[list[Any]]) -> int:
+    """The row (0-based) holding the headers: within the first rows, the first whose cells are all
+    text and as many as the widest row's, so a title ("2022年各省数据", merged over the columns)
+    or a unit line above the table is passed over."""
+    head = records[:HEADER_SCAN]
+    counts = [sum(v is not None for v in r) for r in head]
+    widest = max(counts, default=0)
+    for i, r in enumerate(head):
+        if counts[i] == widest and widest >= 2 and all(isinstance(v, str) for v in r if v is not None):
+            return i
+    return next((i for i, n in enumerate(counts) if n), 0)
+
+
 def _is_year_column(header: str, cells: list[Any]) -> bool:
     """A column of whole numbers 1800..2200 headed like a year (year, 年份, ...)."""
     if str(header).strip().lower() not in YEAR_HEADERS:
@@ -90,18 +149,34 @@ def _detect_id_cols(headers: list[str], rows: list[list[Any]], width: int) -> in
     n = 0
     for c in range(width - 1):
         cells = [r[c] for r in rows if r[c] is not None]
-        if cells and (all(isinstance(v, str) for v in cells) or _is_year_column(headers[c], cells)):
+        if cells and (_is_label_column(cells) or _is_year_column(headers[c], cells)):
             n += 1
         else:
             break
     return n
 
 
-def _finish_table(headers: list[Any], rows: list[list[Any]], id_cols: int | None, source: str) -> InputTable:
-    if not headers:
+def _finish_table(records: list[list[Any]], id_cols: int | None, source: str,
+                  header_row: int | None = None) -> InputTable:
+    """The table in ``records`` (cells as read; the header row found by :func:`header_row_index`
+    unless ``header_row`` (1-based) is given)."""
+    if not records or not any(v is not None for r in records for v in r):
         raise InputError(f"{source} is empty")
-    headers = ["" if h is None else str(h).strip() for h in headers]
+    if header_row is not None:
+        if not 1 <= header_row <= len(records):
+            raise InputError(f"--header-row {header_row}: {source} has {len(records)} rows")
+        at = header_row - 1
+    else:
+        at = header_row_index(records)
+    headers = ["" if h is None else str(h).strip() for h in records[at]]
+    rows = records[at + 1:]
+    # trailing columns without a header and without a value (a CSV's ",,," or a formatted range)
     width = len(headers)
+    while width and not headers[width - 1] and all(len(r) < width or r[width - 1] is None for r in rows):
+        width -= 1
+    headers = headers[:width]
+    if not headers:
+        raise InputError(f"{source}: row {at + 1} (the header) is empty")
     for j, h in enumerate(headers):
         if not h:
             raise InputError(f"{source}: column {j + 1} has no header; every column needs a name")
@@ -114,10 +189,11 @@ def _finish_table(headers: list[Any], rows: list[list[Any]], id_cols: int | None
     rows = [r for r in rows if any(v is not None for v in r)]
     if not rows:
         raise InputError(f"{source} has a header but no data rows")
+    notes = _year_text_to_numbers(headers, rows)
     n_id = _detect_id_cols(headers, rows, width) if id_cols is None else id_cols
     if n_id < 0 or n_id >= width:
         raise InputError(f"--id-cols {n_id} leaves no indicator columns in {source} ({width} columns)")
-    table = InputTable(headers, rows, n_id)
+    table = InputTable(headers, rows, n_id, header_row=at + 1, notes=notes)
     table.directions = ["+"] * len(table.indicators)
     table.subsystems = default_subsystems(table.indicators)
     return table
@@ -136,7 +212,7 @@ def default_subsystems(indicators: Sequence[str]) -> list[str]:
     return ["S1"] * n1 + ["S2"] * (p - n1)
 
 
-def read_csv(path: str, id_cols: int | None = None) -> InputTable:
+def read_csv(path: str, id_cols: int | None = None, header_row: int | None = None) -> InputTable:
     try:
         with open(path, "r", encoding="utf-8-sig", newline="") as fh:
             text = fh.read()
@@ -150,49 +226,54 @@ def read_csv(path: str, id_cols: int | None = None) -> InputTable:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    records = list(csv.reader(io.StringIO(text), dialect))
-    if not records:
-        raise InputError(f"{path} is empty")
-    headers = records[0]
-    rows = [[_cell(v) for v in r] for r in records[1:]]
-    return _finish_table(headers, rows, id_cols, os.path.basename(path))
+    records = [[_cell(v) for v in r] for r in csv.reader(io.StringIO(text), dialect)]
+    return _finish_table(records, id_cols, os.path.basename(path), header_row)
 
 
-def read_xlsx(path: str, id_cols: int | None = None) -> InputTable:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is a user error
-        raise InputError(f"cannot read {os.path.basename(path)} as an Excel workbook ({type(err).__name__})") from None
-    try:
-        ws = next((wb[n] for n in INPUT_SHEET_NAMES if n in wb.sheetnames), wb.worksheets[0])
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    # the Inputs tab of an nqp-xl workbook: the table starts at the header row
-    if ws.title in INPUT_SHEET_NAMES:
-        rows = rows[rows_above_table(rows):]
-    rows = [[(float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else
-              (None if v is None or (isinstance(v, str) and not v.strip()) else v)) for v in r] for r in rows]
-    while rows and all(v is None for v in rows[0]):
-        rows.pop(0)
-    if not rows:
-        raise InputError(f"{os.path.basename(path)} has no data on its first sheet")
-    headers = rows[0]
-    while headers and headers[-1] is None:
-        headers = headers[:-1]
-    return _finish_table(list(headers), rows[1:], id_cols, os.path.basename(path))
+def _sheet_cell(v: Any) -> Any:
+    """A cell as the package reader holds it (float, str, bool, Excel error) as a table cell."""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, str):
+        return v if v.strip() else None
+    return None
 
 
-def read_table(path: str, id_cols: int | None = None) -> InputTable:
+def read_xlsx(path: str, id_cols: int | None = None, header_row: int | None = None) -> InputTable:
+    """The Inputs tab (an nqp-xl workbook: the table from its header row) or the first worksheet,
+    read by the one guarded package reader (size caps, hardened XML, plain errors)."""
+    from ..ooxml.package import read_package
+
+    pkg = read_package(path)
+    sheets = [n for n in pkg.sheet_names if pkg.is_worksheet(n)]
+    if not sheets:
+        raise InputError(f"{os.path.basename(path)} has no worksheet")
+    name = next((n for n in INPUT_SHEET_NAMES if n in sheets), sheets[0])
+    sh = pkg.sheet(name)
+    values = sh.values
+    width = sh.last_col
+    records = [[_sheet_cell(values.get((r, c))) for c in range(1, width + 1)] for r in range(1, sh.last_row + 1)]
+    del pkg, sh, values
+    if header_row is None and name in INPUT_SHEET_NAMES:
+        # the nqp-xl Inputs tab: Direction, Subsystem (Label, Unit) rows, then the header
+        header_row = rows_above_table(records) + 1
+    return _finish_table(records, id_cols, os.path.basename(path), header_row)
+
+
+def read_table(path: str, id_cols: int | None = None, header_row: int | None = None) -> InputTable:
     if not os.path.exists(path):
         raise InputError(f"{path} does not exist")
     ext = os.path.splitext(path)[1].lower()
     if ext in (".csv", ".txt", ".tsv"):
-        return read_csv(path, id_cols)
+        return read_csv(path, id_cols, header_row)
+    if ext in (".xls", ".xlsb", ".ods", ".et"):
+        what = {".xls": "an Excel 97-2003 workbook", ".xlsb": "an Excel binary workbook",
+                ".ods": "an OpenDocument spreadsheet", ".et": "a WPS spreadsheet"}[ext]
+        raise InputError(f"{path} is {what} ({ext}); open it and save it as Excel workbook (.xlsx) or CSV UTF-8")
     if ext in (".xlsx", ".xlsm"):
-        return read_xlsx(path, id_cols)
+        return read_xlsx(path, id_cols, header_row)
     raise InputError(f"{path}: give a .csv or .xlsx file")
 
 
