@@ -115,7 +115,7 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     overview = overview_page(ctx)
     overview.ws.activate()
     factor_sheet(ctx)
-    grades, grades_table = grades_sheet(ctx)
+    grades, grades_table, previous = grades_sheet(ctx)
     composite_sheet(ctx)
     obstacle_sheet(ctx)
     coupling_sheet(ctx)
@@ -128,7 +128,7 @@ def _write(table: InputTable, lang: str, cols: ReportColumns, eqs: str, sizes: d
     if ctx.panel:
         weights_sheet(ctx)  # the bundled contiguity matrix the Dynamics sheet's NQP_SPATIAL names
     settings_sheet(ctx)
-    overview_sheet(ctx, overview, grades_table, grades.name)
+    overview_sheet(ctx, overview, grades_table, grades.name, previous)
     conf_sheet(ctx)
     for i, ws in enumerate(wb.worksheets()):
         ws.set_vba_name(f"Sheet{i + 1}")

@@ -14,11 +14,13 @@ numbers stay number cells in the "Value" column, formatted by meaning.
 from __future__ import annotations
 
 from .context import Ctx
+from ...labels import text
 from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, formula_sheet_name, new_chart
 
 HELP = 8  # first column of the helper cells (I): right of the printed area (A:F)
 GAPS_COL = HELP + 12  # the NQP_GAPS table the "Left out" sentence reads (U:X)
+GAP_ROWS = 30  # gaps the sentence names at most (a longer list is read in the table beside it)
 WIDTHS = (24, 11, 13, 11, 11, 13)  # A:F, about 90 characters: a portrait page at full size
 
 KMO_VERDICT = {  # Kaiser (1974): "in the .90s marvelous, .80s meritorious, .70s middling, ..."
@@ -50,7 +52,8 @@ def title_formula(ctx: Ctx) -> str:
     return f'IF(NQP_TITLE="",{default},NQP_TITLE)'
 
 
-def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: str) -> Page:
+def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: str,
+                   previous: Placed | None = None) -> Page:
     ws, book = page.ws, ctx.book
     zh = ctx.lang == "zh"
     page.title(ctx.t("ov_title"), title_formula(ctx))
@@ -70,7 +73,7 @@ def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: st
                       ("gen", "gen", "gen", "int"), row=page.row, col=GAPS_COL, advance=False)
     _key_figures(ctx, page, gaps)
     if grades is not None:
-        _top_bottom(ctx, page, grades, grades_sheet)
+        _top_bottom(ctx, page, grades, grades_sheet, previous)
     _index_chart(ctx, page)
     for c, w in enumerate(WIDTHS):  # the printed columns, whatever the helpers beside them hold
         page.widths[c] = w
@@ -145,7 +148,10 @@ def _key_figures(ctx: Ctx, page: Page, gaps: Placed) -> None:
 def _gaps_sentence(ctx: Ctx, page: Page, gaps: Placed) -> str:
     """'2017 (High-tech enterprises, …); Tibet (New product exports); …' from the NQP_GAPS table:
     a helper cell per gap joins who and which indicator, TEXTJOIN joins the gaps."""
-    first, last = gaps.row + 1, gaps.row + max(gaps.rows, gaps.room) - 1
+    # at most GAP_ROWS gaps in the sentence (the measuring pass gives every block thousands of rows:
+    # a formula for each was 2,000 formulas to compile for a county table)
+    first = gaps.row + 1
+    last = min(gaps.row + max(gaps.rows, gaps.room) - 1, first + GAP_ROWS - 1)
     who, why = gaps.col + 1, gaps.col + 2
     for r in range(first, last + 1):
         w, y = _a1(r, who).replace("$", ""), _a1(r, why).replace("$", "")
@@ -255,24 +261,39 @@ def _gini_row(ctx: Ctx, page: Page, row: int, values: str) -> None:
     _sentence(ctx, page, row, s)
 
 
-def _top_bottom(ctx: Ctx, page: Page, grades: Placed, sheet: str) -> None:
-    """The top and bottom five regions by F with rank, grade and rank change (the Grades table)."""
+def _top_bottom(ctx: Ctx, page: Page, grades: Placed, sheet: str, previous: Placed | None) -> None:
+    """The top and bottom five regions by F with rank and grade (the Grades table) and the rank
+    change: the region's rank in the previous year's own factor analysis (beside the Grades
+    table) minus its rank now, one formula per named region (ten in all)."""
     name = formula_sheet_name(sheet)
     r1, r2 = grades.row + 1, grades.row + max(grades.rows, grades.room)
-    rng = f"{name}!$A${r1}:$E${r2}"
+    rng = f"{name}!$A${r1}:$D${r2}"
+    ws, book = page.ws, ctx.book
     for key, desc in (("ov_top", "TRUE"), ("ov_bottom", "FALSE")):
         page.skip(1)
         if ctx.panel:
             title = ctx.t(key)
             formula = (f'"{title}"&NQP_YEAR&"年"' if ctx.lang == "zh" else f'"{title} "&NQP_YEAR')
-            page.ws.write_formula(page.row, 0, "=" + formula, ctx.book.fmt("gen", bold=True, font_size=12), "")
+            ws.write_formula(page.row, 0, "=" + formula, book.fmt("gen", bold=True, font_size=12), "")
             page.heights[page.row] = 18.0
             page.headings.append((0, 40.0))
             page.row += 1
         else:
             page.heading(ctx.t(key))
-        page.block(f"ov.{key}", f"NQP_SORT({rng},2,{desc},5,{L_})", (6, 5),
-                   ("gen", "num", "int", "textc", "change"), grows=False)
+        top = page.row
+        page.block(f"ov.{key}", f"NQP_SORT({rng},2,{desc},5,{L_})", (6, 4), ("gen", "num", "int", "textc"),
+                   grows=False)
+        if previous is None:
+            continue
+        ws.write_string(top, 4, text("Change", ctx.lang), book.fmt("gen", head=True))
+        p1, p2 = previous.row + 1, previous.row + max(previous.rows, previous.room)
+        pc = previous.col
+        names = f"{name}!${_col(pc)}${p1 + 1}:${_col(pc)}${p2}"
+        ranks = f"{name}!${_col(pc + 1)}${p1 + 1}:${_col(pc + 1)}${p2}"
+        for i in range(1, 6):
+            r = top + i
+            ws.write_formula(r, 4, f'=IFERROR(INDEX({ranks},MATCH($A{r + 1},{names},0))-$C{r + 1},"")',
+                             book.fmt("change"), "")
 
 
 def _index_chart(ctx: Ctx, page: Page) -> None:

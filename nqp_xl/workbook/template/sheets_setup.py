@@ -184,6 +184,9 @@ METHODS = [
      "综合因子得分及排名（1 = 最高）", "F = Σ (SSi / ΣSS) Fi"),
     ("grades", "Grade", "等级", "k-means classes of F, best first; centre = mean F of a class",
      "对 F 的 k 均值分类，最好者在前；中心 = 类内 F 均值", ("exact one-dimensional k-means (dynamic programming)", "一维 k 均值精确解（动态规划）")),
+    ("overview", "Change", "位次变化", "Of the top and bottom five: the region's rank by F in the previous year (its own factor "
+     "analysis) minus its rank now; + = moved up", "前五位与后五位地区：上一年（按当年数据单独做因子分析）的 F 排名减去本年排名；正数 = 上升",
+     ("rank(y - 1) - rank(y)", "排名(y - 1) - 排名(y)")),
     ("composite", "Weight", "权重", "Objective weight of each indicator, pooled over all rows", "各指标客观权重（全部行）",
      ("entropy: e = -(1/ln m) Σ p ln p, d = 1 - e, w = d / Σd", "熵值法：e = -(1/ln m) Σ p ln p，d = 1 - e，w = d / Σd")),
     ("composite", "Index", "综合指数", "Weighted sum of min-max normalised indicators, in [0, 1]",

@@ -181,15 +181,16 @@ def _scores_chart(ctx: Ctx, page: Page, fac: Placed, row: int) -> None:
     page.chart(chart, col=fac.col + fac.cols + 1, width_px=540, height_px=360, row=row)
 
 
-def grades_sheet(ctx: Ctx) -> tuple[Page, Placed]:
-    """Region | F | Rank | Grade | Change of the year analysed (the Overview's top and bottom five
-    read columns A:E), then the regions of each grade with its centre and count.  Change = the
-    region's rank by F in the previous year's own factor analysis minus its rank now."""
+def grades_sheet(ctx: Ctx) -> tuple[Page, Placed, Placed | None]:
+    """Region | F | Rank | Grade of the year analysed (the Overview's top and bottom five read
+    columns A:D), then the regions of each grade with its centre and count; beside the print, the
+    previous year's regions and their ranks by F (its own factor analysis), from which the
+    Overview works out the rank change of the regions it names.  Answers the page, the table and
+    the previous year's block (None for a cross-section)."""
     page = Page(ctx.book, ctx.sheet("grades"), landscape=True)
     ws, book = page.ws, ctx.book
     title = ctx.t("gr_title").rstrip("，,")
     page.title(title, ctx.year_title("gr_title") or None)
-    page.note(ctx.t("gr_note"))
     page.skip(1)
     top = page.row
     page.heading(ctx.t("grades"), row=top)
@@ -201,24 +202,16 @@ def grades_sheet(ctx: Ctx) -> tuple[Page, Placed]:
     page.block("gr.grade", f"INDEX({cluster},0,1)", (n + 1, 1), ("textc",), row=top + 1, col=3, advance=False)
     head = top + 1
     room = max(lab.room, lab.rows)
-    ws.write_string(head, 4, text("Change", ctx.lang), book.fmt("gen", head=True))
-    if ctx.panel:
+    prev_block = None
+    if ctx.panel:  # spilled answers, not a formula per region (a county table has thousands)
         prev = "NQP_SELECT(NQP_DATA,NQP_YEAR_COL,NQP_YEAR-1)"
         first = "NQP_YEAR=MIN(NQP_YEARS)"
-        pl = page.block("gr.prev_regions", f'IF({first},"",INDEX({prev},0,NQP_REGION_NUM))', (n + 1, 1), ("gen",),
-                        row=head, col=HELP_COL, advance=False)
+        prev_block = page.block("gr.prev_regions", f'IF({first},"",INDEX({prev},0,NQP_REGION_NUM))', (n + 1, 1),
+                                ("gen",), row=head, col=HELP_COL, advance=False)
         page.block("gr.prev_rank", f'IF({first},"",NQP_RANK(NQP_SCORE({prev},NQP_N_FACTORS,NQP_MIN_CUMVAR,{L_},{I_}),,,{L_}))',
                    (n + 1, 1), ("int",), row=head, col=HELP_COL + 1, advance=False)
-        last = head + max(room, pl.room)
-        names = f"${_col(HELP_COL)}${head + 2}:${_col(HELP_COL)}${last}"
-        ranks = f"${_col(HELP_COL + 1)}${head + 2}:${_col(HELP_COL + 1)}${last}"
-        fmt = book.fmt("change")
-        for r in range(head + 1, head + room):
-            ws.write_formula(r, 4, f'=IF($A{r + 1}="","",IFERROR(INDEX({ranks},MATCH($A{r + 1},{names},0))-$C{r + 1},""))',
-                             fmt, "")
-    page.width(4, 7)
-    page.width(5, 3)
-    g0 = 6
+    page.width(4, 3)
+    g0 = 5
     page.heading(ctx.t("gr_lists"), row=top, col=g0)
     key = f"INDEX({cluster},0,2)"
     lists = page.block("gr.lists", f'NQP_PIVOT({ctx.year_regions},{key},,"list",{L_})', (5, 2), ("int", "gen"),
@@ -236,9 +229,9 @@ def grades_sheet(ctx: Ctx) -> tuple[Page, Placed]:
     page.width(g0 + 4, 8)
     page.row = max(lab.last_row, lists.last_row, cen.last_row) + 2
     page.print_cols = g0 + 4
-    placed = Placed(head, 0, lab.rows, 5, [], room)
+    placed = Placed(head, 0, lab.rows, 4, [], room)
     page.finish(repeat_rows=(head, head))
-    return page, placed
+    return page, placed, prev_block
 
 
 def obstacle_sheet(ctx: Ctx) -> Page:

@@ -167,8 +167,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "ov_bottom": ("Bottom five regions by composite factor score F in", "综合因子得分 F 后五位地区，"),
     "ov_chart": ("Composite index of the year analysed, by region", "分析年份各地区综合指数"),
     "ov_chart_series": ("Composite index", "综合指数"),
-    "gr_note": ("Change: the region's rank by F in the previous year (its own factor analysis) minus its rank now; + = moved up.",
-                "变化：该地区上一年（按当年数据单独做因子分析）的 F 排名减去本年排名；正数 = 上升。"),
     "ci_by_year": ("Composite index by region and year", "各地区各年综合指数"),
     "d_by_region": ("Coupling coordination degree D by region and year", "各地区各年耦合协调度 D"),
     "not_printed": ("Below, kept in the workbook but not printed: the figures of every row of the Data table.",
