@@ -30,7 +30,7 @@ def test_committed_template_is_up_to_date(fresh):
     assert sheets, "no worksheet parts"
     assert sheets == sorted(n for n in committed if n.startswith("xl/worksheets/"))
     for name in sheets + ["xl/workbook.xml", "xl/tables/table1.xml", "xl/sharedStrings.xml"]:
-        assert new[name] == committed[name], f"{name} differs: run `nqp-xl template -o workbook_template.xlsm`"
+        assert new[name] == committed[name], f"{name} differs: run `nqp-xl template -o workbook_template.xlsm --force`"
 
 
 def test_output_is_deterministic(fresh, tmp_path):
