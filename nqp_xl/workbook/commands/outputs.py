@@ -81,23 +81,29 @@ def disk_full(path: str, err: OSError) -> WorkbookError | None:
     return None
 
 
+def write_synced(tmp: str, data: bytes, target: str, mode: int) -> None:
+    """``data`` into the temporary file ``tmp`` beside ``target``, flushed to disk, with ``mode``;
+    a full disk is an error naming ``target`` (the user's file, not the temporary one)."""
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        full = disk_full(target, err)
+        if full:
+            raise full from None
+        raise
+    os.chmod(tmp, mode)
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace
     (a symlink at ``path`` is followed: the file it names is replaced, the link kept)."""
     path = real_target(os.fspath(path))
     with temp_beside(path) as tmp:
         mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else new_file_mode()
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as err:
-            full = disk_full(path, err)
-            if full:
-                raise full from None
-            raise
-        os.chmod(tmp, mode)
+        write_synced(tmp, data, path, mode)
         os.replace(tmp, path)
 
 
@@ -199,17 +205,7 @@ def backup(path: str) -> str:
     with open(real, "rb") as fh:
         data = fh.read()
     with temp_beside(target) as tmp:
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as err:
-            full = disk_full(target, err)
-            if full:
-                raise full from None
-            raise
-        os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
+        write_synced(tmp, data, target, stat.S_IMODE(os.stat(real).st_mode))
         try:
             os.link(tmp, target)  # fails if a backup appeared meanwhile: never overwritten
         except FileExistsError:
