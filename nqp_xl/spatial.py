@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from .dynamics import MIN_REGIONS, KeyedValues, groups_of, groups_with_gaps, key_text, keyed_values, require_ids
+from .dynamics import MIN_REGIONS, KeyedValues, groups_with_gaps, key_text, keyed_values, require_ids
 from .errors import NQPError
 from .excel_answer import blank_nan
 from .labels import text, texts

@@ -55,10 +55,7 @@ def title_formula(ctx: Ctx) -> str:
 def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: str,
                    previous: Placed | None = None) -> Page:
     ws, book = page.ws, ctx.book
-    zh = ctx.lang == "zh"
     page.title(ctx.t("ov_title"), title_formula(ctx))
-    book.fmt("gen", bold=True, font_size=14)
-    ws.set_row(0, 24)
     page.heights[0] = 24.0
     # the publication date: ``nqp-xl publish`` writes it into the NQP_PUBLISHED cell (a helper cell)
     ws.write_blank(1, HELP, None)
@@ -91,14 +88,15 @@ def _key_figures(ctx: Ctx, page: Page, gaps: Placed) -> None:
     top = page.row
     page.heading(ctx.t("ov_glance"))
     r0 = page.row
-    for j, key in enumerate(("ov_figure", "value", "ov_says")):
+    for j, key in enumerate(("ov_figure", "value")):
         ws.write_string(r0, j, ctx.t(key), head)
     ws.merge_range(r0, 2, r0, 5, ctx.t("ov_says"), head)
     values = f"INDEX({ctx.index},0,1)"
     rows: list[tuple[str, str, str, str]] = []  # (label, value formula, value kind, sentence formula)
     rows.append((ctx.t("ov_coverage"), f"COUNT({values})", "int", _coverage(ctx, values)))
     r_gaps = len(rows)
-    rows.append((ctx.t("ov_left_out"), f"(COUNTA(NQP_REGIONS)-1)-COUNT({values})", "int", ""))
+    rows.append((ctx.t("ov_left_out"), f"(COUNTA(NQP_REGIONS)-1)-COUNT({values})", "int",
+                 _gaps_sentence(ctx, page, gaps)))
     if ctx.panel:
         rows.append((ctx.t("ov_year"), "NQP_YEAR", "int", _q(ctx.t("ov_year_note"))))
     # factor analysis
@@ -106,23 +104,6 @@ def _key_figures(ctx: Ctx, page: Page, gaps: Placed) -> None:
     kmo = f"NQP_KMO({ctx.year_data},{L_},{I_})"
     verdict = "{" + ",".join(_q(v) for v in KMO_VERDICT[ctx.lang]) + "}"
     r_kmo = len(rows)
-    rows.append((ctx.t("ov_kmo"), kmo, "num3", ""))
-    rows.append((ctx.t("ov_factors"), f"COUNT(INDEX({var},0,5))", "int", ""))
-    # coupling
-    r_d = len(rows)
-    rows.append((ctx.t("ov_d"), "", "num3", ""))
-    r_g = len(rows)
-    rows.append((ctx.t("ov_gini"), "", "num3", ""))
-    body = book.fmt("gen", text_wrap=True, valign="top")
-    label_f = book.fmt("gen", bold=True, valign="top")
-    for i, (label, formula, kind, _s) in enumerate(rows):
-        r = r0 + 1 + i
-        ws.write_string(r, 0, label, label_f)
-        if formula:
-            ws.write_formula(r, 1, "=" + formula, book.fmt(kind, align="center", valign="top"), "")
-        ws.merge_range(r, 2, r, 5, "", body)
-        page.heights[r] = 28.0
-    # the sentences (helper cells beside, then shown in the merged "What it says" cells)
     kmo_cell = _a1(r0 + 1 + r_kmo, 1)
     cum = f"MAX(INDEX({var},0,10))"
     s_kmo = (f'LOOKUP({kmo_cell},{{0,0.5,0.6,0.7,0.8,0.9}},{verdict})&' +
@@ -130,13 +111,24 @@ def _key_figures(ctx: Ctx, page: Page, gaps: Placed) -> None:
              f'&IF({kmo_cell}<0.6,{_q(ctx.t("ov_kmo_low"))},"")')
     s_fac = ((f'"累计解释方差 "&TEXT({cum},"0.0")&"%（最大方差旋转）"') if zh else
              (f'"explaining "&TEXT({cum},"0.0")&" % of the variance (varimax rotation)"'))
-    _sentence(ctx, page, r0 + 1 + r_kmo, s_kmo)
-    _sentence(ctx, page, r0 + 2 + r_kmo, s_fac)
-    _sentence(ctx, page, r0 + 1, rows[0][3])
-    _sentence(ctx, page, r0 + 1 + r_gaps, _gaps_sentence(ctx, page, gaps))
+    rows.append((ctx.t("ov_kmo"), kmo, "num3", s_kmo))
+    rows.append((ctx.t("ov_factors"), f"COUNT(INDEX({var},0,5))", "int", s_fac))
+    # coupling
+    r_d = len(rows)
+    rows.append((ctx.t("ov_d"), "", "num3", ""))
+    r_g = len(rows)
+    rows.append((ctx.t("ov_gini"), "", "num3", ""))
+    body = book.fmt("gen", text_wrap=True, valign="top")
+    label_f = book.fmt("gen", bold=True, valign="top")
+    for i, (label, formula, kind, sentence) in enumerate(rows):
+        r = r0 + 1 + i
+        ws.write_string(r, 0, label, label_f)
+        if formula:
+            ws.write_formula(r, 1, "=" + formula, book.fmt(kind, align="center", valign="top"), "")
+        ws.merge_range(r, 2, r, 5, "", body)
+        page.heights[r] = 28.0
+        _sentence(ctx, page, r, sentence)  # in the helper cell beside, shown in the merged cell
     page.heights[r0 + 1 + r_gaps] = 58.0  # four lines
-    if ctx.panel:
-        _sentence(ctx, page, r0 + 2 + r_gaps, rows[r_gaps + 1][3])
     _d_row(ctx, page, r0 + 1 + r_d)
     _gini_row(ctx, page, r0 + 1 + r_g, values)
     page.items.append((top, r0 + len(rows)))

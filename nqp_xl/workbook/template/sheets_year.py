@@ -6,7 +6,6 @@ from .context import Ctx
 from .contract import D, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, new_chart, room_for, text_width
 
-SPARE = 2000  # rows below an answer that COUNT/TEXTJOIN look at (blank cells are ignored)
 HELP_COL = 12  # first column of helper answers right of the printed area (M)
 
 
