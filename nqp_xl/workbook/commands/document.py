@@ -43,7 +43,7 @@ def named_cell(pkg: Package, name: str) -> tuple[str, int, int] | None:
     if sheet.startswith("'") and sheet.endswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
     try:
-        row, col = parse_cell(ref.replace("$", ""))
+        row, col = parse_cell(ref)
     except ValueError:
         return None
     return (sheet, row, col) if sheet and pkg.has_sheet(sheet) and pkg.is_worksheet(sheet) else None

@@ -20,12 +20,11 @@ from typing import Any, Callable
 from ... import __version__
 from ..engine.engine import RefreshError, Report
 from ..engine.recalc import refresh_package
-from ..ooxml.addresses import parse_cell
 from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
-from .document import finish_document, footer_title, retitle_footers, stamp_publication
+from .document import finish_document, footer_title, named_cell, retitle_footers, stamp_publication
 from .outputs import writer_lock
 from .refresh import check_overwrite, load, udf_modules, write_result
 
@@ -239,25 +238,9 @@ def cached_nqp_errors(pkg: Package) -> list[str]:
     return out
 
 
-def _named_cell(pkg: Package, name: str) -> tuple[str, int, int] | None:
-    """(sheet, row, col) of a defined name that points at one cell, else None."""
-    d = pkg.name(name)
-    if d is None:
-        return None
-    text = d.text.strip().lstrip("=")
-    sheet, _, ref = text.rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
-    try:
-        row, col = parse_cell(ref)
-    except ValueError:
-        return None
-    return (sheet, row, col) if sheet and pkg.has_sheet(sheet) and pkg.is_worksheet(sheet) else None
-
-
 def workbook_lang(pkg: Package) -> str:
     """The workbook's language setting (NQP_LANG): "zh" or "en"."""
-    at = _named_cell(pkg, "NQP_LANG")
+    at = named_cell(pkg, "NQP_LANG")
     v = pkg.sheet(at[0]).value(at[1], at[2]) if at is not None else None
     return "zh" if isinstance(v, str) and v.strip().lower() == "zh" else "en"
 
@@ -266,7 +249,7 @@ def settings(pkg: Package) -> list[tuple[str, Any]]:
     out = []
     zh_book = workbook_lang(pkg) == "zh"
     for name, en, zh, _d, _m, _mz, _a in SETTINGS:
-        at = _named_cell(pkg, name)
+        at = named_cell(pkg, name)
         if at is not None:
             out.append((f"{zh if zh_book else en} ({name})", pkg.sheet(at[0]).value(at[1], at[2])))
     return out
@@ -276,8 +259,8 @@ def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[
     """Write the version, the settings and the digest where the Methods names point (in the
     workbook's language)."""
     words = RECORD_TEXT[workbook_lang(pkg)]
-    at_digest = _named_cell(pkg, DIGEST_NAME)
-    at_record = _named_cell(pkg, RECORD_NAME)
+    at_digest = named_cell(pkg, DIGEST_NAME)
+    at_record = named_cell(pkg, RECORD_NAME)
     if at_record is None:
         if not pkg.has_sheet("Methods") or not pkg.is_worksheet("Methods"):
             return
