@@ -13,6 +13,8 @@ numbers stay number cells in the "Value" column, formatted by meaning.
 """
 from __future__ import annotations
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .context import Ctx
 from ...labels import text
 from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
@@ -59,7 +61,7 @@ def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: st
     page.heights[0] = 24.0
     # the publication date: ``nqp-xl publish`` writes it into the NQP_PUBLISHED cell (a helper cell)
     ws.write_blank(1, HELP, None)
-    book.wb.define_name("NQP_PUBLISHED", f"={formula_sheet_name(page.name)}!${_col(HELP)}$2")
+    book.wb.define_name("NQP_PUBLISHED", f"={formula_sheet_name(page.name)}!${xl_col_to_name(HELP)}$2")
     published, draft = _q(ctx.t("ov_published")), _q(ctx.t("ov_draft"))
     ws.write_formula(page.row, 0, f'=IF(NQP_AGENCY="","",NQP_AGENCY&" · ")&IF(NQP_PUBLISHED="",{draft},{published}&NQP_PUBLISHED)',
                      book.fmt("gen", italic=True, font_color="#595959"), "")
@@ -153,11 +155,6 @@ def _gaps_sentence(ctx: Ctx, page: Page, gaps: Placed) -> str:
     none = _q(ctx.t("ov_nothing_left"))
     return f'IF({joined}="",{none},{joined})'
 
-
-def _col(c: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
-    return xl_col_to_name(c)
 
 
 def _a1(r: int, c: int) -> str:
@@ -280,8 +277,8 @@ def _top_bottom(ctx: Ctx, page: Page, grades: Placed, sheet: str, previous: Plac
         ws.write_string(top, 4, text("Change", ctx.lang), book.fmt("gen", head=True))
         p1, p2 = previous.row + 1, previous.row + max(previous.rows, previous.room)
         pc = previous.col
-        names = f"{name}!${_col(pc)}${p1 + 1}:${_col(pc)}${p2}"
-        ranks = f"{name}!${_col(pc + 1)}${p1 + 1}:${_col(pc + 1)}${p2}"
+        names = f"{name}!${xl_col_to_name(pc)}${p1 + 1}:${xl_col_to_name(pc)}${p2}"
+        ranks = f"{name}!${xl_col_to_name(pc + 1)}${p1 + 1}:${xl_col_to_name(pc + 1)}${p2}"
         for i in range(1, 6):
             r = top + i
             ws.write_formula(r, 4, f'=IFERROR(INDEX({ranks},MATCH($A{r + 1},{names},0))-$C{r + 1},"")',

@@ -1,6 +1,8 @@
 """The sheets of the year analysed (Factor analysis, Grades) and the Composite index sheet."""
 from __future__ import annotations
 
+from xlsxwriter.utility import xl_col_to_name
+
 from ...labels import text
 from .context import Ctx
 from .contract import D, I_, L_, REGIONS, YEARS
@@ -8,11 +10,6 @@ from .layout import Page, Placed, new_chart, room_for, text_width
 
 HELP_COL = 12  # first column of helper answers right of the printed area (M)
 
-
-def _col(c: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
-    return xl_col_to_name(c)
 
 
 def _last_int(j: int, n: int) -> str:
@@ -107,7 +104,7 @@ def factor_sheet(ctx: Ctx) -> Page:
 
 def _area(row: int, col: int, cols: int, rows: int) -> str:
     """An absolute reference to ``rows`` × ``cols`` cells from (row, col), 0-based."""
-    return f"${_col(col)}${row + 1}:${_col(col + cols - 1)}${row + rows}"
+    return f"${xl_col_to_name(col)}${row + 1}:${xl_col_to_name(col + cols - 1)}${row + rows}"
 
 
 def _sorted_kinds(j: int, n: int) -> str:
@@ -118,7 +115,7 @@ def _bold_loadings(page: Page, placed: Placed) -> None:
     """|loading| >= 0.5 in bold (SPSS users read the sorted matrix by these)."""
     r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
     c0, c1 = placed.col + 1, placed.col + placed.cols + 2
-    first = f"{_col(c0)}{r0 + 1}"
+    first = f"{xl_col_to_name(c0)}{r0 + 1}"
     page.ws.conditional_format(r0, c0, r1, c1, {
         "type": "formula", "criteria": f"=AND(ISNUMBER({first}),ABS({first})>=0.5)",
         "format": page.book.wb.add_format({"bold": True})})
@@ -128,7 +125,7 @@ def _flag_low(page: Page, placed: Placed, first_col: int) -> None:
     """Values below 0.5 (MSA, communality) on an orange fill: the note above says why."""
     r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
     c = placed.col + first_col
-    cell = f"{_col(c)}{r0 + 1}"
+    cell = f"{xl_col_to_name(c)}{r0 + 1}"
     page.ws.conditional_format(r0, c, r1, c, {
         "type": "formula", "criteria": f"=AND(ISNUMBER({cell}),{cell}<0.5)",
         "format": page.book.wb.add_format({"bg_color": "#F8CBAD", "bold": True})})
