@@ -40,7 +40,6 @@ blank.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -72,7 +71,7 @@ class Grouped:
     codes: np.ndarray
     names: tuple[str, ...]
     table: Table
-    digest: str
+    key: tuple  # the content of y, groups and names: the result cache's key (nqp_xl.cache)
     rows: np.ndarray | None = None   # the input data row of each value
 
 
@@ -159,12 +158,9 @@ def grouped_values(values: Any, groups: Any, id_cols: Any = None, missing: Any =
         if zero.size:
             raise NQPError(f'group "{names[int(zero[0])]}" has only zero values of "{table.names[0]}"; '
                            f"its index is undefined (0/0)")
-    h = hashlib.blake2b(digest_size=20)
-    h.update(table.digest.encode())
-    h.update(np.ascontiguousarray(codes).tobytes())
-    h.update(repr(names).encode())
-    h.update(np.ascontiguousarray(y).tobytes())
-    return Grouped(y=np.ascontiguousarray(y), codes=codes, names=names, table=table, digest=h.hexdigest(),
+    y = np.ascontiguousarray(y)
+    key = ("grouped", table.key, np.ascontiguousarray(codes).tobytes(), tuple(names), y.tobytes())
+    return Grouped(y=y, codes=codes, names=names, table=table, key=key,
                    rows=rows_idx)
 
 
@@ -349,7 +345,7 @@ def dagum_gini(values: Any, groups: Any = None, id_cols: Any = None, missing: An
     ``values``: one column (range rows, Series, DataFrame or array); ``groups``: group labels of
     the same height, or None for the overall Gini alone (a single group)."""
     g = values if isinstance(values, Grouped) else grouped_values(values, groups, id_cols, missing, "the Gini ratio")
-    return cached(("dagum_gini", g.digest), lambda: DagumGini(g.y, g.codes, g.names))
+    return cached(("dagum_gini", g.key), lambda: DagumGini(g.y, g.codes, g.names))
 
 
 # ----------------------------------------------------------------------------- Theil
@@ -419,7 +415,7 @@ class Theil(_GroupedIndex):
 def theil(values: Any, groups: Any = None, id_cols: Any = None, missing: Any = None) -> Theil:
     """Theil T of ``values`` and its decomposition over ``groups`` (see module doc)."""
     g = values if isinstance(values, Grouped) else grouped_values(values, groups, id_cols, missing, "the Theil index")
-    return cached(("theil", g.digest), lambda: Theil(g.y, g.codes, g.names))
+    return cached(("theil", g.key), lambda: Theil(g.y, g.codes, g.names))
 
 
 def share(part: float, total: float) -> float | None:

@@ -88,11 +88,9 @@ class PanelData:
 
     def with_columns(self, dependent: str, y: np.ndarray, regressors: Sequence[str], x: np.ndarray) -> "PanelData":
         """The same panel with another dependent variable and regressors (mediation's steps)."""
-        import hashlib
-
-        digest = hashlib.sha1(np.ascontiguousarray(y).tobytes() + np.ascontiguousarray(x).tobytes()).hexdigest()
+        content = (np.ascontiguousarray(y).tobytes(), np.ascontiguousarray(x).tobytes())  # compared exactly
         return PanelData(dependent, tuple(regressors), y, x, self.group, self.time, self.group_names,
-                         self.time_names, self.dropped, (*self.key, dependent, tuple(regressors), digest))
+                         self.time_names, self.dropped, (*self.key, dependent, tuple(regressors), content))
 
 
 def group_means(v: np.ndarray, codes: np.ndarray, count: int) -> np.ndarray:
@@ -198,6 +196,6 @@ def panel_data(data: Any, equation: Any, ids: Any = None, years: Any = None, id_
         who = f" ({key_text(order_t[0])})" if order_t else ""
         raise NQPError(f'the panel holds one year{who} in "{year}"{extra}; a panel regression needs two or more '
                        "(for one year use NQP_3SLS with method \"ols\")")
-    key = ("panel_data", sd.table.digest, dep, tuple(regs), region, year, ok.tobytes(), tuple(gk), tuple(tk))
+    key = ("panel_data", sd.table.key, dep, tuple(regs), region, year, ok.tobytes(), tuple(gk), tuple(tk))
     return PanelData(dep, tuple(regs), y, x, group, time, tuple(key_text(k) for k in order_g),
                      tuple(key_text(k) for k in order_t), dropped, key)

@@ -388,5 +388,5 @@ def fit_system(data: SystemData, method: str = "3sls", rows: np.ndarray | None =
                 raise NQPError(f'equation for "{eq.dependent}" is not identified (rank condition): the '
                                f"excluded exogenous variables do not move {', '.join(endog)} independently")
     mask = b"" if rows is None else np.packbits(rows).tobytes()
-    key = ("three_sls", table.digest, method, tuple(eqs), mask)
+    key = ("three_sls", table.key, method, tuple(eqs), mask)
     return cached(key, lambda: SystemFit(method, eqs, tuple(exog), ys, xs, z))

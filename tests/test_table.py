@@ -143,7 +143,7 @@ def test_dataframe_path_matches_range_path():
     t = check_table(frame)
     rows = [list(frame.columns)] + [[r, g, (None if np.isnan(x) else x)] for r, g, x in frame.itertuples(index=False)]
     u = check_table(rows)
-    assert t.names == u.names and t.digest == u.digest
+    assert t.names == u.names and t.key == u.key
     np.testing.assert_array_equal(t.keep, u.keep)
     assert t.row_names == u.row_names
 
@@ -159,12 +159,12 @@ def test_numpy_array():
     assert t.names == ("X1", "X2") and t.values.shape == (3, 2)
 
 
-def test_digest_tracks_content():
+def test_key_tracks_content():
     a = check_table(HEADED)
     rows = [r[:] for r in HEADED]
     rows[1][1] = 10.000000001
-    assert check_table(HEADED).digest == a.digest
-    assert check_table(rows).digest != a.digest
+    assert check_table(HEADED).key == a.key
+    assert check_table(rows).key != a.key
 
 
 def test_require_and_variation_messages():
@@ -207,10 +207,10 @@ def test_table_is_a_table():
     assert check_table(t) is t and isinstance(t, Table)
 
 
-def test_digest_tracks_region_labels():
+def test_key_tracks_region_labels():
     rows = [r[:] for r in HEADED]
     rows[1][0] = "Hebei"
-    assert check_table(rows).digest != check_table(HEADED).digest
+    assert check_table(rows).key != check_table(HEADED).key
 
 
 def test_large_ranges_and_frames_are_converted_once_and_by_content():
@@ -385,7 +385,7 @@ def test_subset_of_side_by_side_columns_is_a_read_only_view():
     assert np.shares_memory(side.values, t.values) and not side.values.flags.writeable
     assert not np.shares_memory(apart.values, t.values)
     assert np.array_equal(side.values, values[:, 1:3]) and np.array_equal(apart.values, values[:, [0, 3]])
-    assert side.names == ("X2", "X3") and side.digest != apart.digest != t.digest
+    assert side.names == ("X2", "X3") and side.key != apart.key != t.key
 
 
 def test_column_extremes_of_a_large_table_are_the_plain_ones_bit_for_bit():
