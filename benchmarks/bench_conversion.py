@@ -31,7 +31,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_chain import county_panel, fresh_copy  # noqa: E402
-from nqp_xl import excel_answer, table  # noqa: E402
+from nqp_xl import cache, excel_answer, table  # noqa: E402
 
 NA, DIV0 = -2146826246, -2146826281
 
@@ -50,7 +50,7 @@ def mixed(rows: list[list], count: int = 8_000, seed: int = 3) -> list[list]:
 def timed(fn, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
-        table.clear_recent()
+        cache.clear_ranges()
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)

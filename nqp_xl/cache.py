@@ -1,10 +1,19 @@
-"""A small content-keyed cache so that many formulas over one table compute once.
+"""The one cache: what a process has already converted and computed, kept by content.
 
-A workbook holds NQP_KMO, NQP_VARIANCE, NQP_LOADINGS, NQP_FACTORS, ... over the same range;
-each call validates the range (cheap, once per call) and then asks for the fitted model by
-``(method, table.key, options)``.  Keys stand for content, never for object identities
-(:class:`nqp_xl.content_key.ContentKey`: equal exactly when the numbers, names, labels and
-layout are), so a recalculation with changed numbers never sees a stale answer.
+A workbook holds NQP_KMO, NQP_VARIANCE, NQP_LOADINGS, NQP_FACTORS, ... over the same range.
+Two stores, both keyed by content and never by object identity, so a recalculation with
+changed numbers never sees a stale answer:
+
+* **results** (:func:`cached`): a fitted model or answer under ``(method, table.key,
+  options)``, where :class:`nqp_xl.content_key.ContentKey` is equal exactly when the numbers,
+  names, labels and layout are; least recently used forgotten first, 64 entries;
+* **converted ranges** (:func:`recall` / :func:`remember`): the Table a range became, with a
+  private copy of its cells, so the next range equal to it cell for cell (compared in C, a
+  third of a conversion's cost) is not converted again; at most 16 ranges and 4,000,000
+  cells.  :func:`nqp_xl.table.check_table` itself keeps no state: it asks here.
+
+The owner is the process: Excel's Python process across UDF calls, or one ``nqp-xl`` command
+(a refresh clears it before and after, :func:`clear`).
 """
 from __future__ import annotations
 
@@ -39,11 +48,47 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
-def clear() -> None:
-    """Forget everything, remembered ranges included (benchmarks measure uncached work)."""
-    from .table import clear_recent
+_RANGES_MAX = 16
+_RANGES_MAX_CELLS = 4_000_000
+_ranges: list[list] = []  # [key, content, value, cells]; most recently used last
 
-    clear_recent()
+
+def recall(key: Hashable, same: Callable[[Any], bool]) -> Any | None:
+    """The value remembered for a range under ``key`` whose stored content ``same`` accepts
+    (newest first), or None."""
+    with _lock:
+        candidates = [e for e in reversed(_ranges) if e[0] == key]
+    for entry in candidates:
+        if same(entry[1]):
+            with _lock:
+                for i, e in enumerate(_ranges):
+                    if e is entry:
+                        _ranges.append(_ranges.pop(i))
+                        break
+            return entry[2]
+    return None
+
+
+def remember(key: Hashable, content: Any, value: Any, cells: int) -> None:
+    """Keep ``value`` for a range with ``content`` (a private copy the caller made) of
+    ``cells`` cells; the least recently used go first beyond 16 ranges or 4,000,000 cells."""
+    with _lock:
+        _ranges.append([key, content, value, cells])
+        total = sum(e[3] for e in _ranges)
+        while len(_ranges) > 1 and (len(_ranges) > _RANGES_MAX or total > _RANGES_MAX_CELLS):
+            total -= _ranges.pop(0)[3]
+
+
+def clear_ranges() -> None:
+    """Forget the converted ranges only (results stay): the next range is converted again."""
+    with _lock:
+        _ranges.clear()
+
+
+def clear() -> None:
+    """Forget everything, converted ranges included (a refresh starts and ends with this;
+    benchmarks measure uncached work)."""
     with _lock:
         _store.clear()
+        _ranges.clear()
         stats["hits"] = stats["misses"] = 0

@@ -20,7 +20,6 @@ Conventions (SPEC.md, "How a UDF receives and answers"):
 from __future__ import annotations
 
 import itertools
-from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ import numpy as np
 from .cell_values import (EXCEL_ERROR_CODES, EXCEL_ERROR_TEXTS, cell_name, column_letter,  # noqa: F401
                           convert_block, is_blank_cell, is_error_value, is_text_label, label_column,
                           label_text, raise_cell)
+from . import cache
 from .collector import gc_paused
 from .errors import NQPError
 from .options import unwrap
@@ -152,16 +152,11 @@ def check_table(
     return _recent_or_parse(rows, (len(rows), len(rows[0]), n_id, policy, header))
 
 
-# Ranges already converted, with a private copy of their cells: a workbook's formulas hand
-# the same range to many functions, and an exact comparison in C (list ==) costs a third of
-# a large range's conversion and a few percent of a small one's.  Keyed by content, never
-# by identity.  At most _RECENT_MAX ranges and _RECENT_MAX_CELLS cells in all are kept
-# (least recently used forgotten first), so a few county-sized tables and many small ones fit.
-_RECENT_MAX = 16
-_RECENT_MAX_CELLS = 4_000_000
+# Ranges already converted are remembered by the one cache (nqp_xl.cache.recall/remember),
+# with a private copy of their cells: a workbook's formulas hand the same range to many
+# functions, and an exact comparison in C (list ==) costs a third of a large range's
+# conversion and a few percent of a small one's.  This module keeps no state.
 _LOGICALS_CHECKED_BELOW = 20_000  # ranges this small also check their logical cells
-_recent: list = []  # [key, cells (copy or frame), logical places or None, Table, cells count]; newest last
-_recent_lock = Lock()
 
 
 def _logical_places(rows: list) -> tuple[list, tuple]:
@@ -188,34 +183,16 @@ def _recent_table(rows: list, key: tuple) -> Table | None:
     is not the same (a 1 turned into TRUE is seen and refused); a larger range that
     changes only that way between two calls keeps its earlier numbers.
     """
-    with _recent_lock:
-        candidates = [e for e in reversed(_recent) if e[0] == key]
-    for entry in candidates:
-        if entry[1] != rows:
-            continue
-        if entry[2] is not None:
-            places, logical = entry[2]
-            if tuple(type(rows[i][j]) is bool for i, j in places) != logical:
-                continue
-        _touch(entry)
-        return entry[3]
-    return None
+    def same(content: tuple) -> bool:
+        cells, logicals = content
+        if cells != rows:
+            return False
+        if logicals is not None:
+            places, logical = logicals
+            return tuple(type(rows[i][j]) is bool for i, j in places) == logical
+        return True
 
-
-def _touch(entry: list) -> None:
-    with _recent_lock:
-        for i, e in enumerate(_recent):
-            if e is entry:
-                _recent.append(_recent.pop(i))
-                break
-
-
-def _remember(key: tuple, cells: Any, logicals: int | None, table: Table, count: int) -> None:
-    with _recent_lock:
-        _recent.append([key, cells, logicals, table, count])
-        total = sum(e[4] for e in _recent)
-        while len(_recent) > 1 and (len(_recent) > _RECENT_MAX or total > _RECENT_MAX_CELLS):
-            total -= _recent.pop(0)[4]
+    return cache.recall(key, same)
 
 
 def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
@@ -228,10 +205,9 @@ def _recent_or_parse(rows: list, key: tuple, looked: bool = False) -> Table:
     if type(rows) is tuple and set(map(type, rows)) == {tuple}:
         copy = rows  # COM's tuples of cells cannot change: kept as they are
     else:
-        with gc_paused():  # 20,000 new row lists would otherwise trigger a collection each 700
-            copy = list(map(list, rows))
+        copy = list(map(list, rows))
     count = key[0] * key[1]
-    _remember(key, copy, _logical_places(copy) if count < _LOGICALS_CHECKED_BELOW else None, table, count)
+    cache.remember(key, (copy, _logical_places(copy) if count < _LOGICALS_CHECKED_BELOW else None), table, count)
     return table
 
 
@@ -240,21 +216,12 @@ def _recent_or_convert_frame(frame: Any, n_id: int | None, policy: str) -> Table
     positions, index and columns) against a private copy, so a notebook that hands the
     same frame to several methods converts it once."""
     key = ("frame", frame.shape, tuple(map(str, frame.columns)), n_id, policy)
-    with _recent_lock:
-        candidates = [e for e in reversed(_recent) if e[0] == key]
-    for entry in candidates:
-        if entry[1].equals(frame):
-            _touch(entry)
-            return entry[3]
+    known = cache.recall(key, frame.equals)
+    if known is not None:
+        return known
     table = _from_frame(frame, n_id, policy)
-    _remember(key, frame.copy(), None, table, int(frame.size))
+    cache.remember(key, frame.copy(), table, int(frame.size))
     return table
-
-
-def clear_recent() -> None:
-    """Forget remembered ranges (``nqp_xl.cache.clear`` calls this)."""
-    with _recent_lock:
-        _recent.clear()
 
 
 def _from_rows(rows: list[list], n_id: int | None, policy: str, header: bool | None) -> Table:
@@ -342,7 +309,7 @@ def _from_frame(df, n_id: int | None, policy: str) -> Table:
     if not np.isfinite(values).all() and np.isinf(values).any():
         i, j = map(int, np.argwhere(np.isinf(values))[0])
         raise NQPError(f'indicator "{data_cols[j]}" (row {i + 1}) holds an infinite value')
-    with gc_paused():  # one tuple per row: 20,000 new tuples would trigger ~30 collections
+    with gc_paused():  # a notebook's entry point (a DataFrame): 20,000 new row tuples, see gc_paused
         if label_cols:
             labels = tuple(zip(*(label_column(df[c].astype(object).where(df[c].notna(), None).tolist())
                                  for c in label_cols)))

@@ -68,9 +68,7 @@ def test_results_are_shared_by_content_and_never_stale():
     cache.clear()
     first = factor_analysis(rows, 2)
     w = entropy_weights(rows)
-    from nqp_xl import table as table_module
-
-    table_module.clear_recent()  # the range is converted again, into a new Table
+    cache.clear_ranges()  # the range is converted again, into a new Table
     again = _fresh(rows)
     assert factor_analysis(again, 2) is first
     assert entropy_weights(again).weights is w.weights

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqp_xl import cell_values
+from nqp_xl import cache, cell_values
 from nqp_xl.errors import NQPError, as_cell_text
 from nqp_xl.table import Table, cell_name, check_table, column_letter, is_error_value, parse_text_list
 
@@ -321,7 +321,7 @@ def test_aligned_puts_blank_rows_at_the_left_out_rows(seed):
 def test_small_ranges_are_remembered_too_and_count_logical_cells(monkeypatch):
     import nqp_xl.table as table
 
-    table.clear_recent()
+    cache.clear_ranges()
     calls = []
     real = table._from_rows
     monkeypatch.setattr(table, "_from_rows", lambda *a: calls.append(1) or real(*a))
@@ -347,18 +347,18 @@ def test_small_ranges_are_remembered_too_and_count_logical_cells(monkeypatch):
 def test_remembered_ranges_are_bounded_by_count_and_cells(monkeypatch):
     import nqp_xl.table as table
 
-    table.clear_recent()
-    monkeypatch.setattr(table, "_RECENT_MAX", 3)
+    cache.clear_ranges()
+    monkeypatch.setattr(cache, "_RANGES_MAX", 3)
     ranges = [[["a", "b"], [float(i), 1.0], [2.0, float(i) + 3]] for i in range(5)]
     tables = [check_table(r) for r in ranges]
-    assert len(table._recent) == 3
+    assert len(cache._ranges) == 3
     assert check_table([list(r) for r in ranges[4]]) is tables[4]
     assert check_table([list(r) for r in ranges[0]]) is not tables[0]  # forgotten, converted again
-    table.clear_recent()
-    monkeypatch.setattr(table, "_RECENT_MAX_CELLS", 20)
+    cache.clear_ranges()
+    monkeypatch.setattr(cache, "_RANGES_MAX_CELLS", 20)
     big = [["x"] + [f"c{j}" for j in range(4)]] + [[f"r{i}"] + [float(i + j) for j in range(4)] for i in range(4)]
     check_table(ranges[1]), check_table(big)  # 6 + 25 cells: the older one makes room
-    assert [e[3].shape for e in table._recent] == [(4, 4)]
+    assert [e[2].shape for e in cache._ranges] == [(4, 4)]
 
 
 def test_a_lone_blank_far_down_is_found_by_the_count(monkeypatch):
