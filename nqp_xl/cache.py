@@ -6,7 +6,7 @@ changed numbers never sees a stale answer:
 
 * **results** (:func:`cached`): a fitted model or answer under ``(method, table.key,
   options)``, where :class:`nqp_xl.content_key.ContentKey` is equal exactly when the numbers,
-  names, labels and layout are; least recently used forgotten first, 64 entries;
+  names, labels and layout are; least recently used forgotten first, 64 entries (more while a refresh owns it);
 * **converted ranges** (:func:`recall` / :func:`remember`): the Table a range became, with a
   private copy of its cells, so the next range equal to it cell for cell (compared in C, a
   third of a conversion's cost) is not converted again; at most 16 ranges and 4,000,000
@@ -18,12 +18,14 @@ The owner is the process: Excel's Python process across UDF calls, or one ``nqp-
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import contextmanager
 from threading import Lock
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, Iterator, TypeVar
 
 T = TypeVar("T")
 
 _MAX_ENTRIES = 64
+_max_entries = _MAX_ENTRIES  # more while a run owns the cache (see owned)
 _store: "OrderedDict[Hashable, Any]" = OrderedDict()
 _lock = Lock()
 stats = {"hits": 0, "misses": 0}
@@ -43,7 +45,7 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     with _lock:
         stats["misses"] += 1
         _store[key] = value
-        while len(_store) > _MAX_ENTRIES:
+        while len(_store) > _max_entries:
             _store.popitem(last=False)
     return value
 
@@ -77,6 +79,20 @@ def remember(key: Hashable, content: Any, value: Any, cells: int) -> None:
         total = sum(e[3] for e in _ranges)
         while len(_ranges) > 1 and (len(_ranges) > _RANGES_MAX or total > _RANGES_MAX_CELLS):
             total -= _ranges.pop(0)[3]
+
+
+@contextmanager
+def owned(max_entries: int) -> Iterator[None]:
+    """A run that owns the cache (one refresh): it starts and ends empty, and holds up to
+    ``max_entries`` results meanwhile (a refresh's every call, range and name)."""
+    global _max_entries
+    clear()
+    _max_entries = max_entries
+    try:
+        yield
+    finally:
+        _max_entries = _MAX_ENTRIES
+        clear()
 
 
 def clear_ranges() -> None:

@@ -1,4 +1,4 @@
-"""The engine's function layer: answers remembered per refresh, ranges converted once, and the
+"""The engine's function layer: answers kept by content in the one cache, ranges converted once, and the
 light MAX/MIN/COUNT/COUNTA that spare a refresh the import of scipy.stats."""
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 import schedula as sh
 from formulas.tokens.operand import XlError
 
+from nqp_xl import cache
 from nqp_xl.workbook.engine import functions
 from nqp_xl.workbook.ooxml.sheet import Sheet
 from nqp_xl.workbook.ooxml.sheet_write import sheet_xml
@@ -14,9 +15,9 @@ from nqp_xl.workbook.ooxml.sheet_write import sheet_xml
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    functions.clear_caches()
+    cache.clear()
     yield
-    functions.clear_caches()
+    cache.clear()
 
 
 def test_a_repeated_call_with_the_same_arguments_is_computed_once():
@@ -31,21 +32,38 @@ def test_a_repeated_call_with_the_same_arguments_is_computed_once():
     first = f(data, 1.0)
     assert f(data, 1.0) is first and calls == [1.0]
     f(data, 2.0)  # another scalar
-    f(data.copy(), 1.0)  # equal content, another range: computed (a range re-read after a write is new)
-    assert calls == [1.0, 2.0, 1.0]
+    assert f(data.copy(), 1.0) is first  # equal content, another array: the same answer
+    assert calls == [1.0, 2.0]
+    changed = data.copy()
+    changed[1, 1] = 5.0
+    f(changed, 1.0)  # one cell differs: computed
+    logical = data.copy()
+    logical[0, 0] = True  # == 1.0, but a logical value: computed
+    f(logical, 1.0)
+    assert calls == [1.0, 2.0, 1.0, 1.0]
     one_cell = np.array([[5.0]], dtype=object)
     f(one_cell, 1.0)
     f(np.array([[5.0]], dtype=object), 1.0)  # a one-cell range is known by its value
-    assert calls == [1.0, 2.0, 1.0, 1.0]
-    functions.clear_caches()
-    f(data, 1.0)
     assert calls == [1.0, 2.0, 1.0, 1.0, 1.0]
+    cache.clear()
+    f(data, 1.0)
+    assert calls == [1.0, 2.0, 1.0, 1.0, 1.0, 1.0]
 
 
-def test_arrays_used_as_keys_stay_alive_so_an_id_is_never_reused():
+def test_arrays_made_and_dropped_never_answer_for_one_another():
     f = functions.remembered("ID", lambda a: float(np.asarray(a, dtype=float).sum()))
-    for i in range(50):  # arrays made and dropped: without the keep-alive ids would repeat
+    for i in range(50):  # keys are content, not ids: a reused id cannot bring back another answer
         assert f(np.full((3, 3), float(i), dtype=object)) == 9.0 * i
+
+
+def test_a_refresh_owns_the_cache():
+    cache.cached(("before",), lambda: 1)
+    with cache.owned(max_entries=200):
+        assert ("before",) not in cache._store  # a refresh starts empty ...
+        for i in range(150):  # ... and keeps more than a UDF process does
+            cache.cached(("call", i), lambda: i)
+        assert len(cache._store) == 150
+    assert not cache._store  # ... and ends empty
 
 
 def test_a_range_is_converted_once_and_each_caller_gets_its_own_copy():
@@ -115,7 +133,7 @@ def test_range_arguments_are_read_from_the_decorators_where_xlwings_keeps_no_rec
     import probe_udfs
 
     assert functions.range_params(probe_udfs.NQP_PROBE) == {"values"}
-    functions.clear_caches()
+    cache.clear()
     adapter = functions.udf_adapter("NQP_PROBE", probe_udfs.NQP_PROBE)
     one, two = np.array([[2.0]], dtype=object), np.array([[3.0]], dtype=object)
     # a one-cell range is a list of rows only where declared, as xlwings hands it over

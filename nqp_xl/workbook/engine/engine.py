@@ -35,7 +35,11 @@ from ..ooxml.values import Error
 from ..ooxml.xml import WorkbookError, local
 from . import formula_text
 from .formula_text import EXTERNAL, MAX_ROW, OMITTED, VOLATILE
-from .functions import OMITTED_VALUE, REGISTERED, UDF_ROWS, clear_caches, from_engine, to_engine, unknown_function
+from ... import cache
+from .functions import OMITTED_VALUE, REGISTERED, from_engine, known_rows, to_engine, unknown_function
+
+
+REFRESH_ENTRIES = 4096  # answers a refresh keeps (every formula's calls, its ranges and names)
 
 
 class RefreshError(WorkbookError):
@@ -84,8 +88,7 @@ class Engine:
         self.by_cell: dict[tuple[str, int, int], Formula] = {}
         self.report = Report()
         self._compiled: dict[str, Any] = {}
-        self._name_cache: dict[str, Any] = {}
-        self._ranges: dict[tuple, np.ndarray] = {}
+        self._writes: dict[str, int] = {}  # answers written into each sheet so far: part of a range's cache key
         self.changed_areas: dict[str, list[tuple[int, int, int, int]]] = {}
         self.stale_cells: set[tuple[str, int, int]] = set()  # (SHEET, row, col) left stale
         self._read_stale = False  # the formula being computed read a stale cell
@@ -132,8 +135,7 @@ class Engine:
         t0 = time.perf_counter()
         total = sum(len(v) for v in self.formulas.values())
         self.progress(f"evaluating {total} formulas")
-        clear_caches()
-        try:
+        with cache.owned(max_entries=REFRESH_ENTRIES):
             for name, items in self.formulas.items():
                 if not items:
                     continue
@@ -142,9 +144,6 @@ class Engine:
                     self._evaluate(f)
                 n_nqp = sum(f.nqp for f in items)
                 self.progress(f"  {name}: {len(items)} formulas, {n_nqp} NQP ({time.perf_counter() - t:.2f} s)")
-        finally:
-            clear_caches()
-            self._ranges.clear()
         self.report.seconds = time.perf_counter() - t0
         return self.report
 
@@ -262,17 +261,14 @@ class Engine:
             if not ref[0]:
                 raise RefreshError(f'the name "{d.name}" refers to {d.text} without a sheet')
             return self._range(ref[0], ref[1])
-        if key in self._name_cache:
-            return self._name_cache[key]
         try:
             fn = self._compile(text)
-            value = fn(*[self._input(k, sheet) for k in fn.inputs])
+            args = [self._input(k, sheet) for k in fn.inputs]  # ranges it reads settle first
+            return cache.cached(("name", key, sheet.upper(), sum(self._writes.values())), lambda: fn(*args))
         except WorkbookError:
             raise
         except Exception as err:  # noqa: BLE001
             raise RefreshError(f'the name "{d.name}" ({d.text}) could not be evaluated ({err})') from None
-        self._name_cache[key] = value
-        return value
 
     def _sheet(self, name: str) -> Sheet:
         try:
@@ -307,10 +303,12 @@ class Engine:
         if self.stale_cells and any(s == sh.name.upper() and r1 <= r <= r2 and c1 <= c <= c2
                                     for s, r, c in self.stale_cells):
             self._read_stale = True
-        key = (sh.name, r1, c1, r2, c2)
-        hit = self._ranges.get(key)
-        if hit is not None:
-            return hit
+        key = ("range", sh.name.upper(), self._writes.get(sh.name, 0), r1, c1, r2, c2)
+        return cache.cached(key, lambda: self._read_range(sh, r1, c1, r2, c2))
+
+    @staticmethod
+    def _read_range(sh: Sheet, r1: int, c1: int, r2: int, c2: int) -> np.ndarray:
+        """The cells of a range as the engine takes them (blanks EMPTY, errors XlError)."""
         import schedula as sh_
 
         get, width = sh.values.get, c2 - c1 + 1
@@ -319,11 +317,9 @@ class Engine:
         out = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
         out[:] = rows
         out[np.equal(out, None)] = sh_.EMPTY
-        self._ranges[key] = out
         if any(type(v) is Error for row in rows for v in row):
-            out = self._ranges[key] = np.vectorize(to_engine, otypes=[object])(out)
-        else:  # the rows are already what the NQP functions take (functions.udf_rows)
-            UDF_ROWS[id(out)] = rows
+            return np.vectorize(to_engine, otypes=[object])(out)
+        known_rows(out, rows)  # the rows are already what the NQP functions take (functions.udf_rows)
         return out
 
     def _settle(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> None:
@@ -345,9 +341,7 @@ class Engine:
     # -- writing results
     def _write(self, f: Formula, value: Any) -> None:
         sh = self.pkg.sheet(f.sheet)
-        for key in [k for k in self._ranges if k[0] == sh.name]:
-            UDF_ROWS.pop(id(self._ranges.pop(key)), None)
-        self._name_cache.clear()
+        self._writes[sh.name] = self._writes.get(sh.name, 0) + 1  # its ranges and the names are read again
         block = _as_block(value)
         row, col = f.cell.row, f.cell.col
         nrows, ncols = len(block), len(block[0])

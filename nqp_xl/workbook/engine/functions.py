@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ...cache import cached
 from ..ooxml.values import Error
 from . import formula_text
 from .excel_fixes import fixes
@@ -75,26 +76,47 @@ def to_udf(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-UDF_ROWS: dict[int, list[list[Any]]] = {}  # id(range array) -> its rows as xlwings gives them
-
 # One refresh computes many formulas that share sub-expressions (``NQP_SELECT(NQP_DATA, ...)``,
 # ``NQP_INDEX(NQP_DATA, ...)``, ``INDEX(NQP_DATA,0,NQP_YEAR_NUM)``) over the same range arrays.
-# Answers are remembered by function and argument identity (an array by ``id``, a scalar or
-# one-cell array by value) for the length of one refresh, so each is computed once and its
-# rows converted once.  Every array whose ``id`` is used as a key is kept alive in ``_KEPT``
-# until :func:`clear_caches`, so an ``id`` is never reused for another array meanwhile.
-_MEMO: dict[tuple, Any] = {}
-_KEPT: list[Any] = []
+# Their answers, and each array's rows as xlwings gives them, are kept in the one cache
+# (:mod:`nqp_xl.cache`) under content keys: a scalar or one-cell array by its type and value,
+# a larger array by :class:`ArrayKey`.  The refresh owns the cache (``Engine.run``), so nothing
+# outlives it.
 
 
-def clear_caches() -> None:
-    """Forget the converted rows and remembered answers of one refresh."""
-    UDF_ROWS.clear()
-    _MEMO.clear()
-    _KEPT.clear()
+class ArrayKey:
+    """A hashable stand-in for an object array's content: its shape and a sample of cells
+    hashed; equal exactly when every cell is equal and of the same type (1.0 is not TRUE).
+    The same array compares in no time; two equal arrays cost one comparison of their cells."""
+
+    __slots__ = ("array", "_hash")
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        step = max(1, array.shape[0] // 64) if array.ndim else 1
+        sample = array[::step].ravel()[:4096].tolist() if array.ndim else [array.item()]
+        try:
+            self._hash = hash((array.shape, tuple(sample)))
+        except TypeError:
+            self._hash = hash(array.shape)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, ArrayKey) or self._hash != other._hash:
+            return False
+        a, b = self.array, other.array
+        if a is b:
+            return True
+        if a.shape != b.shape:
+            return False
+        x, y = a.ravel().tolist(), b.ravel().tolist()
+        return x == y and list(map(type, x)) == list(map(type, y))
 
 
-def _arg_key(a: Any) -> tuple:
+def _arg_key(a: Any) -> Any:
+    """An argument's content key (see :class:`ArrayKey`), or None for one that has none."""
     if isinstance(a, np.ndarray):
         if a.size == 1:
             v = a.ravel()[0]
@@ -103,44 +125,38 @@ def _arg_key(a: Any) -> tuple:
                 return ("v", type(v), v, a.shape)
             except TypeError:
                 pass
-        _KEPT.append(a)
-        return ("id", id(a))
+        return ArrayKey(a)
     try:
         hash(a)
         return ("v", type(a), a)
     except TypeError:
-        _KEPT.append(a)
-        return ("id", id(a))
+        return None
 
 
-def memo_key(name: str, args: tuple) -> tuple:
-    """The key under which a call's answer is remembered (see ``_MEMO``)."""
-    return (name,) + tuple(_arg_key(a) for a in args)
+def memo_key(name: str, args: tuple) -> tuple | None:
+    """The content key under which a call's answer is kept, or None (not kept)."""
+    keys = tuple(_arg_key(a) for a in args)
+    return None if any(k is None for k in keys) else ("call", name) + keys
 
 
 def remembered(name: str, func: Callable) -> Callable:
-    """``func`` answering a repeated call with the same arguments from ``_MEMO``."""
+    """``func`` answering a repeated call with equal arguments from the one cache."""
     def call(*args):
         key = memo_key(name, args)
-        hit = _MEMO.get(key, _MEMO)
-        if hit is not _MEMO:
-            return hit
-        value = func(*args)
-        _MEMO[key] = value
-        return value
+        return func(*args) if key is None else cached(key, lambda: func(*args))
 
     call.__name__ = getattr(func, "__name__", name)
     return call
 
 
 def udf_rows(a: np.ndarray) -> list[list[Any]]:
-    """An array's rows as xlwings gives them, converted once per refresh (see ``UDF_ROWS``)."""
-    rows = UDF_ROWS.get(id(a))
-    if rows is None:
-        rows = fast_rows(a if a.ndim == 2 else np.atleast_2d(a))
-        UDF_ROWS[id(a)] = rows
-        _KEPT.append(a)
-    return rows
+    """An array's rows as xlwings gives them, converted once per content (the one cache)."""
+    return cached(("rows", ArrayKey(a)), lambda: fast_rows(a if a.ndim == 2 else np.atleast_2d(a)))
+
+
+def known_rows(a: np.ndarray, rows: list[list[Any]]) -> None:
+    """Record ``rows`` as :func:`udf_rows` of ``a`` (the engine read them from the sheet)."""
+    cached(("rows", ArrayKey(a)), lambda: rows)
 
 
 def fast_rows(arr: np.ndarray) -> list[list[Any]]:
