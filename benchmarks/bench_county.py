@@ -99,7 +99,7 @@ def main() -> int:
               f"(target ≤ 10 s); workbook {os.path.getsize(book) / 2**20:.1f} MB")
         ok &= t_new <= 10
         out = os.path.join(d, "out.xlsm")
-        refresh = nqp + ["refresh", book, "-o", out, "-q"]
+        refresh = nqp + ["refresh", book, "-o", out, "-q", "--force"]
         office = [lo, f"-env:UserInstallation=file://{d}/lo-profile", "--headless", "--convert-to",
                   "xlsm:Calc MS Excel 2007 VBA XML", "--outdir", os.path.join(d, "lo"), book] if lo else None
         if office:

@@ -35,7 +35,7 @@ def main() -> int:
         src = os.path.join(d, "demo.xlsm")
         table = read_csv(bundled_panel_path(), id_cols=4)
         build(src, table, udfs=[nqp_udfs])
-        cmd = [sys.executable, "-m", "nqp_xl.workbook.commands.cli", "refresh", src, "-o", os.path.join(d, "out.xlsm"), "-q"]
+        cmd = [sys.executable, "-m", "nqp_xl.workbook.commands.cli", "refresh", src, "-o", os.path.join(d, "out.xlsm"), "-q", "--force"]
         subprocess.run(cmd, check=True, capture_output=True)  # warm the OS file cache and .pyc files
         times = []
         for _ in range(args.repeat):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any, Callable
 
 import numpy as np
@@ -311,13 +310,11 @@ class Engine:
         """The cells of a range as the engine takes them (blanks EMPTY, errors XlError)."""
         import schedula as sh_
 
-        get, width = sh.values.get, c2 - c1 + 1
-        cols = range(c1, c2 + 1)
-        rows = [list(map(get, zip(repeat(r, width), cols))) for r in range(r1, r2 + 1)]  # as xlwings gives them
+        rows = sh.rows(r1, c1, r2, c2)  # as xlwings gives them
         out = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
         out[:] = rows
         out[np.equal(out, None)] = sh_.EMPTY
-        if any(type(v) is Error for row in rows for v in row):
+        if any(Error in map(type, row) for row in rows):
             return np.vectorize(to_engine, otypes=[object])(out)
         known_rows(out, rows)  # the rows are already what the NQP functions take (functions.udf_rows)
         return out

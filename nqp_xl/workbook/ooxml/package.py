@@ -211,6 +211,13 @@ class Package:
             return "xl/workbook.xml"
         raise WorkbookError(f"{self.source} is not an Excel workbook (it has no workbook part)")
 
+    def _as_read(self) -> bytes | None:
+        """The file as read, while every part still is as read (else None)."""
+        original = self._original
+        if len(self.parts) != len(original) or any(original.get(p) is not d for p, d in self.parts.items()):
+            return None
+        return self._data
+
     def tree(self, part: str) -> etree._Element:
         """The parsed tree of ``part`` (cached; changes to it are written by :meth:`to_bytes`
         only after :meth:`touch`)."""
@@ -366,7 +373,7 @@ class Package:
                     if path not in self.parts:
                         raise KeyError(name)
                     sh = self._sheets[n] = Sheet(n, path, self.parts[path], self.shared, self.source,
-                                                 date1904=self.date1904)
+                                                 date1904=self.date1904, zip_data=self._as_read())
                 return sh
         raise KeyError(name)
 

@@ -9,11 +9,13 @@ cell addresses :mod:`~nqp_xl.workbook.ooxml.addresses`' and dynamic-array metada
 """
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any, Iterator
 
 from lxml import etree
 
-from .addresses import DIGITS, LETTER_COLUMNS, cell_of
+from .addresses import DIGITS, LETTER_COLUMNS, cell_of, parse_range
+from .sheet_fast_read import cell_dict, count_cells, dense_bounds, plain_cells, sheet_head
 from .values import cell_value
 from .xml import WorkbookError, check_no_dtd, iterparse, rich_text
 
@@ -35,31 +37,20 @@ class FormulaCell:
         return self.text
 
 
-def count_cells(data: bytes) -> int:
-    """The ``<c>`` elements of a sheet part, counted on its bytes before it is parsed (C speed: a
-    hostile sheet is refused in a fraction of a second, not after parsing 1.5 million cells); the
-    prefix is the one ``sheetData`` carries (``<x:c r=...>`` in a prefixed part).  Markup in a
-    comment or CDATA may count too: an upper bound."""
-    at = data.find(b"sheetData")
-    if at < 0:
-        return 0
-    start = data.rfind(b"<", 0, at)
-    prefix = data[start + 1:at] if start >= 0 and at - start <= 32 else b""
-    tag = b"<" + prefix + b"c"
-    return data.count(tag + b" ") + data.count(tag + b">") + data.count(tag + b"/>")
-
-
 class Sheet:
     """One worksheet part: values and formulas by (row, col), patchable, re-serialisable."""
 
     def __init__(self, name: str, path: str, data: bytes, shared: list[str], source: str = "",
-                 date1904: bool = False):
+                 date1904: bool = False, zip_data: bytes | None = None):
+        """``zip_data``: the whole file as read, when this part is unchanged in it (a large plain
+        sheet is then read by calamine, :mod:`~nqp_xl.workbook.ooxml.sheet_fast_read`)."""
         self.name = name
         self.date1904 = date1904
         self.path = path
         self.source = source
         self.data = data
-        self.values: dict[tuple[int, int], Any] = {}
+        self._values: dict[tuple[int, int], Any] = {}
+        self._dense: list[list[Any]] | None = None  # rows from A1 as calamine read them ("" blank)
         self.formula_cells: dict[tuple[int, int], FormulaCell] = {}
         self.row_styles: dict[int, str] = {}
         self.col_styles: list[tuple[int, int, str]] = []
@@ -67,12 +58,67 @@ class Sheet:
         self.changed = False
         self.last_row = self.last_col = 0
         self.first_row = self.first_col = 1 << 30
-        if count_cells(data) > MAX_CELLS:
+        cells = count_cells(data)
+        if cells > MAX_CELLS:
             raise WorkbookError(f"{source}: the sheet {name} holds more than {MAX_CELLS:,} cells; refused")
+        if zip_data is not None and self._read_plain(zip_data, shared, cells):
+            return
         try:
             self._read(shared)
         except etree.XMLSyntaxError as err:
             raise WorkbookError(f"{source} ({path}): damaged XML ({err})") from None
+
+    def _read_plain(self, zip_data: bytes, shared: list[str], cells: int) -> bool:
+        """A large plain sheet read by calamine (:mod:`~nqp_xl.workbook.ooxml.sheet_fast_read`);
+        False when it is not one, and nothing is kept."""
+        rows = plain_cells(zip_data, self.name, self.data, shared, cells)
+        if rows is None:
+            return False
+        bounds = dense_bounds(rows)
+        styles, dimension = sheet_head(self.data)
+        try:
+            same = bounds is not None and dimension is not None and parse_range(dimension) == bounds
+        except ValueError:
+            same = False
+        if not same:  # formatted blanks might lie outside the values: the lxml reader finds them
+            return False
+        self._dense, self.col_styles = rows, styles
+        self.first_row, self.first_col, self.last_row, self.last_col = bounds
+        return True
+
+    @property
+    def values(self) -> dict[tuple[int, int], Any]:
+        """``values[(row, col)]``: every cell holding something (a sheet calamine read is
+        turned into this dict on first use; :meth:`rows` reads ranges without it)."""
+        if self._dense is not None:
+            self._values = cell_dict(self._dense)
+            self._dense = None
+        return self._values
+
+    @values.setter
+    def values(self, values: dict[tuple[int, int], Any]) -> None:
+        self._values, self._dense = values, None
+
+    def rows(self, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
+        """The cells of a range as rows (None for blanks), each row a new list."""
+        width = c2 - c1 + 1
+        dense = self._dense
+        if dense is None:
+            get, cols = self._values.get, range(c1, c2 + 1)
+            return [list(map(get, zip(repeat(r, width), cols))) for r in range(r1, r2 + 1)]
+        out = []
+        blank = [None] * width
+        for r in range(r1 - 1, r2):
+            if r >= len(dense):
+                out.append(blank[:])
+                continue
+            part = dense[r][c1 - 1:c2]
+            if "" in part:
+                part = [None if v == "" else v for v in part]
+            if len(part) < width:
+                part += [None] * (width - len(part))
+            out.append(part)
+        return out
 
     def _read(self, shared: list[str]) -> None:
         """Stream the part a row at a time: each ``<row>`` is handled when it ends (its cells
