@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from .addresses import DIGITS, LETTER_COLUMNS, cell_of, cell_ref, range_ref
+from .row_text import filled_row_text
 from .sheet import FormulaCell, Sheet
 from .values import Error, number_text, xml_text
 from .xml import WorkbookError, iterparse, ns_of
@@ -84,10 +85,17 @@ def sheet_xml(sheet: Sheet) -> bytes:
                     while ni < len(need) and need[ni] < row_no:
                         xf.write(_new_row(sheet, need[ni], by_row[need[ni]], q))
                         ni += 1
+                    text = None
                     if ni < len(need) and need[ni] == row_no:
-                        _patch_row(sheet, el, row_no, by_row[row_no], q)
+                        text = filled_row_text(sheet, el, row_no, by_row[row_no])
+                        if text is None:
+                            _patch_row(sheet, el, row_no, by_row[row_no], q)
                         ni += 1
-                    xf.write(el)
+                    if text is None:
+                        xf.write(el)
+                    else:  # a filled answer row (row_text): lxml's pending output first
+                        xf.flush()
+                        buf.write(text.encode())
                     el.clear()
                     while el.getprevious() is not None:
                         del sheet_data[0]

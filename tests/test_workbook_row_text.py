@@ -1,0 +1,83 @@
+"""A filled answer row written as text says what lxml's patch of it says (the same canonical
+XML), and every other row is left to lxml (nqp_xl.workbook.ooxml.row_text)."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from nqp_xl.workbook.ooxml import sheet_write
+from nqp_xl.workbook.ooxml.row_text import filled_row_text
+from nqp_xl.workbook.ooxml.sheet import Sheet
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _part(rows: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" '
+            f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<dimension ref="A1:E3"/><sheetData>{rows}</sheetData></worksheet>').encode()
+
+
+BLANKS = ('<row r="2" spans="1:5" ht="14.25" customHeight="1"><c r="A2" s="5"/><c r="B2" s="11"/>'
+          '<c r="C2" s="11"/><c r="D2" s="11"/><c r="E2" s="7"/></row>'
+          '<row r="3" spans="1:5"><c r="A3" s="5"/><c r="B3" s="11"/><c r="C3" s="11"/><c r="D3" s="11"/>'
+          '<c r="E3" s="7"/></row>')
+
+
+def _written(part: bytes, answers: dict, text: bool, monkeypatch) -> bytes:
+    sheet = Sheet("S", "xl/worksheets/sheet1.xml", part, [])
+    for (r, c), v in answers.items():
+        sheet.set(r, c, v, keep_formula=False)
+    if not text:
+        monkeypatch.setattr(sheet_write, "filled_row_text", lambda *a: None)
+    out = sheet_write.sheet_xml(sheet)
+    monkeypatch.undo()
+    return out
+
+
+def _canonical(data: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(data), method="c14n")
+
+
+ANSWERS = [
+    {(2, 1): "County 00001", (2, 2): 0.25, (2, 3): 1e-20, (2, 4): 2014.0,
+     (3, 1): " a & <b> ", (3, 2): -3.5, (3, 3): None, (3, 4): float("1e300")},
+    {(2, 2): 1.5, (2, 3): 2.5},                            # a block beside blanks left blank
+    {(2, 1): "", (2, 2): "x\r\ny", (2, 3): "tab\tand\x01control"},
+]
+
+
+@pytest.mark.parametrize("answers", ANSWERS)
+def test_a_filled_row_says_what_lxml_says(answers, monkeypatch):
+    part = _part(BLANKS)
+    as_text = _written(part, answers, True, monkeypatch)
+    as_lxml = _written(part, answers, False, monkeypatch)
+    assert _canonical(as_text) == _canonical(as_lxml)
+    assert b"<c r=\"B2\" s=\"11\"><v>" in as_text or b"<c r=\"B2\" s=\"11\" t=\"inlineStr\">" in as_text
+
+
+@pytest.mark.parametrize("rows, answers", [
+    ('<row r="2"><c r="A2" s="5"><v>1</v></c><c r="B2" s="11"/></row>', {(2, 2): 1.0}),        # a cell with content
+    ('<row r="2"><c r="A2" s="5"/><c r="C2" s="11"/></row>', {(2, 1): 1.0, (2, 3): 2.0}),      # a gap between cells
+    ('<row r="2"><c r="A2" s="5" t="n"/><c r="B2" s="11"/></row>', {(2, 1): 1.0}),            # another attribute
+    ('<row r="2"><c r="A2" s="5"/><c r="B2" s="11"/></row>', {(2, 1): True}),                 # a logical answer
+    ('<row r="2" x="a&amp;b"><c r="A2" s="5"/></row>', {(2, 1): 1.0}),                       # an attribute to escape
+])
+def test_any_other_row_is_left_to_lxml(rows, answers, monkeypatch):
+    part = _part(rows)
+    sheet = Sheet("S", "xl/worksheets/sheet1.xml", part, [])
+    for (r, c), v in answers.items():
+        sheet.set(r, c, v, keep_formula=False)
+    row = etree.fromstring(part).find(f"{{{NS}}}sheetData")[0]
+    assert filled_row_text(sheet, row, 2, sorted(c for _r, c in answers)) is None
+    assert _canonical(_written(part, answers, True, monkeypatch)) == _canonical(_written(part, answers, False, monkeypatch))
+
+
+def test_the_blank_rows_of_an_answer_take_the_text_way():
+    part = _part(BLANKS)
+    sheet = Sheet("S", "xl/worksheets/sheet1.xml", part, [])
+    sheet.set(2, 2, 0.5, keep_formula=False)
+    row = etree.fromstring(part).find(f"{{{NS}}}sheetData")[0]
+    assert filled_row_text(sheet, row, 2, [2]) == (
+        '<row r="2" spans="1:5" ht="14.25" customHeight="1"><c r="A2" s="5"/><c r="B2" s="11"><v>0.5</v></c>'
+        '<c r="C2" s="11"/><c r="D2" s="11"/><c r="E2" s="7"/></row>')
