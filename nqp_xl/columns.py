@@ -26,9 +26,10 @@ from .options import is_blank, one_cell
 from .table import EXCEL_ERROR_CODES, Table, check_table, is_error_value
 
 __all__ = ["key_of", "key_text", "key_cells", "one_column_table", "aligned_keys", "order_keys",
-           "range_rows", "is_text_cell", "label_count", "take_columns", "column_position", "plain_cell", "YEAR_HEADERS"]
+           "range_rows", "is_text_cell", "label_count", "take_columns", "column_position", "plain_cell", "YEAR_HEADERS", "is_year_header", "holds_years", "is_year_column", "year_column"]
 # headers that mark a column of years (the workbook's Data table reads such a column as a label)
 YEAR_HEADERS = ("year", "years", "yr", "年份", "年", "年度")
+FIRST_YEAR, LAST_YEAR = 1800, 2200  # the whole numbers a year column may hold
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -49,6 +50,42 @@ def key_of(cell: Any) -> float | str | None:
     if _NUMBER.match(text):
         return float(text)
     return text
+
+
+def is_year_header(header: Any) -> bool:
+    """A header that names a column of years: one of YEAR_HEADERS, case and spaces aside."""
+    return str(header).strip().lower() in YEAR_HEADERS
+
+
+def holds_years(cells: Sequence[Any]) -> bool:
+    """Every non-blank cell a whole number FIRST_YEAR..LAST_YEAR (a number, not a logical or a
+    text), and at least one such cell."""
+    seen = False
+    for v in cells:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()):
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return False
+        if not (math.isfinite(v) and v == int(v) and FIRST_YEAR <= v <= LAST_YEAR):
+            return False
+        seen = True
+    return seen
+
+
+def is_year_column(header: Any, cells: Sequence[Any]) -> bool:
+    """The one rule for a column of years, used by the functions (NQP_GAPS), the template's
+    reading of a table and ``nqp-xl update``: headed like a year (YEAR_HEADERS: year, years, yr,
+    年份, 年, 年度) and holding whole numbers 1800..2200 (blanks aside).  Such a column is a label
+    column of the Data table although its cells are numbers."""
+    return is_year_header(header) and holds_years(cells)
+
+
+def year_column(headers: Sequence[Any], columns: Sequence[Sequence[Any]]) -> int | None:
+    """Among label columns (``headers[j]`` over the cells ``columns[j]``): the first that
+    :func:`is_year_column`, else the first merely headed like a year (its cells may hold a
+    mistake the caller names), else None (a cross-section)."""
+    found = next((j for j, (h, c) in enumerate(zip(headers, columns)) if is_year_column(h, c)), None)
+    return found if found is not None else next((j for j, h in enumerate(headers) if is_year_header(h)), None)
 
 
 def key_text(key: float | str) -> str:

@@ -26,6 +26,7 @@ from ..ooxml.addresses import parse_cell, parse_range, quote_sheet, range_ref
 from ..ooxml.package import Package, TableDef
 from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
+from ...columns import year_column
 from ..template.input_table import read_table
 from .document import packaged
 from .outputs import writer_lock
@@ -60,14 +61,7 @@ def _setting(pkg: Package, name: str) -> Any:
 
 
 def _year_column(headers: list[str], rows: list[list[Any]], n_id: int) -> int | None:
-    for j in range(n_id):
-        if headers[j].strip().lower() in ("year", "years", "年份", "年", "年度"):
-            return j
-    for j in range(n_id):
-        vals = [r[j] for r in rows if r[j] is not None]
-        if vals and all(isinstance(v, float) and v == int(v) and 1900 <= v <= 2200 for v in vals):
-            return j
-    return None
+    return year_column(headers[:n_id], [[r[j] for r in rows] for j in range(n_id)])
 
 
 def _region_column(pkg: Package, n_id: int, year: int | None) -> int | None:
