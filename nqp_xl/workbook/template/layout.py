@@ -426,10 +426,3 @@ def new_chart(ctx: Any, kind: str, title: str, subtype: str | None = None):
     chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}})
     return chart
 
-
-def formula_sheet_name(name: str) -> str:
-    """A sheet name as the template writes it in a formula: quoted unless plain ASCII letters,
-    digits and _ (a Chinese sheet name is always quoted, which every office program reads)."""
-    if all(ch.isalnum() or ch == "_" for ch in name) and name.isascii():
-        return name
-    return "'" + name.replace("'", "''") + "'"

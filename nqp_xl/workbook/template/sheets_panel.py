@@ -6,7 +6,8 @@ import math
 from ...labels import text
 from .context import Ctx
 from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
-from .layout import ROW_PT, Page, Placed, new_chart, formula_sheet_name
+from ..ooxml.addresses import quote_sheet
+from .layout import ROW_PT, Page, Placed, new_chart
 
 
 def coupling_sheet(ctx: Ctx) -> Page:
@@ -276,7 +277,7 @@ def weights_sheet(ctx: Ctx) -> Page:
     ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
     from ..ooxml.addresses import col_letters
 
-    ctx.book.wb.define_name("NQP_SPATIAL", f"={formula_sheet_name(page.name)}!$A$1:${col_letters(n)}${n}")
+    ctx.book.wb.define_name("NQP_SPATIAL", f"={quote_sheet(page.name)}!$A$1:${col_letters(n)}${n}")
     page.width(0, 16 if ctx.lang == "en" else 9)
     for j in range(1, n):
         page.width(j, 4 if ctx.lang == "zh" else 5)

@@ -5,7 +5,8 @@ from .context import Ctx
 from .contract import (COMPUTED, CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME, UDF_MODULE,
                        UDF_MODULES_KEY)
 from .input_table import INPUT_HEADER_ROW
-from .layout import Page, formula_sheet_name
+from ..ooxml.addresses import quote_sheet
+from .layout import Page
 
 SETTINGS_FIRST_ROW = 3  # 0-based row of the first setting
 
@@ -51,7 +52,7 @@ def settings_sheet(ctx: Ctx) -> Page:
         if text_width(meaning) > 66:  # two lines in the 70-wide column
             page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * 2)
         ws.write_string(r, 3, name, book.fmt("gen", italic=True, font_color="#595959"))
-        book.wb.define_name(name, f"={formula_sheet_name(page.name)}!$B${r + 1}")
+        book.wb.define_name(name, f"={quote_sheet(page.name)}!$B${r + 1}")
     page.row = SETTINGS_FIRST_ROW + len(SETTINGS)
     page.width(0, 30 if ctx.lang == "en" else 22)
     page.width(1, 40)
@@ -117,7 +118,7 @@ def inputs_sheet(ctx: Ctx) -> Page:
             page.heights[r] = max(ROW_PT, math.ceil(lines / h) * 11.0)
     if any(table.labels):
         page.heights[2] = max(page.heights.get(2, ROW_PT), ROW_PT * 2)
-    name = formula_sheet_name(page.name)
+    name = quote_sheet(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
     book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
@@ -250,8 +251,8 @@ def methods_sheet(ctx: Ctx) -> Page:
     ws.write_string(3, 0, ctx.t("digest"), bold)
     ws.write_string(3, 1, ctx.t("digest_note"), book.fmt("gen", italic=True, font_color="#595959"))
     # where ``nqp-xl publish`` records the input digest and the version/settings block
-    book.wb.define_name(DIGEST_NAME, f"={formula_sheet_name(page.name)}!$B$4")
-    book.wb.define_name(RECORD_NAME, f"={formula_sheet_name(page.name)}!$F$3")
+    book.wb.define_name(DIGEST_NAME, f"={quote_sheet(page.name)}!$B$4")
+    book.wb.define_name(RECORD_NAME, f"={quote_sheet(page.name)}!$F$3")
     head = book.fmt("gen", head=True)
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)
