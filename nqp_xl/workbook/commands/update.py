@@ -21,14 +21,15 @@ from typing import Any, Callable
 from lxml import etree
 
 from ..engine.engine import RefreshError, Report
+from ..engine.formula_text import split_reference
 from ..engine.recalc import refresh_package
-from ..ooxml.addresses import parse_cell, parse_range, quote_sheet, range_ref
+from ..ooxml.addresses import parse_range, quote_sheet, range_ref
 from ..ooxml.package import Package, TableDef
 from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
 from ...columns import year_column
 from ..template.input_table import read_table
-from .document import packaged
+from .document import named_value, packaged
 from .outputs import writer_lock
 from .refresh import check_kind, load, output_target, udf_modules, write_result
 
@@ -47,25 +48,12 @@ class UpdateResult:
     backup: str | None = None
 
 
-def _setting(pkg: Package, name: str) -> Any:
-    d = pkg.name(name)
-    if d is None:
-        return None
-    sheet, _, ref = d.text.strip().lstrip("=").rpartition("!")
-    sheet = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
-    try:
-        row, col = parse_cell(ref)
-        return pkg.sheet(sheet).value(row, col)
-    except (ValueError, KeyError):
-        return None
-
-
 def _year_column(headers: list[str], rows: list[list[Any]], n_id: int) -> int | None:
     return year_column(headers[:n_id], [[r[j] for r in rows] for j in range(n_id)])
 
 
 def _region_column(pkg: Package, n_id: int, year: int | None) -> int | None:
-    label = _setting(pkg, "NQP_LABEL_COL")
+    label = named_value(pkg, "NQP_LABEL_COL")
     if isinstance(label, float) and 1 <= label <= n_id and int(label) - 1 != year:
         return int(label) - 1
     return next((j for j in range(n_id) if j != year), None)
@@ -90,7 +78,7 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
     table = pkg.tables.get(TABLE_NAME.upper())
     if table is None:
         raise RefreshError(f'{path} has no Excel table named "{TABLE_NAME}" (the Inputs table of an nqp-xl workbook)')
-    n_id_setting = _setting(pkg, "NQP_ID_COLS")
+    n_id_setting = named_value(pkg, "NQP_ID_COLS")
     n_id = id_cols if id_cols is not None else (int(n_id_setting) if isinstance(n_id_setting, float) else None)
     new = read_table(data, n_id, header_row)
     notes: list[str] = list(new.notes)
@@ -230,10 +218,11 @@ def _regions_changed(old_rows: list[list[Any]], rows: list[list[Any]], region: i
 def _meta_rows(pkg: Package, table: TableDef) -> tuple[int | None, int | None]:
     """Rows of the directions and subsystems: where NQP_DIRECTIONS points, else the two rows above the table."""
     d = pkg.name("NQP_DIRECTIONS")
+    target = split_reference(d.text.strip().lstrip("=")) if d is not None else None
     dir_row = None
-    if d is not None:
+    if target is not None:
         try:
-            dir_row = parse_range(d.text.strip().lstrip("=").rpartition("!")[2])[0]
+            dir_row = parse_range(target[1])[0]
         except ValueError:
             dir_row = None
     if dir_row is None and table.ref[0] >= 3:
@@ -281,10 +270,10 @@ def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers
     for d in list(pkg.names):
         if d.local_sheet is not None:
             continue
-        sheet, _, area = d.text.strip().lstrip("=").rpartition("!")
-        sheet_name = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
-        if sheet_name.upper() != table.sheet.upper():
+        target = split_reference(d.text.strip().lstrip("="))
+        if target is None or target[0] is None or target[0].upper() != table.sheet.upper():
             continue
+        area = target[1]
         try:
             a = parse_range(area)
         except ValueError:

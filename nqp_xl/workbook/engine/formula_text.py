@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import range_boundaries
 
 from ..ooxml.addresses import cell_ref, quote_sheet, range_ref
 from ..ooxml.package import TableDef
@@ -348,9 +349,8 @@ def _structured_ref(table: TableDef, spec: str, row: int | None) -> str:
 
 def split_reference(text: str) -> tuple[str | None, str] | None:
     """``'My sheet'!$A$1:$B$2`` -> ("My sheet", "A1:B2"); ``A:B`` -> (None, "A:B"); None when
-    ``text`` is not a reference (a defined name, a formula).  Addresses are checked by openpyxl."""
-    from openpyxl.utils.cell import range_boundaries
-
+    ``text`` is not a reference (a defined name, a formula).  Addresses are checked by openpyxl.
+    The one reader of a "Sheet!A1" name target."""
     text = text.strip()
     sheet: str | None = None
     if text.startswith("'"):
