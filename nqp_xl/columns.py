@@ -89,10 +89,11 @@ def year_column(headers: Sequence[Any], columns: Sequence[Sequence[Any]]) -> int
 
 
 def key_text(key: float | str) -> str:
-    """A key inside a message or a header: 2022.0 → "2022"."""
+    """A key inside a message or a header: 2022.0 → "2022", 0.5 → "0.5" (ten digits: distinct
+    keys stay distinct, as %g's six may not).  The one key-as-text rule (dynamics, disparity)."""
     if isinstance(key, float):
         return str(int(key)) if key == int(key) else f"{key:.10g}"
-    return key
+    return str(key)
 
 
 def one_column_table(values: Any, id_cols: Any, missing: Any, select: str) -> Table:

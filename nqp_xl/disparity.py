@@ -41,7 +41,6 @@ blank.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -51,7 +50,7 @@ import numpy as np
 from .cache import cached
 from .errors import NQPError
 from .labels import text
-from .columns import key_cells, one_column_table
+from .columns import key_cells, key_of, key_text, one_column_table
 from .table import Table, cell_name, is_error_value
 
 __all__ = ["dagum_gini", "theil", "DagumGini", "Theil", "grouped_values", "share"]
@@ -77,14 +76,9 @@ class Grouped:
 
 
 def _group_text(v: Any) -> str | None:
-    if v is None or is_error_value(v):
-        return None
-    if isinstance(v, float):
-        if math.isnan(v):
-            return None
-        return str(int(v)) if v == int(v) else repr(v)
-    text = str(v).strip()
-    return text or None
+    """A groups cell as its group's name (columns.key_of, then key_text), None when blank or an error."""
+    k = key_of(v)
+    return None if k is None else key_text(k)
 
 
 def grouped_values(values: Any, groups: Any, id_cols: Any = None, missing: Any = None,

@@ -53,3 +53,12 @@ def test_one_year_column_rule_header_and_whole_numbers_1800_to_2200():
     assert year_column(["年", "年份"], [["x"], [2016.0]]) == 1
     assert year_column(["province", "year"], [["A"], ["2016x"]]) == 1
     assert year_column(["province", "code"], [["A"], [2016.0]]) is None
+
+
+def test_one_key_text_rule_for_headers_and_messages():
+    from nqp_xl.disparity import grouped_values
+    assert [key_text(k) for k in (2016.0, 0.1234567891, "东部", 7)] == ["2016", "0.1234567891", "东部", "7"]
+    assert key_text(0.1234561) != key_text(0.1234562)  # %g would print both as 0.123456
+    # groups are named by key_of + key_text: the number 2022 and the text "2022" are one group
+    g = grouped_values([["v"], [1.0], [2.0], [3.0], [4.0]], [["g"], ["2022"], [2022.0], [" East "], ["East"]])
+    assert list(g.names) == ["2022", "East"]

@@ -27,6 +27,7 @@ from ..ooxml.addresses import parse_range, quote_sheet, range_ref
 from ..ooxml.package import Package, TableDef
 from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
+from ...cell_values import label_text
 from ...columns import year_column
 from ..template.input_table import read_table
 from .document import named_value, packaged
@@ -59,8 +60,8 @@ def _region_column(pkg: Package, n_id: int, year: int | None) -> int | None:
     return next((j for j in range(n_id) if j != year), None)
 
 
-def _key(v: Any) -> str:
-    return "" if v is None else (str(int(v)) if isinstance(v, float) and v == int(v) else str(v))
+def _label(v: Any) -> str:
+    return "" if v is None else label_text(v)
 
 
 def update(path: str, data: str, output: str | None = None, append: bool = False, in_place: bool = False,
@@ -202,11 +203,11 @@ def _regions_changed(old_rows: list[list[Any]], rows: list[list[Any]], region: i
         years = [r[year] for r in old_rows if isinstance(r[year], float)]
         last = max(years, default=None)
         old_rows = [r for r in old_rows if r[year] == last]
-    before = {_key(r[region]) for r in old_rows}
-    after = {_key(r[region]) for r in rows}
+    before = {_label(r[region]) for r in old_rows}
+    after = {_label(r[region]) for r in rows}
     since = ""
     if append and year is not None and old_rows:
-        since = f" (compared with {_key(old_rows[0][year])})"
+        since = f" (compared with {_label(old_rows[0][year])})"
     notes = []
     if before and after - before:
         notes.append(f"regions that appeared{since}: {', '.join(sorted(after - before)[:MAX_NOTES])}")
@@ -298,13 +299,13 @@ def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers
 def _jumps(headers, rows, new_rows, n_id, region, year) -> list[str]:
     if region is None or year is None:
         return []
-    by = {(_key(r[region]), r[year]): r for r in rows if isinstance(r[year], float)}
+    by = {(_label(r[region]), r[year]): r for r in rows if isinstance(r[year], float)}
     out = []
     for r in new_rows:
         y = r[year]
         if not isinstance(y, float):
             continue
-        prev = by.get((_key(r[region]), y - 1))
+        prev = by.get((_label(r[region]), y - 1))
         if prev is None:
             continue
         for j in range(n_id, len(headers)):
@@ -312,7 +313,7 @@ def _jumps(headers, rows, new_rows, n_id, region, year) -> list[str]:
             if isinstance(a, float) and isinstance(b, float) and a and b:
                 ratio = abs(b / a)
                 if ratio > JUMP or ratio < 1 / JUMP:
-                    out.append(f"{_key(r[region])} {int(y)} {headers[j]}: {a:g} in {int(y - 1)}, {b:g} now "
+                    out.append(f"{_label(r[region])} {int(y)} {headers[j]}: {a:g} in {int(y - 1)}, {b:g} now "
                                f"({ratio:.3g} times; a unit mistake?)")
     if len(out) > MAX_NOTES:
         out = out[:MAX_NOTES] + [f"... and {len(out) - MAX_NOTES} more values that jump tenfold"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Sequence
 
+from ...cell_values import label_text
 from ...columns import is_year_column, is_year_header, year_column
 
 INPUT_HEADER_ROW = 5  # 1-based row of the table header on Inputs (rows 1-4: direction, subsystem, label, unit)
@@ -357,13 +358,10 @@ def text_in_indicators(table: InputTable, region: str | None = None, year: str |
             if isinstance(v, str) and v.strip():
                 count += 1
                 if len(found) < limit:
-                    where = "" if r is None else f', region "{row[r]}"' + ("" if y is None else f" {_year_text(row[y])}")
+                    where = "" if r is None else f', region "{row[r]}"' + ("" if y is None else f" {label_text(row[y])}")
                     found.append(f'indicator "{table.headers[j]}"{where}: "{v}"')
     return count, found
 
-
-def _year_text(v: Any) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 def parse_subsystems(specs: Sequence[str], table: InputTable) -> list[str]:
