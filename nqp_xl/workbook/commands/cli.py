@@ -11,6 +11,8 @@ import os
 import sys
 import time
 
+from .outputs import check_new_output, write_built
+
 EPILOG = "Run 'nqp-xl COMMAND --help' for a command's options."
 
 
@@ -34,12 +36,13 @@ def _progress(quiet: bool):
     return show
 
 
-def _check_out(path: str, ext: tuple[str, ...], what: str) -> None:
+def _check_out(path: str, ext: tuple[str, ...], what: str, force: bool | None = None) -> None:
+    """An output's extension; for ``new``/``template`` (``force`` given) also the output-path
+    policy (outputs.check_new_output), which the other commands apply themselves."""
     if not path.lower().endswith(ext):
         raise UserError(f"{path}: {what} must end in {' or '.join(ext)}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UserError(f"the folder {folder} does not exist")
+    if force is not None:
+        check_new_output(path, force)
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in list(range(32)) + [127]}
@@ -56,39 +59,33 @@ def note(line: str, kind: str = "note") -> None:
 
 
 def cmd_template(args) -> int:
-    _check_out(args.output, (".xlsm",), "the template")
-    if os.path.exists(args.output) and not args.force:
-        raise UserError(f"{args.output} exists; give another name or --force to replace it (a backup is kept)")
+    _check_out(args.output, (".xlsm",), "the template", args.force)
     _build_atomic(args.output, None, args.lang)
     print(f"wrote {args.output}")
     return 0
 
 
 def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> str | None:
-    """Build the workbook beside ``output`` and move it into place (an existing file kept as a
-    numbered backup; the new file takes the user's umask); answers the backup's name."""
+    """Build the workbook beside ``output`` and move it into place (outputs.write_built: an
+    existing file kept as a numbered backup, the user's umask); answers the backup's name."""
     from ...collector import gc_paused
     from ..template.build import build
     from ..template.contract import UDF_MODULE
-    from .outputs import backup, new_file_mode, real_target, temp_beside, writer_lock
     from .refresh import import_udfs
 
     udfs = import_udfs([UDF_MODULE])  # the module the template's xlwings.conf sheet names
-    target = real_target(output)
-    with writer_lock(target), temp_beside(target, ".tmp.xlsm") as tmp, gc_paused():  # a million cells: see gc_paused
-        build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
-        os.chmod(tmp, new_file_mode())
-        saved = backup(target) if os.path.exists(target) else None
-        os.replace(tmp, target)
-    return saved
+
+    def make(tmp: str) -> None:
+        with gc_paused():  # a million cells: see gc_paused
+            build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
+
+    return write_built(output, make)
 
 
 def cmd_new(args) -> int:
     from ..template import input_table
 
-    _check_out(args.output, (".xlsm",), "the workbook")
-    if os.path.exists(args.output) and not args.force:
-        raise UserError(f"{args.output} exists; give another name or --force to replace it (a backup is kept)")
+    _check_out(args.output, (".xlsm",), "the workbook", args.force)
     table = input_table.read_table(args.data, args.id_cols, args.header_row)
     if args.subsystem:
         table.subsystems = input_table.parse_subsystems(args.subsystem, table)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -25,8 +24,8 @@ from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
 from .document import finish_document, footer_title, named_cell, retitle_footers, stamp_publication
-from .outputs import writer_lock
-from .refresh import check_overwrite, load, udf_modules, write_result
+from .outputs import check_new_output, write_result, writer_lock
+from .refresh import load, udf_modules
 
 DIGEST_NOTE = ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
                "UTF-8")
@@ -291,12 +290,7 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     existing ``output`` is replaced only with ``force`` (a numbered backup kept)."""
     if not output.lower().endswith(".xlsx"):
         raise RefreshError(f"{output}: the published copy is a macro-free .xlsx; give a name ending in .xlsx")
-    if os.path.exists(output) and os.path.exists(path) and os.path.samefile(output, path):
-        raise RefreshError("the published copy cannot replace its input")
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise RefreshError(f"the folder {folder} does not exist")
-    check_overwrite(output, force)
+    check_new_output(output, force, path, "the published copy cannot replace its input")
     with writer_lock(output):
         return _publish(path, output, progress, recompute, allow_errors, allow_stale)
 

@@ -31,8 +31,8 @@ from ...cell_values import label_text
 from ...columns import year_column
 from ..template.input_table import read_table
 from .document import named_value, packaged
-from .outputs import writer_lock
-from .refresh import check_kind, load, output_target, udf_modules, write_result
+from .outputs import output_target, write_result, writer_lock
+from .refresh import check_kind, load, udf_modules
 
 JUMP = 10.0       # a value this many times the region's previous year's (or a tenth of it) is reported
 MAX_NOTES = 20    # lines of each kind printed
