@@ -23,18 +23,11 @@ from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
+from ..template.texts import t
 from .document import finish_document, footer_title, named_cell, retitle_footers, stamp_publication
 from .outputs import check_new_output, write_result, writer_lock
 from .refresh import load, udf_modules
 
-DIGEST_NOTE = ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
-               "UTF-8")
-# the record's words in the workbook's language (its NQP_LANG setting)
-RECORD_TEXT = {
-    "en": {"published": "Published with nqp-xl", "settings": "Settings", "digest": "Input SHA-256", "note": DIGEST_NOTE},
-    "zh": {"published": "发布所用 nqp-xl 版本", "settings": "设置", "digest": "输入表 SHA-256",
-           "note": "Data 表（表头和数据行）的 SHA-256：单元格以制表符分隔，行以换行分隔，UTF-8 编码"},
-}
 MAX_NAMED = 10
 
 
@@ -257,7 +250,8 @@ def settings(pkg: Package) -> list[tuple[str, Any]]:
 def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[str, Any]]) -> None:
     """Write the version, the settings and the digest where the Methods names point (in the
     workbook's language)."""
-    words = RECORD_TEXT[workbook_lang(pkg)]
+    lang = workbook_lang(pkg)
+    words = {k: t(f"record_{k}", lang) for k in ("published", "settings", "digest", "note")}
     at_digest = named_cell(pkg, DIGEST_NAME)
     at_record = named_cell(pkg, RECORD_NAME)
     if at_record is None:

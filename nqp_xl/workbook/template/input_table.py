@@ -18,13 +18,14 @@ from typing import Any, Sequence
 
 from ...cell_values import label_text
 from ...columns import is_year_column, is_year_header, year_column
+from .texts import SHEET_NAMES, TEXT
 
 INPUT_HEADER_ROW = 5  # 1-based row of the table header on Inputs (rows 1-4: direction, subsystem, label, unit)
 # the titles of the rows above the Data table on Inputs (a workbook of an older version has the
 # first two only, its header on row 3)
-ROW_TITLES = {"Direction", "方向", "Subsystem", "子系统", "Label", "标签", "Unit", "单位"}
+ROW_TITLES = {title for key in ("direction", "subsystem", "label_row", "unit_row") for title in TEXT[key]}
 DEMO_CSV = "china_province_panel.csv"
-INPUT_SHEET_NAMES = ("Inputs", "输入数据")  # the Inputs tab in en and zh workbooks
+INPUT_SHEET_NAMES = SHEET_NAMES["inputs"]  # the Inputs tab in en and zh workbooks
 
 # The bundled panel's natural split (nqp_xl/data/README.md): the first nine indicators are
 # new quality productive forces, the ind_* and hitech_* columns manufacturing upgrading.

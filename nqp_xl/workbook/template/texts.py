@@ -1,6 +1,12 @@
-"""Every text the workbook template writes (sheet names, titles, notes, chart titles), in
-English and Chinese.  ``t(key, lang)`` looks one up; the functions' own headers come from
-``nqp_xl.labels``."""
+"""Every text the workbook writes (sheet names, titles, notes, chart titles, the record
+``nqp-xl publish`` leaves on Methods, the titles of the rows above the Data table that reading a
+workbook recognises), in English and Chinese.  ``t(key, lang)`` looks one up.
+
+A layer of its own beside ``nqp_xl.labels``: labels holds the headers the functions answer
+(keyed by their English text, read by the core and by Excel's functions), this the sheets'
+prose (keyed by a name, read by the template and the commands only).  A text is in one of the
+two, never both; the Settings rows, which carry their names and meanings together, are in
+``contract.SETTINGS``."""
 from __future__ import annotations
 
 # Sheet keys in workbook order, with their tab names.  xlwings.conf keeps its name in every
@@ -197,6 +203,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "version": ("nqp-xl version", "nqp-xl 版本"),
     "digest": ("SHA-256 of the input table", "输入表 SHA-256 摘要"),
     "digest_note": ("(written by nqp-xl publish)", "（由 nqp-xl publish 写入）"),
+    # what nqp-xl publish writes on Methods
+    "record_published": ("Published with nqp-xl", "发布所用 nqp-xl 版本"),
+    "record_settings": ("Settings", "设置"),
+    "record_digest": ("Input SHA-256", "输入表 SHA-256"),
+    "record_note": ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
+                    "UTF-8", "Data 表（表头和数据行）的 SHA-256：单元格以制表符分隔，行以换行分隔，UTF-8 编码"),
     "sheet": ("Sheet", "工作表"),
     "figure": ("Figure", "结果"),
     "formula": ("Formula", "公式"),
