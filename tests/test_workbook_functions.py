@@ -104,22 +104,17 @@ def test_range_arguments_are_read_from_xlwings_own_record_when_it_exists():
     assert functions.range_params(f) == {"data"}
 
 
-def test_range_arguments_are_read_from_the_decorators_where_xlwings_keeps_no_record(tmp_path, monkeypatch):
-    """Off Windows ``xw.arg`` stores nothing; its ``ndim=2`` declarations are read from the source."""
-    (tmp_path / "probe_udfs.py").write_text(
-        "import xlwings as xw\n\n"
-        "@xw.func\n@xw.arg('values', ndim=2, doc='v')\n@xw.arg('k', doc='k')\n"
-        "def NQP_PROBE(values, k=None, by=None):\n    return [[type(values).__name__, type(k).__name__]]\n",
-        encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import probe_udfs
+def test_a_function_without_xlwings_record_has_no_range_arguments():
+    """Without ``__xlfunc__`` (a plain function, or ``xw.arg`` off Windows without ``@nqp_udf``)
+    every argument arrives as a value: a one-cell range is that cell, never a list of rows."""
+    def NQP_PROBE(values, k=None):
+        return [[type(values).__name__, type(k).__name__]]
 
-    assert functions.range_params(probe_udfs.NQP_PROBE) == {"values"}
+    assert functions.range_params(NQP_PROBE) == frozenset()
     functions.clear_caches()
-    adapter = functions.udf_adapter("NQP_PROBE", probe_udfs.NQP_PROBE)
+    adapter = functions.udf_adapter("NQP_PROBE", NQP_PROBE)
     one, two = np.array([[2.0]], dtype=object), np.array([[3.0]], dtype=object)
-    # a one-cell range is a list of rows only where declared, as xlwings hands it over
-    assert np.asarray(adapter(one, two)).tolist() == [["list", "float"]]
+    assert np.asarray(adapter(one, two)).tolist() == [["float", "float"]]
 
 
 def test_every_nqp_function_declares_its_ranges():

@@ -9,11 +9,9 @@ column or row; only the ``formulas`` submodules a workbook needs are imported.
 """
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
 import re
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
@@ -272,41 +270,10 @@ def excel_index(array, row_num=None, col_num=None, area_num=None):
 
 def range_params(func: Callable) -> frozenset[str]:
     """The parameters xlwings hands over as a list of rows: those its ``@xw.arg`` declares with
-    ``ndim=2``.  xlwings' own record, ``func.__xlfunc__["args"][i]["options"]["ndim"]``, exists
-    only where ``xlwings.udfs`` loads (Windows with pywin32; elsewhere ``xw.func``/``xw.arg``
-    return the function untouched), so without it the same decorators are read from the source."""
-    xlfunc = getattr(func, "__xlfunc__", None)
-    if xlfunc is not None:
-        return frozenset(a["name"] for a in xlfunc.get("args", ()) if a.get("options", {}).get("ndim") == 2)
-    try:
-        path = inspect.getsourcefile(inspect.unwrap(func))
-    except TypeError:
-        return frozenset()
-    return declared_ranges(path or "").get(func.__name__, frozenset())
-
-
-@functools.lru_cache(maxsize=None)
-def declared_ranges(path: str) -> dict[str, frozenset[str]]:
-    """{function: the parameters an ``@xw.arg(name, ndim=2)`` decorator declares} in the module
-    source at ``path`` (parsed once per process: 13 ms for nqp_udfs)."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    out: dict[str, frozenset[str]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out[node.name] = frozenset(filter(None, map(_ndim2_arg, node.decorator_list)))
-    return out
-
-
-def _ndim2_arg(dec: ast.expr) -> str | None:
-    """The parameter name of an ``@xw.arg("name", ..., ndim=2)`` decorator, else None."""
-    if not (isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant)):
-        return None
-    called = dec.func.attr if isinstance(dec.func, ast.Attribute) else getattr(dec.func, "id", "")
-    ndim2 = any(kw.arg == "ndim" and isinstance(kw.value, ast.Constant) and kw.value.value == 2 for kw in dec.keywords)
-    return str(dec.args[0].value).lstrip("*") if called == "arg" and ndim2 else None
+    ``ndim=2``, read from xlwings' own record ``func.__xlfunc__["args"][i]["options"]["ndim"]``
+    (``@nqp_udf`` records it off Windows too).  A function without that record has none."""
+    xlfunc = getattr(func, "__xlfunc__", None) or {}
+    return frozenset(a["name"] for a in xlfunc.get("args", ()) if a.get("options", {}).get("ndim") == 2)
 
 
 def nqp_functions(*modules: ModuleType) -> dict[str, Callable]:
