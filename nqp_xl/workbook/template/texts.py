@@ -48,7 +48,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "fa_title": ("Factor analysis of", "因子分析："),
     "fa_sub": ("principal components, varimax with Kaiser normalization (as SPSS FACTOR)",
                "主成分提取，Kaiser 标准化最大方差旋转（同 SPSS FACTOR）"),
-    "year_word": ("", "年"),
     "n_analysed": ("N analysed", "分析样本数"),
     "left_out": ("Left out (blank cells)", "剔除（含空值）"),
     "none": ("none", "无"),
@@ -70,7 +69,6 @@ TEXT: dict[str, tuple[str, str]] = {
     # Grades
     "gr_title": ("Grades: k-means on the composite factor score F,", "等级划分：综合因子得分 F 的 k 均值聚类，"),
     "grades": ("Grade of each region", "各地区等级"),
-    "centres": ("Cluster centres (mean F) and counts", "聚类中心（F 均值）与个数"),
     "count": ("Count", "个数"),
     # Composite index
     "ci_title": ("Composite index: weights, index, TOPSIS, rank within the year and change",
@@ -86,7 +84,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "obstacle_note": ("The share of each indicator in the region's distance from the ideal, with the weights of the "
                       "Composite index settings, over the regions of the year analysed.",
                       "各指标在该地区与理想值差距中所占比重；权重同综合指数设置，样本为分析年份的各地区。"),
-    "chart_index": ("Composite index by region", "各地区综合指数"),
     # Coupling
     "cp_title": ("Coupling coordination of the subsystems", "子系统耦合协调度"),
     "cp_note": ("U: composite index of each subsystem (row 2 of Inputs names the subsystems); C, T, D, level, grade, type.",
@@ -128,8 +125,6 @@ TEXT: dict[str, tuple[str, str]] = {
                 "未设定方程：请在设置的“方程组”中写出方程，然后刷新。"),
     # Dynamics
     "dy_title": ("Dynamic evolution and spatial correlation of the composite index", "综合指数的动态演进与空间相关"),
-    "dy_wait": ("This sheet is kept for kernel density, convergence, Markov chains and Moran's I.",
-                "本表预留给核密度、收敛、马尔可夫链与 Moran's I。"),
     "kdensity": ("Kernel density by year", "各年核密度"),
     "sigma": ("σ-convergence", "σ 收敛"),
     "beta": ("Absolute β-convergence", "绝对 β 收敛"),
@@ -212,7 +207,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet": ("Sheet", "工作表"),
     "figure": ("Figure", "结果"),
     "formula": ("Formula", "公式"),
-    "page": ("Page &P of &N", "第 &P 页，共 &N 页"),
 }
 
 
