@@ -124,3 +124,29 @@ def test_every_nqp_function_declares_its_ranges():
     ranges = {n: functions.range_params(f) for n, f in functions.nqp_functions(nqp_udfs).items()}
     assert ranges["NQP_KMO"] == {"data"} and ranges["NQP_GINI"] == {"values", "groups", "by"}
     assert ranges["NQP_COUPLING"] >= {"systems", "weights"}
+
+
+def test_the_formulas_internals_load_builtins_relies_on():
+    """load_builtins (the one place that edits ``formulas.functions.SUBMODULES`` and reads the
+    submodules' sources) saves about 1.1 s of every refresh; this fails when formulas changes
+    what it relies on: every key read from a submodule's source is in that submodule's
+    FUNCTIONS, and get_functions builds its table from SUBMODULES as they stand when first called."""
+    import importlib
+    import os
+    import subprocess
+    import sys
+
+    import formulas.functions as ff
+
+    folder = os.path.dirname(ff.__file__)
+    assert isinstance(ff.SUBMODULES, list) and ".stat" in ff.SUBMODULES and hasattr(ff.get_functions, "cache_info")
+    for mod in ff.SUBMODULES:
+        with open(os.path.join(folder, mod.lstrip(".") + ".py"), encoding="utf-8") as fh:
+            read = {k.upper() for k in functions.BUILTIN_KEYS.findall(fh.read())}
+        assert read and read <= {k.upper() for k in importlib.import_module(mod, ff.__name__).FUNCTIONS}, mod
+    probe = ("import sys, formulas.functions as ff\n"
+             "from nqp_xl.workbook.engine.functions import load_builtins\n"
+             "table = load_builtins({'IF', 'SUM'})\n"
+             "print('IF' in table, 'SUM' in table, 'formulas.functions.stat' in sys.modules, len(ff.SUBMODULES))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "True", "False", str(len(ff.SUBMODULES))]
