@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 FORMATS = {
     "num": "0.0000",      # indices, scores, loadings, D, Gini
     "num3": "0.000",      # statistics printed with three decimals (KMO, chi-square, coefficients)
@@ -236,8 +238,6 @@ class Page:
                 for i in range(1, room):
                     self.ws.write_blanks(r0 + i, col + ncols, grown)
             if header:  # the header style appears with the header text
-                from xlsxwriter.utility import xl_rowcol_to_cell
-
                 for j in range(ncols, ncols + grow_cols):
                     self.ws.write_blank(r0, col + j, None, self.book.fmt("gen", align="center", valign="vcenter"))
 
@@ -280,8 +280,6 @@ class Page:
         from the answer's left) is one of ``kinds`` (label -> kind).  Conditional, so the
         format follows the label when the answer's rows move (other equations, a new year);
         Excel and LibreOffice both apply it."""
-        from xlsxwriter.utility import xl_rowcol_to_cell
-
         r0 = placed.row + 1
         r1 = placed.row + max(placed.rows, placed.room) - 1
         c0, c1 = placed.col + first_col, placed.col + max(placed.cols, first_col + 1) - 1
@@ -295,8 +293,6 @@ class Page:
         """Formats by column header where a column's place moves when the answer widens (Rank
         after the factors: one more factor moves it right): a conditional format on the body
         of every column, applied where its header cell is one of ``kinds`` (label -> kind)."""
-        from xlsxwriter.utility import xl_rowcol_to_cell
-
         r0 = placed.row + 1
         r1 = placed.row + max(placed.rows, placed.room) - 1
         c0, c1 = placed.col, placed.col + placed.cols + grow_cols - 1

@@ -13,12 +13,12 @@ numbers stay number cells in the "Value" column, formatted by meaning.
 """
 from __future__ import annotations
 
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .context import Ctx
 from ...labels import text
-from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
 from ..ooxml.addresses import quote_sheet
+from .context import Ctx
+from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, new_chart
 
 HELP = 8  # first column of the helper cells (I): right of the printed area (A:F)
@@ -159,8 +159,6 @@ def _gaps_sentence(ctx: Ctx, page: Page, gaps: Placed) -> str:
 
 
 def _a1(r: int, c: int) -> str:
-    from xlsxwriter.utility import xl_rowcol_to_cell
-
     return xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
 
 

@@ -1,19 +1,19 @@
 """The Settings, Inputs, Methods and xlwings.conf sheets of the template."""
 from __future__ import annotations
 
+import math
+
+from ..ooxml.addresses import col_letters, quote_sheet
 from .context import Ctx
 from .contract import (COMPUTED, CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME, UDF_MODULE,
                        UDF_MODULES_KEY)
 from .input_table import INPUT_HEADER_ROW
-from ..ooxml.addresses import quote_sheet
-from .layout import Page
+from .layout import PAGE, PT_PER_CHAR, PT_PER_COL, ROW_PT, Page, text_width
 
 SETTINGS_FIRST_ROW = 3  # 0-based row of the first setting
 
 
 def settings_sheet(ctx: Ctx) -> Page:
-    from .layout import ROW_PT, text_width
-
     page = Page(ctx.book, ctx.sheet("settings"), landscape=True)
     ws, book = page.ws, ctx.book
     page.title(ctx.t("settings_title"))
@@ -37,8 +37,6 @@ def settings_sheet(ctx: Ctx) -> Page:
         elif v is None:
             ws.write_blank(r, 1, None, inp)
         elif isinstance(v, str) and text_width(v) > 38:  # the equations: wrapped, whole
-            import math
-
             ws.write_string(r, 1, v, book.fmt("gen", bg_color="#FFF2CC", border=1, text_wrap=True, valign="top"))
             page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * math.ceil(text_width(v) * 1.1 / 38))
         elif isinstance(v, str):
@@ -64,9 +62,6 @@ def settings_sheet(ctx: Ctx) -> Page:
 
 
 def inputs_sheet(ctx: Ctx) -> Page:
-    from .layout import ROW_PT, text_width
-    from ..ooxml.addresses import col_letters
-
     table = ctx.table
     page = Page(ctx.book, ctx.sheet("inputs"), landscape=True)
     ws, book = page.ws, ctx.book
@@ -107,8 +102,6 @@ def inputs_sheet(ctx: Ctx) -> Page:
         page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
     page.heights[h] = ROW_PT * 3
     if n_id > 1:  # the note beside "Direction" and "Subsystem", wrapped within the label columns
-        import math
-
         note = ctx.t("inputs_note")
         room = sum(page.widths.get(j, 8.43) for j in range(1, n_id))
         lines = max(2, math.ceil(text_width(note) * 0.8 / max(room - 1, 1.0)))  # 8-point text
@@ -153,9 +146,6 @@ def inputs_sheet(ctx: Ctx) -> Page:
         ws.repeat_columns(0, n_id - 1)  # a page of the table's right part still names its rows
     # the raw table of many indicators: as many pages wide as keep its print readable (about
     # 80 % of full size, the label columns repeated on each), not one page at 40 %
-    import math
-
-    from .layout import PAGE, PT_PER_CHAR, PT_PER_COL
 
     width_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id + p))
     label_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id))
@@ -256,9 +246,6 @@ def methods_sheet(ctx: Ctx) -> Page:
     head = book.fmt("gen", head=True)
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)
-    import math
-
-    from .layout import ROW_PT, text_width
 
     wrap = book.fmt("gen", text_wrap=True, valign="top")
     widths = ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 40))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_col_to_name
 
 from ...labels import text
+from ..ooxml.addresses import col_letters
 from .context import Ctx
 from .contract import D, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, new_chart, room_for, text_width
@@ -91,8 +92,6 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.block("fa.components", ctx.relabel(f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
     # N analysed, counted from the F column of the unsorted scores
-    from ..ooxml.addresses import col_letters
-
     fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
     rows = f"{fac.row + 2}:${fcol}${fac.row + max(fac.rows, fac.room)}"
     ws.write_formula(info, 1, f"=COUNT(${fcol}${rows})", book.fmt("int", align="left"), "")
