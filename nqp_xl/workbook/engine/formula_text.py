@@ -98,8 +98,6 @@ def external_reference(text: str) -> bool:
 def _extent(ref: str) -> tuple[int, int] | None:
     """Rows and columns of an A1 reference as Excel counts them (``A:A`` 1,048,576 rows,
     ``1:1`` 16,384 columns); None when ``ref`` is not one."""
-    from openpyxl.utils.cell import range_boundaries
-
     split = split_reference(ref)
     if not split:
         return None
@@ -130,8 +128,6 @@ def _static_call(items: list[Token], i: int) -> tuple[str | None, int]:
     arguments and ``INDIRECT("A1 text")`` as the reference they give, starting at the function
     token ``i``; (None, i) when the call is not of that form (the engine then leaves the formula
     stale)."""
-    from openpyxl.utils.cell import range_boundaries
-
     name = _strip_prefix(items[i].value)[:-1].strip().upper()
     args: list[Token] = []
     j = i + 1

@@ -6,11 +6,17 @@ called with its arguments shaped exactly as xlwings hands them over (list of row
 blanks, ``float`` numbers, ``str`` text, ``bool``, Excel errors as their text); omitted
 arguments take the function's default; ``INDEX`` with a row or column of 0 answers the whole
 column or row; only the ``formulas`` submodules a workbook needs are imported.
+
+``formulas`` and ``schedula`` are imported inside the functions that use them: 0.1 s (beside
+openpyxl, already loaded) that a command importing this module without computing a formula
+(``publish --no-recompute``) does not pay (``python -X importtime``).
 """
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import os
 import re
 from types import ModuleType
 from typing import Any, Callable
@@ -300,9 +306,6 @@ def load_builtins(names: set[str]) -> dict:
     the template's functions load in 0.03 s instead of 1.1-1.2 s for ``get_functions()``
     (formulas 1.3.4, measured in a fresh process); tests/test_workbook_functions.py
     (``test_the_formulas_internals_load_builtins_relies_on``) fails when formulas changes them."""
-    import importlib
-    import os
-
     import formulas.functions as ff
 
     folder = os.path.dirname(ff.__file__)
@@ -349,8 +352,6 @@ def light_stat() -> dict[str, Callable]:
     needs no other statistical function (measured, formulas 1.3.4).  A workbook that does loads
     the module.  The one use of formulas' private ``_convert_args``;
     ``test_light_statistics_answer_as_the_formulas_package_does`` fails when it changes."""
-    import functools
-
     from formulas.functions import _convert_args, flatten, is_not_empty, is_number, raise_errors, wrap_func
 
     def xfunc(*args, func=max, check=is_number, default=0, _raise=True):

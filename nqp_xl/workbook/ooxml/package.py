@@ -31,6 +31,7 @@ import zlib
 from dataclasses import dataclass
 
 from lxml import etree
+from openpyxl.utils.cell import range_boundaries
 
 from .sheet import MAX_CELLS, Sheet
 from .sniff import not_a_workbook, zip_entry_count
@@ -299,8 +300,6 @@ class Package:
 
     # -- workbook contents
     def _read_table(self, tpath: str, sheet: str) -> None:
-        from openpyxl.utils.cell import range_boundaries
-
         if tpath not in self.parts:
             return
         root = self.tree(tpath)
