@@ -11,7 +11,17 @@ import os
 import sys
 import time
 
+from threadpoolctl import threadpool_limits
+
+from ... import __version__
+from ...collector import gc_paused
+from ..ooxml.xml import WorkbookError
+from . import bundle, doctor
 from .outputs import check_new_output, write_built
+
+# Each command's module (refresh, publish, update, demo; the template builder) is imported by
+# the command that runs it: the engine and the builder cost 0.13-0.2 s that --help, doctor and
+# bundle do not need (python -X importtime -c "import nqp_xl.workbook.commands.cli").
 
 EPILOG = "Run 'nqp-xl COMMAND --help' for a command's options."
 
@@ -68,8 +78,7 @@ def cmd_template(args) -> int:
 def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> str | None:
     """Build the workbook beside ``output`` and move it into place (outputs.write_built: an
     existing file kept as a numbered backup, the user's umask); answers the backup's name."""
-    from ...collector import gc_paused
-    from ..template.build import build
+    from ..template.build import build  # the builder and the engine: only for new and template
     from ..template.contract import UDF_MODULE
     from .refresh import import_udfs
 
@@ -198,8 +207,6 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ... import __version__
-
     p = _Parser(prog="nqp-xl", description="New-quality-productive-forces evaluation workbooks: write the "
                 "Excel template, fill it with a table, compute its NQP_ formulas without Excel, and publish "
                 "a values-only copy.", epilog=EPILOG)
@@ -297,7 +304,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_demo)
 
-    from . import bundle, doctor
     bundle.add_parser(sub, _progress)
     doctor.add_parser(sub)
     return p
@@ -331,8 +337,6 @@ def one_thread():
     workbook with the other core busy: its formulas took 1.9 s on one thread, 3.0 s on two)."""
     if any(os.environ.get(v) for v in THREAD_VARIABLES):
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=1)
 
 
@@ -342,8 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 1
-    from ..ooxml.xml import WorkbookError
-    from ..template.input_table import InputError
+    from ..template.input_table import InputError  # 20-25 ms (the core's column rules) that --help does not need
 
     try:
         with one_thread():

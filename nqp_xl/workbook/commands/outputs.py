@@ -32,6 +32,11 @@ from typing import Callable, Iterator
 
 from ..ooxml.xml import WorkbookError
 
+if os.name == "nt":
+    import msvcrt
+else:
+    import fcntl
+
 _TEMPS: set[str] = set()
 
 
@@ -125,12 +130,8 @@ def lock_path(path: str) -> str:
 def _try_lock(fd: int) -> bool:
     try:
         if os.name == "nt":
-            import msvcrt
-
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         else:
-            import fcntl
-
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except OSError:
@@ -139,13 +140,9 @@ def _try_lock(fd: int) -> bool:
 
 def _unlock(fd: int) -> None:
     if os.name == "nt":
-        import msvcrt
-
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
     else:
-        import fcntl
-
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 

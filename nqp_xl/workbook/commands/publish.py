@@ -18,7 +18,9 @@ from typing import Any, Callable
 
 from ... import __version__
 from ..engine.engine import RefreshError, Report
+from ..engine.formula_text import calls_nqp
 from ..engine.recalc import refresh_package
+from ..ooxml.addresses import cell_ref, parse_range, quote_sheet
 from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
@@ -201,8 +203,6 @@ def nqp_errors(pkg: Package, engine) -> list[str]:
 
 def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
     """``Sheet!A1: message`` for each ``#NQP!`` answer in one area of a sheet."""
-    from ..ooxml.addresses import cell_ref, quote_sheet
-
     r1, c1, r2, c2 = area
     return [f"{quote_sheet(sheet)}!{cell_ref(r, c)}: {v}"
             for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
@@ -211,9 +211,6 @@ def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
 
 def cached_nqp_errors(pkg: Package) -> list[str]:
     """The same, from the cached values of a workbook not recomputed."""
-    from ..ooxml.addresses import cell_ref, parse_range
-    from ..engine.formula_text import calls_nqp
-
     out = []
     for name in pkg.sheet_names:
         if not pkg.is_worksheet(name):

@@ -239,7 +239,7 @@ def _sheet_cell(v: Any) -> Any:
 def read_xlsx(path: str, id_cols: int | None = None, header_row: int | None = None) -> InputTable:
     """The Inputs tab (an nqp-xl workbook: the table from its header row) or the first worksheet,
     read by the one guarded package reader (size caps, hardened XML, plain errors)."""
-    from ..ooxml.package import read_package
+    from ..ooxml.package import read_package  # openpyxl, 95 ms that cli's start-up (InputError) does not need
 
     pkg = read_package(path)
     sheets = [n for n in pkg.sheet_names if pkg.is_worksheet(n)]
