@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import NQPError
-from .options import is_blank, one_cell
+from .options import is_blank, one_cell, whole_number
 from .table import EXCEL_ERROR_CODES, Table, check_table, is_error_value
 
 __all__ = ["key_of", "key_text", "key_cells", "one_column_table", "aligned_keys", "order_keys",
@@ -109,7 +109,7 @@ def one_column_table(values: Any, id_cols: Any, missing: Any, select: str) -> Ta
 def key_cells(arg: Any, what: str) -> list:
     """An aligned argument as a flat list of cells (one column; one row is accepted too)."""
     try:
-        import pandas as pd
+        import pandas as pd  # 0.3 s of start-up (-X importtime), paid only here
     except ImportError:  # pragma: no cover
         pd = None
     if pd is not None and isinstance(arg, (pd.Series, pd.Index)):
@@ -177,7 +177,7 @@ def order_keys(keys: Sequence) -> list:
 def range_rows(data: Any) -> list[list]:
     """A range (list of rows) or DataFrame as a rectangular list of rows, header first."""
     try:
-        import pandas as pd
+        import pandas as pd  # 0.3 s of start-up (-X importtime), paid only here
     except ImportError:  # pragma: no cover
         pd = None
     if pd is not None and isinstance(data, pd.DataFrame):
@@ -204,8 +204,6 @@ def is_text_cell(v: Any) -> bool:
 def label_count(rows: list[list], id_cols: Any, start: int = 1) -> int:
     """Leading label columns of a range: ``id_cols`` when given, else the leading columns whose
     data cells are all text or blank (at least one text), as check_table detects them."""
-    from .options import whole_number
-
     n_id = whole_number(id_cols, "id_cols", low=0)
     width = len(rows[0])
     if n_id is not None:

@@ -15,6 +15,7 @@ x - x̄_i - x̄_t + x̄).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Sequence
@@ -87,8 +88,6 @@ class PanelData:
 
     def with_columns(self, dependent: str, y: np.ndarray, regressors: Sequence[str], x: np.ndarray) -> "PanelData":
         """The same panel with another dependent variable and regressors (mediation's steps)."""
-        import hashlib
-
         digest = hashlib.sha1(np.ascontiguousarray(y).tobytes() + np.ascontiguousarray(x).tobytes()).hexdigest()
         return PanelData(dependent, tuple(regressors), y, x, self.group, self.time, self.group_names,
                          self.time_names, self.dropped, (*self.key, dependent, tuple(regressors), digest))
