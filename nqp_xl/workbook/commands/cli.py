@@ -212,7 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "a values-only copy.", epilog=EPILOG)
     p.add_argument("--version", action="version", version=f"nqp-xl {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_template, _add_new, _add_refresh, _add_publish, _add_update, _add_demo):
+        add(sub)  # each command's options, in the order --help lists them
+    bundle.add_parser(sub, _progress)
+    doctor.add_parser(sub)
+    return p
 
+
+def _add_template(sub) -> None:
     s = sub.add_parser("template", help="write the empty workbook template (.xlsm)",
                        description="Write the workbook template: Settings, Inputs (an Excel table), Factor analysis, Grades, "
                        "Composite index, Coupling, Disparity, Equations, Dynamics, Methods and the xlwings.conf sheet, "
@@ -222,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists (a numbered backup is kept)")
     s.set_defaults(func=cmd_template)
 
+
+def _add_new(sub) -> None:
     s = sub.add_parser("new", help="a fresh template holding your table (.csv or .xlsx)",
                        description="Put a table into a fresh template. The first row holds the column names; "
                        "leading text columns (and a year column) are labels (region, year, group); every other column "
@@ -249,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists (a numbered backup is kept)")
     s.set_defaults(func=cmd_new)
 
+
+def _add_refresh(sub) -> None:
     s = sub.add_parser("refresh", help="compute every NQP formula and store the values in the file",
                        description="Compute every formula of the workbook (any sheet, NQP_ functions nested in Excel "
                        "functions too) and store the answers as the cells' values, so Excel shows numbers without "
@@ -260,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_refresh)
 
+
+def _add_publish(sub) -> None:
     s = sub.add_parser("publish", help="write the values-only copy to email (.xlsx)",
                        description="Refresh the workbook and write a copy with values only: no macros, no NQP "
                        "formulas, charts and formats kept, and a Methods sheet recording the version, the settings "
@@ -274,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_publish)
 
+
+def _add_update(sub) -> None:
     s = sub.add_parser("update", help="put this year's table into last year's workbook and refresh it",
                        description="Replace (or with --append, extend) the rows of the workbook's Data table with "
                        "a new table, keeping every setting, sheet, format and note; new indicator columns join the "
@@ -295,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_update)
 
+
+def _add_demo(sub) -> None:
     s = sub.add_parser("demo", help="run the whole chain on the bundled provincial panel",
                        description="Write a template filled with the bundled panel (31 provinces × 2016-2023), its "
                        "refreshed copy and its published copy, and print what the workbook shows for the latest year: the "
@@ -303,10 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_demo)
-
-    bundle.add_parser(sub, _progress)
-    doctor.add_parser(sub)
-    return p
 
 
 def _whole(text: str) -> int:
