@@ -92,25 +92,10 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
                            f"the workbook's Data table has {', '.join(old_headers[:n_id])}; give --id-cols or "
                            "rename the columns")
     old_rows = [[sh.value(r, c) for c in range(c1, c2 + 1)] for r in range(r1 + table.header_rows, r2 + 1)]
-    old_ind = old_headers[n_id:]
-    new_ind = new.indicators
-    lower_new = {h.lower(): h for h in new_ind}
-    kept = [h for h in old_ind if h.lower() in lower_new] if not append else list(old_ind)
-    added = [h for h in new_ind if h.lower() not in {o.lower() for o in old_ind}]
-    gone = [h for h in old_ind if h.lower() not in lower_new]
-    if added:
-        notes.append(f"new indicators joined the table (direction +, no subsystem): {', '.join(added[:MAX_NOTES])}")
-    if gone:
-        notes.append(("indicators not in the new table (left blank in the appended rows): " if append else
-                      "indicators no longer in the table: ") + ", ".join(gone[:MAX_NOTES]))
-    headers = old_headers[:n_id] + kept + added
-
-    # directions and subsystems by header
+    headers, n_ind = _columns_after(old_headers, new.headers, n_id, append, notes)
     dir_row, sub_row = _meta_rows(pkg, table)
-    meta: dict[str, tuple[Any, Any]] = {}
-    for j, h in enumerate(old_headers):
-        c = c1 + j
-        meta[h.lower()] = (sh.value(dir_row, c) if dir_row else None, sh.value(sub_row, c) if sub_row else None)
+    meta = {h.lower(): (sh.value(dir_row, c1 + j) if dir_row else None, sh.value(sub_row, c1 + j) if sub_row else None)
+            for j, h in enumerate(old_headers)}  # directions and subsystems by header
 
     # rows, by header
     new_pos = {h.lower(): j for j, h in enumerate(new.headers)}
@@ -127,14 +112,53 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
     if region is not None:
         notes += _regions_changed(old_rows, new_rows if append else rows, region, year, append)
     notes += _jumps(headers, rows, new_rows, n_id, region, year)
-
-    # the cells the block should hold, then only those that differ are written (a cell that
-    # keeps its value keeps its bytes: a year appended rewrites that year's rows only)
     width, height = len(headers), len(rows)
-    nr2, nc2 = r1 + table.header_rows + height - 1, c1 + width - 1
+    new_ref = (r1, c1, r1 + table.header_rows + height - 1, c1 + width - 1)
+    _write_block(sh, table, headers, rows, n_id, new_ref, (dir_row, sub_row),
+                 [meta.get(h.lower(), ("+", None)) for h in headers])
+    n_new, n_old = len(new_rows), len(old_rows)
+    del old_rows, new_rows, rows  # at county scale each is 800,000 cells: not held through the refresh
+    new.rows = []
+    _resize_table(pkg, table, headers, new_ref)
+    _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), new_ref, dir_row, sub_row)
+    if progress:
+        progress(f"Data table: {height} rows × {width} columns")
+    report, engine = refresh_package(pkg, udf_modules(pkg), progress)
+    del engine
+    data_out = packaged(pkg)
+    saved = write_result(path, target, data_out, in_place)
+    return UpdateResult(target, report, height, n_new if append else max(0, height - n_old), n_ind, notes, saved)
+
+
+def _columns_after(old_headers: list[str], new_headers: list[str], n_id: int, append: bool,
+                   notes: list[str]) -> tuple[list[str], int]:
+    """The Data table's headers after the update (labels, the indicators kept, the new ones at the
+    right; with ``append`` every old indicator stays) and the number of indicators; the notes on
+    indicators that came and went are added to ``notes``."""
+    old_ind, new_ind = old_headers[n_id:], new_headers[n_id:]
+    lower_new = {h.lower(): h for h in new_ind}
+    kept = [h for h in old_ind if h.lower() in lower_new] if not append else list(old_ind)
+    added = [h for h in new_ind if h.lower() not in {o.lower() for o in old_ind}]
+    gone = [h for h in old_ind if h.lower() not in lower_new]
+    if added:
+        notes.append(f"new indicators joined the table (direction +, no subsystem): {', '.join(added[:MAX_NOTES])}")
+    if gone:
+        notes.append(("indicators not in the new table (left blank in the appended rows): " if append else
+                      "indicators no longer in the table: ") + ", ".join(gone[:MAX_NOTES]))
+    return old_headers[:n_id] + kept + added, len(kept) + len(added)
+
+
+def _write_block(sh, table: TableDef, headers: list[str], rows: list[list[Any]], n_id: int,
+                 new_ref: tuple[int, int, int, int], meta_rows: tuple[int | None, int | None],
+                 row_meta: list[tuple[Any, Any]]) -> None:
+    """The cells the Data table's block (and its direction and subsystem rows) should hold; only
+    those that differ are written (a cell that keeps its value keeps its bytes: a year appended
+    rewrites that year's rows only)."""
+    r1, c1, r2, c2 = table.ref
+    dir_row, sub_row = meta_rows
+    width, height = len(headers), len(rows)
     first = r1 + table.header_rows
-    row_meta = [meta.get(h.lower(), ("+", None)) for h in headers]
-    last_r, last_c = max(r2, nr2), max(c2, nc2)
+    last_r, last_c = max(r2, new_ref[2]), max(c2, new_ref[3])
     cells = chain(((r, c) for r in range(r1, last_r + 1) for c in range(c1, last_c + 1)),  # not a list:
                   ((r, c) for r in (dir_row, sub_row) if r for c in range(c1 + n_id, last_c + 1)))  # 800,000
     for r, c in cells:
@@ -155,20 +179,6 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
             sh.clear(r, c)
         else:  # a cell left as it was is not rewritten (Sheet.set)
             sh.set(r, c, v, keep_formula=False)
-    del cells
-    n_new, n_old = len(new_rows), len(old_rows)
-    del old_rows, new_rows, rows  # at county scale each is 800,000 cells: not held through the refresh
-    new.rows = []
-    _resize_table(pkg, table, headers, (r1, c1, nr2, nc2))
-    _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), (r1, c1, nr2, nc2), dir_row, sub_row)
-    if progress:
-        progress(f"Data table: {height} rows × {width} columns")
-    report, engine = refresh_package(pkg, udf_modules(pkg), progress)
-    del engine
-    data_out = packaged(pkg)
-    saved = write_result(path, target, data_out, in_place)
-    return UpdateResult(target, report, height, n_new if append else max(0, height - n_old),
-                        len(kept) + len(added), notes, saved)
 
 
 def _appended_years(old_rows: list[list[Any]], new_rows: list[list[Any]], headers: list[str], n_id: int,
