@@ -51,7 +51,7 @@ from .cache import cached
 from .errors import NQPError
 from .labels import text
 from .columns import key_cells, key_of, key_text, one_column_table
-from .table import Table, cell_name, is_error_value
+from .table import Table, cell_name
 
 __all__ = ["dagum_gini", "theil", "DagumGini", "Theil", "grouped_values", "share"]
 

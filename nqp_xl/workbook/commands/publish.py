@@ -25,7 +25,7 @@ from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
-from ..template.texts import t
+from ..template import texts
 from .document import finish_document, footer_title, named_cell, retitle_footers, stamp_publication
 from .outputs import check_new_output, write_result, writer_lock
 from .refresh import load, udf_modules
@@ -248,7 +248,7 @@ def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[
     """Write the version, the settings and the digest where the Methods names point (in the
     workbook's language)."""
     lang = workbook_lang(pkg)
-    words = {k: t(f"record_{k}", lang) for k in ("published", "settings", "digest", "note")}
+    words = {k: texts.t(f"record_{k}", lang) for k in ("published", "settings", "digest", "note")}
     at_digest = named_cell(pkg, DIGEST_NAME)
     at_record = named_cell(pkg, RECORD_NAME)
     if at_record is None:
