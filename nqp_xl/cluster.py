@@ -64,7 +64,7 @@ def kmeans_multi(X: Any, k: int, n_init: int = 10, seed: int = 0) -> tuple[np.nd
     the library is tested and fast, and a fixed seed makes the answer repeatable.
     Answers ``labels`` (0..k-1) and ``centers`` (k × p).
     """
-    from sklearn.cluster import KMeans
+    from sklearn.cluster import KMeans  # 2 s of start-up (-X importtime), paid only here
     from threadpoolctl import threadpool_limits
 
     X = np.asarray(X, dtype=float)

@@ -22,13 +22,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import NQPError
-from .options import is_blank, one_cell
+from .options import is_blank, one_cell, whole_number
 from .table import EXCEL_ERROR_CODES, Table, check_table, is_error_value
 
 __all__ = ["key_of", "key_text", "key_cells", "one_column_table", "aligned_keys", "order_keys",
-           "range_rows", "is_text_cell", "label_count", "take_columns", "column_position", "plain_cell", "YEAR_HEADERS"]
+           "range_rows", "is_text_cell", "label_count", "take_columns", "column_position", "plain_cell", "YEAR_HEADERS", "is_year_header", "holds_years", "is_year_column", "year_column"]
 # headers that mark a column of years (the workbook's Data table reads such a column as a label)
 YEAR_HEADERS = ("year", "years", "yr", "年份", "年", "年度")
+FIRST_YEAR, LAST_YEAR = 1800, 2200  # the whole numbers a year column may hold
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -51,11 +52,48 @@ def key_of(cell: Any) -> float | str | None:
     return text
 
 
+def is_year_header(header: Any) -> bool:
+    """A header that names a column of years: one of YEAR_HEADERS, case and spaces aside."""
+    return str(header).strip().lower() in YEAR_HEADERS
+
+
+def holds_years(cells: Sequence[Any]) -> bool:
+    """Every non-blank cell a whole number FIRST_YEAR..LAST_YEAR (a number, not a logical or a
+    text), and at least one such cell."""
+    seen = False
+    for v in cells:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()):
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return False
+        if not (math.isfinite(v) and v == int(v) and FIRST_YEAR <= v <= LAST_YEAR):
+            return False
+        seen = True
+    return seen
+
+
+def is_year_column(header: Any, cells: Sequence[Any]) -> bool:
+    """The one rule for a column of years, used by the functions (NQP_GAPS), the template's
+    reading of a table and ``nqp-xl update``: headed like a year (YEAR_HEADERS: year, years, yr,
+    年份, 年, 年度) and holding whole numbers 1800..2200 (blanks aside).  Such a column is a label
+    column of the Data table although its cells are numbers."""
+    return is_year_header(header) and holds_years(cells)
+
+
+def year_column(headers: Sequence[Any], columns: Sequence[Sequence[Any]]) -> int | None:
+    """Among label columns (``headers[j]`` over the cells ``columns[j]``): the first that
+    :func:`is_year_column`, else the first merely headed like a year (its cells may hold a
+    mistake the caller names), else None (a cross-section)."""
+    found = next((j for j, (h, c) in enumerate(zip(headers, columns)) if is_year_column(h, c)), None)
+    return found if found is not None else next((j for j, h in enumerate(headers) if is_year_header(h)), None)
+
+
 def key_text(key: float | str) -> str:
-    """A key inside a message or a header: 2022.0 → "2022"."""
+    """A key inside a message or a header: 2022.0 → "2022", 0.5 → "0.5" (ten digits: distinct
+    keys stay distinct, as %g's six may not).  The one key-as-text rule (dynamics, disparity)."""
     if isinstance(key, float):
         return str(int(key)) if key == int(key) else f"{key:.10g}"
-    return key
+    return str(key)
 
 
 def one_column_table(values: Any, id_cols: Any, missing: Any, select: str) -> Table:
@@ -71,7 +109,7 @@ def one_column_table(values: Any, id_cols: Any, missing: Any, select: str) -> Ta
 def key_cells(arg: Any, what: str) -> list:
     """An aligned argument as a flat list of cells (one column; one row is accepted too)."""
     try:
-        import pandas as pd
+        import pandas as pd  # 0.3 s of start-up (-X importtime), paid only here
     except ImportError:  # pragma: no cover
         pd = None
     if pd is not None and isinstance(arg, (pd.Series, pd.Index)):
@@ -139,7 +177,7 @@ def order_keys(keys: Sequence) -> list:
 def range_rows(data: Any) -> list[list]:
     """A range (list of rows) or DataFrame as a rectangular list of rows, header first."""
     try:
-        import pandas as pd
+        import pandas as pd  # 0.3 s of start-up (-X importtime), paid only here
     except ImportError:  # pragma: no cover
         pd = None
     if pd is not None and isinstance(data, pd.DataFrame):
@@ -166,8 +204,6 @@ def is_text_cell(v: Any) -> bool:
 def label_count(rows: list[list], id_cols: Any, start: int = 1) -> int:
     """Leading label columns of a range: ``id_cols`` when given, else the leading columns whose
     data cells are all text or blank (at least one text), as check_table detects them."""
-    from .options import whole_number
-
     n_id = whole_number(id_cols, "id_cols", low=0)
     width = len(rows[0])
     if n_id is not None:

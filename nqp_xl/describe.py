@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from .cache import cached
 from .excel_answer import indicator_rows
+from .factor import correlation
 from .labels import texts
 from .table import Table, check_table
 
@@ -82,9 +84,6 @@ class Correlations:
 
 def correlations(data: Any, id_cols: Any = None, missing: Any = None) -> Correlations:
     """The Pearson correlation matrix of the table's indicators over the complete rows."""
-    from .cache import cached
-    from .factor import correlation
-
     table = check_table(data, id_cols=id_cols, missing=missing)
     what = "the correlation matrix"
     table.require(min_rows=3, min_cols=2, what=what)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .columns import aligned_keys, key_text, order_keys
 from .disparity import DagumGini, Theil, grouped_values, share
 from .errors import NQPError
 from .labels import text
@@ -47,8 +48,6 @@ def disparity_by(values: Any, groups: Any, by: Any, kind: str = "gini", id_cols:
     ``groups`` separately for each ``by`` value (e.g. each year).  A row whose by cell is blank
     drops out; a by value with fewer than 2 values, or (with groups) fewer than 2 groups, or a
     group whose values are all 0 is refused, naming it."""
-    from .columns import aligned_keys, key_text, order_keys
-
     what = "the Gini ratio" if kind == "gini" else "the Theil index"
     g = grouped_values(values, groups, id_cols, missing, what)
     keys_all, header = aligned_keys(by, g.table, "by", from_range=isinstance(values, (list, tuple)))

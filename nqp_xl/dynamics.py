@@ -35,7 +35,7 @@ from .errors import NQPError
 from .excel_answer import blank_nan
 from .labels import text, texts
 from .options import flatten, whole_number
-from .columns import key_cells as flat_cells, one_column_table
+from .columns import key_cells as flat_cells, key_text, one_column_table
 from .table import Table, is_error_value
 
 __all__ = [
@@ -90,12 +90,6 @@ def sort_keys(keys: Sequence[Any]) -> list:
     texts = sorted(k for k in keys if isinstance(k, str))
     return nums + texts
 
-
-def key_text(k: Any) -> str:
-    """A key as users typed it: 2016.0 -> "2016"."""
-    if isinstance(k, float):
-        return str(int(k)) if k == int(k) else f"{k:g}"
-    return str(k)
 
 
 @dataclass(frozen=True, eq=False)

@@ -3,6 +3,10 @@
 ``text(key, lang)`` looks a key up; ``lang`` is "en" or "zh", and ``None`` takes the
 environment variable ``NQP_XL_LANG`` (default "en").  Keys are the English text itself
 wherever that is unambiguous, so the English table is the identity.
+
+The one table of the functions' headers.  The workbook's own prose (sheet names, titles, notes)
+is a different layer, kept in ``nqp_xl.workbook.template.texts``: the core never imports the
+workbook, and a header the functions answer is never a sheet text (see that module's notes).
 """
 from __future__ import annotations
 

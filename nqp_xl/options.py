@@ -93,7 +93,7 @@ def whole_number(value: Any, name: str, low: int | None = None, high: int | None
     return n
 
 
-def fraction(value: Any, name: str, default: float | None = None, *, open_low: bool = True) -> float | None:
+def fraction(value: Any, name: str, default: float | None = None) -> float | None:
     """An optional fraction in (0, 1]; "85%" and 85 are refused with a hint."""
     value = option_cell(value, name)
     x = _number(value, name, "a fraction such as 0.85")

@@ -28,10 +28,11 @@ import numpy as np
 
 from .columns import (aligned_keys, column_position, one_column_table, is_text_cell, key_cells, key_of, key_text,
                       label_count, order_keys, plain_cell, range_rows, take_columns)
-from .labels import resolve_lang, text
+from .composite import WEIGHT_METHODS, composite_index, minmax_subsets
+from .coupling import grade, level
 from .errors import NQPError
 from .excel_answer import Cells, cells
-from .labels import text, texts
+from .labels import resolve_lang, text, texts
 from .options import choice, flatten, is_blank, is_empty, one_cell
 from .ranks import rank_desc
 from .table import Table, check_table, is_error_value
@@ -276,15 +277,11 @@ class Levels:
 
     def to_rows(self, lang: str | None = None) -> list[list]:
         """Level and Grade beside the values, aligned with the input."""
-        from .coupling import grade
-
         return cells(self.table, self.level[:, None], texts(("Level", "Grade"), lang), [grade(self.level, lang)])
 
 
 def levels(values: Any) -> Levels:
     """The coupling-coordination Level (1–10) of D values in [0, 1], as NQP_COUPLING classes them."""
-    from .coupling import level
-
     t = one_column_table(values, None, None, "select the one column of coupling coordination degrees D")
     d = t.values[:, 0]
     bad = np.flatnonzero((d < -1e-9) | (d > 1 + 1e-9))
@@ -342,8 +339,6 @@ def subindices(data: Any, subsystems: Any, weights: Any = "entropy", directions:
     ``weights``: a method name, or one weight per column of data / per subsystem indicator;
     ``directions`` likewise.
     """
-    from .composite import WEIGHT_METHODS, composite_index, minmax_subsets
-
     frame = hasattr(data, "iloc") and hasattr(data, "columns")  # a DataFrame: rows only if needed
     plain = type(data) in (list, tuple) and bool(data) and type(data[0]) in (list, tuple)  # a range (COM: tuples)
     rows = None if frame or plain else range_rows(data)

@@ -15,19 +15,19 @@ x - x̄_i - x̄_t + x̄).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
 
-from .columns import key_of, key_text
+from .columns import is_year_header, key_of, key_text
 from .equations import data_header, parse_system, resolve_column, system_data
 from .errors import NQPError
 
-__all__ = ["PanelData", "panel_data", "demean", "group_means", "within", "YEAR_HEADERS", "EFFECTS"]
+__all__ = ["PanelData", "panel_data", "demean", "group_means", "within", "EFFECTS"]
 
-YEAR_HEADERS = ("year", "years", "yr", "年份", "年", "年度")
 EFFECTS = ("individual", "time", "twoways")
 
 
@@ -140,7 +140,7 @@ def _default_columns(header: list[str], n_lab: int, ids: Any, years: Any) -> tup
             raise NQPError('name the region column: ids = its header, e.g. "province"')
         region = header[0]
     if year is None:
-        year = next((h for h in header if h.strip().lower() in YEAR_HEADERS), None)
+        year = next((h for h in header if is_year_header(h)), None)
         if year is None:
             if n_lab < 2:
                 raise NQPError('name the year column: years = its header, e.g. "year"')

@@ -33,6 +33,7 @@ from .equations import CONS, system_data
 from .errors import NQPError
 from .labels import text
 from .options import flatten, is_blank, is_empty
+from .panelreg import panel_regression
 from .simultaneous import METHODS, fit_system
 from .table import parse_text_list
 
@@ -198,8 +199,6 @@ def _system_column(sd, method: str, rows: np.ndarray | None = None) -> dict[str,
 
 def _panel_column(data: Any, equations: list[tuple[str, list[str]]], method: str, ids: Any, years: Any,
                   id_cols: Any, missing: Any) -> dict[str, Estimate]:
-    from .panelreg import panel_regression
-
     model, effects = PANEL_METHODS[method]
     out = {}
     for dep, regs in equations:

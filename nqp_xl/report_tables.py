@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .cell_values import convert_block, is_blank_cell, is_error_value, label_text
-from .columns import YEAR_HEADERS, column_position, is_text_cell, key_of, key_text, plain_cell, range_rows
+from .columns import column_position, is_year_column, is_year_header, is_text_cell, key_of, key_text, plain_cell, range_rows
 from .errors import NQPError
 from .labels import resolve_lang, text
 from .options import flag, flatten, is_blank, whole_number
@@ -123,8 +123,10 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
     width = len(rows[0])
     n_lab = table.first_col
 
-    labels = n_lab + (1 if n_lab < width and _is_year_column(rows, table, n_lab) else 0)
-    headed_year = [c for c in range(1, labels) if str(header[c]).strip().lower() in YEAR_HEADERS] if header else []
+    # a number column right after the labels headed and filled like a year is a label column too
+    labels = n_lab + (1 if n_lab < width and table.has_header and is_year_column(
+        header[n_lab], [r[n_lab] for r in rows[table.first_row:]]) else 0)
+    headed_year = [c for c in range(1, labels) if is_year_header(header[c])] if header else []
 
     def position(arg: Any, what: str, default: int) -> int | None:
         if not is_blank(flatten(arg)[0] if arg is not None else None):
@@ -145,16 +147,6 @@ def gaps(data: Any, ids: Any = None, years: Any = None, *, id_cols: Any = None) 
         return Gaps(table, tuple(entries))
     year_keys = [key_of(r[year_at]) for r in body]
     return Gaps(table, tuple(_panel_gaps(table, left, blank, regions, year_keys)))
-
-
-def _is_year_column(rows: list[list], table: Table, c: int) -> bool:
-    """Column c (just after the label columns) headed like a year (year, 年份, ...) and holding
-    whole numbers 1800..2200: a label column for the defaults of ``ids``/``years``, though
-    check_table reads it as numbers."""
-    if not table.has_header or str(rows[0][c]).strip().lower() not in YEAR_HEADERS:
-        return False
-    cells = [r[c] for r in rows[table.first_row:] if not is_blank_cell(r[c])]
-    return bool(cells) and all(_is_number(v) and float(v) == int(v) and 1800 <= v <= 2200 for v in cells)
 
 
 def _region(row: list, id_at: int | None, table: Table, i: int) -> str:

@@ -398,3 +398,10 @@ def test_column_extremes_of_a_large_table_are_the_plain_ones_bit_for_bit():
     t = check_table(x)
     assert t.column_min.tobytes() == x.min(axis=0).tobytes()
     assert t.column_max.tobytes() == x.max(axis=0).tobytes()
+
+
+def test_column_letter_is_openpyxls():
+    from openpyxl.utils.cell import get_column_letter
+
+    from nqp_xl.cell_values import column_letter
+    assert all(column_letter(i) == get_column_letter(i + 1) for i in range(18278))

@@ -243,3 +243,30 @@ def test_set_leaves_a_cell_it_does_not_change_clean():
     sh.set(1, 1, 1.0, keep_formula=False)  # the formula goes: changed
     sh.set(1, 2, True)  # another kind
     assert sh.dirty == {(1, 1), (1, 2)}
+
+
+def test_raw_copy_relies_on_zipfile_internals():
+    """package._copy_raw writes a stored entry's compressed bytes through zipfile's internals
+    (fp, filelist, NameToInfo, start_dir, ZipInfo.FileHeader); the zip it makes must read back
+    whole, with the copied entry's bytes as they were stored."""
+    import io
+    import zipfile
+
+    from nqp_xl.workbook.ooxml.package import _copy_raw
+
+    src = io.BytesIO()
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/a.xml", b"<a>" + b"1.5," * 5000 + b"</a>")
+        z.writestr("b.bin", b"\x00\x01" * 100, compress_type=zipfile.ZIP_STORED)
+    data = src.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as z:
+        assert all(hasattr(z, a) for a in ("fp", "filelist", "NameToInfo", "start_dir"))
+        for info in zin.infolist():
+            assert _copy_raw(z, data, info)
+        z.writestr("c.txt", b"after the raw copies")
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        assert z.testzip() is None and z.namelist() == ["xl/a.xml", "b.bin", "c.txt"]
+        assert z.read("xl/a.xml") == b"<a>" + b"1.5," * 5000 + b"</a>" and z.read("c.txt") == b"after the raw copies"
+        with zipfile.ZipFile(io.BytesIO(data)) as zin:
+            assert [i.compress_size for i in z.infolist()[:2]] == [i.compress_size for i in zin.infolist()]

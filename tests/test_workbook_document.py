@@ -160,3 +160,24 @@ def test_tables_show_labels_not_column_names(report):
     ind = wb.worksheets[9]
     units = {c.value for row in ind.iter_rows() for c in row}
     assert ("亿元" if lang == "zh" else "100 million yuan") in units
+
+
+def test_named_cell_reads_the_target_through_split_reference(tmp_path):
+    """A defined name's "Sheet!A1" target is read by formula_text.split_reference: a quoted
+    sheet name with "!" and a doubled apostrophe in it, a relative or absolute cell."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from nqp_xl.workbook.commands.document import named_cell, named_value
+    from nqp_xl.workbook.ooxml.package import read_package
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Bob's!data"
+    ws["C4"] = 7.0
+    wb.defined_names["ONE"] = DefinedName("ONE", attr_text="'Bob''s!data'!$C$4")
+    wb.defined_names["TWO"] = DefinedName("TWO", attr_text="'Bob''s!data'!C4:D5")
+    wb.defined_names["THREE"] = DefinedName("THREE", attr_text="Nowhere!$A$1")
+    wb.save(tmp_path / "n.xlsx")
+    pkg = read_package(tmp_path / "n.xlsx")
+    assert named_cell(pkg, "ONE") == ("Bob's!data", 4, 3) and named_value(pkg, "ONE") == 7.0
+    assert named_cell(pkg, "TWO") is None and named_cell(pkg, "THREE") is None and named_cell(pkg, "FOUR") is None

@@ -60,3 +60,12 @@ def test_references_and_shifts():
     assert split_reference("A:C") == (None, "A:C")
     assert split_reference("NQP_DATA") is None and split_reference("SUM(A1)") is None
     assert shift("A1+$B$2+Data!C3", 1, 1, 3, 2) == "B3+$B$2+Data!D5"
+
+
+def test_one_sheet_quoter_excels_rule():
+    from nqp_xl.workbook.ooxml.addresses import quote_sheet
+    assert [quote_sheet(n) for n in ("Inputs", "Sheet1", "_x.y", "Data_2")] == ["Inputs", "Sheet1", "_x.y", "Data_2"]
+    # looks like an address (A1 or R1C1), starts with a digit, has a space, is not ASCII: quoted
+    assert [quote_sheet(n) for n in ("A1", "xfd9", "R1C1", "r", "C3", "RC", "1abc", "My sheet", "年度")] == \
+        ["'A1'", "'xfd9'", "'R1C1'", "'r'", "'C3'", "'RC'", "'1abc'", "'My sheet'", "'年度'"]
+    assert quote_sheet("Bob's") == "'Bob''s'"

@@ -122,22 +122,17 @@ def test_range_arguments_are_read_from_xlwings_own_record_when_it_exists():
     assert functions.range_params(f) == {"data"}
 
 
-def test_range_arguments_are_read_from_the_decorators_where_xlwings_keeps_no_record(tmp_path, monkeypatch):
-    """Off Windows ``xw.arg`` stores nothing; its ``ndim=2`` declarations are read from the source."""
-    (tmp_path / "probe_udfs.py").write_text(
-        "import xlwings as xw\n\n"
-        "@xw.func\n@xw.arg('values', ndim=2, doc='v')\n@xw.arg('k', doc='k')\n"
-        "def NQP_PROBE(values, k=None, by=None):\n    return [[type(values).__name__, type(k).__name__]]\n",
-        encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import probe_udfs
+def test_a_function_without_xlwings_record_has_no_range_arguments():
+    """Without ``__xlfunc__`` (a plain function, or ``xw.arg`` off Windows without ``@nqp_udf``)
+    every argument arrives as a value: a one-cell range is that cell, never a list of rows."""
+    def NQP_PROBE(values, k=None):
+        return [[type(values).__name__, type(k).__name__]]
 
-    assert functions.range_params(probe_udfs.NQP_PROBE) == {"values"}
+    assert functions.range_params(NQP_PROBE) == frozenset()
     cache.clear()
-    adapter = functions.udf_adapter("NQP_PROBE", probe_udfs.NQP_PROBE)
+    adapter = functions.udf_adapter("NQP_PROBE", NQP_PROBE)
     one, two = np.array([[2.0]], dtype=object), np.array([[3.0]], dtype=object)
-    # a one-cell range is a list of rows only where declared, as xlwings hands it over
-    assert np.asarray(adapter(one, two)).tolist() == [["list", "float"]]
+    assert np.asarray(adapter(one, two)).tolist() == [["float", "float"]]
 
 
 def test_every_nqp_function_declares_its_ranges():
@@ -147,3 +142,29 @@ def test_every_nqp_function_declares_its_ranges():
     ranges = {n: functions.range_params(f) for n, f in functions.nqp_functions(nqp_udfs).items()}
     assert ranges["NQP_KMO"] == {"data"} and ranges["NQP_GINI"] == {"values", "groups", "by"}
     assert ranges["NQP_COUPLING"] >= {"systems", "weights"}
+
+
+def test_the_formulas_internals_load_builtins_relies_on():
+    """load_builtins (the one place that edits ``formulas.functions.SUBMODULES`` and reads the
+    submodules' sources) saves about 1.1 s of every refresh; this fails when formulas changes
+    what it relies on: every key read from a submodule's source is in that submodule's
+    FUNCTIONS, and get_functions builds its table from SUBMODULES as they stand when first called."""
+    import importlib
+    import os
+    import subprocess
+    import sys
+
+    import formulas.functions as ff
+
+    folder = os.path.dirname(ff.__file__)
+    assert isinstance(ff.SUBMODULES, list) and ".stat" in ff.SUBMODULES and hasattr(ff.get_functions, "cache_info")
+    for mod in ff.SUBMODULES:
+        with open(os.path.join(folder, mod.lstrip(".") + ".py"), encoding="utf-8") as fh:
+            read = {k.upper() for k in functions.BUILTIN_KEYS.findall(fh.read())}
+        assert read and read <= {k.upper() for k in importlib.import_module(mod, ff.__name__).FUNCTIONS}, mod
+    probe = ("import sys, formulas.functions as ff\n"
+             "from nqp_xl.workbook.engine.functions import load_builtins\n"
+             "table = load_builtins({'IF', 'SUM'})\n"
+             "print('IF' in table, 'SUM' in table, 'formulas.functions.stat' in sys.modules, len(ff.SUBMODULES))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "True", "False", str(len(ff.SUBMODULES))]

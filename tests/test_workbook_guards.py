@@ -670,3 +670,40 @@ def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
         outputs.write_atomic(target, b"after")
     monkeypatch.undo()
     assert target.read_bytes() == b"before" and sorted(p.name for p in tmp_path.iterdir()) == ["full.xlsm"]
+
+
+def test_one_output_path_policy(tmp_path):
+    """commands/outputs holds the one policy new, template, refresh, update and publish apply
+    before any work: never the input, an existing folder, --force to replace a file (a backup is
+    kept), never a read-only file; the default F.refreshed.xlsm is replaced freely."""
+    from nqp_xl.workbook.commands.outputs import check_new_output, output_target, write_built, write_result
+    from nqp_xl.workbook.ooxml.xml import WorkbookError
+
+    src = tmp_path / "in.xlsm"
+    src.write_bytes(b"in")
+    out = tmp_path / "out.xlsm"
+    assert output_target(str(src), None, False, "refresh") == str(tmp_path / "in.refreshed.xlsm")
+    assert output_target(str(src), None, False, "update") == str(tmp_path / "in.updated.xlsm")
+    assert output_target(str(src), None, True, "refresh") == str(src)
+    with pytest.raises(WorkbookError, match="is the input; refresh never overwrites its input unless --in-place"):
+        output_target(str(src), str(src), False, "refresh")
+    with pytest.raises(WorkbookError, match="the published copy cannot replace its input"):
+        check_new_output(str(src), True, str(src), "the published copy cannot replace its input")
+    with pytest.raises(WorkbookError, match="does not exist"):
+        check_new_output(str(tmp_path / "no" / "x.xlsm"), False)
+    with pytest.raises(WorkbookError, match="-o OUT or --in-place, not both"):
+        output_target(str(src), str(out), True, "update")
+    out.write_bytes(b"old")
+    with pytest.raises(WorkbookError, match="exists; give another name, or --force"):
+        check_new_output(str(out), False)
+    check_new_output(str(out), True)
+    assert write_result(str(src), str(out), b"new", False) == str(tmp_path / "out.bak.xlsm")
+    assert out.read_bytes() == b"new" and (tmp_path / "out.bak.xlsm").read_bytes() == b"old"
+    default = tmp_path / "in.refreshed.xlsm"
+    default.write_bytes(b"old")
+    assert write_result(str(src), str(default), b"new", False) is None and default.read_bytes() == b"new"
+    assert write_built(str(out), lambda tmp: Path(tmp).write_bytes(b"built")) == str(tmp_path / "out.bak2.xlsm")
+    assert out.read_bytes() == b"built"
+    out.chmod(0o444)  # refused by its mode bits, also for root
+    with pytest.raises(WorkbookError, match="is read-only; it is not replaced"):
+        check_new_output(str(out), True)

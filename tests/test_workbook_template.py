@@ -197,3 +197,16 @@ def test_text_that_may_not_read_back_is_written_through_the_file():
     assert not template.round_trips(table)
     table.rows[0][0] = "An\x01hui"
     assert not template.round_trips(table)
+
+
+def test_one_text_table_for_the_workbook():
+    """The sheets' texts live in template/texts only: the titles of the rows above the Data table
+    that reading recognises and the Inputs tab's names are taken from it, and so are the words
+    publish writes on Methods; every key has an English and a Chinese text."""
+    from nqp_xl.workbook.template.input_table import INPUT_SHEET_NAMES, ROW_TITLES
+    from nqp_xl.workbook.template.texts import SHEET_NAMES, TEXT, t
+
+    assert ROW_TITLES == {"Direction", "方向", "Subsystem", "子系统", "Label", "标签", "Unit", "单位"}
+    assert INPUT_SHEET_NAMES == SHEET_NAMES["inputs"] == ("Inputs", "输入数据")
+    assert t("record_digest", "zh") == "输入表 SHA-256" and t("record_published", "en") == "Published with nqp-xl"
+    assert all(len(v) == 2 and isinstance(v[0], str) and v[1] for v in TEXT.values())

@@ -163,7 +163,9 @@ def _copy_documents(folder: Path, source: Path) -> None:
     if (source / TEMPLATE).is_file():
         shutil.copy(source / TEMPLATE, folder / TEMPLATE)
     else:
-        from ..template.build import build as build_template   # an installed nqp-xl without its checkout
+        # an installed nqp-xl without its checkout; imported here: the builder (XlsxWriter, the
+        # engine) would cost every command's start-up, as cli imports this module to register bundle
+        from ..template.build import build as build_template
         from ..template.contract import UDF_MODULE
         from .refresh import import_udfs
 

@@ -11,6 +11,18 @@ import os
 import sys
 import time
 
+from threadpoolctl import threadpool_limits
+
+from ... import __version__
+from ...collector import gc_paused
+from ..ooxml.xml import WorkbookError
+from . import bundle, doctor
+from .outputs import check_new_output, write_built
+
+# Each command's module (refresh, publish, update, demo; the template builder) is imported by
+# the command that runs it: the engine and the builder cost 0.13-0.2 s that --help, doctor and
+# bundle do not need (python -X importtime -c "import nqp_xl.workbook.commands.cli").
+
 EPILOG = "Run 'nqp-xl COMMAND --help' for a command's options."
 
 
@@ -34,12 +46,13 @@ def _progress(quiet: bool):
     return show
 
 
-def _check_out(path: str, ext: tuple[str, ...], what: str) -> None:
+def _check_out(path: str, ext: tuple[str, ...], what: str, force: bool | None = None) -> None:
+    """An output's extension; for ``new``/``template`` (``force`` given) also the output-path
+    policy (outputs.check_new_output), which the other commands apply themselves."""
     if not path.lower().endswith(ext):
         raise UserError(f"{path}: {what} must end in {' or '.join(ext)}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UserError(f"the folder {folder} does not exist")
+    if force is not None:
+        check_new_output(path, force)
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in list(range(32)) + [127]}
@@ -56,39 +69,32 @@ def note(line: str, kind: str = "note") -> None:
 
 
 def cmd_template(args) -> int:
-    _check_out(args.output, (".xlsm",), "the template")
-    if os.path.exists(args.output) and not args.force:
-        raise UserError(f"{args.output} exists; give another name or --force to replace it (a backup is kept)")
+    _check_out(args.output, (".xlsm",), "the template", args.force)
     _build_atomic(args.output, None, args.lang)
     print(f"wrote {args.output}")
     return 0
 
 
 def _build_atomic(output: str, table, lang: str, columns=None, equations: str | None = None) -> str | None:
-    """Build the workbook beside ``output`` and move it into place (an existing file kept as a
-    numbered backup; the new file takes the user's umask); answers the backup's name."""
-    from ...collector import gc_paused
-    from ..template.build import build
+    """Build the workbook beside ``output`` and move it into place (outputs.write_built: an
+    existing file kept as a numbered backup, the user's umask); answers the backup's name."""
+    from ..template.build import build  # the builder and the engine: only for new and template
     from ..template.contract import UDF_MODULE
-    from .outputs import backup, new_file_mode, real_target, temp_beside, writer_lock
     from .refresh import import_udfs
 
     udfs = import_udfs([UDF_MODULE])  # the module the template's xlwings.conf sheet names
-    target = real_target(output)
-    with writer_lock(target), temp_beside(target, ".tmp.xlsm") as tmp, gc_paused():  # a million cells: see gc_paused
-        build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
-        os.chmod(tmp, new_file_mode())
-        saved = backup(target) if os.path.exists(target) else None
-        os.replace(tmp, target)
-    return saved
+
+    def make(tmp: str) -> None:
+        with gc_paused():  # a million cells: see gc_paused
+            build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
+
+    return write_built(output, make)
 
 
 def cmd_new(args) -> int:
     from ..template import input_table
 
-    _check_out(args.output, (".xlsm",), "the workbook")
-    if os.path.exists(args.output) and not args.force:
-        raise UserError(f"{args.output} exists; give another name or --force to replace it (a backup is kept)")
+    _check_out(args.output, (".xlsm",), "the workbook", args.force)
     table = input_table.read_table(args.data, args.id_cols, args.header_row)
     if args.subsystem:
         table.subsystems = input_table.parse_subsystems(args.subsystem, table)
@@ -201,14 +207,19 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ... import __version__
-
     p = _Parser(prog="nqp-xl", description="New-quality-productive-forces evaluation workbooks: write the "
                 "Excel template, fill it with a table, compute its NQP_ formulas without Excel, and publish "
                 "a values-only copy.", epilog=EPILOG)
     p.add_argument("--version", action="version", version=f"nqp-xl {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_template, _add_new, _add_refresh, _add_publish, _add_update, _add_demo):
+        add(sub)  # each command's options, in the order --help lists them
+    bundle.add_parser(sub, _progress)
+    doctor.add_parser(sub)
+    return p
 
+
+def _add_template(sub) -> None:
     s = sub.add_parser("template", help="write the empty workbook template (.xlsm)",
                        description="Write the workbook template: Settings, Inputs (an Excel table), Factor analysis, Grades, "
                        "Composite index, Coupling, Disparity, Equations, Dynamics, Methods and the xlwings.conf sheet, "
@@ -218,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists (a numbered backup is kept)")
     s.set_defaults(func=cmd_template)
 
+
+def _add_new(sub) -> None:
     s = sub.add_parser("new", help="a fresh template holding your table (.csv or .xlsx)",
                        description="Put a table into a fresh template. The first row holds the column names; "
                        "leading text columns (and a year column) are labels (region, year, group); every other column "
@@ -245,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace FILE.xlsm if it exists (a numbered backup is kept)")
     s.set_defaults(func=cmd_new)
 
+
+def _add_refresh(sub) -> None:
     s = sub.add_parser("refresh", help="compute every NQP formula and store the values in the file",
                        description="Compute every formula of the workbook (any sheet, NQP_ functions nested in Excel "
                        "functions too) and store the answers as the cells' values, so Excel shows numbers without "
@@ -256,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_refresh)
 
+
+def _add_publish(sub) -> None:
     s = sub.add_parser("publish", help="write the values-only copy to email (.xlsx)",
                        description="Refresh the workbook and write a copy with values only: no macros, no NQP "
                        "formulas, charts and formats kept, and a Methods sheet recording the version, the settings "
@@ -270,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_publish)
 
+
+def _add_update(sub) -> None:
     s = sub.add_parser("update", help="put this year's table into last year's workbook and refresh it",
                        description="Replace (or with --append, extend) the rows of the workbook's Data table with "
                        "a new table, keeping every setting, sheet, format and note; new indicator columns join the "
@@ -291,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_update)
 
+
+def _add_demo(sub) -> None:
     s = sub.add_parser("demo", help="run the whole chain on the bundled provincial panel",
                        description="Write a template filled with the bundled panel (31 provinces × 2016-2023), its "
                        "refreshed copy and its published copy, and print what the workbook shows for the latest year: the "
@@ -299,11 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels and results (default en)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     s.set_defaults(func=cmd_demo)
-
-    from . import bundle, doctor
-    bundle.add_parser(sub, _progress)
-    doctor.add_parser(sub)
-    return p
 
 
 def _whole(text: str) -> int:
@@ -334,8 +350,6 @@ def one_thread():
     workbook with the other core busy: its formulas took 1.9 s on one thread, 3.0 s on two)."""
     if any(os.environ.get(v) for v in THREAD_VARIABLES):
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=1)
 
 
@@ -345,8 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 1
-    from ..ooxml.xml import WorkbookError
-    from ..template.input_table import InputError
+    from ..template.input_table import InputError  # 20-25 ms (the core's column rules) that --help does not need
 
     try:
         with one_thread():

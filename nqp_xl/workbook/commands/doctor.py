@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .vba_project import VBAError, xlwings_version
+
 OK, FAIL, SKIP = "ok", "FAIL", "--"
 TEMPLATE = "workbook_template.xlsm"
 FROM_BUNDLE = "python -m pip install --no-index --find-links wheels {} (in the nqp-xl bundle folder)"
@@ -124,8 +126,6 @@ def default_workbook() -> Path | None:
 
 
 def vba_version_check(workbook: Path | None) -> Check:
-    from .vba_project import VBAError, xlwings_version
-
     if workbook is None:
         return Check(SKIP, f"no workbook to check (no {TEMPLATE} here): give one, nqp-xl doctor FILE.xlsm")
     try:
@@ -151,7 +151,7 @@ def configured_interpreter(workbook: Path | None) -> str | None:
     """Interpreter_Win (or the older Interpreter) on the workbook's xlwings.conf sheet, as xlwings' GetConfig reads it."""
     if workbook is None:
         return None
-    import openpyxl
+    import openpyxl  # 95 ms that every command pays otherwise: cli imports this module to register doctor
 
     try:
         wb = openpyxl.load_workbook(workbook, read_only=True, keep_vba=False)

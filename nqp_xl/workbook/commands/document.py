@@ -16,6 +16,7 @@ from typing import Callable
 
 from lxml import etree
 
+from ..engine.formula_text import split_reference
 from ..ooxml.addresses import parse_cell
 from ..ooxml.package import Package
 from ..ooxml.xml import local, to_xml_bytes
@@ -39,9 +40,10 @@ def named_cell(pkg: Package, name: str) -> tuple[str, int, int] | None:
     d = pkg.name(name)
     if d is None:
         return None
-    sheet, _, ref = d.text.strip().lstrip("=").rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
+    target = split_reference(d.text.strip().lstrip("="))
+    if target is None or target[0] is None:
+        return None
+    sheet, ref = target
     try:
         row, col = parse_cell(ref)
     except ValueError:

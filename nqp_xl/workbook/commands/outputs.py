@@ -11,6 +11,13 @@ replaced and the link kept.  New files take the user's umask.
 ``update --in-place`` and a ``refresh --in-place`` of the same workbook run one after the other
 (neither loses the other's work).  A second command waits up to ``NQP_XL_LOCK_TIMEOUT`` seconds
 (default 120) and then refuses, naming the process that holds the file.
+
+The output-path policy, the same for every command that writes a workbook (``new``, ``template``,
+``refresh``, ``update``, ``publish``), is here too and checked before any work:
+:func:`check_new_output` (never the input, an existing folder, ``--force`` to replace a file, never
+a read-only one), :func:`output_target` (``-o OUT``, ``--in-place`` or the default
+``F.refreshed.xlsm``), then :func:`write_result` / :func:`write_built` (a numbered backup of
+the file replaced, the atomic write).  ``bundle`` writes a folder and keeps its own rules.
 """
 from __future__ import annotations
 
@@ -21,9 +28,14 @@ import stat
 import tempfile
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..ooxml.xml import WorkbookError
+
+if os.name == "nt":
+    import msvcrt
+else:
+    import fcntl
 
 _TEMPS: set[str] = set()
 
@@ -118,12 +130,8 @@ def lock_path(path: str) -> str:
 def _try_lock(fd: int) -> bool:
     try:
         if os.name == "nt":
-            import msvcrt
-
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         else:
-            import fcntl
-
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except OSError:
@@ -132,13 +140,9 @@ def _try_lock(fd: int) -> bool:
 
 def _unlock(fd: int) -> None:
     if os.name == "nt":
-        import msvcrt
-
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
     else:
-        import fcntl
-
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
@@ -213,3 +217,92 @@ def backup(path: str) -> str:
         except OSError:
             os.replace(tmp, target)
     return target
+
+
+# --------------------------------------------------------------------------- the output-path policy
+
+DONE = {"refresh": "refreshed", "update": "updated"}  # verb -> the default output's suffix
+
+
+def default_output(path: str, suffix: str = "refreshed") -> str:
+    """``F.refreshed.xlsm`` beside ``F.xlsm`` (``suffix`` names the verb's output)."""
+    stem, ext = os.path.splitext(path)
+    return f"{stem}.{suffix}{ext or '.xlsm'}"
+
+
+def is_read_only(path: str) -> bool:
+    """No write permission bit (checked on the mode: root may write anything, but should not here)."""
+    real = real_target(path)
+    return not (os.stat(real).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(real, os.W_OK)
+
+
+def check_overwrite(output: str, force: bool) -> None:
+    """``-o OUT`` onto an existing file needs ``--force`` (the old file is then kept as a numbered
+    backup), and never replaces a read-only file."""
+    if not os.path.lexists(output):
+        return
+    if not force:
+        raise WorkbookError(f"{output} exists; give another name, or --force to replace it (a backup is kept)")
+    if os.path.exists(output) and is_read_only(output):
+        raise WorkbookError(f"{output} is read-only; it is not replaced")
+
+
+def check_new_output(output: str, force: bool, source: str | None = None,
+                     is_input: str = "{output} is the input", default: bool = False) -> None:
+    """A file ``output`` a command may write: not its input ``source`` (else ``is_input``,
+    formatted with ``output``), in a folder that exists, and, given as ``-o OUT`` (not the
+    command's ``default`` output, replaced freely), :func:`check_overwrite`."""
+    if source is not None and os.path.exists(output) and os.path.exists(source) and os.path.samefile(output, source):
+        raise WorkbookError(is_input.format(output=output))
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise WorkbookError(f"the folder {folder} does not exist")
+    if not default:
+        check_overwrite(output, force)
+
+
+def output_target(path: str, output: str | None, in_place: bool, verb: str, force: bool = False) -> str:
+    """The file a command (``verb``: refresh, update) writes: ``-o OUT``, the input itself with
+    ``--in-place``, else ``F.refreshed.xlsm`` (``F.updated.xlsm``); refused before any work when it would overwrite
+    the input without ``--in-place``, lies in a missing folder, or is read-only, and when ``-o OUT``
+    exists without ``force`` (see :func:`check_new_output`)."""
+    if in_place and output and os.path.abspath(output) != os.path.abspath(path):
+        raise WorkbookError("give either -o OUT or --in-place, not both")
+    if in_place:
+        folder = os.path.dirname(os.path.abspath(real_target(path)))
+        if not os.path.isdir(folder):
+            raise WorkbookError(f"the folder {folder} does not exist")
+        if os.path.exists(path) and is_read_only(path):
+            raise WorkbookError(f"{path} is read-only; {verb} it {'to' if verb == 'refresh' else 'into'} another "
+                               "file with -o OUT")
+        return path
+    target = output or default_output(path, DONE[verb])
+    is_input = f"{{output}} is the input; {verb} never overwrites its input unless --in-place"
+    check_new_output(target, force, path, is_input, default=not output)
+    return target
+
+
+def write_result(path: str, target: str, data: bytes, in_place: bool) -> str | None:
+    """Write a command's result: a numbered backup of the file replaced (the input with
+    ``--in-place``, an existing ``-o`` target; not an earlier default output such as
+    ``F.refreshed.xlsm``), then the atomic write; answers the backup."""
+    saved = backup(target) if os.path.exists(target) and (in_place or not _is_default(path, target)) else None
+    write_atomic(target, data)
+    return saved
+
+
+def _is_default(path: str, target: str) -> bool:
+    return any(os.path.abspath(target) == os.path.abspath(default_output(path, v)) for v in DONE.values())
+
+
+def write_built(output: str, make: Callable[[str], None], suffix: str = ".tmp.xlsm") -> str | None:
+    """A file that a writer needing a path makes (``make(tmp)``: XlsxWriter's build) moved into
+    place at ``output``: under its lock, made beside it, the user's umask, an existing file kept as a
+    numbered backup; answers the backup."""
+    target = real_target(output)
+    with writer_lock(target), temp_beside(target, suffix) as tmp:
+        make(tmp)
+        os.chmod(tmp, new_file_mode())
+        saved = backup(target) if os.path.exists(target) else None
+        os.replace(tmp, target)
+    return saved

@@ -13,29 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ... import __version__
 from ..engine.engine import RefreshError, Report
+from ..engine.formula_text import calls_nqp
 from ..engine.recalc import refresh_package
+from ..ooxml.addresses import cell_ref, parse_range, quote_sheet
 from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
+from ..template import texts
 from .document import finish_document, footer_title, named_cell, retitle_footers, stamp_publication
-from .outputs import writer_lock
-from .refresh import check_overwrite, load, udf_modules, write_result
+from .outputs import check_new_output, write_result, writer_lock
+from .refresh import load, udf_modules
 
-DIGEST_NOTE = ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
-               "UTF-8")
-# the record's words in the workbook's language (its NQP_LANG setting)
-RECORD_TEXT = {
-    "en": {"published": "Published with nqp-xl", "settings": "Settings", "digest": "Input SHA-256", "note": DIGEST_NOTE},
-    "zh": {"published": "发布所用 nqp-xl 版本", "settings": "设置", "digest": "输入表 SHA-256",
-           "note": "Data 表（表头和数据行）的 SHA-256：单元格以制表符分隔，行以换行分隔，UTF-8 编码"},
-}
 MAX_NAMED = 10
 
 
@@ -209,8 +203,6 @@ def nqp_errors(pkg: Package, engine) -> list[str]:
 
 def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
     """``Sheet!A1: message`` for each ``#NQP!`` answer in one area of a sheet."""
-    from ..ooxml.addresses import cell_ref, quote_sheet
-
     r1, c1, r2, c2 = area
     return [f"{quote_sheet(sheet)}!{cell_ref(r, c)}: {v}"
             for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
@@ -219,9 +211,6 @@ def _errors_in(sh, sheet: str, area: tuple[int, int, int, int]) -> list[str]:
 
 def cached_nqp_errors(pkg: Package) -> list[str]:
     """The same, from the cached values of a workbook not recomputed."""
-    from ..ooxml.addresses import cell_ref, parse_range
-    from ..engine.formula_text import calls_nqp
-
     out = []
     for name in pkg.sheet_names:
         if not pkg.is_worksheet(name):
@@ -258,7 +247,8 @@ def settings(pkg: Package) -> list[tuple[str, Any]]:
 def record_methods(pkg: Package, digest: str | None, setting_values: list[tuple[str, Any]]) -> None:
     """Write the version, the settings and the digest where the Methods names point (in the
     workbook's language)."""
-    words = RECORD_TEXT[workbook_lang(pkg)]
+    lang = workbook_lang(pkg)
+    words = {k: texts.t(f"record_{k}", lang) for k in ("published", "settings", "digest", "note")}
     at_digest = named_cell(pkg, DIGEST_NAME)
     at_record = named_cell(pkg, RECORD_NAME)
     if at_record is None:
@@ -291,12 +281,7 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
     existing ``output`` is replaced only with ``force`` (a numbered backup kept)."""
     if not output.lower().endswith(".xlsx"):
         raise RefreshError(f"{output}: the published copy is a macro-free .xlsx; give a name ending in .xlsx")
-    if os.path.exists(output) and os.path.exists(path) and os.path.samefile(output, path):
-        raise RefreshError("the published copy cannot replace its input")
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise RefreshError(f"the folder {folder} does not exist")
-    check_overwrite(output, force)
+    check_new_output(output, force, path, "the published copy cannot replace its input")
     with writer_lock(output):
         return _publish(path, output, progress, recompute, allow_errors, allow_stale)
 

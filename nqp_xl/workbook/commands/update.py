@@ -21,15 +21,18 @@ from typing import Any, Callable
 from lxml import etree
 
 from ..engine.engine import RefreshError, Report
+from ..engine.formula_text import split_reference
 from ..engine.recalc import refresh_package
-from ..ooxml.addresses import parse_cell, parse_range, quote_sheet, range_ref
+from ..ooxml.addresses import parse_range, quote_sheet, range_ref
 from ..ooxml.package import Package, TableDef
 from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
+from ...cell_values import label_text
+from ...columns import year_column
 from ..template.input_table import read_table
-from .document import packaged
-from .outputs import writer_lock
-from .refresh import check_kind, load, output_target, udf_modules, write_result
+from .document import named_value, packaged
+from .outputs import output_target, write_result, writer_lock
+from .refresh import check_kind, load, udf_modules
 
 JUMP = 10.0       # a value this many times the region's previous year's (or a tenth of it) is reported
 MAX_NOTES = 20    # lines of each kind printed
@@ -46,39 +49,19 @@ class UpdateResult:
     backup: str | None = None
 
 
-def _setting(pkg: Package, name: str) -> Any:
-    d = pkg.name(name)
-    if d is None:
-        return None
-    sheet, _, ref = d.text.strip().lstrip("=").rpartition("!")
-    sheet = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
-    try:
-        row, col = parse_cell(ref)
-        return pkg.sheet(sheet).value(row, col)
-    except (ValueError, KeyError):
-        return None
-
-
 def _year_column(headers: list[str], rows: list[list[Any]], n_id: int) -> int | None:
-    for j in range(n_id):
-        if headers[j].strip().lower() in ("year", "years", "年份", "年", "年度"):
-            return j
-    for j in range(n_id):
-        vals = [r[j] for r in rows if r[j] is not None]
-        if vals and all(isinstance(v, float) and v == int(v) and 1900 <= v <= 2200 for v in vals):
-            return j
-    return None
+    return year_column(headers[:n_id], [[r[j] for r in rows] for j in range(n_id)])
 
 
 def _region_column(pkg: Package, n_id: int, year: int | None) -> int | None:
-    label = _setting(pkg, "NQP_LABEL_COL")
+    label = named_value(pkg, "NQP_LABEL_COL")
     if isinstance(label, float) and 1 <= label <= n_id and int(label) - 1 != year:
         return int(label) - 1
     return next((j for j in range(n_id) if j != year), None)
 
 
-def _key(v: Any) -> str:
-    return "" if v is None else (str(int(v)) if isinstance(v, float) and v == int(v) else str(v))
+def _label(v: Any) -> str:
+    return "" if v is None else label_text(v)
 
 
 def update(path: str, data: str, output: str | None = None, append: bool = False, in_place: bool = False,
@@ -96,7 +79,7 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
     table = pkg.tables.get(TABLE_NAME.upper())
     if table is None:
         raise RefreshError(f'{path} has no Excel table named "{TABLE_NAME}" (the Inputs table of an nqp-xl workbook)')
-    n_id_setting = _setting(pkg, "NQP_ID_COLS")
+    n_id_setting = named_value(pkg, "NQP_ID_COLS")
     n_id = id_cols if id_cols is not None else (int(n_id_setting) if isinstance(n_id_setting, float) else None)
     new = read_table(data, n_id, header_row)
     notes: list[str] = list(new.notes)
@@ -109,25 +92,10 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
                            f"the workbook's Data table has {', '.join(old_headers[:n_id])}; give --id-cols or "
                            "rename the columns")
     old_rows = [[sh.value(r, c) for c in range(c1, c2 + 1)] for r in range(r1 + table.header_rows, r2 + 1)]
-    old_ind = old_headers[n_id:]
-    new_ind = new.indicators
-    lower_new = {h.lower(): h for h in new_ind}
-    kept = [h for h in old_ind if h.lower() in lower_new] if not append else list(old_ind)
-    added = [h for h in new_ind if h.lower() not in {o.lower() for o in old_ind}]
-    gone = [h for h in old_ind if h.lower() not in lower_new]
-    if added:
-        notes.append(f"new indicators joined the table (direction +, no subsystem): {', '.join(added[:MAX_NOTES])}")
-    if gone:
-        notes.append(("indicators not in the new table (left blank in the appended rows): " if append else
-                      "indicators no longer in the table: ") + ", ".join(gone[:MAX_NOTES]))
-    headers = old_headers[:n_id] + kept + added
-
-    # directions and subsystems by header
+    headers, n_ind = _columns_after(old_headers, new.headers, n_id, append, notes)
     dir_row, sub_row = _meta_rows(pkg, table)
-    meta: dict[str, tuple[Any, Any]] = {}
-    for j, h in enumerate(old_headers):
-        c = c1 + j
-        meta[h.lower()] = (sh.value(dir_row, c) if dir_row else None, sh.value(sub_row, c) if sub_row else None)
+    meta = {h.lower(): (sh.value(dir_row, c1 + j) if dir_row else None, sh.value(sub_row, c1 + j) if sub_row else None)
+            for j, h in enumerate(old_headers)}  # directions and subsystems by header
 
     # rows, by header
     new_pos = {h.lower(): j for j, h in enumerate(new.headers)}
@@ -144,14 +112,53 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
     if region is not None:
         notes += _regions_changed(old_rows, new_rows if append else rows, region, year, append)
     notes += _jumps(headers, rows, new_rows, n_id, region, year)
-
-    # the cells the block should hold, then only those that differ are written (a cell that
-    # keeps its value keeps its bytes: a year appended rewrites that year's rows only)
     width, height = len(headers), len(rows)
-    nr2, nc2 = r1 + table.header_rows + height - 1, c1 + width - 1
+    new_ref = (r1, c1, r1 + table.header_rows + height - 1, c1 + width - 1)
+    _write_block(sh, table, headers, rows, n_id, new_ref, (dir_row, sub_row),
+                 [meta.get(h.lower(), ("+", None)) for h in headers])
+    n_new, n_old = len(new_rows), len(old_rows)
+    del old_rows, new_rows, rows  # at county scale each is 800,000 cells: not held through the refresh
+    new.rows = []
+    _resize_table(pkg, table, headers, new_ref)
+    _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), new_ref, dir_row, sub_row)
+    if progress:
+        progress(f"Data table: {height} rows × {width} columns")
+    report, engine = refresh_package(pkg, udf_modules(pkg), progress)
+    del engine
+    data_out = packaged(pkg)
+    saved = write_result(path, target, data_out, in_place)
+    return UpdateResult(target, report, height, n_new if append else max(0, height - n_old), n_ind, notes, saved)
+
+
+def _columns_after(old_headers: list[str], new_headers: list[str], n_id: int, append: bool,
+                   notes: list[str]) -> tuple[list[str], int]:
+    """The Data table's headers after the update (labels, the indicators kept, the new ones at the
+    right; with ``append`` every old indicator stays) and the number of indicators; the notes on
+    indicators that came and went are added to ``notes``."""
+    old_ind, new_ind = old_headers[n_id:], new_headers[n_id:]
+    lower_new = {h.lower(): h for h in new_ind}
+    kept = [h for h in old_ind if h.lower() in lower_new] if not append else list(old_ind)
+    added = [h for h in new_ind if h.lower() not in {o.lower() for o in old_ind}]
+    gone = [h for h in old_ind if h.lower() not in lower_new]
+    if added:
+        notes.append(f"new indicators joined the table (direction +, no subsystem): {', '.join(added[:MAX_NOTES])}")
+    if gone:
+        notes.append(("indicators not in the new table (left blank in the appended rows): " if append else
+                      "indicators no longer in the table: ") + ", ".join(gone[:MAX_NOTES]))
+    return old_headers[:n_id] + kept + added, len(kept) + len(added)
+
+
+def _write_block(sh, table: TableDef, headers: list[str], rows: list[list[Any]], n_id: int,
+                 new_ref: tuple[int, int, int, int], meta_rows: tuple[int | None, int | None],
+                 row_meta: list[tuple[Any, Any]]) -> None:
+    """The cells the Data table's block (and its direction and subsystem rows) should hold; only
+    those that differ are written (a cell that keeps its value keeps its bytes: a year appended
+    rewrites that year's rows only)."""
+    r1, c1, r2, c2 = table.ref
+    dir_row, sub_row = meta_rows
+    width, height = len(headers), len(rows)
     first = r1 + table.header_rows
-    row_meta = [meta.get(h.lower(), ("+", None)) for h in headers]
-    last_r, last_c = max(r2, nr2), max(c2, nc2)
+    last_r, last_c = max(r2, new_ref[2]), max(c2, new_ref[3])
     cells = chain(((r, c) for r in range(r1, last_r + 1) for c in range(c1, last_c + 1)),  # not a list:
                   ((r, c) for r in (dir_row, sub_row) if r for c in range(c1 + n_id, last_c + 1)))  # 800,000
     for r, c in cells:
@@ -172,20 +179,6 @@ def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_
             sh.clear(r, c)
         else:  # a cell left as it was is not rewritten (Sheet.set)
             sh.set(r, c, v, keep_formula=False)
-    del cells
-    n_new, n_old = len(new_rows), len(old_rows)
-    del old_rows, new_rows, rows  # at county scale each is 800,000 cells: not held through the refresh
-    new.rows = []
-    _resize_table(pkg, table, headers, (r1, c1, nr2, nc2))
-    _resize_names(pkg, table, old_headers, headers, n_id, (r1, c1, r2, c2), (r1, c1, nr2, nc2), dir_row, sub_row)
-    if progress:
-        progress(f"Data table: {height} rows × {width} columns")
-    report, engine = refresh_package(pkg, udf_modules(pkg), progress)
-    del engine
-    data_out = packaged(pkg)
-    saved = write_result(path, target, data_out, in_place)
-    return UpdateResult(target, report, height, n_new if append else max(0, height - n_old),
-                        len(kept) + len(added), notes, saved)
 
 
 def _appended_years(old_rows: list[list[Any]], new_rows: list[list[Any]], headers: list[str], n_id: int,
@@ -220,11 +213,11 @@ def _regions_changed(old_rows: list[list[Any]], rows: list[list[Any]], region: i
         years = [r[year] for r in old_rows if isinstance(r[year], float)]
         last = max(years, default=None)
         old_rows = [r for r in old_rows if r[year] == last]
-    before = {_key(r[region]) for r in old_rows}
-    after = {_key(r[region]) for r in rows}
+    before = {_label(r[region]) for r in old_rows}
+    after = {_label(r[region]) for r in rows}
     since = ""
     if append and year is not None and old_rows:
-        since = f" (compared with {_key(old_rows[0][year])})"
+        since = f" (compared with {_label(old_rows[0][year])})"
     notes = []
     if before and after - before:
         notes.append(f"regions that appeared{since}: {', '.join(sorted(after - before)[:MAX_NOTES])}")
@@ -236,10 +229,11 @@ def _regions_changed(old_rows: list[list[Any]], rows: list[list[Any]], region: i
 def _meta_rows(pkg: Package, table: TableDef) -> tuple[int | None, int | None]:
     """Rows of the directions and subsystems: where NQP_DIRECTIONS points, else the two rows above the table."""
     d = pkg.name("NQP_DIRECTIONS")
+    target = split_reference(d.text.strip().lstrip("=")) if d is not None else None
     dir_row = None
-    if d is not None:
+    if target is not None:
         try:
-            dir_row = parse_range(d.text.strip().lstrip("=").rpartition("!")[2])[0]
+            dir_row = parse_range(target[1])[0]
         except ValueError:
             dir_row = None
     if dir_row is None and table.ref[0] >= 3:
@@ -287,10 +281,10 @@ def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers
     for d in list(pkg.names):
         if d.local_sheet is not None:
             continue
-        sheet, _, area = d.text.strip().lstrip("=").rpartition("!")
-        sheet_name = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
-        if sheet_name.upper() != table.sheet.upper():
+        target = split_reference(d.text.strip().lstrip("="))
+        if target is None or target[0] is None or target[0].upper() != table.sheet.upper():
             continue
+        area = target[1]
         try:
             a = parse_range(area)
         except ValueError:
@@ -315,13 +309,13 @@ def _resize_names(pkg: Package, table: TableDef, old_headers: list[str], headers
 def _jumps(headers, rows, new_rows, n_id, region, year) -> list[str]:
     if region is None or year is None:
         return []
-    by = {(_key(r[region]), r[year]): r for r in rows if isinstance(r[year], float)}
+    by = {(_label(r[region]), r[year]): r for r in rows if isinstance(r[year], float)}
     out = []
     for r in new_rows:
         y = r[year]
         if not isinstance(y, float):
             continue
-        prev = by.get((_key(r[region]), y - 1))
+        prev = by.get((_label(r[region]), y - 1))
         if prev is None:
             continue
         for j in range(n_id, len(headers)):
@@ -329,7 +323,7 @@ def _jumps(headers, rows, new_rows, n_id, region, year) -> list[str]:
             if isinstance(a, float) and isinstance(b, float) and a and b:
                 ratio = abs(b / a)
                 if ratio > JUMP or ratio < 1 / JUMP:
-                    out.append(f"{_key(r[region])} {int(y)} {headers[j]}: {a:g} in {int(y - 1)}, {b:g} now "
+                    out.append(f"{_label(r[region])} {int(y)} {headers[j]}: {a:g} in {int(y - 1)}, {b:g} now "
                                f"({ratio:.3g} times; a unit mistake?)")
     if len(out) > MAX_NOTES:
         out = out[:MAX_NOTES] + [f"... and {len(out) - MAX_NOTES} more values that jump tenfold"]

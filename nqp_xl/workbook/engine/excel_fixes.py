@@ -16,6 +16,8 @@ INDEX, IFERROR and TODAY; checked through the refresh engine
   answers the matching cell of the last row (column).
 
 Each fix calls the formulas function it corrects for the part formulas does right.
+``formulas`` is imported inside the fixes, as in :mod:`.functions` (0.1 s a command that
+computes no formula does not pay).
 """
 from __future__ import annotations
 

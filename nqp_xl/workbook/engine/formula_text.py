@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import range_boundaries
 
 from ..ooxml.addresses import cell_ref, quote_sheet, range_ref
 from ..ooxml.package import TableDef
@@ -97,8 +98,6 @@ def external_reference(text: str) -> bool:
 def _extent(ref: str) -> tuple[int, int] | None:
     """Rows and columns of an A1 reference as Excel counts them (``A:A`` 1,048,576 rows,
     ``1:1`` 16,384 columns); None when ``ref`` is not one."""
-    from openpyxl.utils.cell import range_boundaries
-
     split = split_reference(ref)
     if not split:
         return None
@@ -129,8 +128,6 @@ def _static_call(items: list[Token], i: int) -> tuple[str | None, int]:
     arguments and ``INDIRECT("A1 text")`` as the reference they give, starting at the function
     token ``i``; (None, i) when the call is not of that form (the engine then leaves the formula
     stale)."""
-    from openpyxl.utils.cell import range_boundaries
-
     name = _strip_prefix(items[i].value)[:-1].strip().upper()
     args: list[Token] = []
     j = i + 1
@@ -348,9 +345,8 @@ def _structured_ref(table: TableDef, spec: str, row: int | None) -> str:
 
 def split_reference(text: str) -> tuple[str | None, str] | None:
     """``'My sheet'!$A$1:$B$2`` -> ("My sheet", "A1:B2"); ``A:B`` -> (None, "A:B"); None when
-    ``text`` is not a reference (a defined name, a formula).  Addresses are checked by openpyxl."""
-    from openpyxl.utils.cell import range_boundaries
-
+    ``text`` is not a reference (a defined name, a formula).  Addresses are checked by openpyxl.
+    The one reader of a "Sheet!A1" name target."""
     text = text.strip()
     sheet: str | None = None
     if text.startswith("'"):

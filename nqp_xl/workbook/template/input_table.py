@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Sequence
 
+from ...cell_values import label_text
+from ...columns import is_year_column, is_year_header, year_column
+from .texts import SHEET_NAMES, TEXT
+
 INPUT_HEADER_ROW = 5  # 1-based row of the table header on Inputs (rows 1-4: direction, subsystem, label, unit)
 # the titles of the rows above the Data table on Inputs (a workbook of an older version has the
 # first two only, its header on row 3)
-ROW_TITLES = {"Direction", "方向", "Subsystem", "子系统", "Label", "标签", "Unit", "单位"}
+ROW_TITLES = {title for key in ("direction", "subsystem", "label_row", "unit_row") for title in TEXT[key]}
 DEMO_CSV = "china_province_panel.csv"
-INPUT_SHEET_NAMES = ("Inputs", "输入数据")  # the Inputs tab in en and zh workbooks
+INPUT_SHEET_NAMES = SHEET_NAMES["inputs"]  # the Inputs tab in en and zh workbooks
 
 # The bundled panel's natural split (nqp_xl/data/README.md): the first nine indicators are
 # new quality productive forces, the ind_* and hitech_* columns manufacturing upgrading.
@@ -77,7 +81,6 @@ def _cell(text: str) -> Any:
     return text
 
 
-YEAR_HEADERS = ("year", "years", "yr", "年份", "年", "年度")
 GROUP_HEADERS = ("region", "group", "area", "zone", "区域", "地区分组", "分组", "地带", "四大区域", "经济区")
 
 
@@ -106,7 +109,7 @@ def _year_text_to_numbers(headers: list[str], rows: list[list[Any]]) -> list[str
     numbers; answers the notes saying so (one per column)."""
     notes = []
     for j, h in enumerate(headers):
-        if h.strip().lower() not in YEAR_HEADERS:
+        if not is_year_header(h):
             continue
         cells = [r[j] for r in rows if r[j] is not None]
         texts = [v for v in cells if isinstance(v, str)]
@@ -136,20 +139,12 @@ def header_row_index(records: list[list[Any]]) -> int:
     return next((i for i, n in enumerate(counts) if n), 0)
 
 
-def _is_year_column(header: str, cells: list[Any]) -> bool:
-    """A column of whole numbers 1800..2200 headed like a year (year, 年份, ...)."""
-    if str(header).strip().lower() not in YEAR_HEADERS:
-        return False
-    vals = [v for v in cells if v is not None]
-    return bool(vals) and all(isinstance(v, float) and v == int(v) and 1800 <= v <= 2200 for v in vals)
-
-
 def _detect_id_cols(headers: list[str], rows: list[list[Any]], width: int) -> int:
     """Leading text columns are labels, and so is a year column among or right after them."""
     n = 0
     for c in range(width - 1):
         cells = [r[c] for r in rows if r[c] is not None]
-        if cells and (_is_label_column(cells) or _is_year_column(headers[c], cells)):
+        if cells and (_is_label_column(cells) or is_year_column(headers[c], cells)):
             n += 1
         else:
             break
@@ -244,7 +239,7 @@ def _sheet_cell(v: Any) -> Any:
 def read_xlsx(path: str, id_cols: int | None = None, header_row: int | None = None) -> InputTable:
     """The Inputs tab (an nqp-xl workbook: the table from its header row) or the first worksheet,
     read by the one guarded package reader (size caps, hardened XML, plain errors)."""
-    from ..ooxml.package import read_package
+    from ..ooxml.package import read_package  # openpyxl, 95 ms that cli's start-up (InputError) does not need
 
     pkg = read_package(path)
     sheets = [n for n in pkg.sheet_names if pkg.is_worksheet(n)]
@@ -321,9 +316,7 @@ def choose_columns(table: InputTable, lang: str = "en") -> ReportColumns:
     region/group/区域/..., else another label column with 2 to n/2 distinct values."""
     heads, n_id = table.headers, table.id_cols
     labels = list(range(n_id))
-    year = next((c for c in labels if _is_year_column(heads[c], _values(table, c))), None)
-    if year is None:
-        year = next((c for c in labels if str(heads[c]).strip().lower() in YEAR_HEADERS), None)
+    year = year_column(heads[:n_id], [_values(table, c) for c in labels])
     years = _values(table, year) if year is not None else [None] * len(table.rows)
     n_year = max((years.count(y) for y in set(years)), default=0)
 
@@ -366,13 +359,10 @@ def text_in_indicators(table: InputTable, region: str | None = None, year: str |
             if isinstance(v, str) and v.strip():
                 count += 1
                 if len(found) < limit:
-                    where = "" if r is None else f', region "{row[r]}"' + ("" if y is None else f" {_year_text(row[y])}")
+                    where = "" if r is None else f', region "{row[r]}"' + ("" if y is None else f" {label_text(row[y])}")
                     found.append(f'indicator "{table.headers[j]}"{where}: "{v}"')
     return count, found
 
-
-def _year_text(v: Any) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 def parse_subsystems(specs: Sequence[str], table: InputTable) -> list[str]:

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 FORMATS = {
     "num": "0.0000",      # indices, scores, loadings, D, Gini
     "num3": "0.000",      # statistics printed with three decimals (KMO, chi-square, coefficients)
@@ -206,12 +208,26 @@ class Page:
 
         room = max(room_for(nrows), min_room) if grows and not scalar else nrows  # min_room: a setting may grow it
         self.book.anchors[(self.name, r0, col)] = key
-        head_kind = "text" if kind(0) in ("text", "textc") else "gen"  # a blank header cell behind IF() reads 0
-        up = {"rotation": 90, "text_wrap": False, "valign": "bottom"}
 
         def rotated(j: int) -> bool:
             return rotate_from is not None and j >= rotate_from
 
+        self._write_answer(r0, col, formula, ncols, room, kind, rotated, header, scalar)
+        if grow_cols and not scalar:
+            self._grow_columns(r0, col, ncols, grow_cols, room, kind, header)
+        self._answer_widths(m, r0, col, ncols, kind, rotated, header and not scalar, header, head_max)
+        self.last_col = max(self.last_col, col + ncols - 1)
+        placed = Placed(r0, col, nrows, ncols, list(m.header), room)
+        self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above
+        if advance:
+            self.row = r0 + room + GAP
+        return placed
+
+    def _write_answer(self, r0: int, col: int, formula: str, ncols: int, room: int, kind: Callable[[int], str],
+                      rotated: Callable[[int], bool], header: bool, scalar: bool) -> None:
+        """The formula at (r0, col) and the formats of its header and body cells, in every row kept."""
+        head_kind = "text" if kind(0) in ("text", "textc") else "gen"  # a blank header cell behind IF() reads 0
+        up = {"rotation": 90, "text_wrap": False, "valign": "bottom"}
         first = (self.book.fmt(head_kind, head=True, **(up if rotated(0) else {})) if header and not scalar
                  else self.book.fmt(kind(0)))
         if scalar:
@@ -230,24 +246,28 @@ class Page:
                                       **(up if head_row and rotated(j) else {})) for j in range(start, ncols)]
                 self.ws.write_blanks(r0 + i, col + start, fmts)
                 body = fmts
-        if grow_cols and not scalar:
-            if room > 1 and not self.book.spacing:  # formats: not in the measuring pass
-                grown = [self.book.fmt(kind(j)) for j in range(ncols, ncols + grow_cols)]
-                for i in range(1, room):
-                    self.ws.write_blanks(r0 + i, col + ncols, grown)
-            if header:  # the header style appears with the header text
-                from xlsxwriter.utility import xl_rowcol_to_cell
 
-                for j in range(ncols, ncols + grow_cols):
-                    self.ws.write_blank(r0, col + j, None, self.book.fmt("gen", align="center", valign="vcenter"))
-
-                extra = xl_rowcol_to_cell(r0, col + ncols, row_abs=True)
-                self.ws.conditional_format(r0, col + ncols, r0, col + ncols + grow_cols - 1, {
-                    "type": "formula", "criteria": f'=LEN({extra})>0',
-                    "format": self.book.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1})})
+    def _grow_columns(self, r0: int, col: int, ncols: int, grow_cols: int, room: int, kind: Callable[[int], str],
+                      header: bool) -> None:
+        """``grow_cols`` columns right of the answer kept formatted and printed for an answer that widens."""
+        if room > 1 and not self.book.spacing:  # formats: not in the measuring pass
+            grown = [self.book.fmt(kind(j)) for j in range(ncols, ncols + grow_cols)]
+            for i in range(1, room):
+                self.ws.write_blanks(r0 + i, col + ncols, grown)
+        if header:  # the header style appears with the header text
             for j in range(ncols, ncols + grow_cols):
-                self.widths[col + j] = max(self.widths.get(col + j, 0.0), WIDTH.get(kind(j), 9.0))
-            self.last_col = max(self.last_col, col + ncols + grow_cols - 1)
+                self.ws.write_blank(r0, col + j, None, self.book.fmt("gen", align="center", valign="vcenter"))
+            extra = xl_rowcol_to_cell(r0, col + ncols, row_abs=True)
+            self.ws.conditional_format(r0, col + ncols, r0, col + ncols + grow_cols - 1, {
+                "type": "formula", "criteria": f'=LEN({extra})>0',
+                "format": self.book.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "top": 1})})
+        for j in range(ncols, ncols + grow_cols):
+            self.widths[col + j] = max(self.widths.get(col + j, 0.0), WIDTH.get(kind(j), 9.0))
+        self.last_col = max(self.last_col, col + ncols + grow_cols - 1)
+
+    def _answer_widths(self, m: Measured, r0: int, col: int, ncols: int, kind: Callable[[int], str],
+                       rotated: Callable[[int], bool], head_row: bool, header: bool, head_max: float) -> None:
+        """Each column's width (and a rotated header's row height) from the measured answer."""
         for j in range(ncols):
             body = m.widths[j] if j < len(m.widths) else WIDTH.get(kind(j), 10.0)
             body = max(body, WIDTH.get(kind(j), 8.0) if kind(j) not in ("gen", "text", "textc") else 0.0)
@@ -258,7 +278,7 @@ class Page:
                 self.heights[r0] = max(self.heights.get(r0, ROW_PT), min(head * 6.5, 220.0))
                 head = 0.0
             numeric = kind(j) not in ("gen", "text", "textc")
-            self._need(col + j, body + 1, head, r0 if header and not scalar else None,
+            self._need(col + j, body + 1, head, r0 if head_row else None,
                        min(head_max, NUM_HEAD_MAX) if numeric else head_max)
             if j < len(m.header) and header and head_max >= MAX_WIDTH and not rotated(j):
                 # a header wraps between words, not inside a short one ("Manufacturin|g");
@@ -266,12 +286,6 @@ class Page:
                 word = longest_word(m.header[j])
                 if self.widths[col + j] < word <= WORD_MAX:
                     self.widths[col + j] = word
-        self.last_col = max(self.last_col, col + ncols - 1)
-        placed = Placed(r0, col, nrows, ncols, list(m.header), room)
-        self.items.append((r0 - (1 if r0 > 0 else 0), r0 + nrows - 1))  # with the heading above
-        if advance:
-            self.row = r0 + room + GAP
-        return placed
 
     def row_formats(self, placed: Placed, label_col: int, kinds: dict[str, str], first_col: int) -> None:
         """Formats by row where a column holds numbers of different meanings (N under
@@ -280,8 +294,6 @@ class Page:
         from the answer's left) is one of ``kinds`` (label -> kind).  Conditional, so the
         format follows the label when the answer's rows move (other equations, a new year);
         Excel and LibreOffice both apply it."""
-        from xlsxwriter.utility import xl_rowcol_to_cell
-
         r0 = placed.row + 1
         r1 = placed.row + max(placed.rows, placed.room) - 1
         c0, c1 = placed.col + first_col, placed.col + max(placed.cols, first_col + 1) - 1
@@ -295,8 +307,6 @@ class Page:
         """Formats by column header where a column's place moves when the answer widens (Rank
         after the factors: one more factor moves it right): a conditional format on the body
         of every column, applied where its header cell is one of ``kinds`` (label -> kind)."""
-        from xlsxwriter.utility import xl_rowcol_to_cell
-
         r0 = placed.row + 1
         r1 = placed.row + max(placed.rows, placed.room) - 1
         c0, c1 = placed.col, placed.col + placed.cols + grow_cols - 1
@@ -426,10 +436,3 @@ def new_chart(ctx: Any, kind: str, title: str, subtype: str | None = None):
     chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}})
     return chart
 
-
-def formula_sheet_name(name: str) -> str:
-    """A sheet name as the template writes it in a formula: quoted unless plain ASCII letters,
-    digits and _ (a Chinese sheet name is always quoted, which every office program reads)."""
-    if all(ch.isalnum() or ch == "_" for ch in name) and name.isascii():
-        return name
-    return "'" + name.replace("'", "''") + "'"

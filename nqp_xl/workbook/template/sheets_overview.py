@@ -13,12 +13,13 @@ numbers stay number cells in the "Value" column, formatted by meaning.
 """
 from __future__ import annotations
 
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .context import Ctx
 from ...labels import text
+from ..ooxml.addresses import quote_sheet
+from .context import Ctx
 from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
-from .layout import Page, Placed, formula_sheet_name, new_chart
+from .layout import Page, Placed, new_chart
 
 HELP = 8  # first column of the helper cells (I): right of the printed area (A:F)
 GAPS_COL = HELP + 12  # the NQP_GAPS table the "Left out" sentence reads (U:X)
@@ -61,7 +62,7 @@ def overview_sheet(ctx: Ctx, page: Page, grades: Placed | None, grades_sheet: st
     page.heights[0] = 24.0
     # the publication date: ``nqp-xl publish`` writes it into the NQP_PUBLISHED cell (a helper cell)
     ws.write_blank(1, HELP, None)
-    book.wb.define_name("NQP_PUBLISHED", f"={formula_sheet_name(page.name)}!${xl_col_to_name(HELP)}$2")
+    book.wb.define_name("NQP_PUBLISHED", f"={quote_sheet(page.name)}!${xl_col_to_name(HELP)}$2")
     published, draft = _q(ctx.t("ov_published")), _q(ctx.t("ov_draft"))
     ws.write_formula(page.row, 0, f'=IF(NQP_AGENCY="","",NQP_AGENCY&" · ")&IF(NQP_PUBLISHED="",{draft},{published}&NQP_PUBLISHED)',
                      book.fmt("gen", italic=True, font_color="#595959"), "")
@@ -158,8 +159,6 @@ def _gaps_sentence(ctx: Ctx, page: Page, gaps: Placed) -> str:
 
 
 def _a1(r: int, c: int) -> str:
-    from xlsxwriter.utility import xl_rowcol_to_cell
-
     return xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
 
 
@@ -254,7 +253,7 @@ def _top_bottom(ctx: Ctx, page: Page, grades: Placed, sheet: str, previous: Plac
     """The top and bottom five regions by F with rank and grade (the Grades table) and the rank
     change: the region's rank in the previous year's own factor analysis (beside the Grades
     table) minus its rank now, one formula per named region (ten in all)."""
-    name = formula_sheet_name(sheet)
+    name = quote_sheet(sheet)
     r1, r2 = grades.row + 1, grades.row + max(grades.rows, grades.room)
     rng = f"{name}!$A${r1}:$D${r2}"
     ws, book = page.ws, ctx.book

@@ -4,9 +4,11 @@ from __future__ import annotations
 import math
 
 from ...labels import text
+from ...provinces import bundled_weights, region_key
+from ..ooxml.addresses import col_letters, quote_sheet
 from .context import Ctx
 from .contract import D, GROUPS, I_, L_, REGIONS, YEARS
-from .layout import ROW_PT, Page, Placed, new_chart, formula_sheet_name
+from .layout import ROW_PT, Page, Placed, new_chart
 
 
 def coupling_sheet(ctx: Ctx) -> Page:
@@ -222,8 +224,6 @@ def _regtable_formats(ctx: Ctx, page: Page, placed: Placed) -> None:
     a standard error (the row's name blank) shows as (0.120); N as a whole number; the title
     row of each equation in bold.  Conditional formats, so they follow the rows when the system
     changes."""
-    from ..ooxml.addresses import col_letters
-
     k = max((placed.cols - 1) // 2, 1)
     r0, r1 = placed.row + 1, placed.row + max(placed.rows, placed.room) - 1
     c0, c1 = placed.col + 1, placed.col + k
@@ -247,8 +247,6 @@ def _regtable_formats(ctx: Ctx, page: Page, placed: Placed) -> None:
 
 def regions_in_weights(ctx: Ctx) -> bool:
     """Every region of the table is a province of the bundled weights (by any of its names)."""
-    from ...provinces import bundled_weights, region_key
-
     if ctx.cols.region is None:
         return False
     known = {region_key(n) for n in bundled_weights("contiguity", "zh")[0][1:]}
@@ -258,8 +256,6 @@ def regions_in_weights(ctx: Ctx) -> bool:
 
 def weights_sheet(ctx: Ctx) -> Page:
     """The bundled 31-province contiguity matrix (replaceable by the user's own)."""
-    from ...provinces import bundled_weights
-
     page = Page(ctx.book, ctx.sheet("weights_w"), landscape=True)
     rows = bundled_weights("contiguity", ctx.lang)
     ws = page.ws
@@ -274,9 +270,7 @@ def weights_sheet(ctx: Ctx) -> Page:
                 ws.write_number(i, j, float(v), ctx.book.fmt("int"))
     n = len(rows)
     ws.write_string(n + 1, 0, ctx.t("weights_note"), ctx.book.fmt("gen", italic=True, font_color="#595959"))
-    from ..ooxml.addresses import col_letters
-
-    ctx.book.wb.define_name("NQP_SPATIAL", f"={formula_sheet_name(page.name)}!$A$1:${col_letters(n)}${n}")
+    ctx.book.wb.define_name("NQP_SPATIAL", f"={quote_sheet(page.name)}!$A$1:${col_letters(n)}${n}")
     page.width(0, 16 if ctx.lang == "en" else 9)
     for j in range(1, n):
         page.width(j, 4 if ctx.lang == "zh" else 5)

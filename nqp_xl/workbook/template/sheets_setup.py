@@ -1,18 +1,19 @@
 """The Settings, Inputs, Methods and xlwings.conf sheets of the template."""
 from __future__ import annotations
 
+import math
+
+from ..ooxml.addresses import col_letters, quote_sheet
 from .context import Ctx
 from .contract import (COMPUTED, CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME, UDF_MODULE,
                        UDF_MODULES_KEY)
 from .input_table import INPUT_HEADER_ROW
-from .layout import Page, formula_sheet_name
+from .layout import PAGE, PT_PER_CHAR, PT_PER_COL, ROW_PT, Page, text_width
 
 SETTINGS_FIRST_ROW = 3  # 0-based row of the first setting
 
 
 def settings_sheet(ctx: Ctx) -> Page:
-    from .layout import ROW_PT, text_width
-
     page = Page(ctx.book, ctx.sheet("settings"), landscape=True)
     ws, book = page.ws, ctx.book
     page.title(ctx.t("settings_title"))
@@ -36,8 +37,6 @@ def settings_sheet(ctx: Ctx) -> Page:
         elif v is None:
             ws.write_blank(r, 1, None, inp)
         elif isinstance(v, str) and text_width(v) > 38:  # the equations: wrapped, whole
-            import math
-
             ws.write_string(r, 1, v, book.fmt("gen", bg_color="#FFF2CC", border=1, text_wrap=True, valign="top"))
             page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * math.ceil(text_width(v) * 1.1 / 38))
         elif isinstance(v, str):
@@ -51,7 +50,7 @@ def settings_sheet(ctx: Ctx) -> Page:
         if text_width(meaning) > 66:  # two lines in the 70-wide column
             page.heights[r] = max(page.heights.get(r, ROW_PT), ROW_PT * 2)
         ws.write_string(r, 3, name, book.fmt("gen", italic=True, font_color="#595959"))
-        book.wb.define_name(name, f"={formula_sheet_name(page.name)}!$B${r + 1}")
+        book.wb.define_name(name, f"={quote_sheet(page.name)}!$B${r + 1}")
     page.row = SETTINGS_FIRST_ROW + len(SETTINGS)
     page.width(0, 30 if ctx.lang == "en" else 22)
     page.width(1, 40)
@@ -63,29 +62,12 @@ def settings_sheet(ctx: Ctx) -> Page:
 
 
 def inputs_sheet(ctx: Ctx) -> Page:
-    from .layout import ROW_PT, text_width
-    from ..ooxml.addresses import col_letters
-
     table = ctx.table
     page = Page(ctx.book, ctx.sheet("inputs"), landscape=True)
     ws, book = page.ws, ctx.book
     n, p, n_id = len(table.rows), len(table.indicators), table.id_cols
     h = INPUT_HEADER_ROW - 1
-    bold = book.fmt("gen", bold=True)
-    inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center")
-    ws.write_string(0, 0, ctx.t("direction"), bold)
-    ws.write_string(1, 0, ctx.t("subsystem"), bold)
-    ws.write_string(2, 0, ctx.t("label_row"), bold)
-    ws.write_string(3, 0, ctx.t("unit_row"), bold)
-    wrap_inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center", text_wrap=True, valign="top")
-    for j in range(p):
-        ws.write_string(0, n_id + j, table.directions[j], inp)
-        for r, values, f in ((1, table.subsystems, inp), (2, table.labels, wrap_inp), (3, table.units, inp)):
-            v = values[j] if j < len(values) else ""
-            if v:
-                ws.write_string(r, n_id + j, v, f)
-            else:
-                ws.write_blank(r, n_id + j, None, f)
+    _rows_above_table(ctx, page)
     centred = book.fmt("int", align="center")
     # The measuring pass hands the rows to the engine itself (template.fill_inputs), unless
     # one of them would not come back from the file as it went in.
@@ -105,19 +87,58 @@ def inputs_sheet(ctx: Ctx) -> Page:
         widest = max([text_width(v) for v in texts] + [8.0])
         page.width(j, min(max(text_width(head) / 2 + 2, widest + 2, 9), 16))
     page.heights[h] = ROW_PT * 3
-    if n_id > 1:  # the note beside "Direction" and "Subsystem", wrapped within the label columns
-        import math
-
-        note = ctx.t("inputs_note")
-        room = sum(page.widths.get(j, 8.43) for j in range(1, n_id))
-        lines = max(2, math.ceil(text_width(note) * 0.8 / max(room - 1, 1.0)))  # 8-point text
-        f = book.fmt("gen", italic=True, font_color="#595959", font_size=8, text_wrap=True, valign="top")
-        ws.merge_range(0, 1, h - 1, n_id - 1, note, f)
-        for r in range(h):
-            page.heights[r] = max(ROW_PT, math.ceil(lines / h) * 11.0)
+    if n_id > 1:
+        _inputs_note(ctx, page, n_id)
     if any(table.labels):
         page.heights[2] = max(page.heights.get(2, ROW_PT), ROW_PT * 2)
-    name = formula_sheet_name(page.name)
+    _input_names(ctx, page, n_id, p)
+    page.row = h + n + 1
+    page.last_col = n_id + p - 1
+    page.items.append((h, h))
+    page.finish(repeat_rows=(h, h))
+    if n_id:
+        ws.repeat_columns(0, n_id - 1)  # a page of the table's right part still names its rows
+    _fit_inputs_print(page, n_id, p)
+    return page
+
+
+def _rows_above_table(ctx: Ctx, page: Page) -> None:
+    """Inputs rows 1-4 above the Data table: each indicator's direction, subsystem, label and unit."""
+    table, ws, book = ctx.table, page.ws, ctx.book
+    n_id, p = table.id_cols, len(table.indicators)
+    bold = book.fmt("gen", bold=True)
+    inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center")
+    ws.write_string(0, 0, ctx.t("direction"), bold)
+    ws.write_string(1, 0, ctx.t("subsystem"), bold)
+    ws.write_string(2, 0, ctx.t("label_row"), bold)
+    ws.write_string(3, 0, ctx.t("unit_row"), bold)
+    wrap_inp = book.fmt("gen", bg_color="#FFF2CC", border=1, align="center", text_wrap=True, valign="top")
+    for j in range(p):
+        ws.write_string(0, n_id + j, table.directions[j], inp)
+        for r, values, f in ((1, table.subsystems, inp), (2, table.labels, wrap_inp), (3, table.units, inp)):
+            v = values[j] if j < len(values) else ""
+            if v:
+                ws.write_string(r, n_id + j, v, f)
+            else:
+                ws.write_blank(r, n_id + j, None, f)
+
+
+def _inputs_note(ctx: Ctx, page: Page, n_id: int) -> None:
+    """The note beside "Direction" and "Subsystem", wrapped within the label columns."""
+    ws, book, h = page.ws, ctx.book, INPUT_HEADER_ROW - 1
+    note = ctx.t("inputs_note")
+    room = sum(page.widths.get(j, 8.43) for j in range(1, n_id))
+    lines = max(2, math.ceil(text_width(note) * 0.8 / max(room - 1, 1.0)))  # 8-point text
+    f = book.fmt("gen", italic=True, font_color="#595959", font_size=8, text_wrap=True, valign="top")
+    ws.merge_range(0, 1, h - 1, n_id - 1, note, f)
+    for r in range(h):
+        page.heights[r] = max(ROW_PT, math.ceil(lines / h) * 11.0)
+
+
+def _input_names(ctx: Ctx, page: Page, n_id: int, p: int) -> None:
+    """The defined names over the Data table and the rows above it that every sheet's formulas use."""
+    book, h = ctx.book, INPUT_HEADER_ROW - 1
+    name = quote_sheet(page.name)
     last = col_letters(n_id + p)
     book.wb.define_name("NQP_DATA", f"={TABLE_NAME}[#All]")
     book.wb.define_name("NQP_HEADERS", f"={TABLE_NAME}[#Headers]")
@@ -144,24 +165,16 @@ def inputs_sheet(ctx: Ctx) -> Page:
     if ctx.has_group:
         book.wb.define_name("NQP_GROUP_NUM", "=MATCH(NQP_GROUP_COL,NQP_HEADERS,0)")
         book.wb.define_name("NQP_GROUPS", "=INDEX(NQP_DATA,0,NQP_GROUP_NUM)")
-    page.row = h + n + 1
-    page.last_col = n_id + p - 1
-    page.items.append((h, h))
-    page.finish(repeat_rows=(h, h))
-    if n_id:
-        ws.repeat_columns(0, n_id - 1)  # a page of the table's right part still names its rows
-    # the raw table of many indicators: as many pages wide as keep its print readable (about
-    # 80 % of full size, the label columns repeated on each), not one page at 40 %
-    import math
 
-    from .layout import PAGE, PT_PER_CHAR, PT_PER_COL
 
+def _fit_inputs_print(page: Page, n_id: int, p: int) -> None:
+    """The raw table of many indicators printed as many pages wide as keep it readable (about
+    80 % of full size, the label columns repeated on each), not one page at 40 %."""
     width_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id + p))
     label_pt = sum(page.widths.get(c, 8.43) * PT_PER_CHAR + PT_PER_COL for c in range(n_id))
     usable = PAGE["landscape"][0] / 0.8 - label_pt
     wide = max(1, math.ceil((width_pt - label_pt) / usable)) if usable > 0 else 1
-    ws.fit_to_pages(wide, 0)
-    return page
+    page.ws.fit_to_pages(wide, 0)
 
 
 # Methods sheet: (sheet key, figure en, figure zh, meaning en, meaning zh, formula)
@@ -250,14 +263,11 @@ def methods_sheet(ctx: Ctx) -> Page:
     ws.write_string(3, 0, ctx.t("digest"), bold)
     ws.write_string(3, 1, ctx.t("digest_note"), book.fmt("gen", italic=True, font_color="#595959"))
     # where ``nqp-xl publish`` records the input digest and the version/settings block
-    book.wb.define_name(DIGEST_NAME, f"={formula_sheet_name(page.name)}!$B$4")
-    book.wb.define_name(RECORD_NAME, f"={formula_sheet_name(page.name)}!$F$3")
+    book.wb.define_name(DIGEST_NAME, f"={quote_sheet(page.name)}!$B$4")
+    book.wb.define_name(RECORD_NAME, f"={quote_sheet(page.name)}!$F$3")
     head = book.fmt("gen", head=True)
     for j, key in enumerate(("sheet", "figure", "meaning", "formula")):
         ws.write_string(5, j, ctx.t(key), head)
-    import math
-
-    from .layout import ROW_PT, text_width
 
     wrap = book.fmt("gen", text_wrap=True, valign="top")
     widths = ((0, 16), (1, 22), (2, 50), (3, 46), (4, 2), (5, 34), (6, 40))

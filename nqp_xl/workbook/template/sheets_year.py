@@ -4,6 +4,7 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_col_to_name
 
 from ...labels import text
+from ..ooxml.addresses import col_letters
 from .context import Ctx
 from .contract import D, I_, L_, REGIONS, YEARS
 from .layout import Page, Placed, new_chart, room_for, text_width
@@ -26,7 +27,7 @@ def factor_sheet(ctx: Ctx) -> Page:
     values < 0.5 flagged, score coefficients, the regions sorted by F); below the printed area
     the descriptives, correlations, unrotated loadings and the scores in the table's order."""
     page = Page(ctx.book, ctx.sheet("factor"), landscape=True)
-    ws, book, yd, p, n = page.ws, ctx.book, ctx.year_data, ctx.p, ctx.n_year
+    ws, book, yd = page.ws, ctx.book, ctx.year_data
     title = ctx.t("fa_title").rstrip("：:")
     page.title(title, ctx.year_title("fa_title") or None)
     page.note(ctx.t("fa_sub"))
@@ -38,6 +39,23 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.block("fa.kmo", f"NQP_KMO({yd},{L_},{I_})", (1, 1), ("num3",), row=info + 1, col=1, scalar=True, advance=False)
     page.items.append((info, info + 1))
     page.row = info + 3
+    _paper_tables(ctx, page)
+    top, sorted_at, fac = _factor_scores(ctx, page)
+    _below_the_print(ctx, page)
+    # N analysed, counted from the F column of the unsorted scores
+    fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
+    rows = f"{fac.row + 2}:${fcol}${fac.row + max(fac.rows, fac.room)}"
+    ws.write_formula(info, 1, f"=COUNT(${fcol}${rows})", book.fmt("int", align="left"), "")
+    page.width(0, text_width(ctx.t("kmo")) + 2)
+    page.print_cols = max(10, sorted_at.cols - 1)
+    page.finish(repeat_rows=(top, top))
+    return page
+
+
+def _paper_tables(ctx: Ctx, page: Page) -> None:
+    """Left-out rows, Bartlett, variance explained (scree plot), sorted rotated loadings (chart),
+    communalities and MSA, score coefficients: the tables a paper prints."""
+    yd, p = ctx.year_data, ctx.p
     page.heading(ctx.t("fa_gaps"))
     page.block("fa.gaps", ctx.relabel(f"NQP_GAPS({yd},NQP_REGION_COL,NQP_YEAR_COL,{L_},{I_})"), (2, 4), ("gen", "gen", "gen", "int"))  # room to grow
     page.heading(ctx.t("bartlett"))
@@ -61,6 +79,13 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("scorecoef"))
     page.block("fa.scorecoef", ctx.relabel(f"NQP_SCORECOEF({ctx.fa_args},{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
+
+
+def _factor_scores(ctx: Ctx, page: Page) -> tuple[int, Placed, Placed]:
+    """The regions sorted by F (with its chart) in the print, and the unsorted scores they are
+    sorted from, in the Data table's order, below it; answers the sorted table's top row, the
+    sorted and the unsorted answers."""
+    n = ctx.n_year
     # the regions sorted by F (the unsorted table, in the Data table's order, is below the print)
     page.heading(ctx.t("factors_sorted"))
     top = page.row
@@ -83,6 +108,12 @@ def factor_sheet(ctx: Ctx) -> Page:
     fac = page.block("fa.factors", f"NQP_FACTORS({ctx.fa_args},{L_},{I_})", (n + 1, 4), ("num",), row=top_src, col=1,
                      grow_cols=3)
     page.column_formats(fac, {text("Rank", ctx.lang): "int"}, grow_cols=3)
+    return top, sorted_at, fac
+
+
+def _below_the_print(ctx: Ctx, page: Page) -> None:
+    """The descriptives, correlations and unrotated loadings, below the printed area."""
+    yd, p = ctx.year_data, ctx.p
     page.heading(ctx.t("describe"))
     page.block("fa.describe", ctx.relabel(f"NQP_DESCRIBE({yd},{L_},{I_})"), (p + 1, 6), ("gen", "int", "big"))
     page.heading(ctx.t("corr"))
@@ -90,16 +121,6 @@ def factor_sheet(ctx: Ctx) -> Page:
     page.heading(ctx.t("component_matrix"))
     page.block("fa.components", ctx.relabel(f"NQP_LOADINGS({ctx.fa_args},FALSE,{L_},{I_})"), (p + 1, 3), _first_gen("num3"),
                grow_cols=3)
-    # N analysed, counted from the F column of the unsorted scores
-    from ..ooxml.addresses import col_letters
-
-    fcol = col_letters(fac.col + fac.cols - 1)   # F is the last column but one (Rank is last)
-    rows = f"{fac.row + 2}:${fcol}${fac.row + max(fac.rows, fac.room)}"
-    ws.write_formula(info, 1, f"=COUNT(${fcol}${rows})", book.fmt("int", align="left"), "")
-    page.width(0, text_width(ctx.t("kmo")) + 2)
-    page.print_cols = max(10, sorted_at.cols - 1)
-    page.finish(repeat_rows=(top, top))
-    return page
 
 
 def _area(row: int, col: int, cols: int, rows: int) -> str:

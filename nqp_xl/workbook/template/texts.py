@@ -1,6 +1,12 @@
-"""Every text the workbook template writes (sheet names, titles, notes, chart titles), in
-English and Chinese.  ``t(key, lang)`` looks one up; the functions' own headers come from
-``nqp_xl.labels``."""
+"""Every text the workbook writes (sheet names, titles, notes, chart titles, the record
+``nqp-xl publish`` leaves on Methods, the titles of the rows above the Data table that reading a
+workbook recognises), in English and Chinese.  ``t(key, lang)`` looks one up.
+
+A layer of its own beside ``nqp_xl.labels``: labels holds the headers the functions answer
+(keyed by their English text, read by the core and by Excel's functions), this the sheets'
+prose (keyed by a name, read by the template and the commands only).  A text is in one of the
+two, never both; the Settings rows, which carry their names and meanings together, are in
+``contract.SETTINGS``."""
 from __future__ import annotations
 
 # Sheet keys in workbook order, with their tab names.  xlwings.conf keeps its name in every
@@ -42,7 +48,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "fa_title": ("Factor analysis of", "因子分析："),
     "fa_sub": ("principal components, varimax with Kaiser normalization (as SPSS FACTOR)",
                "主成分提取，Kaiser 标准化最大方差旋转（同 SPSS FACTOR）"),
-    "year_word": ("", "年"),
     "n_analysed": ("N analysed", "分析样本数"),
     "left_out": ("Left out (blank cells)", "剔除（含空值）"),
     "none": ("none", "无"),
@@ -64,7 +69,6 @@ TEXT: dict[str, tuple[str, str]] = {
     # Grades
     "gr_title": ("Grades: k-means on the composite factor score F,", "等级划分：综合因子得分 F 的 k 均值聚类，"),
     "grades": ("Grade of each region", "各地区等级"),
-    "centres": ("Cluster centres (mean F) and counts", "聚类中心（F 均值）与个数"),
     "count": ("Count", "个数"),
     # Composite index
     "ci_title": ("Composite index: weights, index, TOPSIS, rank within the year and change",
@@ -80,7 +84,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "obstacle_note": ("The share of each indicator in the region's distance from the ideal, with the weights of the "
                       "Composite index settings, over the regions of the year analysed.",
                       "各指标在该地区与理想值差距中所占比重；权重同综合指数设置，样本为分析年份的各地区。"),
-    "chart_index": ("Composite index by region", "各地区综合指数"),
     # Coupling
     "cp_title": ("Coupling coordination of the subsystems", "子系统耦合协调度"),
     "cp_note": ("U: composite index of each subsystem (row 2 of Inputs names the subsystems); C, T, D, level, grade, type.",
@@ -122,8 +125,6 @@ TEXT: dict[str, tuple[str, str]] = {
                 "未设定方程：请在设置的“方程组”中写出方程，然后刷新。"),
     # Dynamics
     "dy_title": ("Dynamic evolution and spatial correlation of the composite index", "综合指数的动态演进与空间相关"),
-    "dy_wait": ("This sheet is kept for kernel density, convergence, Markov chains and Moran's I.",
-                "本表预留给核密度、收敛、马尔可夫链与 Moran's I。"),
     "kdensity": ("Kernel density by year", "各年核密度"),
     "sigma": ("σ-convergence", "σ 收敛"),
     "beta": ("Absolute β-convergence", "绝对 β 收敛"),
@@ -197,10 +198,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "version": ("nqp-xl version", "nqp-xl 版本"),
     "digest": ("SHA-256 of the input table", "输入表 SHA-256 摘要"),
     "digest_note": ("(written by nqp-xl publish)", "（由 nqp-xl publish 写入）"),
+    # what nqp-xl publish writes on Methods
+    "record_published": ("Published with nqp-xl", "发布所用 nqp-xl 版本"),
+    "record_settings": ("Settings", "设置"),
+    "record_digest": ("Input SHA-256", "输入表 SHA-256"),
+    "record_note": ("SHA-256 of the Data table: header and data rows, cells tab-separated, rows newline-separated, "
+                    "UTF-8", "Data 表（表头和数据行）的 SHA-256：单元格以制表符分隔，行以换行分隔，UTF-8 编码"),
     "sheet": ("Sheet", "工作表"),
     "figure": ("Figure", "结果"),
     "formula": ("Formula", "公式"),
-    "page": ("Page &P of &N", "第 &P 页，共 &N 页"),
 }
 
 
