@@ -225,7 +225,7 @@ ZH: dict[str, str] = {
     "Lag lower bound": "空间滞后下限",
     "Lag upper bound": "空间滞后上限",
     "Homogeneity test": "同质性检验",
-    "rho": "ρ（空间自回归系数）",
+    "rho (spatial lag)": "ρ（空间自回归系数）",
     "Direct effect": "直接效应",
     "Indirect effect": "间接效应",
     "Total effect": "总效应",

@@ -15,7 +15,6 @@ x - x̄_i - x̄_t + x̄).
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Sequence

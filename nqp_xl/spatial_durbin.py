@@ -87,7 +87,7 @@ class SpatialDurbin:
         coefs += list(zip([f"W*{n}" for n in self.names], self.theta, self.se_theta))
         if self.intercept is not None:
             coefs.append(("_cons", self.intercept, self.se_intercept))
-        coefs.append((text("rho", lang), self.rho, self.se_rho))
+        coefs.append((text("rho (spatial lag)", lang), self.rho, self.se_rho))
         rows += [_z_row(name, c, s) for name, c, s in coefs]
         for j, key in enumerate(("Direct effect", "Indirect effect", "Total effect")):
             rows.append([text(key, lang), None, None, None, None])

@@ -127,7 +127,7 @@ def test_udf_rows():
     res = fit("panel_contiguity_twoways")
     assert out[0] == ["Variable", "Coef.", "Std. Err.", "z", "P>|z|"]
     names = [r[0] for r in out[1:8]]
-    assert names == [*res.names, *(f"W*{n}" for n in res.names), "rho"]
+    assert names == [*res.names, *(f"W*{n}" for n in res.names), "rho (spatial lag)"]
     for r in out[1:8]:
         assert r[3] == pytest.approx(r[1] / r[2]) and r[4] == pytest.approx(math.erfc(abs(r[3]) / math.sqrt(2)))
     assert [out[8][0], out[12][0], out[16][0]] == ["Direct effect", "Indirect effect", "Total effect"]

@@ -236,6 +236,7 @@ class Page:
             self.ws.write_dynamic_array_formula(r0, col, r0, col, "=" + formula, first, "")
             # The rows kept for growth carry the formats too; not in the measuring pass, whose
             # room (a table's length per block) is only computed in, never shown.
+            body: list = []  # the first body row's formats, set at i == 1
             for i in range(0 if self.book.spacing else room):
                 if i > 1:  # the body rows' formats, as the first body row took them
                     self.ws.write_blanks(r0 + i, col, body)
