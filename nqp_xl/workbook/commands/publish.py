@@ -21,14 +21,14 @@ from ..engine.engine import RefreshError, Report
 from ..engine.formula_text import calls_nqp
 from ..engine.recalc import refresh_package
 from ..ooxml.addresses import cell_ref, parse_range, quote_sheet
-from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, resolve_target
+from ..ooxml.package import XLSM_MAIN, XLSX_MAIN, Package, read_package, resolve_target
 from ..ooxml.values import Error, number_text
 from ..ooxml.xml import local
 from ..template.contract import CONF_SHEET, DIGEST_NAME, RECORD_NAME, SETTINGS, TABLE_NAME
 from ..template import texts
 from .document import finish_document, footer_title, named_cell, retitle_footers, stamp_publication
 from .outputs import check_new_output, write_result, writer_lock
-from .refresh import load, udf_modules
+from .refresh import udf_modules
 
 MAX_NAMED = 10
 
@@ -288,7 +288,7 @@ def publish(path: str, output: str, progress: Callable[[str], None] | None = Non
 
 def _publish(path: str, output: str, progress: Callable[[str], None] | None, recompute: bool,
              allow_errors: bool, allow_stale: bool = False) -> PublishResult:
-    pkg = load(path)
+    pkg = read_package(path)
     when = dt.datetime.now(dt.timezone.utc).astimezone()
     stamp_publication(pkg, when)
     if recompute:

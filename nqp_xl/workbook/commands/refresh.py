@@ -60,10 +60,6 @@ def import_udfs(names: list[str]) -> list[ModuleType]:
     return out
 
 
-def load(path: str) -> Package:
-    return read_package(path)
-
-
 def check_kind(pkg: Package, path: str, output: str) -> None:
     """An .xlsx output cannot hold macros; an .xlsm output must hold a macro workbook."""
     ext = os.path.splitext(output)[1].lower()
@@ -79,7 +75,7 @@ def refresh(path: str, output: str | None = None, in_place: bool = False,
             progress: Callable[[str], None] | None = None, force: bool = False) -> RefreshResult:
     target = output_target(path, output, in_place, "refresh", force)
     with writer_lock(target), gc_paused():  # read to write: a second writer of target waits
-        pkg = load(path)
+        pkg = read_package(path)
         check_kind(pkg, path, target)
         report, engine = refresh_package(pkg, udf_modules(pkg), progress)
         del engine  # its caches are not needed to write the file

@@ -24,7 +24,7 @@ from ..engine.engine import RefreshError, Report
 from ..engine.formula_text import split_reference
 from ..engine.recalc import refresh_package
 from ..ooxml.addresses import parse_range, quote_sheet, range_ref
-from ..ooxml.package import Package, TableDef
+from ..ooxml.package import Package, TableDef, read_package
 from ..ooxml.xml import local, ns_of
 from ..template.contract import TABLE_NAME
 from ...cell_values import label_text
@@ -32,7 +32,7 @@ from ...columns import year_column
 from ..template.input_table import read_table
 from .document import named_value, packaged
 from .outputs import output_target, write_result, writer_lock
-from .refresh import check_kind, load, udf_modules
+from .refresh import check_kind, udf_modules
 
 JUMP = 10.0       # a value this many times the region's previous year's (or a tenth of it) is reported
 MAX_NOTES = 20    # lines of each kind printed
@@ -74,7 +74,7 @@ def update(path: str, data: str, output: str | None = None, append: bool = False
 
 def _update(path: str, data: str, target: str, append: bool, in_place: bool, id_cols: int | None,
             progress: Callable[[str], None] | None, header_row: int | None, replace_year: bool) -> UpdateResult:
-    pkg = load(path)
+    pkg = read_package(path)
     check_kind(pkg, path, target)
     table = pkg.tables.get(TABLE_NAME.upper())
     if table is None:

@@ -32,10 +32,6 @@ class FormulaCell:
     def __init__(self, row: int, col: int, text: str, f_attrs: dict[str, str], cm: str | None, value: Any):
         self.row, self.col, self.text, self.f_attrs, self.cm, self.value = row, col, text, f_attrs, cm, value
 
-    @property
-    def formula(self) -> str:
-        return self.text
-
 
 class Sheet:
     """One worksheet part: values and formulas by (row, col), patchable, re-serialisable."""
@@ -122,28 +118,20 @@ class Sheet:
 
     def _read(self, shared: list[str]) -> None:
         """Stream the part a row at a time: each ``<row>`` is handled when it ends (its cells
-        in one Python loop, the row's number known before its first cell), then cleared.
-        Most cells are ``<c r="D5"><v>1.5</v></c>``: the loop's first branch; every other form
-        (no ``r``, inline or rich strings, formulas, errors, booleans) takes the general path."""
-        values = self.values
-        cols_seen, digits = LETTER_COLUMNS, DIGITS
+        in one Python loop, :meth:`_read_row`), then cleared."""
         row_no = 0
         first_row = first_col = 1 << 30
         last_row = last_col = 0
-        v_tag = f_tag = is_tag = c_tag = row_tag = None
+        tags: tuple[str, ...] | None = None  # the part's v, f, is, c and row tags
         seen = 0  # cells and rows so far (MAX_CELLS)
         for _ev, el in iterparse(self.data, tags=("{*}row", "{*}col"), where=f"{self.source} ({self.path})"):
             tag = el.tag
-            if v_tag is None:
+            if tags is None:
                 check_no_dtd(el, f"{self.source} ({self.path})")
                 ns = tag[:tag.rfind("}") + 1]
-                v_tag, f_tag, is_tag, c_tag, row_tag = ns + "v", ns + "f", ns + "is", ns + "c", ns + "row"
-            if tag != row_tag:
-                if el.get("style") and tag[tag.rfind("}") + 1:] == "col":
-                    try:
-                        self.col_styles.append((int(el.get("min", "0")), int(el.get("max", "0")), el.get("style")))
-                    except ValueError:
-                        pass
+                tags = (ns + "v", ns + "f", ns + "is", ns + "c", ns + "row")
+            if tag != tags[4]:
+                self._read_col(el)
                 continue
             seen += len(el) + 1
             if seen > MAX_CELLS:
@@ -152,52 +140,10 @@ class Sheet:
             row_no = int(r) if r else row_no + 1
             if el.get("customFormat") in ("1", "true") and el.get("s"):
                 self.row_styles[row_no] = el.get("s")
-            col_no = 0
-            first_blank = last_blank = None  # formatted blanks (<c r=".." s=".."/>): bounds only
-            for c in el:
-                if c.tag != c_tag:
-                    continue
-                ref = c.get("r")
-                n = len(c)
-                if ref and not n:
-                    if first_blank is None:
-                        first_blank = ref
-                    last_blank = ref
-                    continue
-                if ref:
-                    letters = ref.rstrip(digits)
-                    col = cols_seen.get(letters)
-                    if col is None or len(letters) == len(ref):
-                        row, col = cell_of(ref)
-                    else:
-                        row = int(ref[len(letters):])
-                else:  # no address: the next cell of its row (after a blank one too)
-                    if last_blank is not None:
-                        col_no = max(col_no, cell_of(last_blank)[1])
-                    row, col = row_no, col_no + 1
-                col_no = col
-                if n:
-                    t = c.get("t")
-                    first = c[0]
-                    if n == 1 and t is None and first.tag == v_tag:  # a number: most cells
-                        try:
-                            values[(row, col)] = float(first.text or "")
-                        except ValueError:
-                            pass
-                    else:
-                        self._read_cell(c, row, col, t, shared, v_tag, f_tag, is_tag)
-                if row > last_row:
-                    last_row = row
-                if row < first_row:
-                    first_row = row
-                if col > last_col:
-                    last_col = col
-                if col < first_col:
-                    first_col = col
-            if first_blank is not None:
-                for row, col in (cell_of(first_blank), cell_of(last_blank)):
-                    first_row, last_row = min(first_row, row), max(last_row, row)
-                    first_col, last_col = min(first_col, col), max(last_col, col)
+            box = self._read_row(el, row_no, shared, tags)
+            if box is not None:
+                first_row, last_row = min(first_row, box[0]), max(last_row, box[2])
+                first_col, last_col = min(first_col, box[1]), max(last_col, box[3])
             el.clear(keep_tail=True)
             parent = el.getparent()
             if parent is not None:
@@ -205,6 +151,74 @@ class Sheet:
                     del parent[0]
         self.last_row, self.last_col = last_row, last_col
         self.first_row, self.first_col = first_row, first_col
+
+    def _read_col(self, el: etree._Element) -> None:
+        """A ``<col>`` with a style: the style of new cells in its columns."""
+        tag = el.tag
+        if el.get("style") and tag[tag.rfind("}") + 1:] == "col":
+            try:
+                self.col_styles.append((int(el.get("min", "0")), int(el.get("max", "0")), el.get("style")))
+            except ValueError:
+                pass
+
+    def _read_row(self, el: etree._Element, row_no: int, shared: list[str],
+                  tags: tuple[str, ...]) -> tuple[int, int, int, int] | None:
+        """The cells of one row into ``values`` (and ``formula_cells``); answers the rectangle
+        they and its formatted blanks span, or None for none.  Most cells are
+        ``<c r="D5"><v>1.5</v></c>``: the loop's first branch; every other form (no ``r``,
+        inline or rich strings, formulas, errors, booleans) takes :meth:`_read_cell`."""
+        values = self.values
+        cols_seen, digits = LETTER_COLUMNS, DIGITS
+        v_tag, f_tag, is_tag, c_tag, _row_tag = tags
+        first_row = first_col = 1 << 30
+        last_row = last_col = 0
+        col_no = 0
+        first_blank = last_blank = None  # formatted blanks (<c r=".." s=".."/>): bounds only
+        for c in el:
+            if c.tag != c_tag:
+                continue
+            ref = c.get("r")
+            n = len(c)
+            if ref and not n:
+                if first_blank is None:
+                    first_blank = ref
+                last_blank = ref
+                continue
+            if ref:
+                letters = ref.rstrip(digits)
+                col = cols_seen.get(letters)
+                if col is None or len(letters) == len(ref):
+                    row, col = cell_of(ref)
+                else:
+                    row = int(ref[len(letters):])
+            else:  # no address: the next cell of its row (after a blank one too)
+                if last_blank is not None:
+                    col_no = max(col_no, cell_of(last_blank)[1])
+                row, col = row_no, col_no + 1
+            col_no = col
+            if n:
+                t = c.get("t")
+                first = c[0]
+                if n == 1 and t is None and first.tag == v_tag:  # a number: most cells
+                    try:
+                        values[(row, col)] = float(first.text or "")
+                    except ValueError:
+                        pass
+                else:
+                    self._read_cell(c, row, col, t, shared, v_tag, f_tag, is_tag)
+            if row > last_row:
+                last_row = row
+            if row < first_row:
+                first_row = row
+            if col > last_col:
+                last_col = col
+            if col < first_col:
+                first_col = col
+        if first_blank is not None:
+            for row, col in (cell_of(first_blank), cell_of(last_blank)):
+                first_row, last_row = min(first_row, row), max(last_row, row)
+                first_col, last_col = min(first_col, col), max(last_col, col)
+        return (first_row, first_col, last_row, last_col) if last_row else None
 
     def _read_cell(self, c: etree._Element, row: int, col: int, t: str | None, shared: list[str],
                    v_tag: str, f_tag: str, is_tag: str) -> None:
@@ -242,10 +256,6 @@ class Sheet:
     def formulas(self) -> Iterator[FormulaCell]:
         for key in sorted(self.formula_cells):
             yield self.formula_cells[key]
-
-    def occupied(self, row: int, col: int) -> bool:
-        key = (row, col)
-        return key in self.formula_cells or self.values.get(key) is not None
 
     def set(self, row: int, col: int, value: Any, *, keep_formula: bool = True) -> None:
         """Give a cell a new (cached) value; ``keep_formula=False`` also drops its formula.  A cell

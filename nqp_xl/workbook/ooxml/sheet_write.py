@@ -31,93 +31,126 @@ def sheet_xml(sheet: Sheet) -> bytes:
     when its first row ends, those after it once the part is read (the dimension is updated)."""
     if not sheet.dirty:
         return sheet.data
-    by_row: dict[int, list[int]] = {}
-    for r, c in sorted(sheet.dirty):
-        by_row.setdefault(r, []).append(c)
-    need = sorted(by_row)
-    ni = 0
     buf = io.BytesIO()
-    root = sheet_data = None
-    q: dict[str, str] = {}
-    row_no = 0
-    trailer = b""
     try:
         with etree.xmlfile(buf, encoding="UTF-8") as xf:
             xf.write_declaration(standalone=True)
-            root_out = data_out = None
+            writer = _PartWriter(sheet, xf, buf)
             for _ev, el in iterparse(sheet.data, tags=("{*}row", "{*}sheetData"),
                                       where=f"{sheet.source} ({sheet.path})"):
-                if root is None:
-                    root = el
-                    while root.getparent() is not None:
-                        root = root.getparent()
-                    ns = ns_of(root)
-                    q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension", "sheetData")}
-                    q["nsmap"] = {root.prefix: ns}  # type: ignore[assignment]
-                    for node in reversed(list(root.itersiblings(preceding=True))):  # comments, PIs
-                        xf.write(node)
-                    root_out = xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap)
-                    root_out.__enter__()
-                parent = el.getparent()
-                if sheet_data is None:
-                    if el.tag == q["sheetData"] and parent is root:
-                        sheet_data = el
-                    elif (el.tag == q["row"] and parent is not None and parent.tag == q["sheetData"]
-                          and parent.getparent() is root):
-                        sheet_data = parent
-                    else:  # a row outside sheetData: written with its ancestor
-                        continue
-                    for child in root:
-                        if child is sheet_data:
-                            break
-                        _write_top(sheet, xf, child, q)
-                    data_out = xf.element(sheet_data.tag, attrib=dict(sheet_data.attrib))
-                    data_out.__enter__()
-                if el is sheet_data:
-                    while ni < len(need):
-                        xf.write(_new_row(sheet, need[ni], by_row[need[ni]], q))
-                        ni += 1
-                    data_out.__exit__(None, None, None)
-                    el.clear(keep_tail=True)
-                elif parent is sheet_data and el.tag == q["row"]:
-                    r = el.get("r")
-                    row_no = int(r) if r else row_no + 1
-                    while ni < len(need) and need[ni] < row_no:
-                        xf.write(_new_row(sheet, need[ni], by_row[need[ni]], q))
-                        ni += 1
-                    text = None
-                    if ni < len(need) and need[ni] == row_no:
-                        text = filled_row_text(sheet, el, row_no, by_row[row_no])
-                        if text is None:
-                            _patch_row(sheet, el, row_no, by_row[row_no], q)
-                        ni += 1
-                    if text is None:
-                        xf.write(el)
-                    else:  # a filled answer row (row_text): lxml's pending output first
-                        xf.flush()
-                        buf.write(text.encode())
-                    el.clear()
-                    while el.getprevious() is not None:
-                        del sheet_data[0]
-            if sheet_data is not None:
-                after = False
-                for child in root:
-                    if after:
-                        _write_top(sheet, xf, child, q)
-                    elif child is sheet_data:
-                        after = True
-                root_out.__exit__(None, None, None)
-                # comments and PIs after the root: xmlfile writes nothing after it, so they
-                # are serialised by lxml and appended once it has closed
-                trailer = b"".join(etree.tostring(node) for node in root.itersiblings())
+                writer.take(el)
+            trailer = writer.close()
     except etree.XMLSyntaxError as err:
         raise WorkbookError(f"{sheet.path}: damaged XML ({err})") from None
-    if sheet_data is None:
+    if writer.sheet_data is None:
         raise WorkbookError(f"{sheet.path} has no sheetData")
     buf.write(trailer)
     sheet.data = buf.getvalue()
     sheet.dirty = set()
     return sheet.data
+
+
+class _PartWriter:
+    """:func:`sheet_xml`'s state while the part streams: the root and ``sheetData`` opened in
+    the output when first met, each row written as it ends (patched if it holds changed
+    cells, new rows between), the rest of the root once the part is read."""
+
+    def __init__(self, sheet: Sheet, xf, buf: io.BytesIO):
+        self.sheet, self.xf, self.buf = sheet, xf, buf
+        self.by_row: dict[int, list[int]] = {}
+        for r, c in sorted(sheet.dirty):
+            self.by_row.setdefault(r, []).append(c)
+        self.need = sorted(self.by_row)
+        self.ni = 0
+        self.root = self.sheet_data = self.root_out = self.data_out = None
+        self.q: dict[str, str] = {}
+        self.row_no = 0
+
+    def take(self, el: etree._Element) -> None:
+        """One ``<row>`` or ``<sheetData>`` that has ended."""
+        if self.root is None:
+            self._open_root(el)
+        parent = el.getparent()
+        if self.sheet_data is None and not self._open_data(el, parent):
+            return  # a row outside sheetData: written with its ancestor
+        if el is self.sheet_data:
+            self._new_rows_before(1 << 30)
+            self.data_out.__exit__(None, None, None)
+            el.clear(keep_tail=True)
+        elif parent is self.sheet_data and el.tag == self.q["row"]:
+            self._row(el)
+
+    def _open_root(self, el: etree._Element) -> None:
+        root = el
+        while root.getparent() is not None:
+            root = root.getparent()
+        self.root = root
+        ns = ns_of(root)
+        self.q = {n: f"{{{ns}}}{n}" for n in ("row", "c", "f", "v", "is", "t", "dimension", "sheetData")}
+        self.q["nsmap"] = {root.prefix: ns}  # type: ignore[assignment]
+        for node in reversed(list(root.itersiblings(preceding=True))):  # comments, PIs
+            self.xf.write(node)
+        self.root_out = self.xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap)
+        self.root_out.__enter__()
+
+    def _open_data(self, el: etree._Element, parent) -> bool:
+        """Recognise ``sheetData`` (``el`` or the parent of the first row) and write the root's
+        children before it; False while it has not come."""
+        q, root = self.q, self.root
+        if el.tag == q["sheetData"] and parent is root:
+            self.sheet_data = el
+        elif el.tag == q["row"] and parent is not None and parent.tag == q["sheetData"] and parent.getparent() is root:
+            self.sheet_data = parent
+        else:
+            return False
+        for child in root:
+            if child is self.sheet_data:
+                break
+            _write_top(self.sheet, self.xf, child, q)
+        self.data_out = self.xf.element(self.sheet_data.tag, attrib=dict(self.sheet_data.attrib))
+        self.data_out.__enter__()
+        return True
+
+    def _new_rows_before(self, row_no: int) -> None:
+        need, by_row = self.need, self.by_row
+        while self.ni < len(need) and need[self.ni] < row_no:
+            self.xf.write(_new_row(self.sheet, need[self.ni], by_row[need[self.ni]], self.q))
+            self.ni += 1
+
+    def _row(self, el: etree._Element) -> None:
+        r = el.get("r")
+        row_no = self.row_no = int(r) if r else self.row_no + 1
+        self._new_rows_before(row_no)
+        text = None
+        if self.ni < len(self.need) and self.need[self.ni] == row_no:
+            cols = self.by_row[row_no]
+            text = filled_row_text(self.sheet, el, row_no, cols)
+            if text is None:
+                _patch_row(self.sheet, el, row_no, cols, self.q)
+            self.ni += 1
+        if text is None:
+            self.xf.write(el)
+        else:  # a filled answer row (row_text): lxml's pending output first
+            self.xf.flush()
+            self.buf.write(text.encode())
+        el.clear()
+        while el.getprevious() is not None:
+            del self.sheet_data[0]
+
+    def close(self) -> bytes:
+        """The root's children after ``sheetData`` written and the root closed; answers the
+        comments and PIs after the root, serialised by lxml (xmlfile writes nothing after it)."""
+        if self.sheet_data is None:
+            return b""
+        after = False
+        for child in self.root:
+            if after:
+                _write_top(self.sheet, self.xf, child, self.q)
+            elif child is self.sheet_data:
+                after = True
+        self.root_out.__exit__(None, None, None)
+        return b"".join(etree.tostring(node) for node in self.root.itersiblings())
+
 
 def _write_top(sheet: Sheet, xf, el: etree._Element, q: dict[str, str]) -> None:
     """One child of the root other than sheetData, as it was (the dimension updated)."""
@@ -125,13 +158,6 @@ def _write_top(sheet: Sheet, xf, el: etree._Element, q: dict[str, str]) -> None:
         el.set("ref", range_ref(min(sheet.first_row, sheet.last_row),
                                 min(sheet.first_col, sheet.last_col), sheet.last_row, sheet.last_col))
     xf.write(el)
-
-def _new_cell(sheet: Sheet, row: int, col: int, q) -> etree._Element:
-    el = etree.Element(q["c"], r=cell_ref(row, col), nsmap=q["nsmap"])
-    style = sheet.style_at(row, col)
-    if style:
-        el.set("s", style)
-    return el
 
 def _new_row(sheet: Sheet, row: int, cols: list[int], q) -> etree._Element:
     row_el = etree.Element(q["row"], r=str(row), nsmap=q["nsmap"])
@@ -191,7 +217,7 @@ def _patch_row(sheet: Sheet, row_el: etree._Element, row: int, dirty_cols: list[
             # a number into a blank cell (most answer cells) or over a number: number_text, inline
             n = len(el)
             if not n or (n == 1 and el[0].tag == v_tag):
-                text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+                text = number_text(value)
                 if n:
                     el[0].text = text
                 else:
