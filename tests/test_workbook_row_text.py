@@ -83,3 +83,13 @@ def test_an_attribute_lxml_escapes_is_written_as_lxml_writes_it(monkeypatch):
     part = _part('<row r="2" x="a&amp;b &gt; c"><c r="A2" s="5"/><c r="B2" s="6"/></row>')
     answers = {(2, 1): 1.0, (2, 2): "t"}
     assert _written(part, answers, True, monkeypatch) == _written(part, answers, False, monkeypatch)
+
+
+def test_rows_the_reader_saw_as_blanks_are_written_without_looking_at_their_cells_again(monkeypatch):
+    part = _part(BLANKS + '<row r="4"><c r="A4" s="5"/><c r="B4" s="11"><v>1</v></c></row>')
+    sheet = Sheet("S", "xl/worksheets/sheet1.xml", part, [])
+    assert sheet.blank_row(2) == (1, ["5", "11", "11", "11", "7"]) and sheet.blank_row(4) is None
+    answers = {(2, 2): 0.5, (2, 3): "x", (3, 1): "y", (3, 5): 2.0}
+    assert _written(part, answers, True, monkeypatch) == _written(part, answers, False, monkeypatch)
+    sheet.data = bytes(bytearray(sheet.data))  # another part (equal bytes, another object): what was seen no longer holds
+    assert sheet.blank_row(2) is None

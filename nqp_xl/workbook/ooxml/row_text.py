@@ -18,7 +18,7 @@ from typing import Any
 
 from lxml import etree
 
-from .addresses import cell_of
+from .addresses import cell_of, col_letters
 from .values import number_text, xml_text
 
 _UNSAFE = frozenset('&<>"\n\r\t')
@@ -28,6 +28,9 @@ _RS = ["r", "s"]
 
 def filled_row_text(sheet: Any, row_el: etree._Element, row: int, dirty_cols: list[int]) -> str | None:
     """The row with every cell given its answer, as text; None unless it is the case above."""
+    known = sheet.blank_row(row)
+    if known is not None:
+        return _known_row_text(sheet, row_el, row, dirty_cols, *known)
     n = len(row_el)
     if not n or row_el.text is not None or row_el.prefix or dirty_cols[-1] - dirty_cols[0] + 1 != len(dirty_cols):
         return None
@@ -63,6 +66,51 @@ def filled_row_text(sheet: Any, row_el: etree._Element, row: int, dirty_cols: li
             return None
     out.append("</row>")
     return "".join(out)
+
+
+def _known_row_text(sheet: Any, row_el: etree._Element, row: int, dirty_cols: list[int], c0: int,
+                    styles: list[str]) -> str | None:
+    """:func:`filled_row_text` for a row the reader saw as formatted blanks side by side
+    (``Sheet.blank_row``): the cells are not looked at again."""
+    n = len(styles)
+    if (len(row_el) != n or row_el.tail or dirty_cols[-1] - dirty_cols[0] + 1 != len(dirty_cols)
+            or dirty_cols[0] < c0 or dirty_cols[-1] >= c0 + n):
+        return None
+    values, formulas = sheet.values, sheet.formula_cells
+    whole = etree.tostring(row_el)  # the start tag as lxml writes it (declarations, escaping)
+    out = [whole[:whole.find(b">") + 1].decode()]
+    tail = f"{row}"
+    lo, hi = dirty_cols[0] - c0, dirty_cols[-1] - c0
+    for i, s in enumerate(styles):
+        col = c0 + i
+        r = _letters(col) + tail
+        if not lo <= i <= hi:
+            out.append(f'<c r="{r}" s="{s}"/>')
+            continue
+        key = (row, col)
+        value = values.get(key)
+        if key in formulas:
+            return None
+        if value is None:
+            out.append(f'<c r="{r}" s="{s}"/>')
+        elif type(value) is float:
+            out.append(f'<c r="{r}" s="{s}"><v>{number_text(value)}</v></c>')
+        elif type(value) is str:
+            out.append(f'<c r="{r}" s="{s}" t="inlineStr"><is>{_text_element(value)}</is></c>')
+        else:
+            return None
+    out.append("</row>")
+    return "".join(out)
+
+
+_LETTERS: dict[int, str] = {}
+
+
+def _letters(col: int) -> str:
+    letters = _LETTERS.get(col)
+    if letters is None:
+        letters = _LETTERS[col] = col_letters(col)
+    return letters
 
 
 def _text_element(value: str) -> str:

@@ -19,6 +19,7 @@ from .sheet_fast_read import cell_dict, count_cells, dense_bounds, plain_cells, 
 from .values import cell_value
 from .xml import WorkbookError, check_no_dtd, iterparse, rich_text
 
+_RS = ["r", "s"]
 MAX_CELLS = 1_500_000  # cells (and rows) of one sheet, counted while it streams (limits: see package)
 
 
@@ -49,6 +50,8 @@ class Sheet:
         self._dense: list[list[Any]] | None = None  # rows from A1 as calamine read them ("" blank)
         self.formula_cells: dict[tuple[int, int], FormulaCell] = {}
         self.row_styles: dict[int, str] = {}
+        self.blank_rows: dict[int, tuple[int, list[str]]] = {}  # see blank_row
+        self._blank_rows_of = data
         self.col_styles: list[tuple[int, int, str]] = []
         self.dirty: set[tuple[int, int]] = set()
         self.changed = False
@@ -174,8 +177,10 @@ class Sheet:
         last_row = last_col = 0
         col_no = 0
         first_blank = last_blank = None  # formatted blanks (<c r=".." s=".."/>): bounds only
+        styles: list[str] | None = [] if el.text is None else None  # a row of such blanks: their styles
         for c in el:
             if c.tag != c_tag:
+                styles = None
                 continue
             ref = c.get("r")
             n = len(c)
@@ -183,7 +188,14 @@ class Sheet:
                 if first_blank is None:
                     first_blank = ref
                 last_blank = ref
+                if styles is not None:
+                    s = c.get("s")
+                    if s is not None and s.isdigit() and c.keys() == _RS and c.tail is None and c.prefix == el.prefix:
+                        styles.append(s)
+                    else:
+                        styles = None
                 continue
+            styles = None
             if ref:
                 letters = ref.rstrip(digits)
                 col = cols_seen.get(letters)
@@ -215,10 +227,19 @@ class Sheet:
             if col < first_col:
                 first_col = col
         if first_blank is not None:
-            for row, col in (cell_of(first_blank), cell_of(last_blank)):
-                first_row, last_row = min(first_row, row), max(last_row, row)
-                first_col, last_col = min(first_col, col), max(last_col, col)
+            (r0, c0), (r1, c1) = cell_of(first_blank), cell_of(last_blank)
+            first_row, last_row = min(first_row, r0, r1), max(last_row, r0, r1)
+            first_col, last_col = min(first_col, c0, c1), max(last_col, c0, c1)
+            if styles and r0 == r1 == row_no and c1 - c0 + 1 == len(styles):
+                self.blank_rows[row_no] = (c0, styles)
         return (first_row, first_col, last_row, last_col) if last_row else None
+
+    def blank_row(self, row: int) -> tuple[int, list[str]] | None:
+        """(first column, styles) of a row read as nothing but formatted blanks side by side
+        (``<c r=".." s=".."/>`` each, no text between), while the part is the one read."""
+        if self._blank_rows_of is not self.data:
+            return None
+        return self.blank_rows.get(row)
 
     def _read_cell(self, c: etree._Element, row: int, col: int, t: str | None, shared: list[str],
                    v_tag: str, f_tag: str, is_tag: str) -> None:
