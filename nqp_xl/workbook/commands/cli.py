@@ -85,8 +85,7 @@ def _build_atomic(output: str, table, lang: str, columns=None, equations: str | 
     udfs = import_udfs([UDF_MODULE])  # the module the template's xlwings.conf sheet names
 
     def make(tmp: str) -> None:
-        with gc_paused():  # a million cells: see gc_paused
-            build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
+        build(tmp, table, lang=lang, columns=columns, equations=equations, udfs=udfs)
 
     return write_built(output, make)
 
@@ -362,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..template.input_table import InputError  # 20-25 ms (the core's column rules) that --help does not need
 
     try:
-        with one_thread():
+        with one_thread(), gc_paused():  # the one pause of a command (a county workbook: see gc_paused)
             return args.func(args)
     except (UserError, InputError, WorkbookError) as err:
         print(f"nqp-xl: error: {safe(err)}", file=sys.stderr)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable
 
-from ...collector import gc_paused
 from ..engine.engine import RefreshError, Report
 from ..engine.recalc import refresh_package
 from ..ooxml.package import Package, read_package
@@ -74,7 +73,7 @@ def check_kind(pkg: Package, path: str, output: str) -> None:
 def refresh(path: str, output: str | None = None, in_place: bool = False,
             progress: Callable[[str], None] | None = None, force: bool = False) -> RefreshResult:
     target = output_target(path, output, in_place, "refresh", force)
-    with writer_lock(target), gc_paused():  # read to write: a second writer of target waits
+    with writer_lock(target):  # read to write: a second writer of target waits
         pkg = read_package(path)
         check_kind(pkg, path, target)
         report, engine = refresh_package(pkg, udf_modules(pkg), progress)

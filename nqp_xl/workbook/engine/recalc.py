@@ -6,7 +6,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Callable, Sequence
 
-from ...collector import gc_paused
 from ..ooxml.package import Package
 from .engine import Engine, Report, resize_charts
 from .functions import function_names, nqp_functions, register
@@ -15,9 +14,9 @@ from .functions import function_names, nqp_functions, register
 def refresh_package(pkg: Package, udfs: Sequence[ModuleType],
                     progress: Callable[[str], None] | None = None) -> tuple[Report, Engine]:
     """Recalculate ``pkg`` in memory with the NQP_ functions of the modules ``udfs`` (raises
-    RefreshError); answers the report and the engine."""
-    with gc_paused():
-        return _refresh_package(pkg, udfs, progress)
+    RefreshError); answers the report and the engine.  The caller's entry point pauses the
+    garbage collector (``nqp-xl``'s main: see :func:`nqp_xl.collector.gc_paused`)."""
+    return _refresh_package(pkg, udfs, progress)
 
 
 def _refresh_package(pkg: Package, udfs: Sequence[ModuleType],
