@@ -93,3 +93,20 @@ def test_rows_the_reader_saw_as_blanks_are_written_without_looking_at_their_cell
     assert _written(part, answers, True, monkeypatch) == _written(part, answers, False, monkeypatch)
     sheet.data = bytes(bytearray(sheet.data))  # another part (equal bytes, another object): what was seen no longer holds
     assert sheet.blank_row(2) is None
+
+
+@pytest.mark.parametrize("row", [
+    '<row r="2"><c r="A2" s="5" t="n"/><c r="B2" s="6"/></row>',        # another attribute
+    '<row r="2"><c s="5" r="A2"/><c r="B2" s="6"/></row>',              # attributes in another order
+    '<row r="2"><c r="A2" s="5"/> <c r="B2" s="6"/></row>',             # text between cells
+    '<row r="2"><c r="A2"/><c r="B2" s="6"/></row>',                    # a blank without a style
+])
+def test_a_row_of_blanks_in_another_form_is_left_to_lxml(row, monkeypatch):
+    part = _part(row)
+    sheet = Sheet("S", "xl/worksheets/sheet1.xml", part, [])
+    answers = {(2, 1): 1.0, (2, 2): "t"}
+    for (r, c), v in answers.items():
+        sheet.set(r, c, v, keep_formula=False)
+    el = etree.fromstring(part).find(f"{{{NS}}}sheetData")[0]
+    assert filled_row_text(sheet, el, 2, [1, 2]) is None
+    assert _written(part, answers, True, monkeypatch) == _written(part, answers, False, monkeypatch)

@@ -70,33 +70,36 @@ def filled_row_text(sheet: Any, row_el: etree._Element, row: int, dirty_cols: li
 
 def _known_row_text(sheet: Any, row_el: etree._Element, row: int, dirty_cols: list[int], c0: int,
                     styles: list[str]) -> str | None:
-    """:func:`filled_row_text` for a row the reader saw as formatted blanks side by side
-    (``Sheet.blank_row``): the cells are not looked at again."""
+    """:func:`filled_row_text` for a row the reader saw as blank cells side by side
+    (``Sheet.blank_row``): lxml's serialisation of the row is compared, in one piece, with
+    the plain blanks ``<c r=".." s=".."/>`` those styles make (so no attribute, prefix, text
+    or tail is missed), and the cells are not looked at one by one."""
     n = len(styles)
-    if (len(row_el) != n or row_el.tail or dirty_cols[-1] - dirty_cols[0] + 1 != len(dirty_cols)
-            or dirty_cols[0] < c0 or dirty_cols[-1] >= c0 + n):
+    if dirty_cols[-1] - dirty_cols[0] + 1 != len(dirty_cols) or dirty_cols[0] < c0 or dirty_cols[-1] >= c0 + n:
+        return None
+    tail = f"{row}"
+    blanks = [f'<c r="{_letters(c0 + i)}{tail}" s="{s}"/>' for i, s in enumerate(styles)]
+    whole = etree.tostring(row_el)  # with its tail: a row followed by text is not plain
+    start = whole.find(b">") + 1
+    if whole[start:] != ("".join(blanks) + "</row>").encode():
         return None
     values, formulas = sheet.values, sheet.formula_cells
-    whole = etree.tostring(row_el)  # the start tag as lxml writes it (declarations, escaping)
-    out = [whole[:whole.find(b">") + 1].decode()]
-    tail = f"{row}"
+    out = [whole[:start].decode()]
     lo, hi = dirty_cols[0] - c0, dirty_cols[-1] - c0
-    for i, s in enumerate(styles):
-        col = c0 + i
-        r = _letters(col) + tail
+    for i, blank in enumerate(blanks):
         if not lo <= i <= hi:
-            out.append(f'<c r="{r}" s="{s}"/>')
+            out.append(blank)
             continue
-        key = (row, col)
+        key = (row, c0 + i)
         value = values.get(key)
         if key in formulas:
             return None
         if value is None:
-            out.append(f'<c r="{r}" s="{s}"/>')
+            out.append(blank)
         elif type(value) is float:
-            out.append(f'<c r="{r}" s="{s}"><v>{number_text(value)}</v></c>')
+            out.append(f'{blank[:-2]}><v>{number_text(value)}</v></c>')
         elif type(value) is str:
-            out.append(f'<c r="{r}" s="{s}" t="inlineStr"><is>{_text_element(value)}</is></c>')
+            out.append(f'{blank[:-2]} t="inlineStr"><is>{_text_element(value)}</is></c>')
         else:
             return None
     out.append("</row>")

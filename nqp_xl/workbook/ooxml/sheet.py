@@ -19,7 +19,6 @@ from .sheet_fast_read import cell_dict, count_cells, dense_bounds, plain_cells, 
 from .values import cell_value
 from .xml import WorkbookError, check_no_dtd, iterparse, rich_text
 
-_RS = ["r", "s"]
 MAX_CELLS = 1_500_000  # cells (and rows) of one sheet, counted while it streams (limits: see package)
 
 
@@ -189,11 +188,7 @@ class Sheet:
                     first_blank = ref
                 last_blank = ref
                 if styles is not None:
-                    s = c.get("s")
-                    if s is not None and s.isdigit() and c.keys() == _RS and c.tail is None and c.prefix == el.prefix:
-                        styles.append(s)
-                    else:
-                        styles = None
+                    styles.append(c.get("s"))
                 continue
             styles = None
             if ref:
@@ -235,8 +230,8 @@ class Sheet:
         return (first_row, first_col, last_row, last_col) if last_row else None
 
     def blank_row(self, row: int) -> tuple[int, list[str]] | None:
-        """(first column, styles) of a row read as nothing but formatted blanks side by side
-        (``<c r=".." s=".."/>`` each, no text between), while the part is the one read."""
+        """(first column, styles) of a row read as nothing but blank cells side by side (their
+        form, ``<c r=".." s=".."/>``, is for the writer to check), while the part is the one read."""
         if self._blank_rows_of is not self.data:
             return None
         return self.blank_rows.get(row)
