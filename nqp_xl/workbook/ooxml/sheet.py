@@ -313,10 +313,13 @@ class Sheet:
         if not keys:
             return
         values, formulas = self.values, self.formula_cells
-        get = values.get
+        # formula cells under the answer (a few at most): found by position, not by a lookup per cell
+        inside = [k for k in formulas if row <= k[0] < row + len(block) and k != (row, col)
+                  and col <= k[1] < col + len(block[k[0] - row])]
         # a cell that keeps its value and kind (an answer refreshed again) stays as the file has it:
         # :meth:`set`'s test, over the whole block at once
-        changed = [k for k, v in zip(keys, flat) if type(get(k)) is not type(v) or get(k) != v or k in formulas]
+        changed = [k for k, v, old in zip(keys, flat, map(values.get, keys)) if type(old) is not type(v) or old != v]
+        changed += inside
         if None in flat:
             given = {k: v for k, v in zip(keys, flat) if v is not None}
             values.update(given)
@@ -325,9 +328,8 @@ class Sheet:
                     values.pop(k, None)
         else:  # a block without blanks: most answers
             values.update(zip(keys, flat))
-        if formulas:
-            for k in keys:
-                formulas.pop(k, None)
+        for k in inside:
+            del formulas[k]
         if changed:
             self.dirty.update(changed)
             self.changed = True
