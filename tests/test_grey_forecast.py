@@ -80,3 +80,24 @@ def test_bad_input(values, years, words):
         gm11(values, years)
     assert words in str(err.value)
     assert nqp_udfs.NQP_GM11(values, years).startswith("#NQP! ")
+
+
+def test_published_example_dry_bulk_fleet_printed_digits():
+    """A published worked example, pinned to its printed digits: 《国际干散货航运市场船舶运力的预测
+    以及浅析》 (international dry-bulk fleet capacity, 17 years), its GM(1,1) steps as reproduced
+    with its Table 2 at https://mtoou.info/tubiao/992967.html.  Printed: the accumulated series
+    X(1) = {2.86, 5.80, ..., 89.08} (so X(0) its first differences), a = -0.0749, b = 2.5948,
+    X(1)(k+1) = 37.5035 e^(0.0749 k) - 34.6435 (from the rounded a and b: 2.5948 / 0.0749 =
+    34.6435, 2.86 + 34.6435 = 37.5035), P = 1, grade good (P > 0.95, C < 0.35).  Its C = 0.209574
+    is not ours (0.199864): the paper's two standard deviations are not the population ones over
+    all n points that Liu Sifeng's test uses (its printed Sc is garbled in the reproduction), so C
+    is checked only against the grade's bound, and against the R oracle above."""
+    x1 = [2.86, 5.80, 8.81, 12.02, 15.46, 19.13, 23.05, 27.24, 31.86, 37.27, 43.48, 50.35, 57.62, 65.20,
+          72.97, 80.91, 89.08]
+    x0 = [round(b - a, 2) for a, b in zip([0.0] + x1[:-1], x1)]
+    res = gm11([[v] for v in x0])
+    assert round(res.a, 4) == -0.0749 and round(res.b, 4) == 2.5948
+    a, b = round(res.a, 4), round(res.b, 4)  # the paper's model constants come from the rounded coefficients
+    assert round(-b / a, 4) == 34.6435 and round(x0[0] - b / a, 4) == 37.5035
+    np.testing.assert_allclose(np.cumsum(x0), x1, atol=1e-9)  # the printed X(1) is the series given
+    assert res.p_small_error == 1.0 and res.c_ratio < 0.35 and res.grade == 1
