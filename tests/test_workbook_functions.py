@@ -168,3 +168,28 @@ def test_the_formulas_internals_load_builtins_relies_on():
              "print('IF' in table, 'SUM' in table, 'formulas.functions.stat' in sys.modules, len(ff.SUBMODULES))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "True", "False", str(len(ff.SUBMODULES))]
+
+
+def test_vectorised_choose_answers_as_formulas_does():
+    from formulas.functions import Array, get_functions
+
+    registered = get_functions()["CHOOSE"]
+    original = getattr(registered, "original", registered)  # formulas' own, even after a refresh registered ours
+    calls = []
+    fast = functions.vectorised_choose(lambda *a: calls.append(1) or original(*a))
+    n = 5000
+    regions = np.array([[f"R{i}"] for i in range(n)], dtype=object).view(Array)
+    years = np.array([[2000.0 + i % 9] for i in range(n)], dtype=object).view(Array)
+    index = np.array([[float(i) if i % 7 else sh.EMPTY] for i in range(n)], dtype=object).view(Array)
+    cases = [
+        (np.array([[1.0, 2.0, 3.0]], dtype=object).view(Array), regions, years, index),   # the Overview's
+        (np.array([[3.0, 1.0]], dtype=object).view(Array), regions, years, index),
+        (np.array([[1.0, 4.0]], dtype=object).view(Array), regions, years, index),        # out of range: formulas'
+        (2.0, regions, years),                                                             # small: formulas'
+    ]
+    nan = np.array([[float("nan")]] * n, dtype=object).view(Array)
+    cases.append((np.array([[1.0, 2.0]], dtype=object).view(Array), regions, nan))         # NaN: formulas' #NUM!
+    for i, args in enumerate(cases):
+        assert repr(np.asarray(fast(*args)).tolist()) == repr(np.asarray(original(*args)).tolist())
+        assert len(calls) == (0 if i < 2 else i - 1)  # the first two in one np.choose, the rest formulas'
+    assert np.asarray(fast(*cases[0])).shape == (n, 3)
