@@ -239,6 +239,14 @@ def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | N
             del attrib["cm"]
         etree.SubElement(el, q["v"]).text = number_text(value)
         return
+    at = _put_formula(el, q, f)
+    if value is not None:
+        _put_value(el, q, value, f is not None, at)
+
+
+def _put_formula(el: etree._Element, q: dict[str, str], f: FormulaCell | None) -> int:
+    """The cell's value, type and formula children removed, then its ``<f>`` (reused, or new)
+    put first when it keeps a formula, with its ``cm``; answers where the value goes (0 or 1)."""
     old_f = None
     if len(el):
         for child in list(el):
@@ -251,23 +259,27 @@ def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | N
     attrib = el.attrib
     if "t" in attrib:
         del attrib["t"]
-    at = 0
-    if f is not None:
-        f_el = old_f if old_f is not None else etree.Element(q["f"])
-        f_el.attrib.clear()
-        for k, v in f.f_attrs.items():
-            f_el.set(k, v)
-        f_el.text = xml_text(f.text) if f.text else None
-        el.insert(0, f_el)
-        at = 1
-        if f.cm:
-            attrib["cm"] = f.cm
-        elif "cm" in attrib:
+    if f is None:
+        if "cm" in attrib:
             del attrib["cm"]
+        return 0
+    f_el = old_f if old_f is not None else etree.Element(q["f"])
+    f_el.attrib.clear()
+    for k, v in f.f_attrs.items():
+        f_el.set(k, v)
+    f_el.text = xml_text(f.text) if f.text else None
+    el.insert(0, f_el)
+    if f.cm:
+        attrib["cm"] = f.cm
     elif "cm" in attrib:
         del attrib["cm"]
-    if value is None:
-        return
+    return 1
+
+
+def _put_value(el: etree._Element, q: dict[str, str], value: Any, formula: bool, at: int) -> None:
+    """The value's ``<v>`` (or, for text without a formula, inline ``<is>``) at position ``at``,
+    and its type ``t``."""
+    attrib = el.attrib
     kind = type(value)
     if kind is float or kind is int:
         text = number_text(value)
@@ -281,7 +293,7 @@ def _patch(el: etree._Element, q: dict[str, str], value: Any, f: FormulaCell | N
         text = number_text(value)
     else:
         text = xml_text(str(value))
-        if f is None:
+        if not formula:
             attrib["t"] = "inlineStr"
             is_el = etree.SubElement(el, q["is"]) if len(el) == at else etree.Element(q["is"])
             t_el = etree.SubElement(is_el, q["t"])
