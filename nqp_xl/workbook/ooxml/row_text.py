@@ -37,7 +37,7 @@ def filled_row_text(sheet: Any, row_el: etree._Element, row: int, dirty_cols: li
     if dirty_cols[-1] - dirty_cols[0] + 1 != len(dirty_cols) or dirty_cols[0] < c0 or dirty_cols[-1] >= c0 + n:
         return None
     tail = f"{row}"
-    blanks = [f'<c r="{_letters(c0 + i)}{tail}" s="{s}"/>' for i, s in enumerate(styles)]
+    blanks = [f'<c r="{col_letters(c0 + i)}{tail}" s="{s}"/>' for i, s in enumerate(styles)]
     whole = etree.tostring(row_el)  # with its tail: a row followed by text is not plain
     start = whole.find(b">") + 1
     if whole[start:] != ("".join(blanks) + "</row>").encode():
@@ -63,16 +63,6 @@ def filled_row_text(sheet: Any, row_el: etree._Element, row: int, dirty_cols: li
             return None
     out.append("</row>")
     return "".join(out)
-
-
-_LETTERS: dict[int, str] = {}
-
-
-def _letters(col: int) -> str:
-    letters = _LETTERS.get(col)
-    if letters is None:
-        letters = _LETTERS[col] = col_letters(col)
-    return letters
 
 
 def _text_element(value: str) -> str:

@@ -38,23 +38,26 @@ def count_cells(data: bytes) -> int:
     hostile sheet is refused in a fraction of a second, not after parsing 1.5 million cells); the
     prefix is the one ``sheetData`` carries (``<x:c r=...>`` in a prefixed part).  Markup in a
     comment or CDATA may count too: an upper bound."""
-    at = data.find(b"sheetData")
-    if at < 0:
+    if data.find(b"sheetData") < 0:
         return 0
-    start = data.rfind(b"<", 0, at)
-    prefix = data[start + 1:at] if start >= 0 and at - start <= 32 else b""
-    tag = b"<" + prefix + b"c"
+    tag = _start_tag(data, b"c")
     return data.count(tag + b" ") + data.count(tag + b">") + data.count(tag + b"/>")
 
 
 def has_formula(data: bytes) -> bool:
     """Whether the part may hold an ``<f>`` element (its bytes counted, as :func:`count_cells`
     counts cells: an upper bound, so a false yes only costs the slower reader)."""
+    tag = _start_tag(data, b"f")
+    return any(tag + end in data for end in (b" ", b">", b"/>"))
+
+
+def _start_tag(data: bytes, local: bytes) -> bytes:
+    """``<`` and the element's name with the prefix ``sheetData`` carries (``<x:c`` in a
+    prefixed part, ``<c`` otherwise)."""
     at = data.find(b"sheetData")
     start = data.rfind(b"<", 0, at) if at >= 0 else -1
     prefix = data[start + 1:at] if start >= 0 and at - start <= 32 else b""
-    tag = b"<" + prefix + b"f"
-    return any(tag + end in data for end in (b" ", b">", b"/>"))
+    return b"<" + prefix + local
 
 
 _REFUSED = (b"<!DOCTYPE", b"customFormat", b't="d"', b't="e"', b"inlineStr", b't="str"')
